@@ -1,0 +1,67 @@
+import { createHash, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { StowageError } from '../errors/error.js';
+import { Digest, type DigestAlgorithm } from './digest.js';
+
+/**
+ * A pass-through stream that hashes the bytes as they flow, so a blob is digested while it is
+ * written or sent and never held whole in memory.
+ *
+ * With `expected`, the stream fails at its end with DIGEST_INVALID when the bytes do not match,
+ * so a pipeline into a temporary file rejects before anything is committed under the digest.
+ * With `expectedSize`, it also fails (SIZE_INVALID) when more or fewer bytes pass.
+ */
+export class Digester extends Transform {
+  readonly algorithm: DigestAlgorithm;
+  private readonly hash: Hash;
+  private readonly expected: Digest | undefined;
+  private readonly expectedSize: number | undefined;
+  private bytes = 0;
+  private result: Digest | undefined;
+
+  constructor(options: { algorithm?: DigestAlgorithm; expected?: Digest; expectedSize?: number } = {}) {
+    super();
+    this.expected = options.expected;
+    this.expectedSize = options.expectedSize;
+    this.algorithm = options.expected?.algorithm ?? options.algorithm ?? 'sha256';
+    this.hash = createHash(this.algorithm);
+  }
+
+  get size(): number {
+    return this.bytes;
+  }
+
+  /** The digest of everything that passed; only after the stream has ended. */
+  digest(): Digest {
+    if (!this.result) throw new StowageError('INTERNAL', 'digest requested before the stream ended');
+    return this.result;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.bytes += chunk.length;
+    if (this.expectedSize !== undefined && this.bytes > this.expectedSize) {
+      callback(new StowageError('SIZE_INVALID', `content is longer than the expected ${this.expectedSize} bytes`));
+      return;
+    }
+    this.hash.update(chunk);
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.expectedSize !== undefined && this.bytes !== this.expectedSize) {
+      callback(new StowageError('SIZE_INVALID', `content is ${this.bytes} bytes, expected ${this.expectedSize}`));
+      return;
+    }
+    this.result = Digest.fromHex(this.algorithm, this.hash.digest('hex'));
+    if (this.expected && !this.result.equals(this.expected)) {
+      callback(
+        new StowageError('DIGEST_INVALID', `digest mismatch: expected ${this.expected}, got ${this.result}`, {
+          expected: this.expected.toString(),
+          actual: this.result.toString(),
+        }),
+      );
+      return;
+    }
+    callback();
+  }
+}

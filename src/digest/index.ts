@@ -1,0 +1,2 @@
+export { Digest, isSupportedAlgorithm, type DigestAlgorithm } from './digest.js';
+export { Digester } from './digester.js';

@@ -1,0 +1,74 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * The storage seam, modelled on distribution's StorageDriver (registry/storage/driver).
+ *
+ * Paths are driver-relative, absolute-looking strings: `/docker/registry/v2/blobs/...`.
+ * Every component matches [A-Za-z0-9._-]+ and is neither `.` nor `..`; drivers refuse anything
+ * else with PATH_INVALID before touching a backend, so no caller can escape the root.
+ * A missing path is PATH_NOT_FOUND. Drivers know nothing of images.
+ */
+export interface StorageDriver {
+  readonly name: string;
+
+  /** The whole content of a small file (links, manifests). */
+  getContent(path: string): Promise<Buffer>;
+
+  /** Replaces a small file atomically: readers see the old content or the new, never a mix. */
+  putContent(path: string, content: Uint8Array): Promise<void>;
+
+  /** Streams a file from `offset` (default 0) up to and including `end` (default: to the end). */
+  reader(path: string, options?: { offset?: number; end?: number }): Promise<Readable>;
+
+  /**
+   * Opens a file for writing. With `append`, writing continues at the end of what the file
+   * holds (a resumed upload); without it, the file is truncated. Parents are created.
+   */
+  writer(path: string, append: boolean): Promise<FileWriter>;
+
+  /** Size, modification time and kind; PATH_NOT_FOUND if absent. */
+  stat(path: string): Promise<FileInfo>;
+
+  /** The full paths of a directory's direct children, sorted; PATH_NOT_FOUND if absent. */
+  list(path: string): Promise<string[]>;
+
+  /**
+   * Moves a file, replacing the destination atomically; parents of the destination are created.
+   * The source must already be durable (committed): a move never exposes unsynced bytes.
+   */
+  move(source: string, destination: string): Promise<void>;
+
+  /** Deletes a file or a directory tree; PATH_NOT_FOUND if absent. */
+  delete(path: string): Promise<void>;
+
+  /**
+   * Visits every entry under `path` depth-first in lexical order (not `path` itself).
+   * Returning `false` from `visit` for a directory skips its subtree.
+   * PATH_NOT_FOUND if `path` is absent.
+   */
+  walk(path: string, visit: (info: FileInfo) => boolean | void | Promise<boolean | void>): Promise<void>;
+}
+
+export interface FileInfo {
+  path: string;
+  size: number;
+  modTime: Date;
+  isDirectory: boolean;
+}
+
+export interface FileWriter {
+  /** Bytes in the file so far, including those present before an append. */
+  readonly size: number;
+
+  /** Appends everything `source` yields, with backpressure; resolves with the bytes written by this call. */
+  write(source: Uint8Array | AsyncIterable<Uint8Array>): Promise<number>;
+
+  /** Flushes, fsyncs and closes: once resolved, the content survives a crash. */
+  commit(): Promise<void>;
+
+  /** Closes without the durability guarantee; the content stays for a later append. */
+  close(): Promise<void>;
+
+  /** Closes and deletes the file. */
+  cancel(): Promise<void>;
+}
