@@ -1,0 +1,8 @@
+import { StowageError } from '../errors/error.js';
+
+/** The CLI's one error path: a single readable line on stderr, never a stack trace unless asked. */
+export function reportError(err: unknown): void {
+  const message = err instanceof StowageError || err instanceof Error ? err.message : String(err);
+  process.stderr.write(`stowage: ${message}\n`);
+  if (process.env.STOWAGE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+}

@@ -1,0 +1,80 @@
+import { mkdir, readFile } from 'node:fs/promises';
+import { loadServeConfig, type ServeConfig, type ServeFlags } from '../config/serve-config.js';
+import { StowageError } from '../errors/error.js';
+import { createRegistryServer } from '../registry/server/server.js';
+import { purgeUploads } from '../registry/store/purge.js';
+import { RegistryStore } from '../registry/store/registry.js';
+import { createDriver } from '../storage/index.js';
+
+export async function serve(configPath: string | undefined, options: Record<string, unknown>): Promise<void> {
+  const flags: ServeFlags = {};
+  if (typeof options.addr === 'string') flags.addr = options.addr;
+  if (typeof options.root === 'string') flags.root = options.root;
+  if (typeof options.delete === 'boolean') flags.delete = options.delete;
+  if (typeof options.logLevel === 'string') flags.logLevel = options.logLevel;
+  const config = await loadServeConfig(configPath, flags, process.env);
+
+  if (config.storage.kind === 'filesystem') await mkdir(config.storage.rootDirectory, { recursive: true });
+  const store = new RegistryStore({ driver: createDriver(config.storage) });
+  const app = createRegistryServer({
+    store,
+    policy: { deleteEnabled: config.deleteEnabled, maxManifestBytes: config.maxManifestBytes },
+    logger: { level: config.logLevel, stream: process.stderr },
+    logRequests: config.logLevel === 'debug' || config.logLevel === 'trace',
+    ...(config.tls ? { tls: await readTls(config.tls) } : {}),
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const scheme = config.tls ? 'https' : 'http';
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  process.stdout.write(`Stowage registry listening on ${scheme}://${host}:${port}\n`);
+  process.stdout.write(`Storage: ${describeStorage(config)}; deletes ${config.deleteEnabled ? 'enabled' : 'disabled'}\n`);
+
+  if (config.uploadPurging) schedulePurging(app.log, store, config.uploadPurging);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: draining in-flight requests (up to ${config.drainTimeoutSeconds}s)\n`);
+    // Past the grace period, exit anyway: unfinished uploads live under _uploads, never under a digest.
+    const deadline = setTimeout(() => process.exit(0), config.drainTimeoutSeconds * 1000);
+    deadline.unref();
+    void app.close().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** Purges abandoned uploads shortly after start and then periodically; never keeps the process alive. */
+function schedulePurging(
+  log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void },
+  store: RegistryStore,
+  purging: { ageSeconds: number; intervalSeconds: number },
+): void {
+  const run = (): void => {
+    const olderThan = new Date(Date.now() - purging.ageSeconds * 1000);
+    purgeUploads(store.driver, olderThan).then(
+      (removed) => removed > 0 && log.info({ removed }, 'purged abandoned uploads'),
+      (err: unknown) => log.error({ err }, 'upload purge failed'),
+    );
+  };
+  setTimeout(run, 60_000).unref();
+  setInterval(run, purging.intervalSeconds * 1000).unref();
+}
+
+function describeStorage(config: ServeConfig): string {
+  return config.storage.kind === 'filesystem' ? `filesystem at ${config.storage.rootDirectory}` : 'in memory (lost on exit)';
+}
+
+async function readTls(tls: { certificate: string; key: string }): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (what: string, path: string): Promise<Buffer> => {
+    try {
+      return await readFile(path);
+    } catch (err) {
+      throw new StowageError('CONFIG_INVALID', `cannot read TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { cert: await read('certificate', tls.certificate), key: await read('key', tls.key) };
+}

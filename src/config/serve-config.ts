@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { StowageError } from '../errors/error.js';
+
+/** What `stowage serve` runs with, after the config file, the environment and the flags. */
+export interface ServeConfig {
+  host: string;
+  port: number;
+  storage: { kind: 'filesystem'; rootDirectory: string } | { kind: 'inmemory' };
+  deleteEnabled: boolean;
+  tls?: { certificate: string; key: string };
+  logLevel: string;
+  /** Seconds in-flight requests get to finish on SIGTERM (distribution's http.draintimeout). */
+  drainTimeoutSeconds: number;
+  maxManifestBytes: number;
+  /** Abandoned uploads older than `ageSeconds` are deleted every `intervalSeconds`; absent when disabled. */
+  uploadPurging?: { ageSeconds: number; intervalSeconds: number };
+}
+
+export interface ServeFlags {
+  addr?: string;
+  root?: string;
+  delete?: boolean;
+  logLevel?: string;
+}
+
+/**
+ * The subset of distribution's config.yml that Stowage honours, so a registry:2 deployment can
+ * point Stowage at its existing file. Keys Stowage does not implement are refused when they
+ * would change security or where data goes (auth, another storage driver), and ignored when
+ * they are tuning (cache, maintenance, health, headers...).
+ */
+const DistributionConfig = z.looseObject({
+  version: z.union([z.string(), z.number()]).optional(),
+  log: z.looseObject({ level: z.string().optional() }).optional(),
+  storage: z
+    .looseObject({
+      filesystem: z.looseObject({ rootdirectory: z.string().min(1) }).optional(),
+      inmemory: z.unknown().optional(),
+      delete: z.looseObject({ enabled: z.boolean().optional() }).optional(),
+      maintenance: z
+        .looseObject({
+          uploadpurging: z
+            .looseObject({
+              enabled: z.boolean().optional(),
+              age: z.union([z.string(), z.number()]).optional(),
+              interval: z.union([z.string(), z.number()]).optional(),
+            })
+            .optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  http: z
+    .looseObject({
+      addr: z.string().optional(),
+      draintimeout: z.union([z.string(), z.number()]).optional(),
+      tls: z.looseObject({ certificate: z.string().optional(), key: z.string().optional() }).optional(),
+    })
+    .optional(),
+  auth: z.unknown().optional(),
+  proxy: z.unknown().optional(),
+});
+type DistributionConfig = z.infer<typeof DistributionConfig>;
+
+const UNSUPPORTED_STORAGE = ['s3', 'azure', 'gcs', 'swift', 'oss'];
+
+export async function loadServeConfig(
+  configPath: string | undefined,
+  flags: ServeFlags,
+  env: NodeJS.ProcessEnv,
+): Promise<ServeConfig> {
+  const file = configPath ? await readConfigFile(configPath) : {};
+  const merged = applyEnvironment(file, env);
+  return resolveConfig(merged, flags, configPath !== undefined);
+}
+
+async function readConfigFile(path: string): Promise<DistributionConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new StowageError('CONFIG_INVALID', `cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text) ?? {};
+  } catch (err) {
+    throw new StowageError('CONFIG_INVALID', `config file ${path} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  const result = DistributionConfig.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new StowageError('CONFIG_INVALID', `config file ${path}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+  }
+  return result.data;
+}
+
+/** distribution's REGISTRY_<PATH> variables, for the keys Stowage reads. */
+function applyEnvironment(config: DistributionConfig, env: NodeJS.ProcessEnv): DistributionConfig {
+  const out: DistributionConfig = structuredClone(config);
+  const set = (value: string | undefined, apply: (v: string) => void): void => {
+    if (value !== undefined && value !== '') apply(value);
+  };
+  set(env.REGISTRY_HTTP_ADDR, (v) => ((out.http ??= {}).addr = v));
+  set(env.REGISTRY_HTTP_DRAINTIMEOUT, (v) => ((out.http ??= {}).draintimeout = v));
+  set(env.REGISTRY_HTTP_TLS_CERTIFICATE, (v) => (((out.http ??= {}).tls ??= {}).certificate = v));
+  set(env.REGISTRY_HTTP_TLS_KEY, (v) => (((out.http ??= {}).tls ??= {}).key = v));
+  set(env.REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY, (v) => (((out.storage ??= {}).filesystem ??= { rootdirectory: v }).rootdirectory = v));
+  set(env.REGISTRY_STORAGE_DELETE_ENABLED, (v) => (((out.storage ??= {}).delete ??= {}).enabled = v === 'true'));
+  set(env.REGISTRY_LOG_LEVEL, (v) => ((out.log ??= {}).level = v));
+  return out;
+}
+
+function resolveConfig(config: DistributionConfig, flags: ServeFlags, fromFile: boolean): ServeConfig {
+  if (config.auth !== undefined && config.auth !== null) {
+    throw new StowageError('CONFIG_INVALID', 'the auth section is not supported yet: refusing to start an open registry in its place');
+  }
+  if (config.proxy !== undefined && config.proxy !== null) {
+    throw new StowageError('CONFIG_INVALID', 'the proxy section (pull-through cache) is not supported yet');
+  }
+  const storage = config.storage ?? {};
+  const other = UNSUPPORTED_STORAGE.find((key) => key in storage);
+  if (other) throw new StowageError('CONFIG_INVALID', `storage driver "${other}" is not supported yet (filesystem and inmemory are)`);
+
+  const { host, port } = parseAddress(flags.addr ?? config.http?.addr ?? '127.0.0.1:5000');
+  const root = flags.root ?? storage.filesystem?.rootdirectory;
+  const inMemory = root === undefined && storage.inmemory !== undefined;
+  const tls = config.http?.tls;
+  if (tls && (tls.certificate === undefined) !== (tls.key === undefined)) {
+    throw new StowageError('CONFIG_INVALID', 'http.tls needs both certificate and key');
+  }
+  return {
+    host,
+    port,
+    storage: inMemory ? { kind: 'inmemory' } : { kind: 'filesystem', rootDirectory: resolve(root ?? './data') },
+    // distribution's default is off; without any config file Stowage is a dev registry with deletes on.
+    deleteEnabled: flags.delete ?? storage.delete?.enabled ?? !fromFile,
+    ...(tls?.certificate && tls.key ? { tls: { certificate: tls.certificate, key: tls.key } } : {}),
+    logLevel: flags.logLevel ?? config.log?.level ?? 'info',
+    drainTimeoutSeconds: parseDuration(config.http?.draintimeout ?? '30s'),
+    maxManifestBytes: 4 * 1024 * 1024,
+    ...uploadPurging(storage.maintenance?.uploadpurging),
+  };
+}
+
+/** distribution's defaults: on, uploads older than 168h, checked every 24h. */
+function uploadPurging(
+  section: { enabled?: boolean; age?: string | number; interval?: string | number } | undefined,
+): Pick<ServeConfig, 'uploadPurging'> {
+  if (section?.enabled === false) return {};
+  return {
+    uploadPurging: {
+      ageSeconds: parseDuration(section?.age ?? '168h'),
+      intervalSeconds: parseDuration(section?.interval ?? '24h'),
+    },
+  };
+}
+
+/** `host:port`, `:port` (all interfaces, as distribution reads it), `[v6]:port`. */
+export function parseAddress(addr: string): { host: string; port: number } {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr.trim());
+  const port = Number(match?.[3]);
+  if (!match || port > 65535) throw new StowageError('CONFIG_INVALID', `invalid listen address "${addr}": expected host:port`);
+  const host = match[1] ?? (match[2] || '0.0.0.0');
+  return { host, port };
+}
+
+/** Go durations as distribution writes them (`30s`, `1m`, `500ms`), or plain seconds. */
+function parseDuration(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!match) throw new StowageError('CONFIG_INVALID', `invalid duration "${value}"`);
+  const n = Number(match[1]);
+  const unit = match[2] ?? 's';
+  return unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n;
+}

@@ -1,0 +1,19 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { RegistryStore } from '../store/registry.js';
+
+export interface RegistryPolicy {
+  /** distribution's `storage.delete.enabled`: whether DELETE of manifests, tags and blobs is allowed. */
+  deleteEnabled: boolean;
+  /** Largest manifest accepted, in bytes (the spec asks registries to take at least 4 MiB). */
+  maxManifestBytes: number;
+  /** Most entries in one catalog page. */
+  maxCatalogEntries: number;
+}
+
+export interface HandlerContext {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  query: URLSearchParams;
+  store: RegistryStore;
+  policy: RegistryPolicy;
+}

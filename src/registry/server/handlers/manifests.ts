@@ -1,0 +1,80 @@
+import { Digest } from '../../../digest/digest.js';
+import { StowageError } from '../../../errors/error.js';
+import { isIndexMediaType, stripParameters } from '../../../oci/media-types.js';
+import { isValidTag } from '../../../reference/reference.js';
+import type { ManifestReference, StoredManifest } from '../../store/manifests.js';
+import { readCappedBody } from '../body.js';
+import type { HandlerContext } from '../context.js';
+import { checkDeleteEnabled } from './blobs.js';
+
+/** GET/HEAD /v2/<name>/manifests/<tag-or-digest>: the exact bytes, typed as pushed. */
+export async function getManifest(ctx: HandlerContext, name: string, reference: string): Promise<void> {
+  const repository = ctx.store.repository(name);
+  const manifest = await repository.manifests.get(parseManifestReference(reference));
+  checkAcceptable(manifest, ctx.request.headers.accept, name, reference);
+  const { reply } = ctx;
+  reply
+    .code(200)
+    .header('Content-Type', manifest.mediaType)
+    .header('Docker-Content-Digest', manifest.digest.toString())
+    .header('ETag', `"${manifest.digest}"`)
+    .header('Content-Length', manifest.bytes.length);
+  return ctx.request.method === 'HEAD' ? reply.send() : reply.send(manifest.bytes);
+}
+
+/** PUT /v2/<name>/manifests/<tag-or-digest>[?tag=…]: validate, store exactly, tag (201). */
+export async function putManifest(ctx: HandlerContext, name: string, reference: string): Promise<void> {
+  const repository = ctx.store.repository(name);
+  const target = parseManifestReference(reference);
+  const extraTags = ctx.query.getAll('tag');
+  for (const tag of extraTags) checkTag(tag);
+  const bytes = await readCappedBody(ctx.request.raw, ctx.policy.maxManifestBytes);
+  const contentType = ctx.request.headers['content-type'];
+  const result = await repository.manifests.put(target, bytes, contentType, extraTags);
+  const { reply } = ctx;
+  reply
+    .code(201)
+    .header('Location', `/v2/${name}/manifests/${result.digest}`)
+    .header('Docker-Content-Digest', result.digest.toString())
+    .header('Content-Length', 0);
+  // Distribution spec, "Pushing Manifests with Subject": tells the client the referrers API has it.
+  if (result.subject) reply.header('OCI-Subject', result.subject.toString());
+  if (extraTags.length > 0) reply.header('OCI-Tag', result.tags.join(', '));
+  return reply.send();
+}
+
+/** DELETE /v2/<name>/manifests/<tag-or-digest> (202). */
+export async function deleteManifest(ctx: HandlerContext, name: string, reference: string): Promise<void> {
+  const repository = ctx.store.repository(name);
+  const target = parseManifestReference(reference);
+  checkDeleteEnabled(ctx);
+  await repository.manifests.delete(target);
+  return ctx.reply.code(202).header('Content-Length', 0).send();
+}
+
+function parseManifestReference(reference: string): ManifestReference {
+  if (reference.includes(':')) return { digest: Digest.parse(reference) };
+  checkTag(reference);
+  return { tag: reference };
+}
+
+function checkTag(tag: string): void {
+  if (!isValidTag(tag)) throw new StowageError('TAG_INVALID', `invalid tag: ${tag.slice(0, 140)}`);
+}
+
+/**
+ * A client that lists manifest types in Accept but not the index type gets 404 for an index,
+ * as distribution 3 answers: it cannot use what it did not ask for. Image manifests are sent
+ * whatever the Accept header says (there is nothing to convert them to).
+ */
+function checkAcceptable(manifest: StoredManifest, accept: string | undefined, name: string, reference: string): void {
+  if (!accept || !isIndexMediaType(manifest.mediaType)) return;
+  const accepted = accept.split(',').map(stripParameters);
+  const ok = accepted.some((type) => type === manifest.mediaType || type === '*/*' || type === 'application/*');
+  if (!ok) {
+    throw new StowageError(
+      'MANIFEST_UNKNOWN',
+      `${name}:${reference} is an index (${manifest.mediaType}) but the Accept header does not include it`,
+    );
+  }
+}

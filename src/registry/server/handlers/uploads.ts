@@ -1,0 +1,120 @@
+import { Digest, isSupportedAlgorithm } from '../../../digest/digest.js';
+import { StowageError, isStowageError } from '../../../errors/error.js';
+import type { Repository } from '../../store/repository.js';
+import type { UploadStatus } from '../../store/uploads.js';
+import { bodyStream, hasBody } from '../body.js';
+import type { HandlerContext } from '../context.js';
+import { parseContentRange } from '../ranges.js';
+
+/**
+ * POST /v2/<name>/blobs/uploads/: a cross-repository mount (`mount`+`from`), a monolithic
+ * upload (`digest`, body), or a new session (202).
+ */
+export async function startUpload(ctx: HandlerContext, name: string): Promise<void> {
+  const repository = ctx.store.repository(name);
+  const { query } = ctx;
+  const mount = query.get('mount');
+  if (mount !== null) {
+    const digest = Digest.parse(mount);
+    if (await mountBlob(ctx, repository, digest, query.get('from'))) return blobCreated(ctx, name, digest);
+  }
+  const digestParam = query.get('digest');
+  if (digestParam !== null) {
+    const digest = Digest.parse(digestParam);
+    const session = await repository.uploads.start(digest.algorithm);
+    await repository.uploads.complete(session.uuid, digest, { source: bodyStream(ctx.request.raw) });
+    return blobCreated(ctx, name, digest);
+  }
+  const algorithm = query.get('digest-algorithm') ?? 'sha256';
+  if (!isSupportedAlgorithm(algorithm)) {
+    throw new StowageError('DIGEST_INVALID', `unsupported digest algorithm: ${algorithm.slice(0, 40)}`);
+  }
+  const session = await repository.uploads.start(algorithm);
+  return uploadResponse(ctx, name, session, 202);
+}
+
+/**
+ * Mounts when the source repository holds the blob. An invalid or unreadable source is not an
+ * error: the spec says to fall back to a normal upload session (202), as distribution does.
+ */
+async function mountBlob(ctx: HandlerContext, target: Repository, digest: Digest, from: string | null): Promise<boolean> {
+  if (from === null) return false;
+  let source: Repository;
+  try {
+    source = ctx.store.repository(from);
+  } catch (err) {
+    if (isStowageError(err, 'NAME_INVALID')) return false;
+    throw err;
+  }
+  if (!(await source.blobs.has(digest))) return false;
+  await target.blobs.link(digest);
+  return true;
+}
+
+/** PATCH <location>: appends a chunk; with Content-Range it must continue at the current offset. */
+export async function patchUpload(ctx: HandlerContext, name: string, uuid: string): Promise<void> {
+  const repository = ctx.store.repository(name);
+  const range = checkedContentRange(ctx);
+  const chunk = range ? { source: bodyStream(ctx.request.raw), range } : { source: bodyStream(ctx.request.raw) };
+  const status = await repository.uploads.append(uuid, chunk);
+  return uploadResponse(ctx, name, status, 202);
+}
+
+/** PUT <location>?digest=: the optional last chunk, then verification and commit (201). */
+export async function completeUpload(ctx: HandlerContext, name: string, uuid: string): Promise<void> {
+  const repository = ctx.store.repository(name);
+  const digestParam = ctx.query.get('digest');
+  if (digestParam === null) throw new StowageError('DIGEST_INVALID', 'the digest query parameter is required to close an upload');
+  const digest = Digest.parse(digestParam);
+  const range = checkedContentRange(ctx);
+  const chunk = hasBody(ctx.request.raw)
+    ? range
+      ? { source: bodyStream(ctx.request.raw), range }
+      : { source: bodyStream(ctx.request.raw) }
+    : undefined;
+  await repository.uploads.complete(uuid, digest, chunk);
+  return blobCreated(ctx, name, digest);
+}
+
+/** GET <location>: where the upload stands (204). */
+export async function getUpload(ctx: HandlerContext, name: string, uuid: string): Promise<void> {
+  const status = await ctx.store.repository(name).uploads.status(uuid);
+  return uploadResponse(ctx, name, status, 204);
+}
+
+/** DELETE <location>: cancels the session (204). */
+export async function cancelUpload(ctx: HandlerContext, name: string, uuid: string): Promise<void> {
+  await ctx.store.repository(name).uploads.cancel(uuid);
+  return ctx.reply.code(204).send();
+}
+
+/** Content-Range, checked against Content-Length as distribution does (SIZE_INVALID on disagreement). */
+function checkedContentRange(ctx: HandlerContext): { start: number; end: number } | undefined {
+  const header = ctx.request.headers['content-range'];
+  const range = parseContentRange(Array.isArray(header) ? header[0] : header);
+  const length = ctx.request.headers['content-length'];
+  if (range && length !== undefined && Number(length) !== range.end - range.start + 1) {
+    throw new StowageError('SIZE_INVALID', `Content-Length ${length} does not match Content-Range ${range.start}-${range.end}`);
+  }
+  return range;
+}
+
+function uploadResponse(ctx: HandlerContext, name: string, status: UploadStatus, code: 202 | 204): void {
+  ctx.reply
+    .code(code)
+    .header('Location', `/v2/${name}/blobs/uploads/${status.uuid}`)
+    // distribution's form: "0-0" for an empty upload, else 0-<last byte>.
+    .header('Range', `0-${Math.max(status.size - 1, 0)}`)
+    .header('Docker-Upload-UUID', status.uuid)
+    .header('Content-Length', 0)
+    .send();
+}
+
+function blobCreated(ctx: HandlerContext, name: string, digest: Digest): void {
+  ctx.reply
+    .code(201)
+    .header('Location', `/v2/${name}/blobs/${digest}`)
+    .header('Docker-Content-Digest', digest.toString())
+    .header('Content-Length', 0)
+    .send();
+}

@@ -1,0 +1,2 @@
+export { createRegistryServer, DEFAULT_POLICY, type RegistryServerOptions } from './server.js';
+export type { RegistryPolicy } from './context.js';

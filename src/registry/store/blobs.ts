@@ -1,0 +1,81 @@
+import type { Readable } from 'node:stream';
+import type { Digest } from '../../digest/digest.js';
+import { StowageError, isStowageError } from '../../errors/error.js';
+import type { StorageDriver } from '../../storage/driver.js';
+import { deleteIfExists, exists, writeLink } from './links.js';
+import { blobDataPath, layerLinkPath, revisionLinkPath } from './paths.js';
+
+export interface BlobInfo {
+  digest: Digest;
+  size: number;
+}
+
+/**
+ * The blobs one repository can see. Blob data is global and content-addressed; a repository
+ * sees a blob when it holds a link to it: a layer link, or (as distribution also allows, so
+ * that manifests can be fetched through the blob endpoint) a manifest revision link.
+ */
+export class RepositoryBlobs {
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly name: string,
+  ) {}
+
+  /** Size of a blob this repository links to; BLOB_UNKNOWN otherwise. */
+  async stat(digest: Digest): Promise<BlobInfo> {
+    if (!(await this.isLinked(digest))) throw blobUnknown(digest);
+    return statBlob(this.driver, digest);
+  }
+
+  async has(digest: Digest): Promise<boolean> {
+    try {
+      await this.stat(digest);
+      return true;
+    } catch (err) {
+      if (isStowageError(err, 'BLOB_UNKNOWN')) return false;
+      throw err;
+    }
+  }
+
+  /** Streams a linked blob, optionally a byte range (inclusive). */
+  async reader(digest: Digest, range?: { start: number; end: number }): Promise<Readable> {
+    try {
+      return await this.driver.reader(blobDataPath(digest), range ? { offset: range.start, end: range.end } : {});
+    } catch (err) {
+      if (isStowageError(err, 'PATH_NOT_FOUND')) throw blobUnknown(digest);
+      throw err;
+    }
+  }
+
+  /** Makes an existing global blob visible in this repository (after upload or mount). */
+  async link(digest: Digest): Promise<void> {
+    await writeLink(this.driver, layerLinkPath(this.name, digest), digest);
+  }
+
+  /** Removes this repository's layer link; the data stays until garbage collection. */
+  async unlink(digest: Digest): Promise<void> {
+    const removed = await deleteIfExists(this.driver, layerLinkPath(this.name, digest).replace(/\/link$/, ''));
+    if (!removed) throw blobUnknown(digest);
+  }
+
+  private async isLinked(digest: Digest): Promise<boolean> {
+    return (
+      (await exists(this.driver, layerLinkPath(this.name, digest))) ||
+      (await exists(this.driver, revisionLinkPath(this.name, digest)))
+    );
+  }
+}
+
+export async function statBlob(driver: StorageDriver, digest: Digest): Promise<BlobInfo> {
+  try {
+    const info = await driver.stat(blobDataPath(digest));
+    return { digest, size: info.size };
+  } catch (err) {
+    if (isStowageError(err, 'PATH_NOT_FOUND')) throw blobUnknown(digest);
+    throw err;
+  }
+}
+
+export function blobUnknown(digest: Digest): StowageError {
+  return new StowageError('BLOB_UNKNOWN', `blob unknown to registry: ${digest}`, { digest: digest.toString() });
+}

@@ -1,0 +1,50 @@
+import { Digest } from '../../digest/digest.js';
+import { isStowageError } from '../../errors/error.js';
+import type { StorageDriver } from '../../storage/driver.js';
+
+/** A link file holds a digest as text (distribution writes it without a newline). */
+export async function readLink(driver: StorageDriver, path: string): Promise<Digest | undefined> {
+  try {
+    const content = await driver.getContent(path);
+    return Digest.parse(content.toString('utf8').trim());
+  } catch (err) {
+    if (isStowageError(err, 'PATH_NOT_FOUND')) return undefined;
+    throw err;
+  }
+}
+
+export async function writeLink(driver: StorageDriver, path: string, digest: Digest): Promise<void> {
+  await driver.putContent(path, Buffer.from(digest.toString(), 'utf8'));
+}
+
+export async function exists(driver: StorageDriver, path: string): Promise<boolean> {
+  try {
+    await driver.stat(path);
+    return true;
+  } catch (err) {
+    if (isStowageError(err, 'PATH_NOT_FOUND')) return false;
+    throw err;
+  }
+}
+
+/** Deletes a path, treating "already gone" as success: deletions race with each other. */
+export async function deleteIfExists(driver: StorageDriver, path: string): Promise<boolean> {
+  try {
+    await driver.delete(path);
+    return true;
+  } catch (err) {
+    if (isStowageError(err, 'PATH_NOT_FOUND')) return false;
+    throw err;
+  }
+}
+
+/** Lists a directory's child names, or [] when it does not exist. */
+export async function listNames(driver: StorageDriver, path: string): Promise<string[]> {
+  try {
+    const children = await driver.list(path);
+    return children.map((child) => child.slice(child.lastIndexOf('/') + 1));
+  } catch (err) {
+    if (isStowageError(err, 'PATH_NOT_FOUND')) return [];
+    throw err;
+  }
+}

@@ -1,0 +1,159 @@
+import { Digest } from '../../digest/digest.js';
+import { StowageError, isStowageError } from '../../errors/error.js';
+import type { StorageDriver } from '../../storage/driver.js';
+import { parseManifest, type Descriptor, type ParsedManifest } from '../../oci/manifest.js';
+import type { RepositoryBlobs } from './blobs.js';
+import { deleteIfExists, exists, writeLink } from './links.js';
+import type { ManifestCache } from './manifest-cache.js';
+import { blobDataPath, revisionLinkPath, revisionPath } from './paths.js';
+import type { RepositoryReferrers } from './referrers.js';
+import type { RepositoryTags } from './tags.js';
+
+export type ManifestReference = { tag: string } | { digest: Digest };
+
+export interface StoredManifest {
+  digest: Digest;
+  bytes: Buffer;
+  mediaType: string;
+  /** Absent for what Stowage would not accept today but an older registry stored (schema 1). */
+  parsed?: ParsedManifest;
+}
+
+export interface PutManifestResult {
+  digest: Digest;
+  tags: string[];
+  subject?: Digest;
+}
+
+/**
+ * Manifests of one repository. The bytes are stored exactly as pushed, as a blob, and linked
+ * from `_manifests/revisions`; tags point at revisions.
+ */
+export class RepositoryManifests {
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly name: string,
+    private readonly blobs: RepositoryBlobs,
+    private readonly tags: RepositoryTags,
+    private readonly referrers: () => RepositoryReferrers,
+    private readonly cache: ManifestCache,
+  ) {}
+
+  async get(reference: ManifestReference): Promise<StoredManifest> {
+    const digest = 'tag' in reference ? await this.tags.resolve(reference.tag) : reference.digest;
+    const manifest = await this.load(digest);
+    if (!manifest) throw manifestUnknown(this.name, digest.toString());
+    return manifest;
+  }
+
+  /** A manifest of this repository by digest, or undefined when the repository has no such revision. */
+  async load(digest: Digest): Promise<StoredManifest | undefined> {
+    if (!(await exists(this.driver, revisionLinkPath(this.name, digest)))) return undefined;
+    const key = digest.toString();
+    const cached = this.cache.get(key);
+    if (cached) return { digest, bytes: cached.bytes, mediaType: cached.parsed.mediaType, parsed: cached.parsed };
+    let bytes: Buffer;
+    try {
+      bytes = await this.driver.getContent(blobDataPath(digest));
+    } catch (err) {
+      if (isStowageError(err, 'PATH_NOT_FOUND')) return undefined;
+      throw err;
+    }
+    try {
+      const parsed = parseManifest(bytes);
+      this.cache.set(key, { bytes, parsed });
+      return { digest, bytes, mediaType: parsed.mediaType, parsed };
+    } catch {
+      return { digest, bytes, mediaType: legacyMediaType(bytes) };
+    }
+  }
+
+  /**
+   * Validates and stores a manifest. Every blob and child manifest it references must be in
+   * this repository (distribution spec, "Pushing Manifests": MANIFEST_BLOB_UNKNOWN otherwise),
+   * except its `subject`, which may be pushed later, and foreign layers that carry `urls`.
+   */
+  async put(
+    reference: ManifestReference,
+    bytes: Buffer,
+    contentType: string | undefined,
+    extraTags: string[] = [],
+  ): Promise<PutManifestResult> {
+    const parsed = parseManifest(bytes, contentType);
+    const digest = Digest.of(bytes, 'digest' in reference ? reference.digest.algorithm : 'sha256');
+    if ('digest' in reference && !digest.equals(reference.digest)) {
+      throw new StowageError('DIGEST_INVALID', `manifest digest ${digest} does not match ${reference.digest}`, {
+        expected: reference.digest.toString(),
+        actual: digest.toString(),
+      });
+    }
+    await this.checkReferences(parsed);
+
+    if (!(await exists(this.driver, blobDataPath(digest)))) await this.driver.putContent(blobDataPath(digest), bytes);
+    await writeLink(this.driver, revisionLinkPath(this.name, digest), digest);
+    const tags = [...new Set(['tag' in reference ? [reference.tag] : [], extraTags].flat())];
+    for (const tag of tags) await this.tags.tag(tag, digest);
+    const subject = parsed.subject ? Digest.parse(parsed.subject.digest) : undefined;
+    if (subject) await this.referrers().add(subject, digest);
+    this.cache.set(digest.toString(), { bytes, parsed });
+    return subject ? { digest, tags, subject } : { digest, tags };
+  }
+
+  /** By tag: removes the tag only. By digest: the revision, every tag on it, its referrer entry. */
+  async delete(reference: ManifestReference): Promise<void> {
+    if ('tag' in reference) {
+      await this.tags.untag(reference.tag);
+      return;
+    }
+    const manifest = await this.load(reference.digest);
+    if (!manifest) throw manifestUnknown(this.name, reference.digest.toString());
+    for (const tag of await this.tags.lookup(reference.digest)) await this.tags.untag(tag).catch(() => undefined);
+    if (manifest.parsed?.subject) {
+      await this.referrers().remove(Digest.parse(manifest.parsed.subject.digest), reference.digest);
+    }
+    await deleteIfExists(this.driver, revisionPath(this.name, reference.digest));
+  }
+
+  private async checkReferences(parsed: ParsedManifest): Promise<void> {
+    const required: Descriptor[] =
+      parsed.kind === 'index'
+        ? parsed.manifests
+        : [...(parsed.config ? [parsed.config] : []), ...parsed.layers.filter((layer) => !layer.urls?.length)];
+    const present = await Promise.all(required.map((descriptor) => this.isPresent(descriptor, parsed.kind)));
+    const missing = required.filter((_, i) => !present[i]).map((descriptor) => descriptor.digest);
+    if (missing.length > 0) {
+      const what = parsed.kind === 'index' ? 'manifest' : 'blob';
+      throw new StowageError(
+        'MANIFEST_BLOB_UNKNOWN',
+        `manifest references ${missing.length === 1 ? `a ${what}` : `${missing.length} ${what}s`} unknown to the repository: ${missing[0]}`,
+        { digests: missing },
+      );
+    }
+  }
+
+  private async isPresent(descriptor: Descriptor, kind: ParsedManifest['kind']): Promise<boolean> {
+    const digest = Digest.parse(descriptor.digest);
+    if (kind === 'index' && (await exists(this.driver, revisionLinkPath(this.name, digest)))) return true;
+    return this.blobs.has(digest);
+  }
+}
+
+export function manifestUnknown(name: string, reference: string): StowageError {
+  return new StowageError('MANIFEST_UNKNOWN', `manifest unknown: ${name}@${reference}`, { reference });
+}
+
+/** The media type of a stored manifest Stowage would not accept (e.g. schema 1 left by an old registry). */
+function legacyMediaType(bytes: Buffer): string {
+  try {
+    const value = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown; schemaVersion?: unknown; signatures?: unknown };
+    if (typeof value.mediaType === 'string') return value.mediaType;
+    if (value.schemaVersion === 1) {
+      return value.signatures
+        ? 'application/vnd.docker.distribution.manifest.v1+prettyjws'
+        : 'application/vnd.docker.distribution.manifest.v1+json';
+    }
+  } catch {
+    // Not JSON: served as opaque bytes.
+  }
+  return 'application/octet-stream';
+}

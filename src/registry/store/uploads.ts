@@ -1,0 +1,209 @@
+import { randomUUID, type Hash, createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Digest, type DigestAlgorithm } from '../../digest/digest.js';
+import { Digester } from '../../digest/digester.js';
+import { StowageError, isStowageError } from '../../errors/error.js';
+import type { StorageDriver } from '../../storage/driver.js';
+import { statBlob, type BlobInfo, type RepositoryBlobs } from './blobs.js';
+import { deleteIfExists } from './links.js';
+import { KeyedMutex } from './mutex.js';
+import { blobDataPath, uploadDataPath, uploadPath, uploadStartedAtPath } from './paths.js';
+
+export interface UploadStatus {
+  uuid: string;
+  /** Bytes received so far. */
+  size: number;
+}
+
+/** A piece of an upload: its bytes and, when the client sent Content-Range, where it claims they go. */
+export interface Chunk {
+  source: AsyncIterable<Uint8Array>;
+  range?: { start: number; end: number };
+}
+
+/**
+ * Running hashes of uploads in progress, so that closing an upload does not re-read it.
+ * Node cannot serialise a hash state (distribution stores its own under `hashstates/`), so a
+ * state lives in memory; when it is missing or stale (another process, a restart, a failed
+ * chunk) the upload is re-hashed from storage at completion instead: slower, never wrong.
+ */
+export class UploadHashes {
+  private readonly states = new Map<string, { hash: Hash; algorithm: DigestAlgorithm; offset: number }>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  begin(key: string, algorithm: DigestAlgorithm): void {
+    if (this.states.size >= this.capacity) {
+      const oldest = this.states.keys().next().value;
+      if (oldest !== undefined) this.states.delete(oldest);
+    }
+    this.states.set(key, { hash: createHash(algorithm), algorithm, offset: 0 });
+  }
+
+  /** The state if it is exactly at `offset`; otherwise it is stale and dropped. */
+  at(key: string, offset: number): { hash: Hash; algorithm: DigestAlgorithm; offset: number } | undefined {
+    const state = this.states.get(key);
+    if (state && state.offset === offset) return state;
+    this.states.delete(key);
+    return undefined;
+  }
+
+  drop(key: string): void {
+    this.states.delete(key);
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Upload sessions of one repository (distribution spec, "Pushing blobs"). Bytes go to
+ * `_uploads/<uuid>/data`; on completion the digest is checked, the file fsync'ed, and only then
+ * renamed to its content address: no reader ever sees an unverified or torn blob.
+ */
+export class RepositoryUploads {
+  constructor(
+    private readonly driver: StorageDriver,
+    private readonly name: string,
+    private readonly blobs: RepositoryBlobs,
+    private readonly hashes: UploadHashes,
+    private readonly mutex: KeyedMutex,
+  ) {}
+
+  async start(algorithm: DigestAlgorithm = 'sha256'): Promise<UploadStatus> {
+    const uuid = randomUUID();
+    // RFC 3339, as distribution writes `startedat`; used to expire abandoned uploads.
+    await this.driver.putContent(uploadStartedAtPath(this.name, uuid), Buffer.from(new Date().toISOString()));
+    this.hashes.begin(this.key(uuid), algorithm);
+    return { uuid, size: 0 };
+  }
+
+  async status(uuid: string): Promise<UploadStatus> {
+    await this.checkExists(uuid);
+    return { uuid, size: await this.dataSize(uuid) };
+  }
+
+  async append(uuid: string, chunk: Chunk): Promise<UploadStatus> {
+    return this.mutex.run(this.key(uuid), async () => {
+      await this.checkExists(uuid);
+      const size = await this.write(uuid, chunk, false);
+      return { uuid, size };
+    });
+  }
+
+  /** Closes the session: the final chunk if any, digest check, durable move, repository link. */
+  async complete(uuid: string, digest: Digest, chunk?: Chunk): Promise<BlobInfo> {
+    return this.mutex.run(this.key(uuid), async () => {
+      await this.checkExists(uuid);
+      const size = await this.write(uuid, chunk, true);
+      try {
+        const actual = await this.digestOf(uuid, digest.algorithm, size);
+        if (!actual.equals(digest)) {
+          throw new StowageError('DIGEST_INVALID', `digest mismatch: expected ${digest}, got ${actual}`, {
+            expected: digest.toString(),
+            actual: actual.toString(),
+          });
+        }
+        await this.publish(uuid, digest);
+      } catch (err) {
+        // As distribution does: a failed completion ends the session, so nothing lingers.
+        await this.remove(uuid);
+        throw err;
+      }
+      await this.blobs.link(digest);
+      await this.remove(uuid);
+      return { digest, size };
+    });
+  }
+
+  async cancel(uuid: string): Promise<void> {
+    await this.mutex.run(this.key(uuid), async () => {
+      await this.checkExists(uuid);
+      await this.remove(uuid);
+    });
+  }
+
+  /** Appends a chunk (if any) and, with `durable`, fsyncs the data. Returns the new size. */
+  private async write(uuid: string, chunk: Chunk | undefined, durable: boolean): Promise<number> {
+    const key = this.key(uuid);
+    const size = await this.dataSize(uuid);
+    if (chunk?.range && (chunk.range.start !== size || chunk.range.end < chunk.range.start)) {
+      throw new StowageError(
+        'RANGE_INVALID',
+        `chunk range ${chunk.range.start}-${chunk.range.end} does not continue the upload at offset ${size}`,
+        { offset: size },
+      );
+    }
+    if (!chunk && !durable) return size;
+    const state = this.hashes.at(key, size);
+    const writer = await this.driver.writer(uploadDataPath(this.name, uuid), true);
+    let written = 0;
+    try {
+      if (chunk) written = await writer.write(state ? hashing(chunk.source, state.hash) : chunk.source);
+    } catch (err) {
+      this.hashes.drop(key);
+      await writer.close().catch(() => undefined);
+      throw err;
+    }
+    if (state) state.offset += written;
+    await (durable ? writer.commit() : writer.close());
+    return size + written;
+  }
+
+  private async digestOf(uuid: string, algorithm: DigestAlgorithm, size: number): Promise<Digest> {
+    const state = this.hashes.at(this.key(uuid), size);
+    if (state && state.algorithm === algorithm) return Digest.fromHex(algorithm, state.hash.digest('hex'));
+    const digester = new Digester({ algorithm });
+    const source = await this.driver.reader(uploadDataPath(this.name, uuid));
+    await pipeline(source, digester, async (passed) => {
+      for await (const _ of passed) void _;
+    });
+    return digester.digest();
+  }
+
+  /** Moves verified, fsync'ed data to its content address, unless an identical blob is there already. */
+  private async publish(uuid: string, digest: Digest): Promise<void> {
+    try {
+      await statBlob(this.driver, digest);
+      return;
+    } catch (err) {
+      if (!isStowageError(err, 'BLOB_UNKNOWN')) throw err;
+    }
+    await this.driver.move(uploadDataPath(this.name, uuid), blobDataPath(digest));
+  }
+
+  private async remove(uuid: string): Promise<void> {
+    this.hashes.drop(this.key(uuid));
+    await deleteIfExists(this.driver, uploadPath(this.name, uuid));
+  }
+
+  private async checkExists(uuid: string): Promise<void> {
+    const unknown = new StowageError('BLOB_UPLOAD_UNKNOWN', `blob upload unknown: ${uuid.slice(0, 80)}`);
+    if (!UUID.test(uuid)) throw unknown;
+    try {
+      await this.driver.stat(uploadStartedAtPath(this.name, uuid));
+    } catch (err) {
+      if (isStowageError(err, 'PATH_NOT_FOUND')) throw unknown;
+      throw err;
+    }
+  }
+
+  private async dataSize(uuid: string): Promise<number> {
+    try {
+      return (await this.driver.stat(uploadDataPath(this.name, uuid))).size;
+    } catch (err) {
+      if (isStowageError(err, 'PATH_NOT_FOUND')) return 0;
+      throw err;
+    }
+  }
+
+  private key(uuid: string): string {
+    return `${this.name}\u0000${uuid}`;
+  }
+}
+
+async function* hashing(source: AsyncIterable<Uint8Array>, hash: Hash): AsyncIterable<Uint8Array> {
+  for await (const chunk of source) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
