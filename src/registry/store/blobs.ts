@@ -3,7 +3,7 @@ import type { Digest } from '../../digest/digest.js';
 import { StowageError, isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { deleteIfExists, exists, writeLink } from './links.js';
-import { blobDataPath, layerLinkPath, revisionLinkPath } from './paths.js';
+import { blobDataPath, layerLinkPath, layerPath, revisionLinkPath } from './paths.js';
 
 export interface BlobInfo {
   digest: Digest;
@@ -54,7 +54,7 @@ export class RepositoryBlobs {
 
   /** Removes this repository's layer link; the data stays until garbage collection. */
   async unlink(digest: Digest): Promise<void> {
-    const removed = await deleteIfExists(this.driver, layerLinkPath(this.name, digest).replace(/\/link$/, ''));
+    const removed = await deleteIfExists(this.driver, layerPath(this.name, digest));
     if (!removed) throw blobUnknown(digest);
   }
 

@@ -31,20 +31,24 @@ export function repositoryPath(name: string): string {
   return `${REPOSITORIES}/${name}`;
 }
 
+export function layerPath(name: string, digest: Digest): string {
+  return `${repositoryPath(name)}/_layers/${digest.algorithm}/${digest.hex}`;
+}
+
 export function layerLinkPath(name: string, digest: Digest): string {
-  return `${repositoryPath(name)}/_layers/${digest.algorithm}/${digest.hex}/link`;
+  return `${layerPath(name, digest)}/link`;
 }
 
 export function manifestsPath(name: string): string {
   return `${repositoryPath(name)}/_manifests`;
 }
 
-export function revisionLinkPath(name: string, digest: Digest): string {
-  return `${manifestsPath(name)}/revisions/${digest.algorithm}/${digest.hex}/link`;
-}
-
 export function revisionPath(name: string, digest: Digest): string {
   return `${manifestsPath(name)}/revisions/${digest.algorithm}/${digest.hex}`;
+}
+
+export function revisionLinkPath(name: string, digest: Digest): string {
+  return `${revisionPath(name, digest)}/link`;
 }
 
 export function tagsPath(name: string): string {
@@ -79,6 +83,10 @@ export function referrersPath(name: string, subject: Digest): string {
   return `${repositoryPath(name)}/_referrers/${subject.algorithm}/${subject.hex}`;
 }
 
+export function referrerPath(name: string, subject: Digest, referrer: Digest): string {
+  return `${referrersPath(name, subject)}/${referrer.algorithm}/${referrer.hex}`;
+}
+
 export function referrerLinkPath(name: string, subject: Digest, referrer: Digest): string {
-  return `${referrersPath(name, subject)}/${referrer.algorithm}/${referrer.hex}/link`;
+  return `${referrerPath(name, subject, referrer)}/link`;
 }

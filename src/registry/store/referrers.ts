@@ -2,7 +2,7 @@ import { Digest } from '../../digest/digest.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { referrerDescriptor, type Descriptor } from '../../oci/manifest.js';
 import { deleteIfExists, listNames, writeLink } from './links.js';
-import { referrerLinkPath, referrersPath } from './paths.js';
+import { referrerLinkPath, referrerPath, referrersPath } from './paths.js';
 import type { StoredManifest } from './manifests.js';
 
 /**
@@ -22,7 +22,7 @@ export class RepositoryReferrers {
   }
 
   async remove(subject: Digest, referrer: Digest): Promise<void> {
-    await deleteIfExists(this.driver, referrerLinkPath(this.name, subject, referrer).replace(/\/link$/, ''));
+    await deleteIfExists(this.driver, referrerPath(this.name, subject, referrer));
   }
 
   /** Descriptors of the manifests whose subject is `subject`, optionally of one artifact type. */

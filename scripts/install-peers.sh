@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs the peer tools the interop tests drive: skopeo and CNCF distribution's
+# registry (Debian package docker-registry). Idempotent: does nothing when both are
+# present. Afterwards makes sure no docker-registry service occupies the machine.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+missing=()
+command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
+command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-peers: installing ${missing[*]}"
+  $SUDO apt-get update
+  # policy-rc.d exit 101 keeps the package from starting its service on :5000.
+  created_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  status=0
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y skopeo docker-registry || status=$?
+  if [ "$created_policy" -eq 1 ]; then
+    $SUDO rm -f /usr/sbin/policy-rc.d
+  fi
+  if [ "$status" -ne 0 ]; then
+    echo "install-peers: apt-get install failed ($status)" >&2
+    exit "$status"
+  fi
+else
+  echo "install-peers: skopeo and docker-registry already installed"
+fi
+
+# A docker-registry service started by the package would hold :5000; stop it.
+registry_running() {
+  if command -v pgrep >/dev/null 2>&1; then
+    pgrep -x docker-registry >/dev/null 2>&1
+  else
+    grep -qsx docker-registry /proc/[0-9]*/comm
+  fi
+}
+if registry_running; then
+  echo "install-peers: stopping the docker-registry service"
+  if [ -x /etc/init.d/docker-registry ]; then
+    $SUDO /etc/init.d/docker-registry stop || true
+  fi
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    $SUDO systemctl stop docker-registry >/dev/null 2>&1 || true
+  fi
+fi
+
+skopeo --version
+docker-registry --version
