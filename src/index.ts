@@ -1,1 +1,15 @@
-export const x: number = 1;
+/**
+ * Stowage as a library: the same code the CLI and the server run.
+ *
+ *   import { RegistryClient, copyImage, parseImageName, openSource, openSink } from 'stowage';
+ */
+export { StowageError, isStowageError, type ErrorCode } from './errors/error.js';
+export { Digest, Digester, type DigestAlgorithm } from './digest/index.js';
+export * from './reference/index.js';
+export * from './oci/index.js';
+export { hostPlatform, parsePlatform, formatPlatform, selectPlatform, type PlatformSpec } from './oci/platform.js';
+export * from './storage/index.js';
+export * from './registry/client/index.js';
+export { RegistryStore, purgeUploads, type RegistryStoreOptions } from './registry/store/index.js';
+export { createRegistryServer, DEFAULT_POLICY, type RegistryServerOptions, type RegistryPolicy } from './registry/server/index.js';
+export * from './transport/index.js';

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { withRegistryOptions } from './registry-options.js';
 import { reportError } from './report-error.js';
 
 // Each verb's module is imported only when that verb runs: start-up time is part of the CLI's speed.
@@ -20,6 +21,67 @@ program
   .action(async (config: string | undefined, options: Record<string, unknown>) => {
     const { serve } = await import('./serve.js');
     await serve(config, options);
+  });
+
+withRegistryOptions(
+  program
+    .command('copy')
+    .description('copy an image between registries, OCI layouts and archives (skopeo transport syntax)')
+    .argument('<source>', 'docker://REF, oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:REF]')
+    .argument('<destination>', 'same forms as the source')
+    .option('--platform <os/arch[/variant]>', "which image of a multi-arch index (default: this machine's)")
+    .option('-a, --all', 'copy the whole multi-arch index')
+    .option('--concurrency <n>', 'blobs transferred in parallel', '4')
+    .option('-q, --quiet', 'no progress output'),
+).action(async (source: string, destination: string, options: Record<string, unknown>) => {
+  const { copy } = await import('./copy.js');
+  await copy(source, destination, options);
+});
+
+withRegistryOptions(
+  program
+    .command('inspect')
+    .description("show an image's manifest, config or summary without pulling its layers")
+    .argument('<image>', 'a reference (docker:// implied) or any transport name')
+    .option('--raw', 'the manifest (or with --config the config) exactly as stored')
+    .option('--config', "the image's config")
+    .option('--platform <os/arch[/variant]>', 'which image of a multi-arch index'),
+).action(async (image: string, options: Record<string, unknown>) => {
+  const { inspect } = await import('./inspect.js');
+  await inspect(image, options);
+});
+
+withRegistryOptions(
+  program
+    .command('tags')
+    .description("list a repository's tags")
+    .argument('<repository>', 'e.g. alpine, ghcr.io/org/app, localhost:5000/team/web')
+    .option('--format <format>', 'text (one per line) or json'),
+).action(async (repository: string, options: Record<string, unknown>) => {
+  const { tags } = await import('./tags.js');
+  await tags(repository, options);
+});
+
+withRegistryOptions(
+  program
+    .command('login')
+    .description('log in to a registry; credentials go where docker keeps them (~/.docker/config.json or its helper)')
+    .argument('[server]', 'registry host (default Docker Hub)')
+    .option('-u, --username <name>')
+    .option('-p, --password <password>')
+    .option('--password-stdin', 'read the password from standard input'),
+).action(async (server: string | undefined, options: Record<string, unknown>) => {
+  const { login } = await import('./login.js');
+  await login(server, options);
+});
+
+program
+  .command('logout')
+  .description('remove stored credentials for a registry')
+  .argument('[server]', 'registry host (default Docker Hub)')
+  .action(async (server: string | undefined) => {
+    const { logout } = await import('./login.js');
+    await logout(server);
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -16,11 +16,16 @@ export class Digester extends Transform {
   private readonly hash: Hash;
   private readonly expected: Digest | undefined;
   private readonly expectedSize: number | undefined;
+  private readonly onProgress: ((bytes: number) => void) | undefined;
   private bytes = 0;
   private result: Digest | undefined;
 
-  constructor(options: { algorithm?: DigestAlgorithm; expected?: Digest; expectedSize?: number } = {}) {
-    super();
+  constructor(
+    options: { algorithm?: DigestAlgorithm; expected?: Digest; expectedSize?: number; onProgress?: (bytes: number) => void } = {},
+  ) {
+    // 1 MiB buffers: the default 16 KiB makes a multi-GB copy pay per-chunk overhead thousands of times more.
+    super({ highWaterMark: 1024 * 1024 });
+    this.onProgress = options.onProgress;
     this.expected = options.expected;
     this.expectedSize = options.expectedSize;
     this.algorithm = options.expected?.algorithm ?? options.algorithm ?? 'sha256';
@@ -44,6 +49,7 @@ export class Digester extends Transform {
       return;
     }
     this.hash.update(chunk);
+    this.onProgress?.(this.bytes);
     callback(null, chunk);
   }
 

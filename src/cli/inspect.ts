@@ -1,0 +1,78 @@
+import { Digest } from '../digest/digest.js';
+import { parseManifest } from '../oci/manifest.js';
+import { hostPlatform, parsePlatform, selectPlatform } from '../oci/platform.js';
+import { parseImageName } from '../transport/image-name.js';
+import { openSource } from '../transport/open.js';
+import type { ImageSource, ManifestBytes } from '../transport/types.js';
+import { registryClient } from './registry-options.js';
+
+interface ImageConfig {
+  created?: string;
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  author?: string;
+  config?: { Labels?: Record<string, string> | null; Env?: string[] | null };
+}
+
+/**
+ * `stowage inspect REF`: what skopeo inspect shows, without pulling layers: the manifest
+ * (`--raw`), the config (`--config`), or a summary. A plain reference means docker://.
+ */
+export async function inspect(ref: string, options: Record<string, unknown>): Promise<void> {
+  const name = parseImageName(/^(docker|oci|oci-archive|docker-archive):/.test(ref) ? ref : `docker://${ref}`);
+  const client = await registryClient(options);
+  const source = await openSource(name, { client });
+  try {
+    const top = await source.getManifest();
+    if (options.raw && !options.config) return print(top.bytes.toString('utf8'));
+    const image = await chooseImage(source, top, typeof options.platform === 'string' ? options.platform : undefined);
+    const parsed = parseManifest(image.bytes, image.mediaType);
+    if (!parsed.config) throw new Error(`${source.name} is not an image manifest`);
+    const configBytes = await readAll(await source.getBlob(parsed.config));
+    if (options.config) return print(options.raw ? configBytes.toString('utf8') : JSON.stringify(JSON.parse(configBytes.toString('utf8')), null, 4));
+    const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+    const tags = name.transport === 'docker' ? await client.listTags({ domain: name.reference.domain, path: name.reference.path }).catch(() => undefined) : undefined;
+    print(
+      JSON.stringify(
+        {
+          Name: source.name.replace(/^docker:\/\//, '').replace(/[:@].*$/, ''),
+          Digest: top.digest.toString(),
+          ...(tags ? { RepoTags: tags } : {}),
+          Created: config.created,
+          Author: config.author ?? '',
+          Labels: config.config?.Labels ?? null,
+          Architecture: config.architecture,
+          ...(config.variant ? { Variant: config.variant } : {}),
+          Os: config.os,
+          MediaType: image.mediaType,
+          Layers: parsed.layers.map((l) => l.digest),
+          LayersData: parsed.layers.map((l) => ({ MIMEType: l.mediaType, Digest: l.digest, Size: l.size, Annotations: l.annotations ?? null })),
+          Env: config.config?.Env ?? null,
+        },
+        null,
+        4,
+      ),
+    );
+  } finally {
+    await source.close();
+    await client.close();
+  }
+}
+
+async function chooseImage(source: ImageSource, top: ManifestBytes, platform: string | undefined): Promise<ManifestBytes> {
+  const parsed = parseManifest(top.bytes, top.mediaType);
+  if (parsed.kind !== 'index') return top;
+  const chosen = selectPlatform(parsed.manifests, platform ? parsePlatform(platform) : hostPlatform());
+  return source.getManifest(Digest.parse(chosen.digest));
+}
+
+async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}

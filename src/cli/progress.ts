@@ -1,0 +1,54 @@
+import type { SingleBar } from 'cli-progress';
+import type { Descriptor } from '../oci/descriptor.js';
+import type { BlobOutcome, CopyProgress } from '../transport/copy.js';
+
+/**
+ * Copy progress for people: a bar per blob on a terminal (cli-progress), one plain line per
+ * blob otherwise (logs, CI), nothing with -q. Lines go to stderr; stdout stays for results.
+ */
+export async function progressReporter(quiet: boolean): Promise<{ progress?: CopyProgress; stop(): void }> {
+  if (quiet) return { stop: () => undefined };
+  const out = process.stderr;
+  if (!out.isTTY) {
+    return {
+      progress: {
+        blobFinished: (d, outcome) => out.write(`${verb(outcome)} blob ${short(d)} (${formatBytes(d.size)})\n`),
+        manifestWritten: (m) => out.write(`Wrote manifest ${m.digest}\n`),
+      },
+      stop: () => undefined,
+    };
+  }
+  const { MultiBar, Presets } = await import('cli-progress');
+  const bars = new MultiBar(
+    { format: ' {id} [{bar}] {percentage}% | {done}/{total}', hideCursor: true, clearOnComplete: false, stream: out },
+    Presets.shades_classic,
+  );
+  const open = new Map<string, SingleBar>();
+  return {
+    progress: {
+      blobStarted: (d) => open.set(d.digest, bars.create(Math.max(d.size, 1), 0, { id: short(d), done: formatBytes(0), total: formatBytes(d.size) })),
+      blobProgress: (d, bytes) => open.get(d.digest)?.update(bytes, { done: formatBytes(bytes) }),
+      blobFinished: (d, outcome) => open.get(d.digest)?.update(Math.max(d.size, 1), { done: verb(outcome).toLowerCase() }),
+    },
+    stop: () => bars.stop(),
+  };
+}
+
+function verb(outcome: BlobOutcome): string {
+  return outcome === 'copied' ? 'Copied' : outcome === 'mounted' ? 'Mounted' : 'Skipped existing';
+}
+
+function short(descriptor: Descriptor): string {
+  return descriptor.digest.slice(0, 19);
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(value < 10 ? 2 : 1)}${units[unit]}`;
+}

@@ -1,0 +1,152 @@
+import { pipeline } from 'node:stream';
+import { Digest } from '../digest/digest.js';
+import { Digester } from '../digest/digester.js';
+import { StowageError, isStowageError } from '../errors/error.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { parseManifest } from '../oci/manifest.js';
+import { hostPlatform, selectPlatform, type PlatformSpec } from '../oci/platform.js';
+import { createLimiter } from './limiter.js';
+import type { ImageSink, ImageSource, ManifestBytes } from './types.js';
+
+export interface CopyOptions {
+  /** Which image of a multi-arch index to copy (default: this machine's); `all` keeps the whole index. */
+  platform?: PlatformSpec | 'all';
+  /** Blobs transferred at once (default 4). */
+  concurrency?: number;
+  /** Extra attempts for a blob whose transfer failed for a network reason (default 2). */
+  retries?: number;
+  progress?: CopyProgress;
+}
+
+export type BlobOutcome = 'copied' | 'skipped' | 'mounted';
+
+export interface CopyProgress {
+  blobStarted?(descriptor: Descriptor): void;
+  blobProgress?(descriptor: Descriptor, bytes: number): void;
+  blobFinished?(descriptor: Descriptor, outcome: BlobOutcome): void;
+  manifestWritten?(manifest: ManifestBytes): void;
+}
+
+export interface CopyResult {
+  /** The digest of what the destination now names: the index with `all`, else the chosen image. */
+  digest: Digest;
+  mediaType: string;
+  blobs: Record<BlobOutcome, number>;
+  bytesCopied: number;
+}
+
+/**
+ * Copies an image from a source to a sink: blobs first (in parallel, each streamed through a
+ * digest-and-size check, skipped when the sink has it, mounted when it can be), then the
+ * manifests bottom-up, then commit. A blob that fails verification fails the copy with its
+ * digest named, and the sink never shows it (see ImageSink.putBlob).
+ */
+export async function copyImage(source: ImageSource, sink: ImageSink, options: CopyOptions = {}): Promise<CopyResult> {
+  const copier = new Copier(source, sink, options);
+  const top = await source.getManifest();
+  const parsed = parseManifest(top.bytes, top.mediaType);
+  let named = top;
+  if (parsed.kind === 'index' && options.platform !== 'all') {
+    const chosen = selectPlatform(parsed.manifests, options.platform ?? hostPlatform());
+    named = await copier.manifest(chosen);
+    await copier.tree(named, true);
+  } else {
+    await copier.tree(top, true);
+  }
+  await sink.commit();
+  return { digest: named.digest, mediaType: named.mediaType, blobs: copier.outcomes, bytesCopied: copier.bytesCopied };
+}
+
+class Copier {
+  readonly outcomes: Record<BlobOutcome, number> = { copied: 0, skipped: 0, mounted: 0 };
+  bytesCopied = 0;
+  private readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
+  /** One transfer per digest, however many images of an index share the blob. */
+  private readonly transfers = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly source: ImageSource,
+    private readonly sink: ImageSink,
+    private readonly options: CopyOptions,
+  ) {
+    this.limit = createLimiter(options.concurrency ?? 4);
+  }
+
+  /** A child manifest, checked against the digest its parent gave. */
+  async manifest(descriptor: Descriptor): Promise<ManifestBytes> {
+    const expected = Digest.parse(descriptor.digest);
+    const manifest = await this.source.getManifest(expected);
+    if (!manifest.digest.equals(expected)) {
+      throw new StowageError('DIGEST_INVALID', `manifest ${expected} from ${this.source.name} has digest ${manifest.digest}`);
+    }
+    return manifest;
+  }
+
+  /** Everything a manifest reaches, then the manifest itself. */
+  async tree(manifest: ManifestBytes, top: boolean): Promise<void> {
+    const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+    if (parsed.kind === 'index') {
+      await Promise.all(parsed.manifests.map(async (child) => this.tree(await this.manifest(child), false)));
+    } else {
+      // Foreign layers (with `urls`) are not distributable: the destination fetches them itself.
+      const blobs = [...(parsed.config ? [parsed.config] : []), ...parsed.layers.filter((l) => !l.urls?.length)];
+      await Promise.all(blobs.map((blob) => this.blob(blob)));
+    }
+    await this.sink.putManifest(manifest, { top });
+    this.options.progress?.manifestWritten?.(manifest);
+  }
+
+  blob(descriptor: Descriptor): Promise<void> {
+    let transfer = this.transfers.get(descriptor.digest);
+    if (!transfer) {
+      transfer = this.limit(() => this.transfer(descriptor));
+      this.transfers.set(descriptor.digest, transfer);
+    }
+    return transfer;
+  }
+
+  private async transfer(descriptor: Descriptor): Promise<void> {
+    const progress = this.options.progress;
+    progress?.blobStarted?.(descriptor);
+    const outcome = await this.transferOnce(descriptor).catch((err: unknown) => {
+      throw blobError(descriptor, err);
+    });
+    this.outcomes[outcome]++;
+    progress?.blobFinished?.(descriptor, outcome);
+  }
+
+  private async transferOnce(descriptor: Descriptor): Promise<BlobOutcome> {
+    if (await this.sink.hasBlob(descriptor)) return 'skipped';
+    const origin = this.source.origin;
+    if (origin && this.sink.mountBlob && (await this.sink.mountBlob(descriptor, origin))) return 'mounted';
+    const retries = this.options.retries ?? 2;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.stream(descriptor);
+        this.bytesCopied += descriptor.size;
+        return 'copied';
+      } catch (err) {
+        // Only network trouble is worth another try: a wrong digest or a refusal would repeat.
+        if (attempt >= retries || isStowageError(err)) throw err;
+      }
+    }
+  }
+
+  private async stream(descriptor: Descriptor): Promise<void> {
+    const input = await this.source.getBlob(descriptor);
+    const verifier = new Digester({
+      expected: Digest.parse(descriptor.digest),
+      expectedSize: descriptor.size,
+      onProgress: (bytes) => this.options.progress?.blobProgress?.(descriptor, bytes),
+    });
+    // pipeline() carries a source failure into the verifier, so the sink's read fails too.
+    const verified = pipeline(input, verifier, () => undefined);
+    await this.sink.putBlob(descriptor, verified);
+  }
+}
+
+function blobError(descriptor: Descriptor, err: unknown): Error {
+  const message = `blob ${descriptor.digest}: ${err instanceof Error ? err.message : String(err)}`;
+  if (isStowageError(err)) return new StowageError(err.code, message, err.detail);
+  return new StowageError('INTERNAL', message);
+}

@@ -1,0 +1,47 @@
+import { StowageError } from '../errors/error.js';
+import { parseReference, type Reference } from '../reference/reference.js';
+
+/**
+ * An image location in skopeo's transport syntax (containers-transports(5)):
+ *   docker://host/repo[:tag|@digest]   a registry
+ *   oci:DIR[:REF]                       an OCI image layout directory
+ *   oci-archive:FILE[:REF]              an OCI layout in a tar file
+ *   docker-archive:FILE[:NAME:TAG|:@N]  the `docker save` format
+ */
+export type ImageName =
+  | { transport: 'docker'; reference: Reference }
+  | { transport: 'oci' | 'oci-archive'; path: string; ref?: string }
+  | { transport: 'docker-archive'; path: string; ref?: string };
+
+const TRANSPORTS = ['docker', 'oci', 'oci-archive', 'docker-archive'];
+
+export function parseImageName(text: string): ImageName {
+  const colon = text.indexOf(':');
+  const transport = colon > 0 ? text.slice(0, colon) : '';
+  if (!TRANSPORTS.includes(transport)) {
+    throw new StowageError(
+      'REFERENCE_INVALID',
+      `"${text}" names no transport: use docker://REF, oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:REF]`,
+    );
+  }
+  const rest = text.slice(colon + 1);
+  if (transport === 'docker') {
+    if (!rest.startsWith('//')) throw new StowageError('REFERENCE_INVALID', `"${text}": the docker transport is written docker://REF`);
+    return { transport: 'docker', reference: parseReference(rest.slice(2)) };
+  }
+  if (rest === '') throw new StowageError('REFERENCE_INVALID', `"${text}": a path is required after ${transport}:`);
+  if (transport === 'docker-archive') return splitArchive(rest);
+  // oci:DIR:REF — the ref is what follows the last colon, as skopeo reads it.
+  const at = rest.lastIndexOf(':');
+  if (at === -1) return { transport: transport as 'oci' | 'oci-archive', path: rest };
+  const ref = rest.slice(at + 1);
+  return ref ? { transport: transport as 'oci' | 'oci-archive', path: rest.slice(0, at), ref } : { transport: transport as 'oci' | 'oci-archive', path: rest.slice(0, at) };
+}
+
+/** docker-archive:FILE[:NAME[:TAG]|:@N]: the reference may itself contain a colon (name:tag, host:port). */
+function splitArchive(rest: string): ImageName {
+  const at = rest.indexOf(':');
+  if (at === -1) return { transport: 'docker-archive', path: rest };
+  const ref = rest.slice(at + 1);
+  return ref ? { transport: 'docker-archive', path: rest.slice(0, at), ref } : { transport: 'docker-archive', path: rest.slice(0, at) };
+}

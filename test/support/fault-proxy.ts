@@ -1,0 +1,80 @@
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What to do with one request: pass it on, answer it, or pass it on and cut the body short. */
+export type Fault =
+  | { kind: 'status'; status: number; headers?: Record<string, string> }
+  | { kind: 'cut'; afterBytes: number }
+  | { kind: 'corrupt' };
+
+export interface FaultProxy {
+  url: string;
+  host: string;
+  /** Every request seen: method, path and Range header. */
+  seen: Array<{ method: string; url: string; range?: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real HTTP proxy in front of a test registry that injects the failures a flaky network
+ * or a broken registry produces: 5xx/429, a connection cut mid-body, flipped bytes. `decide`
+ * sees each request and returns a fault or nothing. No mocks: the client under test speaks
+ * HTTP to it over loopback.
+ */
+export async function startFaultProxy(target: string, decide: (req: IncomingMessage, index: number) => Fault | undefined): Promise<FaultProxy> {
+  const upstream = new URL(target);
+  const seen: FaultProxy['seen'] = [];
+  const server: Server = createServer((req, res) => {
+    const index = seen.length;
+    seen.push({ method: req.method ?? '', url: req.url ?? '', ...(req.headers.range ? { range: String(req.headers.range) } : {}) });
+    const fault = decide(req, index);
+    if (fault?.kind === 'status') {
+      req.resume();
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+      res.end('{"errors":[{"code":"UNKNOWN","message":"injected"}]}');
+      return;
+    }
+    const forward = httpRequest(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        if (!fault) {
+          up.pipe(res);
+          return;
+        }
+        let sent = 0;
+        up.on('data', (chunk: Buffer) => {
+          if (fault.kind === 'cut') {
+            const room = fault.afterBytes - sent;
+            if (room > 0) res.write(chunk.subarray(0, room));
+            sent += chunk.length;
+            if (sent >= fault.afterBytes) {
+              up.destroy();
+              res.socket?.destroy();
+            }
+          } else {
+            const copy = Buffer.from(chunk);
+            if (sent === 0 && copy.length > 0) copy[0] = (copy[0] ?? 0) ^ 0xff;
+            sent += copy.length;
+            res.write(copy);
+          }
+        });
+        up.on('end', () => res.end());
+      },
+    );
+    forward.on('error', () => res.destroy());
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    host: `127.0.0.1:${port}`,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
