@@ -1,0 +1,91 @@
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import tar from 'tar-stream';
+import { handleWriter, syncDirectory, TEMP_PREFIX, tempPathBeside } from './atomic-file.js';
+
+/**
+ * Writes a directory (a layout built by a sink) as an uncompressed tar at `file`, atomically:
+ * into a temporary file beside it, fsynced, renamed over `file`. Entries are streamed one at
+ * a time, never held in memory. Top-level files come first, so a reader streaming the archive
+ * (docker load from a pipe) meets index.json and manifest.json before the blobs; names are
+ * sorted and times fixed, so the same image always gives the same bytes.
+ */
+export async function writeDirectoryArchive(dir: string, file: string): Promise<void> {
+  const entries = await listEntries(dir, '');
+  const temp = tempPathBeside(file);
+  const handle = await open(temp, 'wx');
+  const pack = tar.pack();
+  try {
+    // Readable.from: node's pipeline is given a node stream, not tar-stream's streamx one.
+    // A failure on either side destroys the pack, so the other side stops too.
+    const stop = (err: unknown): never => {
+      pack.destroy(err as Error);
+      throw err;
+    };
+    const written = pipeline(Readable.from(pack), handleWriter(handle)).catch(stop);
+    const fed = feed(pack, dir, entries).catch(stop);
+    await Promise.all([written, fed]);
+    await handle.sync();
+    await handle.close();
+    await rename(temp, file);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await syncDirectory(dirname(file));
+}
+
+interface Entry {
+  name: string;
+  type: 'file' | 'directory';
+}
+
+/** Fixed mtime (the Unix epoch, as Docker uses for its metadata files) for reproducible archives. */
+const MTIME = new Date(0);
+
+async function feed(pack: tar.Pack, dir: string, entries: Entry[]): Promise<void> {
+  for (const entry of entries) {
+    const header = { name: entry.name, mtime: MTIME, uid: 0, gid: 0, uname: '', gname: '' };
+    if (entry.type === 'directory') {
+      await new Promise<void>((resolve, reject) => {
+        pack.entry({ ...header, name: `${entry.name}/`, type: 'directory', mode: 0o755 }, (err) => (err ? reject(err) : resolve()));
+      });
+      continue;
+    }
+    const path = join(dir, entry.name);
+    const { size } = await stat(path);
+    let settle!: (err?: Error | null) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err ? reject(err) : resolve());
+    });
+    const sink = pack.entry({ ...header, type: 'file', mode: 0o644, size }, (err) => settle(err));
+    done.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
+    // Written by hand: tar-stream's entry is a streamx Writable, which node's pipeline does not fully understand.
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      if (!sink.write(chunk as Buffer)) await once(sink, 'drain');
+    }
+    sink.end(undefined); // streamx's end takes an optional last chunk; its types insist on the argument
+    await done;
+  }
+  pack.finalize();
+}
+
+/** Files of `dir` before its subdirectories, each level sorted; in-flight temporary files left out. */
+async function listEntries(root: string, prefix: string): Promise<Entry[]> {
+  const items = (await readdir(join(root, prefix), { withFileTypes: true }))
+    .filter((item) => !item.name.startsWith(TEMP_PREFIX))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const files: Entry[] = [];
+  const dirs: Entry[] = [];
+  for (const item of items) {
+    const name = prefix === '' ? item.name : `${prefix}/${item.name}`;
+    if (item.isFile()) files.push({ name, type: 'file' });
+    else if (item.isDirectory()) dirs.push(...[{ name, type: 'directory' as const }, ...(await listEntries(root, name))]);
+  }
+  return [...files, ...dirs];
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Writable, type Readable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/**
+ * Durable, atomic file writes for the local transports: content goes to a temporary file
+ * beside its destination (same directory, so the rename cannot cross filesystems), is
+ * fsynced, then renamed over the destination, and the directory is fsynced so the new name
+ * survives a crash. A reader sees the old file or the complete new one, never a prefix.
+ */
+
+/** Prefix of in-flight temporary files; never a valid blob name (not hex) nor a layout file name. */
+export const TEMP_PREFIX = '.stowage-tmp-';
+
+/** A fresh temporary path in the same directory as `path`. */
+export function tempPathBeside(path: string): string {
+  return join(dirname(path), `${TEMP_PREFIX}${basename(path).slice(0, 32)}-${randomBytes(8).toString('hex')}`);
+}
+
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes `bytes` to `path` atomically and durably. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = tempPathBeside(path);
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await syncDirectory(dirname(path));
+}
+
+/**
+ * Streams `source` through `transforms` into `temp`, fsyncs it and renames it to `path`.
+ * When any stream fails (a digest mismatch raised at the end of a verifying transform
+ * included), the temporary file is removed and `path` is never touched.
+ */
+export async function streamToFileAtomic(
+  source: Readable,
+  transforms: Transform[],
+  temp: string,
+  path: string,
+): Promise<void> {
+  try {
+    const handle = await open(temp, 'wx');
+    try {
+      await pipeline([source, ...transforms, handleWriter(handle)]);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    source.destroy();
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await syncDirectory(dirname(path));
+}
+
+/**
+ * A Writable over an open FileHandle that leaves it open, for the fsync after the last write.
+ * Not handle.createWriteStream({ autoClose: false }): such a stream never emits 'close', and
+ * FileHandle.close() waits for every stream made from the handle to close, so it never returns.
+ */
+export function handleWriter(handle: FileHandle): Writable {
+  return new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _encoding, callback) {
+      writeAll(handle, chunk).then(() => callback(), callback);
+    },
+  });
+}
+
+async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < chunk.length) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+    offset += bytesWritten;
+  }
+}
