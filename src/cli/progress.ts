@@ -20,13 +20,13 @@ export async function progressReporter(quiet: boolean): Promise<{ progress?: Cop
   }
   const { MultiBar, Presets } = await import('cli-progress');
   const bars = new MultiBar(
-    { format: ' {id} [{bar}] {percentage}% | {done}/{total}', hideCursor: true, clearOnComplete: false, stream: out },
+    { format: ' {id} [{bar}] {percentage}% | {done} / {size}', hideCursor: true, clearOnComplete: false, stream: out },
     Presets.shades_classic,
   );
   const open = new Map<string, SingleBar>();
   return {
     progress: {
-      blobStarted: (d) => open.set(d.digest, bars.create(Math.max(d.size, 1), 0, { id: short(d), done: formatBytes(0), total: formatBytes(d.size) })),
+      blobStarted: (d) => open.set(d.digest, bars.create(Math.max(d.size, 1), 0, { id: short(d), done: formatBytes(0), size: formatBytes(d.size) })),
       blobProgress: (d, bytes) => open.get(d.digest)?.update(bytes, { done: formatBytes(bytes) }),
       blobFinished: (d, outcome) => open.get(d.digest)?.update(Math.max(d.size, 1), { done: verb(outcome).toLowerCase() }),
     },

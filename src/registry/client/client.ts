@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { Digest } from '../../digest/digest.js';
@@ -200,6 +201,11 @@ export class RegistryClient {
    * which is cancelled.
    */
   async pushBlob(repo: RepositoryRef, descriptor: Descriptor, stream: Readable): Promise<void> {
+    // A verifying stream fails only at its end (digest mismatch), possibly before the body is
+    // requested or after undici stopped listening (Content-Length sent): observe its outcome
+    // from the start, synchronously, so that failure is never lost or uncaught.
+    const streamed = finished(stream);
+    streamed.catch(() => undefined);
     const scopes = [repositoryScope(repo.path, ['pull', 'push'])];
     const what = `upload ${repo.domain}/${repo.path}@${descriptor.digest}`;
     const start = await this.send(repo.domain, {
@@ -222,6 +228,7 @@ export class RegistryClient {
         });
         if (patch.status !== 202) throw await failure(patch, what, 'BLOB_UPLOAD_UNKNOWN');
         await patch.body.dump();
+        await streamed;
         session = location(patch);
       } else {
         for await (const _ of stream) void _; // lets the verifier check the empty blob

@@ -24,6 +24,11 @@ export interface TransportSuiteOptions {
    * replaces it (archives are written anew, as skopeo does).
    */
   accumulates?: boolean;
+  /**
+   * A registry: a reference always names its image (no "the only image" without one), and
+   * every tag written stays. The layout-only checks are skipped.
+   */
+  registry?: boolean;
 }
 
 /** Refs valid both as OCI ref names and as docker references, so every transport takes them. */
@@ -145,7 +150,9 @@ export function runTransportSuite(
         assert.equal(written.digest.toString(), image.digest);
         await withSource(fixture('image'), (src) => withSource(harness.source(REF_A), (dst) => assertSameImage(src, dst)));
         // The only image is found without naming it.
-        await withSource(harness.source(), async (dst) => assert.equal((await dst.getManifest()).digest.toString(), image.digest));
+        if (!options.registry) {
+          await withSource(harness.source(), async (dst) => assert.equal((await dst.getManifest()).digest.toString(), image.digest));
+        }
         await withSource(harness.source(REF_A), async (dst) => {
           const absent: Descriptor = { mediaType: 'application/octet-stream', digest: `sha256:${'0'.repeat(64)}`, size: 1 };
           await rejectsWith(dst.getBlob(absent), 'BLOB_UNKNOWN');
@@ -183,7 +190,7 @@ export function runTransportSuite(
         await withSource(fixture('other'), (src) => withSource(harness.source(REF_B), (dst) => assertSameImage(src, dst)));
         if (options.accumulates) {
           await withSource(fixture('image'), (src) => withSource(harness.source(REF_A), (dst) => assertSameImage(src, dst)));
-          await rejectsWith(harness.source(), 'REFERENCE_INVALID', /holds 2 images; name one with/);
+          if (!options.registry) await rejectsWith(harness.source(), 'REFERENCE_INVALID', /holds 2 images; name one with/);
         } else {
           await rejectsWith(harness.source(REF_A), 'MANIFEST_UNKNOWN', /stowage-suite:one/);
         }
@@ -225,7 +232,7 @@ export function runTransportSuite(
       const harness = await make();
       try {
         await withSource(fixture('image'), (src) => writeImage(harness, src, REF_A));
-        await rejectsWith(harness.source('stowage-suite:missing'), 'MANIFEST_UNKNOWN', /"stowage-suite:missing"/);
+        await rejectsWith(harness.source('stowage-suite:missing'), 'MANIFEST_UNKNOWN', /stowage-suite:missing/);
       } finally {
         await harness.cleanup();
       }
