@@ -36,6 +36,14 @@ export class Digester extends Transform {
     return this.bytes;
   }
 
+  /**
+   * Whether this stream already checks exactly `digest` and `size`, so a consumer further down
+   * need not hash the same bytes again (hashing is the copy path's main CPU cost).
+   */
+  verifies(digest: Digest, size: number): boolean {
+    return this.expected !== undefined && this.expected.equals(digest) && this.expectedSize === size;
+  }
+
   /** The digest of everything that passed; only after the stream has ended. */
   digest(): Digest {
     if (!this.result) throw new StowageError('INTERNAL', 'digest requested before the stream ended');

@@ -86,6 +86,10 @@ export function handleWriter(handle: FileHandle): Writable {
     write(chunk: Buffer, _encoding, callback) {
       writeAll(handle, chunk).then(() => callback(), callback);
     },
+    // Chunks queued while a write was in flight go down in one writev: fewer syscalls.
+    writev(chunks: Array<{ chunk: Buffer }>, callback) {
+      writeAll(handle, Buffer.concat(chunks.map((c) => c.chunk))).then(() => callback(), callback);
+    },
   });
 }
 

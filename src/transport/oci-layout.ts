@@ -85,9 +85,11 @@ export class OciLayoutSink implements ImageSink {
     this.temps.add(temp);
     try {
       await mkdir(dirname(path), { recursive: true });
-      // Verified here too, not only by the copier: a content-addressed layout must never hold
-      // bytes under the wrong name, whoever calls us.
-      await streamToFileAtomic(stream, [new Digester({ expected: digest, expectedSize: descriptor.size })], temp, path);
+      // A content-addressed layout must never hold bytes under the wrong name, whoever calls
+      // us: verify here unless the stream is itself a verifier of this digest (the copier's).
+      const verified = stream instanceof Digester && stream.verifies(digest, descriptor.size);
+      const checks = verified ? [] : [new Digester({ expected: digest, expectedSize: descriptor.size })];
+      await streamToFileAtomic(stream, checks, temp, path);
     } catch (err) {
       stream.destroy();
       throw err;
