@@ -10,8 +10,7 @@ import { parseReference, type Reference } from '../reference/reference.js';
  */
 export type ImageName =
   | { transport: 'docker'; reference: Reference }
-  | { transport: 'oci' | 'oci-archive'; path: string; ref?: string }
-  | { transport: 'docker-archive'; path: string; ref?: string };
+  | { transport: 'oci' | 'oci-archive' | 'docker-archive'; path: string; ref?: string };
 
 const TRANSPORTS = ['docker', 'oci', 'oci-archive', 'docker-archive'];
 
@@ -30,18 +29,11 @@ export function parseImageName(text: string): ImageName {
     return { transport: 'docker', reference: parseReference(rest.slice(2)) };
   }
   if (rest === '') throw new StowageError('REFERENCE_INVALID', `"${text}": a path is required after ${transport}:`);
-  if (transport === 'docker-archive') return splitArchive(rest);
-  // oci:DIR:REF — the ref is what follows the last colon, as skopeo reads it.
-  const at = rest.lastIndexOf(':');
-  if (at === -1) return { transport: transport as 'oci' | 'oci-archive', path: rest };
-  const ref = rest.slice(at + 1);
-  return ref ? { transport: transport as 'oci' | 'oci-archive', path: rest.slice(0, at), ref } : { transport: transport as 'oci' | 'oci-archive', path: rest.slice(0, at) };
-}
-
-/** docker-archive:FILE[:NAME[:TAG]|:@N]: the reference may itself contain a colon (name:tag, host:port). */
-function splitArchive(rest: string): ImageName {
+  // FILE:REF split at the first colon, as containers/image does: the path cannot hold one,
+  // the reference may (`docker.io/library/alpine:latest`, `host:5000/x:t`).
   const at = rest.indexOf(':');
-  if (at === -1) return { transport: 'docker-archive', path: rest };
-  const ref = rest.slice(at + 1);
-  return ref ? { transport: 'docker-archive', path: rest.slice(0, at), ref } : { transport: 'docker-archive', path: rest.slice(0, at) };
+  const path = at === -1 ? rest : rest.slice(0, at);
+  const ref = at === -1 ? '' : rest.slice(at + 1);
+  const kind = transport as 'oci' | 'oci-archive' | 'docker-archive';
+  return ref ? { transport: kind, path, ref } : { transport: kind, path };
 }
