@@ -21,9 +21,14 @@ export class RemoteSource implements ImageSource {
     this.origin = { registry: reference.domain, repository: reference.path };
   }
 
+  private top: Promise<ManifestBytes> | undefined;
+
+  /** The named manifest is fetched once: a pull asks for it first to learn the digest it records. */
   getManifest(digest?: Digest): Promise<ManifestBytes> {
-    const ref = digest?.toString() ?? this.reference.digest ?? this.reference.tag ?? 'latest';
-    return this.client.getManifest(this.repo, ref);
+    if (digest) return this.client.getManifest(this.repo, digest.toString());
+    this.top ??= this.client.getManifest(this.repo, this.reference.digest ?? this.reference.tag ?? 'latest');
+    this.top.catch(() => (this.top = undefined));
+    return this.top;
   }
 
   getBlob(descriptor: Descriptor): Promise<Readable> {

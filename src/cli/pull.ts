@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { familiarString, formatReference, parseReference } from '../reference/reference.js';
+import { parsePlatform } from '../oci/platform.js';
+import { copyImage } from '../transport/copy.js';
+import { RemoteSource } from '../transport/remote.js';
+import { progressReporter } from './progress.js';
+import { registryClient } from './registry-options.js';
+import { openStore } from './store-access.js';
+
+/** `stowage pull NAME[:TAG|@DIGEST]`: docker pull into the local store. */
+export async function pull(name: string, options: Record<string, unknown>, command: Command): Promise<void> {
+  const reference = parseReference(name);
+  const quiet = Boolean(options.quiet);
+  const out = (line: string): void => void (quiet || process.stdout.write(`${line}\n`));
+  if (!/[:@][^/]*$/.test(name)) out('Using default tag: latest');
+  const store = await openStore(options, command);
+  const client = await registryClient(options);
+  const source = new RemoteSource(client, reference);
+  try {
+    out(`${reference.tag ?? reference.digest}: Pulling from ${reference.path}`);
+    const top = await source.getManifest();
+    const repoDigest = `${reference.domain}/${reference.path}@${top.digest}`;
+    const tags = reference.digest ? [] : [formatReference(reference)];
+    const before = await store.list();
+    const sink = await store.sink({ tags, repoDigests: [repoDigest] });
+    const reporter = await progressReporter(quiet);
+    try {
+      const platform = typeof options.platform === 'string' ? parsePlatform(options.platform) : undefined;
+      const result = await copyImage(source, sink, { ...(platform ? { platform } : {}), ...(reporter.progress ? { progress: reporter.progress } : {}) });
+      reporter.stop();
+      const known = before.some((image) => image.manifest.digest === result.digest.toString() && tags.every((t) => image.repoTags.includes(t)));
+      out(`Digest: ${top.digest}`);
+      out(known ? `Status: Image is up to date for ${familiarString(reference)}` : `Status: Downloaded newer image for ${familiarString(reference)}`);
+    } finally {
+      reporter.stop();
+      await sink.close();
+    }
+    process.stdout.write(`${formatReference(reference)}\n`);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,30 @@
+import { mkdir } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
+import { StowageError } from '../errors/error.js';
+import type { StoreLayout } from './layout.js';
+
+/**
+ * Runs `work` holding the store's lock, so two processes never interleave changes to
+ * images.json, index.json or blobs/. proper-lockfile's lock is a directory created
+ * atomically and refreshed while held; a lock left by a killed process goes stale and is
+ * taken over. Held only for commits and deletions: downloads run outside it (staging.ts).
+ */
+export async function withStoreLock<T>(layout: StoreLayout, work: () => Promise<T>): Promise<T> {
+  await mkdir(layout.stateDir, { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(layout.lockFile, {
+      realpath: false,
+      stale: 15_000,
+      update: 5_000,
+      retries: { retries: 600, minTimeout: 20, maxTimeout: 200 },
+    });
+  } catch (err) {
+    throw new StowageError('INTERNAL', `cannot lock the store at ${layout.root}: ${(err as Error).message}`);
+  }
+  try {
+    return await work();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}

@@ -1,0 +1,38 @@
+import { familiarString, parseReference } from '../reference/reference.js';
+import type { StoreMetadata } from './metadata.js';
+import type { ImageRecord } from './types.js';
+
+/** The images of images.json as records, newest first (docker orders `images` by creation). */
+export function imageRecords(metadata: StoreMetadata): ImageRecord[] {
+  const tags = new Map<string, string[]>();
+  for (const [ref, digest] of Object.entries(metadata.tags)) tags.set(digest, [...(tags.get(digest) ?? []), ref]);
+  return Object.values(metadata.images)
+    .map((image): ImageRecord => {
+      const { diffIds: _diffIds, ...rest } = image;
+      return { ...rest, repoTags: (tags.get(image.manifest.digest) ?? []).sort(), size: imageSize(image) };
+    })
+    .sort((a, b) => (b.created ?? b.pulled).localeCompare(a.created ?? a.pulled));
+}
+
+/** Bytes of an image's blobs: manifest, config and each distinct layer once. */
+export function imageSize(image: { manifest: { digest: string; size: number }; config: { digest: string; size: number }; layers: Array<{ digest: string; size: number }> }): number {
+  const sizes = new Map<string, number>([[image.manifest.digest, image.manifest.size], [image.config.digest, image.config.size]]);
+  for (const layer of image.layers) sizes.set(layer.digest, layer.size);
+  let total = 0;
+  for (const size of sizes.values()) total += size;
+  return total;
+}
+
+/** Every blob digest an image needs. */
+export function imageBlobs(image: { manifest: { digest: string }; config: { digest: string }; layers: Array<{ digest: string }> }): string[] {
+  return [image.manifest.digest, image.config.digest, ...image.layers.map((l) => l.digest)];
+}
+
+/** `docker.io/library/alpine:latest` → `alpine:latest`, as docker prints references. */
+export function familiar(reference: string): string {
+  try {
+    return familiarString(parseReference(reference));
+  } catch {
+    return reference;
+  }
+}

@@ -1,0 +1,97 @@
+import type { Readable } from 'node:stream';
+import { StowageError } from '../errors/error.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { parseManifest } from '../oci/manifest.js';
+import type { ImageSink, ManifestBytes } from '../transport/types.js';
+import type { StoreLayout } from './layout.js';
+import { withStoreLock } from './lock.js';
+import { readMetadata, writeMetadata, type StoredImage } from './metadata.js';
+import { Staging } from './staging.js';
+
+export interface StoreSinkOptions {
+  /** Full references to point at the image (`docker.io/library/alpine:latest`). */
+  tags: string[];
+  /** `repo@digest` the image was served under (the index's digest for a multi-arch pull). */
+  repoDigests: string[];
+}
+
+interface ImageConfig {
+  created?: string;
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  rootfs?: { diff_ids?: string[] };
+}
+
+/**
+ * The local store as a copy destination (pull, load): blobs go to a private staging area and
+ * only `commit` makes the image visible, by moving them into blobs/ and recording it in
+ * images.json under the store lock. The store holds images: a whole index is refused.
+ */
+export class StoreSink implements ImageSink {
+  readonly name: string;
+  private top: ManifestBytes | undefined;
+
+  private constructor(
+    private readonly layout: StoreLayout,
+    private readonly staging: Staging,
+    private readonly options: StoreSinkOptions,
+  ) {
+    this.name = `store:${layout.root}`;
+  }
+
+  static async create(layout: StoreLayout, options: StoreSinkOptions): Promise<StoreSink> {
+    return new StoreSink(layout, await Staging.create(layout), options);
+  }
+
+  hasBlob(descriptor: Descriptor): Promise<boolean> {
+    return this.staging.hold(descriptor.digest, descriptor.size);
+  }
+
+  putBlob(descriptor: Descriptor, stream: Readable): Promise<void> {
+    return this.staging.write(descriptor.digest, descriptor.size, stream);
+  }
+
+  async putManifest(manifest: ManifestBytes, options: { top: boolean }): Promise<void> {
+    await this.staging.writeBytes(manifest.digest, manifest.bytes);
+    if (options.top) this.top = manifest;
+  }
+
+  async commit(): Promise<void> {
+    const top = this.top;
+    if (!top) throw new StowageError('INTERNAL', 'no image was written');
+    const parsed = parseManifest(top.bytes, top.mediaType);
+    if (parsed.kind !== 'manifest' || !parsed.config) {
+      throw new StowageError('UNSUPPORTED', 'the local store keeps images, not indexes: choose one platform (--platform) instead of --all');
+    }
+    const config = JSON.parse((await this.staging.readBytes(parsed.config.digest)).toString('utf8')) as ImageConfig;
+    const image: StoredImage = {
+      id: parsed.config.digest,
+      manifest: { digest: top.digest.toString(), mediaType: top.mediaType, size: top.bytes.length },
+      config: parsed.config,
+      layers: parsed.layers,
+      diffIds: config.rootfs?.diff_ids ?? [],
+      repoDigests: [],
+      ...(config.created ? { created: config.created } : {}),
+      pulled: new Date().toISOString(),
+      platform: {
+        os: config.os ?? 'unknown',
+        architecture: config.architecture ?? 'unknown',
+        ...(config.variant ? { variant: config.variant } : {}),
+      },
+    };
+    await withStoreLock(this.layout, async () => {
+      await this.staging.commit();
+      const metadata = await readMetadata(this.layout);
+      const previous = metadata.images[image.manifest.digest];
+      image.repoDigests = [...new Set([...(previous?.repoDigests ?? []), ...this.options.repoDigests])];
+      metadata.images[image.manifest.digest] = image;
+      for (const tag of this.options.tags) metadata.tags[tag] = image.manifest.digest;
+      await writeMetadata(this.layout, metadata);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.staging.discard();
+  }
+}

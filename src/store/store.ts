@@ -1,0 +1,221 @@
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { StowageError } from '../errors/error.js';
+import { formatReference, parseReference } from '../reference/reference.js';
+import { chainIds } from './chain.js';
+import { checkStore } from './check.js';
+import { collectGarbage, listBlobs, treeSize } from './gc.js';
+import { StoreLayout } from './layout.js';
+import { withStoreLock } from './lock.js';
+import { readMetadata, writeMetadata, type StoreMetadata } from './metadata.js';
+import { familiar, imageBlobs, imageRecords } from './records.js';
+import { deleteRecord, removeImage } from './removal.js';
+import { resolveImage } from './resolve.js';
+import { StoreSink } from './sink.js';
+import { StoreSource } from './source.js';
+import { staleStaging } from './staging.js';
+import type { CheckReport, DiskUsage, ImageRecord, PruneResult, RemoveEvent } from './types.js';
+
+export interface StoreInfo {
+  root: string;
+  images: number;
+  tags: number;
+  blobs: number;
+  blobBytes: number;
+  unpackedLayers: number;
+  unpackedBytes: number;
+}
+
+/**
+ * The local image store: images pulled, tagged, inspected and removed without a daemon, in
+ * a root that is an OCI image layout. Reads take no lock (images.json is replaced
+ * atomically); every change happens under the store lock.
+ */
+export class ImageStore {
+  readonly layout: StoreLayout;
+
+  private constructor(readonly root: string) {
+    this.layout = new StoreLayout(root);
+  }
+
+  /** Opens (creating if needed) the store at `root`. */
+  static async open(root: string): Promise<ImageStore> {
+    const store = new ImageStore(root);
+    await mkdir(store.layout.stateDir, { recursive: true });
+    await writeFile(store.layout.ociLayout, '{"imageLayoutVersion":"1.0.0"}', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    return store;
+  }
+
+  private metadata(): Promise<StoreMetadata> {
+    return readMetadata(this.layout);
+  }
+
+  async list(): Promise<ImageRecord[]> {
+    return imageRecords(await this.metadata());
+  }
+
+  async resolve(nameOrId: string): Promise<ImageRecord> {
+    const metadata = await this.metadata();
+    const { image } = resolveImage(metadata, nameOrId);
+    const record = imageRecords(metadata).find((r) => r.manifest.digest === image.manifest.digest);
+    if (!record) throw new StowageError('MANIFEST_UNKNOWN', `No such image: ${nameOrId}`);
+    return record;
+  }
+
+  /** `tag SOURCE TARGET`: TARGET must be a tag reference (`latest` when none is given). */
+  async tag(source: string, target: string): Promise<void> {
+    const reference = parseReference(target);
+    if (reference.digest) throw new StowageError('REFERENCE_INVALID', `refusing to create a tag with a digest reference: ${target}`);
+    await withStoreLock(this.layout, async () => {
+      const metadata = await this.metadata();
+      const { image } = resolveImage(metadata, source);
+      metadata.tags[formatReference(reference)] = image.manifest.digest;
+      await writeMetadata(this.layout, metadata);
+    });
+  }
+
+  /** `rmi`: untag, delete when nothing names the image any more, free what no other image uses. */
+  async remove(nameOrId: string, options: { force?: boolean } = {}): Promise<RemoveEvent[]> {
+    return withStoreLock(this.layout, async () => {
+      const metadata = await this.metadata();
+      const events = removeImage(metadata, nameOrId, options.force ?? false);
+      await writeMetadata(this.layout, metadata);
+      const collected = await collectGarbage(this.layout, metadata);
+      return [...events, ...collected.blobs.filter((d) => !events.some((e) => 'deleted' in e && e.deleted === d)).map((d) => ({ deleted: d }))];
+    });
+  }
+
+  /** `image prune`: dangling images, or with `all` every image; then unreferenced blobs and layers. */
+  async prune(options: { all?: boolean; staging?: boolean } = {}): Promise<PruneResult> {
+    return withStoreLock(this.layout, async () => {
+      const metadata = await this.metadata();
+      const tagged = new Set(Object.values(metadata.tags));
+      const events: RemoveEvent[] = [];
+      for (const image of Object.values(metadata.images)) {
+        if (!options.all && tagged.has(image.manifest.digest)) continue;
+        for (const [tag, digest] of Object.entries(metadata.tags)) {
+          if (digest === image.manifest.digest) {
+            delete metadata.tags[tag];
+            events.push({ untagged: familiar(tag) });
+          }
+        }
+        events.push(...deleteRecord(metadata, image));
+      }
+      await writeMetadata(this.layout, metadata);
+      const collected = await collectGarbage(this.layout, metadata);
+      let reclaimed = collected.reclaimed;
+      if (options.staging) {
+        for (const dir of await staleStaging(this.layout)) {
+          reclaimed += await treeSize(dir);
+          await rm(dir, { recursive: true, force: true });
+        }
+      }
+      return { events: [...events, ...collected.blobs.map((d) => ({ deleted: d }))], reclaimed };
+    });
+  }
+
+  /** `system df`: per image its shared and unique bytes; nothing runs, so everything is reclaimable. */
+  async diskUsage(): Promise<DiskUsage> {
+    const metadata = await this.metadata();
+    const blobs = await listBlobs(this.layout);
+    const sizes = new Map(blobs.map((b) => [b.digest, b.size]));
+    const users = new Map<string, number>();
+    for (const image of Object.values(metadata.images)) for (const d of new Set(imageBlobs(image))) users.set(d, (users.get(d) ?? 0) + 1);
+    const images = imageRecords(metadata).map((image) => {
+      let sharedSize = 0;
+      let uniqueSize = 0;
+      for (const d of new Set(imageBlobs(image))) {
+        const size = sizes.get(d) ?? 0;
+        if ((users.get(d) ?? 0) > 1) sharedSize += size;
+        else uniqueSize += size;
+      }
+      return { image, sharedSize, uniqueSize };
+    });
+    const totalBlobBytes = blobs.reduce((sum, b) => sum + b.size, 0);
+    const layers = await this.unpackedSummary();
+    return { images, totalBlobBytes, reclaimable: totalBlobBytes + layers.bytes, unpackedLayers: layers };
+  }
+
+  async check(options: { repair?: boolean } = {}): Promise<CheckReport> {
+    return withStoreLock(this.layout, async () => {
+      const metadata = await this.metadata();
+      const report = await checkStore(this.layout, metadata, options.repair ?? false);
+      if (options.repair) {
+        await writeMetadata(this.layout, metadata);
+        // Images dropped for a broken blob leave their other blobs unreferenced: free them too.
+        const collected = await collectGarbage(this.layout, metadata);
+        for (const digest of collected.blobs) report.repaired.push(`removed blob ${digest} (no image uses it any more)`);
+      }
+      return report;
+    });
+  }
+
+  async info(): Promise<StoreInfo> {
+    const metadata = await this.metadata();
+    const blobs = await listBlobs(this.layout);
+    const layers = await this.unpackedSummary();
+    return {
+      root: this.root,
+      images: Object.keys(metadata.images).length,
+      tags: Object.keys(metadata.tags).length,
+      blobs: blobs.length,
+      blobBytes: blobs.reduce((sum, b) => sum + b.size, 0),
+      unpackedLayers: layers.count,
+      unpackedBytes: layers.bytes,
+    };
+  }
+
+  async readConfig(image: ImageRecord): Promise<Record<string, unknown>> {
+    const bytes = await readFile(this.layout.blob(image.config.digest)).catch(() => {
+      throw new StowageError('BLOB_UNKNOWN', `config ${image.config.digest} is missing from the store; run stowage system check`);
+    });
+    return JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+  }
+
+  blobPath(digest: string): string {
+    return this.layout.blob(digest);
+  }
+
+  /** Where each layer of the image is (or would be) unpacked, by chain ID. */
+  async unpackedLayers(image: ImageRecord): Promise<Array<{ chainId: string; path: string; exists: boolean }>> {
+    const metadata = await this.metadata();
+    const diffIds = metadata.images[image.manifest.digest]?.diffIds ?? [];
+    return Promise.all(
+      chainIds(diffIds).map(async (chainId) => {
+        const path = this.layout.layer(chainId);
+        const exists = await stat(path).then(() => true, () => false);
+        return { chainId, path, exists };
+      }),
+    );
+  }
+
+  /** Unpacks the image's layers into shared chain-ID directories (see unpack-layers.ts). */
+  async unpack(image: ImageRecord): Promise<Array<{ chainId: string; path: string; created: boolean }>> {
+    // Loaded only here: listing images must not pay for the tar machinery at start-up.
+    const { unpackImage } = await import('./unpack-layers.js');
+    return unpackImage(this.layout, image);
+  }
+
+  /** The image's layer blobs as streams, bottom first, for export. */
+  layerStreams(image: ImageRecord): Array<() => Promise<import('node:stream').Readable>> {
+    return image.layers.map((layer) => async () => this.source(image).getBlob(layer));
+  }
+
+  /** A destination for pull and load. */
+  sink(options: { tags: string[]; repoDigests: string[] }): Promise<StoreSink> {
+    return StoreSink.create(this.layout, options);
+  }
+
+  /** An image as a source for push and save. */
+  source(image: ImageRecord): StoreSource {
+    return new StoreSource(this.layout, image);
+  }
+
+  private async unpackedSummary(): Promise<{ count: number; bytes: number }> {
+    const names = (await readdir(this.layout.layersDir).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
+    let bytes = 0;
+    for (const name of names) bytes += await treeSize(this.layout.layer(name));
+    return { count: names.length, bytes };
+  }
+}
