@@ -31,6 +31,7 @@ export type InternalErrorCode =
   | 'REFERENCE_INVALID'
   | 'MANIFEST_TOO_LARGE'
   | 'CONFIG_INVALID'
+  | 'LAYER_INVALID'
   | 'INTERNAL';
 
 export type ErrorCode = RegistryErrorCode | InternalErrorCode;
