@@ -1,13 +1,21 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { withRegistryOptions } from './registry-options.js';
+import { registerStoreCommands } from './store-commands.js';
+import { registerTransferCommands } from './transfer-commands.js';
 import { reportError } from './report-error.js';
 
 // Each verb's module is imported only when that verb runs: start-up time is part of the CLI's speed.
 const program = new Command('stowage')
   .description('Container images, stored locally and remotely')
   .version('0.1.0', '-v, --version')
-  .showHelpAfterError();
+  .option('--root <dir>', 'local store root (default: $STOWAGE_ROOT, else ~/.local/share/stowage)')
+  .showHelpAfterError()
+  // Program options before the verb only: otherwise `-v` would be the version even in `system df -v`.
+  .enablePositionalOptions();
+
+registerTransferCommands(program);
+registerStoreCommands(program);
 
 program
   .command('serve')

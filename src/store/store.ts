@@ -111,7 +111,9 @@ export class ImageStore {
           await rm(dir, { recursive: true, force: true });
         }
       }
-      return { events: [...events, ...collected.blobs.map((d) => ({ deleted: d }))], reclaimed };
+      // An image's ID is its config's digest: report it once, not again as a freed blob.
+      const reported = new Set(events.flatMap((e) => ('deleted' in e ? [e.deleted] : [])));
+      return { events: [...events, ...collected.blobs.filter((d) => !reported.has(d)).map((d) => ({ deleted: d }))], reclaimed };
     });
   }
 

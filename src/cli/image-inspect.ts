@@ -1,0 +1,96 @@
+import type { ImageStore } from '../store/store.js';
+import type { ImageRecord } from '../store/types.js';
+import { readConfigView, type ConfigView, type ContainerConfigView } from './config-view.js';
+import { compileTemplate, goJson } from './format/go-template.js';
+import { familiar } from './format/image-rows.js';
+import { openStore } from './store-access.js';
+import { optionalString, print } from './verb-output.js';
+import { reportError } from './report-error.js';
+
+/**
+ * `stowage image inspect IMAGE...`: a JSON array shaped as docker's (Engine API ImageInspect),
+ * with GraphDriver saying where the image's files are: its config and layer blobs and its
+ * unpacked layers. As docker's inspector does, images found are printed, each one not found
+ * is an error line after them, and the exit status is 1 if any was not found.
+ */
+export async function imageInspect(names: string[], options: Record<string, unknown>): Promise<void> {
+  const store = await openStore(options);
+  const found: Record<string, unknown>[] = [];
+  const failures: unknown[] = [];
+  for (const name of names) {
+    try {
+      found.push(await inspectImage(store, await store.resolve(name)));
+    } catch (err) {
+      failures.push(err);
+    }
+  }
+  print(render(found, optionalString(options.format)));
+  for (const err of failures) reportError(err);
+  if (failures.length > 0) process.exitCode = 1;
+}
+
+function render(found: Record<string, unknown>[], format: string | undefined): string {
+  if (format === undefined || format === '') return `${JSON.stringify(found, null, 4)}\n`;
+  if (format === 'json') return `${goJson(found, false, false)}\n`;
+  // Unlike the list verbs, docker's inspect takes the template as written (no \t, \n rewriting).
+  const template = compileTemplate(format);
+  // docker's TemplateInspector prints an empty line when nothing was found.
+  if (found.length === 0) return '\n';
+  return found.map((image) => `${template.render(image, { sortJsonKeys: false })}\n`).join('');
+}
+
+export async function inspectImage(store: ImageStore, image: ImageRecord): Promise<Record<string, unknown>> {
+  const config = await readConfigView(store, image);
+  const unpacked = await store.unpackedLayers(image);
+  return {
+    Id: image.id,
+    RepoTags: image.repoTags.map(familiar),
+    RepoDigests: image.repoDigests.map(familiar),
+    Parent: '',
+    Comment: config.comment ?? '',
+    Created: image.created ?? config.created ?? '',
+    DockerVersion: config.docker_version ?? '',
+    Author: config.author ?? '',
+    Config: dockerConfig(config.config),
+    Architecture: config.architecture ?? image.platform.architecture,
+    ...optional('Variant', config.variant ?? image.platform.variant),
+    Os: config.os ?? image.platform.os,
+    ...optional('OsVersion', config['os.version']),
+    Size: image.size,
+    GraphDriver: {
+      Data: {
+        // docker's GraphDriver.Data is map[string]string: paths joined with ':' as overlay2's LowerDir.
+        Blobs: [image.config, ...image.layers].map((d) => store.blobPath(d.digest)).join(':'),
+        UnpackedLayers: unpacked.filter((l) => l.exists).map((l) => l.path).join(':'),
+      },
+      Name: 'stowage',
+    },
+    RootFS: { Type: 'layers', Layers: config.rootfs?.diff_ids ?? [] },
+    Metadata: { LastTagTime: image.pulled },
+  };
+}
+
+/** Docker's field order (DockerOCIImageConfig); like docker, empty fields are left out. */
+const CONFIG_FIELDS: Array<keyof ContainerConfigView> = [
+  'User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels',
+  'StopSignal', 'ArgsEscaped', 'Healthcheck', 'OnBuild', 'Shell',
+];
+
+function dockerConfig(config: ConfigView['config']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of CONFIG_FIELDS) {
+    const value = config?.[field];
+    if (!isEmpty(value)) out[field] = value;
+  }
+  return out;
+}
+
+function isEmpty(value: unknown): boolean {
+  if (value === undefined || value === null || value === '' || value === false) return true;
+  if (Array.isArray(value)) return value.length === 0;
+  return typeof value === 'object' && Object.keys(value as object).length === 0;
+}
+
+function optional(key: string, value: string | undefined): Record<string, string> {
+  return value === undefined || value === '' ? {} : { [key]: value };
+}

@@ -1,0 +1,7 @@
+import { openStore } from './store-access.js';
+
+/** `stowage tag SOURCE TARGET` / `image tag`: a new name for a stored image; silent, as docker's. */
+export async function tag(source: string, target: string, options: Record<string, unknown>): Promise<void> {
+  const store = await openStore(options);
+  await store.tag(source, target);
+}
