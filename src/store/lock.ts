@@ -1,5 +1,4 @@
 import { mkdir } from 'node:fs/promises';
-import lockfile from 'proper-lockfile';
 import { StowageError } from '../errors/error.js';
 import type { StoreLayout } from './layout.js';
 
@@ -12,6 +11,8 @@ import type { StoreLayout } from './layout.js';
 export async function withStoreLock<T>(layout: StoreLayout, work: () => Promise<T>): Promise<T> {
   await mkdir(layout.stateDir, { recursive: true });
   let release: () => Promise<void>;
+  // Loaded on the first change only: reads take no lock and should not pay for it at start-up.
+  const { default: lockfile } = await import('proper-lockfile');
   try {
     release = await lockfile.lock(layout.lockFile, {
       realpath: false,

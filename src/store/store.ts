@@ -10,7 +10,7 @@ import { readMetadata, writeMetadata, type StoreMetadata } from './metadata.js';
 import { familiar, imageBlobs, imageRecords } from './records.js';
 import { deleteRecord, removeImage } from './removal.js';
 import { resolveImage } from './resolve.js';
-import { StoreSink } from './sink.js';
+import type { StoreSink } from './sink.js';
 import { StoreSource } from './source.js';
 import { staleStaging } from './staging.js';
 import type { CheckReport, DiskUsage, ImageRecord, PruneResult, RemoveEvent } from './types.js';
@@ -205,7 +205,9 @@ export class ImageStore {
   }
 
   /** A destination for pull and load. */
-  sink(options: { tags: string[]; repoDigests: string[] }): Promise<StoreSink> {
+  async sink(options: { tags: string[]; repoDigests: string[] }): Promise<StoreSink> {
+    // Loaded when writing only: it brings manifest validation (zod), which listing never needs.
+    const { StoreSink } = await import('./sink.js');
     return StoreSink.create(this.layout, options);
   }
 

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string> }
   | { kind: 'cut'; afterBytes: number }
-  | { kind: 'corrupt' };
+  | { kind: 'corrupt' }
+  /** Sends the headers and part of the body, then nothing more until the proxy closes. */
+  | { kind: 'stall'; afterBytes: number };
 
 export interface FaultProxy {
   url: string;
@@ -44,7 +46,12 @@ export async function startFaultProxy(target: string, decide: (req: IncomingMess
         }
         let sent = 0;
         up.on('data', (chunk: Buffer) => {
-          if (fault.kind === 'cut') {
+          if (fault.kind === 'stall') {
+            const room = fault.afterBytes - sent;
+            if (room > 0) res.write(chunk.subarray(0, room));
+            sent += chunk.length;
+            if (sent >= fault.afterBytes) up.pause();
+          } else if (fault.kind === 'cut') {
             const room = fault.afterBytes - sent;
             if (room > 0) res.write(chunk.subarray(0, room));
             sent += chunk.length;
@@ -59,7 +66,7 @@ export async function startFaultProxy(target: string, decide: (req: IncomingMess
             res.write(copy);
           }
         });
-        up.on('end', () => res.end());
+        up.on('end', () => fault.kind !== 'stall' && res.end());
       },
     );
     forward.on('error', () => res.destroy());
