@@ -4,13 +4,12 @@ import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Digest } from '../../src/digest/digest.js';
 import { RegistryClient } from '../../src/registry/client/client.js';
-import type { CredentialStore } from '../../src/registry/client/auth/credentials.js';
+import { noCredentials } from '../support/credentials.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import type { HttpClient } from '../support/http.js';
 import { newClient, pushBlob, pushImage, pushIndex, randomRepo } from './helpers.js';
 
-const noCredentials: CredentialStore = { get: async () => undefined, store: async () => undefined, erase: async () => false };
 
 const readAll = async (stream: AsyncIterable<Buffer>): Promise<Buffer> => {
   const chunks: Buffer[] = [];

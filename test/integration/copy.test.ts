@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseReference } from '../../src/reference/reference.js';
-import type { CredentialStore } from '../../src/registry/client/auth/credentials.js';
+import { noCredentials } from '../support/credentials.js';
 import { RegistryClient } from '../../src/registry/client/client.js';
 import { copyImage } from '../../src/transport/copy.js';
 import { DockerArchiveSink, DockerArchiveSource } from '../../src/transport/docker-archive.js';
@@ -16,7 +16,6 @@ import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { writeImageLayout, writeIndexLayout } from '../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
-const noCredentials: CredentialStore = { get: async () => undefined, store: async () => undefined, erase: async () => false };
 
 async function copyAndClose(source: ImageSource, sink: ImageSink, all = false) {
   try {

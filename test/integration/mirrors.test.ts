@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { CredentialStore } from '../../src/registry/client/auth/credentials.js';
+import { noCredentials } from '../support/credentials.js';
 import { RegistryClient } from '../../src/registry/client/client.js';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import type { HttpClient } from '../support/http.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { newClient, pushImage, randomRepo } from './helpers.js';
 
-const noCredentials: CredentialStore = { get: async () => undefined, store: async () => undefined, erase: async () => false };
 
 describe('registry mirrors', () => {
   let origin: TestRegistry;

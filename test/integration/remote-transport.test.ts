@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { after, before } from 'node:test';
 import { parseReference } from '../../src/reference/reference.js';
-import type { CredentialStore } from '../../src/registry/client/auth/credentials.js';
+import { noCredentials } from '../support/credentials.js';
 import { RegistryClient } from '../../src/registry/client/client.js';
 import { RemoteSink, RemoteSource } from '../../src/transport/remote.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { runTransportSuite } from '../unit/transport/transport-suite.js';
 
 // The shared transport conformance suite, run against docker:// on a real registry server.
-const noCredentials: CredentialStore = { get: async () => undefined, store: async () => undefined, erase: async () => false };
 let reg: TestRegistry;
 let client: RegistryClient;
 before(async () => {

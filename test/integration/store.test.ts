@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseReference, formatReference } from '../../src/reference/reference.js';
-import type { CredentialStore } from '../../src/registry/client/auth/credentials.js';
+import { noCredentials } from '../support/credentials.js';
 import { RegistryClient } from '../../src/registry/client/client.js';
 import { ImageStore } from '../../src/store/store.js';
 import { copyImage } from '../../src/transport/copy.js';
@@ -13,7 +13,6 @@ import { RemoteSink, RemoteSource } from '../../src/transport/remote.js';
 import { writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
-const noCredentials: CredentialStore = { get: async () => undefined, store: async () => undefined, erase: async () => false };
 
 /** Every file under blobs/ with its size, straight from the disk. */
 async function blobFiles(root: string): Promise<Map<string, number>> {
