@@ -74,11 +74,13 @@ export class RegistryConnection {
   private async sendTo(endpoint: Endpoint, req: RegistryRequest): Promise<RegistryResponse> {
     const base = await this.baseFor(endpoint);
     let url = /^https?:\/\//.test(req.path) ? req.path : `${base}${req.path}`;
+    checkScheme(url, base, endpoint.insecure);
     const replayable = !(req.body && typeof (req.body as Readable).pipe === 'function');
     const retries = this.options.retries ?? 4;
     let authTried = false;
     let answered: string | undefined;
-    let sameHost = true;
+    // An upload Location or a Link may name another host: credentials go only to this registry.
+    let sameHost = sameOrigin(url, base);
     let redirects = 0;
     for (let attempt = 0; ; ) {
       const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'stowage', ...req.headers };
@@ -114,7 +116,8 @@ export class RegistryConnection {
       if (REDIRECTS.has(response.status) && typeof location === 'string' && (req.method === 'GET' || req.method === 'HEAD') && redirects++ < 5) {
         await response.body.dump();
         const next = new URL(location, url);
-        sameHost = sameHost && next.host === new URL(url).host;
+        checkScheme(next.toString(), base, endpoint.insecure);
+        sameHost = sameHost && sameOrigin(next.toString(), url);
         url = next.toString();
         continue;
       }
@@ -166,6 +169,20 @@ export class RegistryConnection {
 
   async close(): Promise<void> {
     await this.insecureDispatcher?.close();
+  }
+}
+
+/** Same scheme, host and port: an https → http hop is another origin, and loses the credentials. */
+function sameOrigin(a: string, b: string): boolean {
+  const x = new URL(a);
+  const y = new URL(b);
+  return x.protocol === y.protocol && x.host === y.host;
+}
+
+/** Plain HTTP only where the registry itself is allowed it (loopback, --insecure-registry). */
+function checkScheme(url: string, base: string, insecure: boolean): void {
+  if (url.startsWith('http:') && !insecure && !base.startsWith('http:')) {
+    throw new StowageError('DENIED', `refusing to follow the registry to plain HTTP: ${new URL(url).origin} (allow it with --insecure-registry)`);
   }
 }
 
