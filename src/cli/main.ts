@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { withRegistryOptions } from './registry-options.js';
 import { registerStoreCommands } from './store-commands.js';
 import { registerTransferCommands } from './transfer-commands.js';
@@ -39,7 +39,7 @@ withRegistryOptions(
     .argument('<destination>', 'same forms as the source')
     .option('--platform <os/arch[/variant]>', "which image of a multi-arch index (default: this machine's)")
     .option('-a, --all', 'copy the whole multi-arch index')
-    .option('--concurrency <n>', 'blobs transferred in parallel', '4')
+    .option('--concurrency <n>', 'blobs transferred in parallel', positiveInteger, 4)
     .option('-q, --quiet', 'no progress output'),
 ).action(async (source: string, destination: string, options: Record<string, unknown>) => {
   const { copy } = await import('./copy.js');
@@ -91,6 +91,11 @@ program
     const { logout } = await import('./login.js');
     await logout(server);
   });
+
+function positiveInteger(value: string): number {
+  if (!/^[1-9]\d{0,3}$/.test(value)) throw new InvalidArgumentError('expected a whole number from 1 to 9999');
+  return Number(value);
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   reportError(err);

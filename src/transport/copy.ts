@@ -46,12 +46,18 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
   const top = await source.getManifest();
   const parsed = parseManifest(top.bytes, top.mediaType);
   let named = top;
-  if (parsed.kind === 'index' && options.platform !== 'all') {
-    const chosen = selectPlatform(parsed.manifests, options.platform ?? hostPlatform());
-    named = await copier.manifest(chosen);
-    await copier.tree(named, true);
-  } else {
-    await copier.tree(top, true);
+  try {
+    if (parsed.kind === 'index' && options.platform !== 'all') {
+      const chosen = selectPlatform(parsed.manifests, options.platform ?? hostPlatform());
+      named = await copier.manifest(chosen);
+      await copier.tree(named, true);
+    } else {
+      await copier.tree(top, true);
+    }
+  } catch (err) {
+    // Stop what has not started and wait for what has, so the caller closes a quiet sink.
+    await copier.abort();
+    throw err;
   }
   await sink.commit();
   return { digest: named.digest, mediaType: named.mediaType, blobs: copier.outcomes, bytesCopied: copier.bytesCopied };
@@ -63,6 +69,9 @@ class Copier {
   private readonly limit: <T>(task: () => Promise<T>) => Promise<T>;
   /** One transfer per digest, however many images of an index share the blob. */
   private readonly transfers = new Map<string, Promise<void>>();
+  /** Streams in flight, cut if the copy is aborted. */
+  private readonly streams = new Set<{ destroy(err?: Error): void }>();
+  private aborted = false;
 
   constructor(
     private readonly source: ImageSource,
@@ -99,10 +108,17 @@ class Copier {
   blob(descriptor: Descriptor): Promise<void> {
     let transfer = this.transfers.get(descriptor.digest);
     if (!transfer) {
-      transfer = this.limit(() => this.transfer(descriptor));
+      transfer = this.limit(() => (this.aborted ? Promise.reject(new StowageError('INTERNAL', 'copy aborted')) : this.transfer(descriptor)));
       this.transfers.set(descriptor.digest, transfer);
     }
     return transfer;
+  }
+
+  /** After a failure: queued transfers never start, running ones are cut, all are awaited. */
+  async abort(): Promise<void> {
+    this.aborted = true;
+    for (const stream of this.streams) stream.destroy(new StowageError('INTERNAL', 'copy aborted'));
+    await Promise.allSettled(this.transfers.values());
   }
 
   private async transfer(descriptor: Descriptor): Promise<void> {
@@ -141,7 +157,17 @@ class Copier {
     });
     // pipeline() carries a source failure into the verifier, so the sink's read fails too.
     const verified = pipeline(input, verifier, () => undefined);
-    await this.sink.putBlob(descriptor, verified);
+    this.streams.add(verified);
+    try {
+      await this.sink.putBlob(descriptor, verified);
+    } catch (err) {
+      // A sink that failed before reading (a refused POST) must not leave the source open.
+      verified.destroy();
+      input.destroy();
+      throw err;
+    } finally {
+      this.streams.delete(verified);
+    }
   }
 }
 
