@@ -2,7 +2,7 @@ import type { ImageStore } from '../store/store.js';
 import type { ImageRecord } from '../store/types.js';
 import { readConfigView, type ConfigView, type ContainerConfigView } from './config-view.js';
 import { compileTemplate, goJson } from './format/go-template.js';
-import { familiar } from './format/image-rows.js';
+import { familiarReference as familiar } from '../reference/reference.js';
 import { openStore } from './store-access.js';
 import { optionalString, print } from './verb-output.js';
 import { reportError } from './report-error.js';

@@ -1,4 +1,8 @@
+import { pipeline } from 'node:stream/promises';
 import { Digest } from '../digest/digest.js';
+import { Digester } from '../digest/digester.js';
+import { StowageError } from '../errors/error.js';
+import type { Descriptor } from '../oci/descriptor.js';
 import { parseManifest } from '../oci/manifest.js';
 import { hostPlatform, parsePlatform, selectPlatform } from '../oci/platform.js';
 import { parseImageName } from '../transport/image-name.js';
@@ -29,7 +33,7 @@ export async function inspect(ref: string, options: Record<string, unknown>): Pr
     const image = await chooseImage(source, top, typeof options.platform === 'string' ? options.platform : undefined);
     const parsed = parseManifest(image.bytes, image.mediaType);
     if (!parsed.config) throw new Error(`${source.name} is not an image manifest`);
-    const configBytes = await readAll(await source.getBlob(parsed.config));
+    const configBytes = await readConfig(source, parsed.config);
     if (options.config) return print(options.raw ? configBytes.toString('utf8') : JSON.stringify(JSON.parse(configBytes.toString('utf8')), null, 4));
     const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
     const tags = name.transport === 'docker' ? await client.listTags({ domain: name.reference.domain, path: name.reference.path }).catch(() => undefined) : undefined;
@@ -67,9 +71,16 @@ async function chooseImage(source: ImageSource, top: ManifestBytes, platform: st
   return source.getManifest(Digest.parse(chosen.digest));
 }
 
-async function readAll(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+const CONFIG_LIMIT = 16 * 1024 * 1024;
+
+/** The config, verified against its descriptor and capped: a registry could send anything. */
+async function readConfig(source: ImageSource, descriptor: Descriptor): Promise<Buffer> {
+  if (descriptor.size > CONFIG_LIMIT) throw new StowageError('MANIFEST_INVALID', `config ${descriptor.digest} is ${descriptor.size} bytes, over the ${CONFIG_LIMIT}-byte limit`);
+  const verifier = new Digester({ expected: Digest.parse(descriptor.digest), expectedSize: descriptor.size });
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
+  await pipeline(await source.getBlob(descriptor), verifier, async (verified: AsyncIterable<Buffer>) => {
+    for await (const chunk of verified) chunks.push(chunk);
+  });
   return Buffer.concat(chunks);
 }
 

@@ -6,5 +6,7 @@ export {
   isValidRepositoryName,
   isValidTag,
   parseReference,
+  tryParseReference,
+  familiarReference,
   type Reference,
 } from './reference.js';

@@ -174,3 +174,18 @@ function quote(value: unknown): string {
   const short = s.length > 100 ? `${s.slice(0, 97)}...` : s;
   return oneLine(JSON.stringify(short));
 }
+
+/** A reference, or undefined when the text is not one: for names found in files and filters. */
+export function tryParseReference(input: string): Reference | undefined {
+  try {
+    return parseReference(input);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `docker.io/library/alpine:latest` → `alpine:latest`, as docker prints names; other text unchanged. */
+export function familiarReference(reference: string): string {
+  const parsed = tryParseReference(reference);
+  return parsed ? familiarString(parsed) : reference;
+}

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { Digest } from '../digest/digest.js';
-import { isStowageError, StowageError } from '../errors/error.js';
+import { StowageError } from '../errors/error.js';
 import type { ParsedManifest } from '../oci/manifest.js';
-import { formatReference, parseReference, type Reference } from '../reference/reference.js';
+import { formatReference, parseReference, tryParseReference, type Reference } from '../reference/reference.js';
 import { normaliseName } from './tar-index.js';
 
 /**
@@ -56,12 +56,8 @@ export function parseArchiveReference(ref: string): Reference {
 
 /** The normalised form of a name found in an archive, or undefined when it does not parse. */
 export function normaliseArchiveName(name: string): string | undefined {
-  try {
-    return formatReference(parseReference(name));
-  } catch (err) {
-    if (isStowageError(err)) return undefined;
-    throw err;
-  }
+  const parsed = tryParseReference(name);
+  return parsed ? formatReference(parsed) : undefined;
 }
 
 /** The manifest.json entry a ref names: by RepoTag, `@N`, or the only one. */

@@ -112,11 +112,6 @@ export class OciLayoutSink implements ImageSink {
     }
   }
 
-  /** The descriptor commit records (after the top manifest was put). */
-  get topDescriptor(): Descriptor | undefined {
-    return this.top;
-  }
-
   async commit(): Promise<void> {
     if (this.top === undefined) throw new StowageError('INTERNAL', `${this.name}: commit before the top manifest was put`);
     const path = join(this.dir, 'index.json');

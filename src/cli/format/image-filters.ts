@@ -1,4 +1,4 @@
-import { familiarString, parseReference, type Reference } from '../../reference/reference.js';
+import { familiarString, parseReference, tryParseReference, type Reference } from '../../reference/reference.js';
 import type { ImageRecord } from '../../store/types.js';
 import { BadPatternError, compilePathPattern } from './path-match.js';
 
@@ -115,7 +115,7 @@ export function filterImages(images: readonly ImageRecord[], spec: ImageFilterSp
 
 /** distribution/reference FamiliarMatch: the pattern against `alpine:latest`, then against `alpine`. */
 export function referenceMatches(fullReference: string, patterns: readonly RegExp[]): boolean {
-  const ref = tryParse(fullReference);
+  const ref = tryParseReference(fullReference);
   if (!ref) return false;
   const full = familiarString(ref);
   const name = familiarString({ domain: ref.domain, path: ref.path });
@@ -142,10 +142,3 @@ export function sortNewestFirst(images: readonly ImageRecord[]): ImageRecord[] {
     .map((entry) => entry.image);
 }
 
-export function tryParse(reference: string): Reference | undefined {
-  try {
-    return parseReference(reference);
-  } catch {
-    return undefined;
-  }
-}

@@ -1,6 +1,5 @@
-import { familiarString } from '../../reference/reference.js';
+import { familiarString, tryParseReference, type Reference } from '../../reference/reference.js';
 import type { ImageRecord } from '../../store/types.js';
-import { tryParse } from './image-filters.js';
 import { truncateId } from './table.js';
 import { createdSince, humanSize, humanSizePrecise } from './units.js';
 
@@ -95,10 +94,10 @@ function namesOf(image: ImageRecord, options: ImageRowOptions): RowName[] {
   return rows;
 }
 
-function groupByRepository(references: readonly string[], pick: (ref: NonNullable<ReturnType<typeof tryParse>>) => string | undefined): Map<string, string[]> {
+function groupByRepository(references: readonly string[], pick: (ref: Reference) => string | undefined): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   for (const reference of references) {
-    const ref = tryParse(reference);
+    const ref = tryParseReference(reference);
     const value = ref ? pick(ref) : undefined;
     if (!ref || value === undefined) continue;
     const name = familiarString({ domain: ref.domain, path: ref.path });
@@ -110,17 +109,12 @@ function groupByRepository(references: readonly string[], pick: (ref: NonNullabl
 /** `docker images` first tag of an image as repository and tag (system df -v shows only that). */
 export function firstName(image: ImageRecord): { repository: string; tag: string } {
   for (const reference of image.repoTags) {
-    const ref = tryParse(reference);
+    const ref = tryParseReference(reference);
     if (ref?.tag !== undefined) return { repository: familiarString({ domain: ref.domain, path: ref.path }), tag: ref.tag };
   }
   return { repository: '<none>', tag: '<none>' };
 }
 
-/** Familiar `alpine:latest` / `alpine@sha256:…` for inspect's RepoTags and RepoDigests. */
-export function familiar(reference: string): string {
-  const ref = tryParse(reference);
-  return ref ? familiarString(ref) : reference;
-}
 
 /**
  * Go's time.Time.String() for whole seconds, in UTC: "2024-01-02 15:04:05 +0000 UTC" (docker
