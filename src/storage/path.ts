@@ -24,3 +24,34 @@ export function checkPath(path: string): string[] {
 export function pathNotFound(path: string): StowageError {
   return new StowageError('PATH_NOT_FOUND', `path not found: ${path}`, { path });
 }
+
+/** Temporary files drivers create beside their targets; list and walk never show them. */
+export const TEMP_PREFIX = '.stowage-tmp-';
+
+/** Mutating the root itself (deleting it, renaming onto it) is never meant. */
+export function checkFilePath(path: string): string {
+  if (checkPath(path).length === 0) throw new StowageError('PATH_INVALID', 'the root is not a file path');
+  return path;
+}
+
+/** The inclusive byte range to read, or undefined for an empty read; RANGE_INVALID when impossible. */
+export function resolveRange(
+  path: string,
+  size: number,
+  options: { offset?: number; end?: number },
+): { start: number; end: number } | undefined {
+  const start = options.offset ?? 0;
+  const end = options.end;
+  if (!Number.isSafeInteger(start) || start < 0 || start > size) {
+    throw new StowageError('RANGE_INVALID', `offset ${start} is outside ${path} (${size} bytes)`);
+  }
+  if (end !== undefined && (!Number.isSafeInteger(end) || end < start - 1)) {
+    throw new StowageError('RANGE_INVALID', `end ${end} is before offset ${start} in ${path}`);
+  }
+  const last = Math.min(end ?? size - 1, size - 1);
+  return last < start ? undefined : { start, end: last };
+}
+
+export function childPath(parent: string, name: string): string {
+  return parent === '/' ? `/${name}` : `${parent}/${name}`;
+}

@@ -2,17 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { StowageError } from '../../errors/error.js';
+import { Readable } from 'node:stream';
 import type { FileInfo, FileWriter, StorageDriver } from '../driver.js';
-import { checkPath, pathNotFound } from '../path.js';
+import { checkFilePath, checkPath, childPath, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
+import { isCode, syncDirectory } from './errno.js';
+import { FilesystemWriter } from './writer.js';
 
 /** Names of in-flight temporary files; list and walk hide them (both drivers). */
-export const TEMP_PREFIX = '.stowage-tmp-';
 
 const READ_HIGH_WATER_MARK = 1 << 20;
-const WRITE_HIGH_WATER_MARK = 1 << 20;
 const STAT_BATCH = 64;
 // A concurrent delete can remove a parent between our mkdir and the open/rename that needs it.
 const PARENT_RACE_RETRIES = 3;
@@ -192,173 +190,21 @@ export class FilesystemDriver implements StorageDriver {
   }
 }
 
-/** Writes through the FileHandle so the handle's lifetime stays ours (see write()). */
-class HandleSink extends Writable {
-  bytes = 0;
-  private inFlight: Promise<void> = Promise.resolve();
-
-  constructor(private readonly handle: FileHandle) {
-    super({ highWaterMark: WRITE_HIGH_WATER_MARK });
-  }
-
-  /** Resolves once no write is running: a destroyed stream does not stop a started write. */
-  async idle(): Promise<void> {
-    await this.inFlight.catch(() => undefined);
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.start([chunk], callback);
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    this.start(chunks.map((c) => c.chunk), callback);
-  }
-
-  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.idle().then(() => callback(error));
-  }
-
-  private start(buffers: Buffer[], callback: (error?: Error | null) => void): void {
-    this.inFlight = this.writeAll(buffers);
-    this.inFlight.then(() => callback(), callback);
-  }
-
-  private async writeAll(buffers: Buffer[]): Promise<void> {
-    let pending = buffers;
-    let remaining = pending.reduce((sum, b) => sum + b.length, 0);
-    while (remaining > 0) {
-      const only = pending.length === 1 ? pending[0] : undefined;
-      const { bytesWritten } = only ? await this.handle.write(only) : await this.handle.writev(pending);
-      this.bytes += bytesWritten;
-      remaining -= bytesWritten;
-      pending = dropPrefix(pending, bytesWritten);
-    }
-  }
-}
-
-class FilesystemWriter implements FileWriter {
-  private state: 'open' | 'writing' | 'closed' = 'open';
-
-  constructor(
-    private readonly full: string,
-    private readonly handle: FileHandle,
-    private bytes: number,
-  ) {}
-
-  get size(): number {
-    return this.bytes;
-  }
-
-  async write(source: Uint8Array | AsyncIterable<Uint8Array>): Promise<number> {
-    this.enter();
-    // Not fs.createWriteStream on our fd: given the FileHandle it holds a ref that makes
-    // handle.close() hang until the stream is destroyed, and destroying it closes the fd;
-    // given the number, a failed pipeline closes the fd behind the FileHandle's back.
-    // This sink measured as fast on a 1 GB write (both are disk-bound).
-    const sink = new HandleSink(this.handle);
-    try {
-      await pipeline(source instanceof Uint8Array ? [source] : source, sink);
-      return sink.bytes;
-    } finally {
-      await sink.idle();
-      this.bytes += sink.bytes;
-      if (this.state === 'writing') this.state = 'open';
-    }
-  }
-
-  async commit(): Promise<void> {
-    this.enter();
-    this.state = 'closed';
-    try {
-      await this.handle.sync();
-    } finally {
-      await this.handle.close();
-    }
-    // A writer may have created the file: its directory entry must be durable too.
-    await syncDirectory(dirname(this.full));
-  }
-
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    await this.handle.close();
-  }
-
-  async cancel(): Promise<void> {
-    this.enter();
-    this.state = 'closed';
-    await this.handle.close();
-    await unlink(this.full).catch((err: unknown) => {
-      if (!isCode(err, 'ENOENT')) throw err;
-    });
-  }
-
-  private enter(): void {
-    if (this.state === 'closed') throw new StowageError('INTERNAL', 'writer is already closed');
-    if (this.state === 'writing') throw new StowageError('INTERNAL', 'writer is busy with another write');
-    this.state = 'writing';
-  }
-}
-
-/** Mutating the root itself (deleting it, renaming onto it) is never meant. */
-export function checkFilePath(path: string): string {
-  if (checkPath(path).length === 0) throw new StowageError('PATH_INVALID', 'the root is not a file path');
-  return path;
-}
-
-/** The inclusive byte range to read, or undefined for an empty read; RANGE_INVALID when impossible. */
-export function resolveRange(
-  path: string,
-  size: number,
-  options: { offset?: number; end?: number },
-): { start: number; end: number } | undefined {
-  const start = options.offset ?? 0;
-  const end = options.end;
-  if (!Number.isSafeInteger(start) || start < 0 || start > size) {
-    throw new StowageError('RANGE_INVALID', `offset ${start} is outside ${path} (${size} bytes)`);
-  }
-  if (end !== undefined && (!Number.isSafeInteger(end) || end < start - 1)) {
-    throw new StowageError('RANGE_INVALID', `end ${end} is before offset ${start} in ${path}`);
-  }
-  const last = Math.min(end ?? size - 1, size - 1);
-  return last < start ? undefined : { start, end: last };
-}
-
-export function childPath(parent: string, name: string): string {
-  return parent === '/' ? `/${name}` : `${parent}/${name}`;
-}
-
-function dropPrefix(buffers: Buffer[], count: number): Buffer[] {
-  let skip = count;
-  const rest: Buffer[] = [];
-  for (const buffer of buffers) {
-    if (skip >= buffer.length) {
-      skip -= buffer.length;
-      continue;
-    }
-    rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
-    skip = 0;
-  }
-  return rest;
-}
-
+/**
+ * Runs `action` after creating `dir`, again (a few times) when it fails with ENOENT: a
+ * concurrent delete may remove `dir` between the mkdir and the action. The directory may even
+ * be back by the time we look (another writer re-created it) while what we had put in it, a
+ * temporary file, went with the delete: so any ENOENT is retried, not only a missing `dir`.
+ */
 async function withParents<T>(dir: string, action: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
-    await mkdir(dir, { recursive: true });
     try {
+      // Inside the retry: a recursive mkdir itself fails with ENOENT when a parent it just made is deleted.
+      await mkdir(dir, { recursive: true });
       return await action();
     } catch (err) {
-      if (!isCode(err, 'ENOENT') || attempt >= PARENT_RACE_RETRIES || (await exists(dir))) throw err;
+      if (!isCode(err, 'ENOENT') || attempt >= PARENT_RACE_RETRIES) throw err;
     }
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
@@ -385,10 +231,6 @@ function toFileInfo(path: string, info: Stats): FileInfo {
   const isDirectory = info.isDirectory();
   // Directory sizes are filesystem bookkeeping; report 0 like the in-memory driver.
   return { path, size: isDirectory ? 0 : info.size, modTime: info.mtime, isDirectory };
-}
-
-function isCode(err: unknown, ...codes: string[]): boolean {
-  return typeof err === 'object' && err !== null && codes.includes((err as NodeJS.ErrnoException).code ?? '');
 }
 
 /** ENOTDIR: a file stands where a directory was expected; EISDIR: reading a directory as content. */

@@ -1,8 +1,7 @@
 import { Readable } from 'node:stream';
 import { StowageError } from '../../errors/error.js';
 import type { FileInfo, FileWriter, StorageDriver } from '../driver.js';
-import { checkFilePath, childPath, resolveRange, TEMP_PREFIX } from '../fs/driver.js';
-import { checkPath, pathNotFound } from '../path.js';
+import { checkFilePath, checkPath, childPath, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
 
 const READ_CHUNK = 1 << 20;
 
