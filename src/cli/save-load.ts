@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../errors/error.js';
@@ -18,7 +17,10 @@ import { openStore } from './store-access.js';
 
 /**
  * `stowage save IMAGE [-o FILE] [--format docker|oci]`: the `docker save` format (or an OCI
- * archive). To stdout when no -o is given and stdout is not a terminal, as docker does.
+ * archive). To stdout when no -o is given and stdout is not a terminal, as docker does. An
+ * archive needs seeking to write, so one for stdout is built in a scratch directory under the
+ * store root (the store's filesystem holds the image already; the system's tmpdir is often a
+ * small tmpfs), removed afterwards; one a killed save leaves, `system prune` removes.
  */
 export async function save(images: string[], options: Record<string, unknown>, command: Command): Promise<void> {
   if (images.length !== 1) throw new StowageError('UNSUPPORTED', 'stowage save writes one image per archive for now: name exactly one');
@@ -27,7 +29,7 @@ export async function save(images: string[], options: Record<string, unknown>, c
   if (!output && process.stdout.isTTY) throw new StowageError('UNSUPPORTED', 'cowardly refusing to write an archive to a terminal: use -o FILE or redirect');
   const store = await openStore(options, command);
   const image = await store.resolve(name);
-  const scratch = output ? undefined : await mkdtemp(join(tmpdir(), 'stowage-save-'));
+  const scratch = output ? undefined : await store.scratch();
   const file = output ?? join(scratch as string, 'image.tar');
   try {
     const tag = image.repoTags.find((t) => t === safeFormat(name)) ?? image.repoTags[0];
@@ -44,15 +46,19 @@ export async function save(images: string[], options: Record<string, unknown>, c
   }
 }
 
-/** `stowage load [-i FILE]`: every image of a docker-archive (as `docker save` writes it) or OCI archive. */
+/**
+ * `stowage load [-i FILE]`: every image of a docker-archive (as `docker save` writes it) or OCI
+ * archive. From stdin, the archive is first copied to a scratch directory under the store root
+ * (an archive is read by seeking), as for save.
+ */
 export async function load(options: Record<string, unknown>, command: Command): Promise<void> {
   const input = options.input as string | undefined;
   if (!input && process.stdin.isTTY) throw new StowageError('UNSUPPORTED', 'requested load from stdin, but stdin is empty: use -i FILE or redirect');
-  const scratch = input ? undefined : await mkdtemp(join(tmpdir(), 'stowage-load-'));
+  const store = await openStore(options, command);
+  const scratch = input ? undefined : await store.scratch();
   const file = input ?? join(scratch as string, 'image.tar');
   try {
     if (!input) await pipeline(process.stdin, createWriteStream(file));
-    const store = await openStore(options, command);
     for (const { open, tags } of await archiveImages(file)) {
       const source = await open();
       const sink = await store.sink({ tags, repoDigests: [] });

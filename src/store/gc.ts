@@ -1,9 +1,10 @@
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chainIds } from './chain.js';
+import { chainIds, storedDiffIds } from './chain.js';
 import type { StoreLayout } from './layout.js';
 import type { StoreMetadata } from './metadata.js';
 import { imageBlobs } from './records.js';
+import { isStaleLayerTemp } from './staging.js';
 
 export interface Collected {
   blobs: string[];
@@ -14,14 +15,16 @@ export interface Collected {
 /**
  * Deletes every blob file and unpacked layer directory no image references. Under the store
  * lock: staged operations hold hard links of what they reuse, so deleting a name here never
- * takes content from a pull in progress.
+ * takes content from a pull in progress. A layer being unpacked (`.tmp-<pid>-…`, built outside
+ * the lock) is left alone while its process lives; other dot-names are not ours to judge.
  */
 export async function collectGarbage(layout: StoreLayout, metadata: StoreMetadata): Promise<Collected> {
   const referenced = new Set<string>();
   const chains = new Set<string>();
   for (const image of Object.values(metadata.images)) {
     for (const digest of imageBlobs(image)) referenced.add(digest);
-    for (const chain of chainIds(image.diffIds)) chains.add(chain.replace(/^sha256:/, ''));
+    // Diff IDs that are not digests (an older version's images.json) name no directory.
+    for (const chain of chainIds(storedDiffIds(image) ?? [])) chains.add(chain.hex);
   }
   const collected: Collected = { blobs: [], layers: [], reclaimed: 0 };
   for (const { digest, path, size } of await listBlobs(layout)) {
@@ -32,6 +35,7 @@ export async function collectGarbage(layout: StoreLayout, metadata: StoreMetadat
   }
   for (const name of await readdir(layout.layersDir).catch(() => [] as string[])) {
     if (chains.has(name)) continue;
+    if (name.startsWith('.') && !isStaleLayerTemp(name)) continue;
     const path = join(layout.layersDir, name);
     collected.reclaimed += await treeSize(path);
     await rm(path, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Digest } from '../digest/digest.js';
+import { Digest } from '../digest/digest.js';
 
 /**
  * The store's on-disk layout, in one place. The root is an OCI image layout (image-layout.md)
@@ -11,6 +11,8 @@ import type { Digest } from '../digest/digest.js';
  *   stowage/lock                        held while images.json, index.json or blobs/ change
  *   stowage/staging/<pid>-<random>/     one operation's blobs until it commits (see staging.ts)
  *   stowage/layers/<chain-id hex>/      unpacked layer directories, shared by chain ID
+ *   stowage/layers/.tmp-<pid>-<random>/ a layer being unpacked, renamed into place when complete
+ *   stowage/tmp/<pid>-<random>/         scratch of one save (to stdout) or load (from stdin)
  */
 export class StoreLayout {
   constructor(readonly root: string) {}
@@ -44,7 +46,16 @@ export class StoreLayout {
   get layersDir(): string {
     return join(this.stateDir, 'layers');
   }
-  layer(chainId: string): string {
-    return join(this.layersDir, chainId.replace(/^sha256:/, ''));
+  /**
+   * The directory of an unpacked layer stack. Only a valid digest names one (its hex part, which
+   * cannot hold a `/` or `..`): a chain ID comes from an image config, which anyone can write.
+   */
+  layer(chainId: Digest | string): string {
+    const digest = typeof chainId === 'string' ? Digest.parse(chainId) : chainId;
+    return join(this.layersDir, digest.hex);
+  }
+  /** Scratch space for one operation that needs a file of an image's size (save, load). */
+  get tmpDir(): string {
+    return join(this.stateDir, 'tmp');
   }
 }

@@ -23,9 +23,18 @@ export function imageSize(image: { manifest: { digest: string; size: number }; c
   return total;
 }
 
-/** Every blob digest an image needs. */
-export function imageBlobs(image: { manifest: { digest: string }; config: { digest: string }; layers: Array<{ digest: string }> }): string[] {
-  return [image.manifest.digest, image.config.digest, ...image.layers.map((l) => l.digest)];
+/**
+ * Every blob digest an image needs in the store. Foreign layers (descriptors with `urls`, like
+ * Windows base layers) are left out: they are not distributable, the copier skips them and the
+ * store never has them (descriptor.md, "urls").
+ */
+export function imageBlobs(image: { manifest: { digest: string }; config: { digest: string }; layers: Array<{ digest: string; urls?: string[] }> }): string[] {
+  return [image.manifest.digest, image.config.digest, ...image.layers.filter((l) => !isForeign(l)).map((l) => l.digest)];
+}
+
+/** A layer the image's registry does not serve: it is fetched from its `urls`, or not at all. */
+export function isForeign(layer: { urls?: string[] }): boolean {
+  return Array.isArray(layer.urls) && layer.urls.length > 0;
 }
 
 /** `docker.io/library/alpine:latest` → `alpine:latest`, as docker prints references. */

@@ -1,18 +1,19 @@
 import { StowageError } from '../errors/error.js';
-import { parseReference } from '../reference/reference.js';
 import type { StoreMetadata, StoredImage } from './metadata.js';
 import { familiar } from './records.js';
-import { resolveImage } from './resolve.js';
+import { repositoryOf, resolveImage, tagsIn } from './resolve.js';
 import type { RemoveEvent } from './types.js';
 
 /**
  * What `rmi` does to images.json, with docker's rules (docker/daemon/images/image_delete.go):
- * naming a tag untags it, and deletes the image only if that was its last tag; naming the
- * image by ID untags all its tags and deletes it, but refuses without force when the tags
- * span several repositories. Returns the events to print; blobs are collected afterwards.
+ * naming a tag untags it, and deletes the image only if that was its last tag; naming a
+ * `name@digest` removes that reference only (see removeDigestReference); naming the image by
+ * ID untags all its tags and deletes it, but refuses without force when the tags span several
+ * repositories. Returns the events to print; blobs are collected afterwards.
  */
 export function removeImage(metadata: StoreMetadata, input: string, force: boolean): RemoveEvent[] {
-  const { image, tag } = resolveImage(metadata, input);
+  const { image, tag, digestReference } = resolveImage(metadata, input);
+  if (digestReference) return removeDigestReference(metadata, image, digestReference);
   const digest = image.manifest.digest;
   const tags = Object.keys(metadata.tags).filter((t) => metadata.tags[t] === digest);
   const events: RemoveEvent[] = [];
@@ -36,17 +37,34 @@ export function removeImage(metadata: StoreMetadata, input: string, force: boole
   return [...events, ...deleteRecord(metadata, image)];
 }
 
+/**
+ * `rmi name@digest`: a recorded repo digest is removed (`Untagged: name@sha256:…`). One that is
+ * not recorded named the image through its tags in that repository (resolve.ts), so those tags
+ * are what it refers to: they are removed, and no other repository's. The image itself goes
+ * only when neither a tag nor a repo digest is left.
+ */
+function removeDigestReference(metadata: StoreMetadata, image: StoredImage, reference: string): RemoveEvent[] {
+  const events: RemoveEvent[] = [];
+  if (image.repoDigests.includes(reference)) {
+    image.repoDigests = image.repoDigests.filter((d) => d !== reference);
+    events.push({ untagged: familiar(reference) });
+  } else {
+    for (const t of tagsIn(metadata, image, repositoryOf(reference))) {
+      delete metadata.tags[t];
+      events.push({ untagged: familiar(t) });
+    }
+  }
+  const tagged = Object.values(metadata.tags).includes(image.manifest.digest);
+  if (tagged || image.repoDigests.length > 0) return events;
+  return [...events, ...deleteRecord(metadata, image)];
+}
+
 /** Drops an image record (after its tags), reporting its repo digests and ID. */
 export function deleteRecord(metadata: StoreMetadata, image: StoredImage): RemoveEvent[] {
   const events: RemoveEvent[] = image.repoDigests.map((d) => ({ untagged: familiar(d) }));
   delete metadata.images[image.manifest.digest];
   events.push({ deleted: image.id });
   return events;
-}
-
-function repositoryOf(reference: string): string {
-  const parsed = parseReference(reference);
-  return `${parsed.domain}/${parsed.path}`;
 }
 
 export function shortId(image: { id: string }): string {

@@ -3,6 +3,7 @@ import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { parseManifest } from '../oci/manifest.js';
 import type { ImageSink, ManifestBytes } from '../transport/types.js';
+import { validateDiffIds } from './chain.js';
 import type { StoreLayout } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { readMetadata, writeMetadata, type StoredImage } from './metadata.js';
@@ -15,12 +16,13 @@ export interface StoreSinkOptions {
   repoDigests: string[];
 }
 
+/** As the config says: nothing in it is trusted to have the type the spec gives it. */
 interface ImageConfig {
-  created?: string;
-  architecture?: string;
-  os?: string;
-  variant?: string;
-  rootfs?: { diff_ids?: string[] };
+  created?: unknown;
+  architecture?: unknown;
+  os?: unknown;
+  variant?: unknown;
+  rootfs?: { diff_ids?: unknown };
 }
 
 /**
@@ -64,20 +66,22 @@ export class StoreSink implements ImageSink {
     if (parsed.kind !== 'manifest' || !parsed.config) {
       throw new StowageError('UNSUPPORTED', 'the local store keeps images, not indexes: choose one platform (--platform) instead of --all');
     }
-    const config = JSON.parse((await this.staging.readBytes(parsed.config.digest)).toString('utf8')) as ImageConfig;
+    const config = parseConfig(await this.staging.readBytes(parsed.config.digest), parsed.config.digest);
+    // Unpacked layers are named after these: a path here would be a path on disk (chain.ts).
+    const diffIds = validateDiffIds(config.rootfs?.diff_ids, parsed.layers.length, parsed.config.digest);
     const image: StoredImage = {
       id: parsed.config.digest,
       manifest: { digest: top.digest.toString(), mediaType: top.mediaType, size: top.bytes.length },
       config: parsed.config,
       layers: parsed.layers,
-      diffIds: config.rootfs?.diff_ids ?? [],
+      diffIds,
       repoDigests: [],
-      ...(config.created ? { created: config.created } : {}),
+      ...(text(config.created) ? { created: text(config.created) } : {}),
       pulled: new Date().toISOString(),
       platform: {
-        os: config.os ?? 'unknown',
-        architecture: config.architecture ?? 'unknown',
-        ...(config.variant ? { variant: config.variant } : {}),
+        os: text(config.os) ?? 'unknown',
+        architecture: text(config.architecture) ?? 'unknown',
+        ...(text(config.variant) ? { variant: text(config.variant) } : {}),
       },
     };
     await withStoreLock(this.layout, async () => {
@@ -94,4 +98,24 @@ export class StoreSink implements ImageSink {
   async close(): Promise<void> {
     await this.staging.discard();
   }
+}
+
+/** A non-empty string field, else undefined. */
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function parseConfig(bytes: Buffer, digest: string): ImageConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new StowageError('MANIFEST_INVALID', `image config ${digest} is not valid JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StowageError('MANIFEST_INVALID', `image config ${digest} is not a JSON object`);
+  const config = value as ImageConfig;
+  if (config.rootfs !== undefined && (typeof config.rootfs !== 'object' || config.rootfs === null)) {
+    throw new StowageError('MANIFEST_INVALID', `image config ${digest}: rootfs is not an object`);
+  }
+  return config;
 }

@@ -88,24 +88,51 @@ async function hasSize(path: string, size: number): Promise<boolean> {
   }
 }
 
-/** Staging directories whose process is gone: left by a kill, safe to remove. */
-export async function staleStaging(layout: StoreLayout): Promise<string[]> {
-  let names: string[];
+/**
+ * Whether the process that named a directory after its pid is gone (then the directory is a
+ * leftover of a kill, safe to remove). A name without a pid is an older version's: stale too.
+ */
+export function ownerGone(pid: number): boolean {
+  // No system hands out pids beyond 2^22 (Linux's PID_MAX_LIMIT; macOS stops at 99999).
+  if (!Number.isInteger(pid) || pid <= 0 || pid > 4_194_304) return true;
   try {
-    names = await readdir(layout.stagingDir);
-  } catch {
-    return [];
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
-  return names
-    .filter((name) => {
-      const pid = Number(name.split('-')[0]);
-      if (!Number.isInteger(pid) || pid <= 0) return true;
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch (err) {
-        return (err as NodeJS.ErrnoException).code === 'ESRCH';
-      }
-    })
-    .map((name) => join(layout.stagingDir, name));
+}
+
+/** `.tmp-<pid>-<random>`: a layer being unpacked (unpack-layers.ts), outside the lock. */
+export const LAYER_TEMP_PREFIX = '.tmp-';
+
+export function layerTempName(): string {
+  return `${LAYER_TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+/** Whether a dot-name in layers/ is an unpack whose process is gone. Other dot-names are not ours. */
+export function isStaleLayerTemp(name: string): boolean {
+  if (!name.startsWith(LAYER_TEMP_PREFIX)) return false;
+  return ownerGone(Number(/^\.tmp-(\d+)-/.exec(name)?.[1]));
+}
+
+/**
+ * Scratch space for one save or load under the store root (`stowage/tmp/<pid>-<random>`): on
+ * the store's filesystem, which holds images anyway, not in a tmpfs that may be smaller than one.
+ */
+export async function createScratch(layout: StoreLayout): Promise<string> {
+  const dir = join(layout.tmpDir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * What killed processes left behind, safe to remove: their staging areas, their scratch
+ * directories (save, load) and their half-unpacked layers.
+ */
+export async function staleStaging(layout: StoreLayout): Promise<string[]> {
+  const byPid = async (dir: string): Promise<string[]> =>
+    (await readdir(dir).catch(() => [] as string[])).filter((name) => ownerGone(Number(name.split('-')[0]))).map((name) => join(dir, name));
+  const layers = (await readdir(layout.layersDir).catch(() => [] as string[])).filter(isStaleLayerTemp).map((name) => join(layout.layersDir, name));
+  return [...(await byPid(layout.stagingDir)), ...(await byPid(layout.tmpDir)), ...layers];
 }

@@ -1,8 +1,9 @@
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { StowageError } from '../errors/error.js';
 import { formatReference, parseReference } from '../reference/reference.js';
-import { chainIds } from './chain.js';
-import { checkStore } from './check.js';
+import { chainIds, storedDiffIds } from './chain.js';
+import { repairStore, scanStore } from './check.js';
 import { collectGarbage, listBlobs, treeSize } from './gc.js';
 import { StoreLayout } from './layout.js';
 import { withStoreLock } from './lock.js';
@@ -12,7 +13,7 @@ import { deleteRecord, removeImage } from './removal.js';
 import { resolveImage } from './resolve.js';
 import type { StoreSink } from './sink.js';
 import { StoreSource } from './source.js';
-import { staleStaging } from './staging.js';
+import { createScratch, staleStaging } from './staging.js';
 import type { CheckReport, DiskUsage, ImageRecord, PruneResult, RemoveEvent } from './types.js';
 
 export interface StoreInfo {
@@ -139,16 +140,19 @@ export class ImageStore {
     return { images, totalBlobBytes, reclaimable: totalBlobBytes + layers.bytes, unpackedLayers: layers };
   }
 
+  /**
+   * `system check`: the hashing runs without the lock (it can take minutes, and a pull's commit
+   * must not wait for it); only `repair` takes the lock, to verify each finding again and act.
+   */
   async check(options: { repair?: boolean } = {}): Promise<CheckReport> {
+    const scanned = await scanStore(this.layout);
+    if (!options.repair) return scanned;
     return withStoreLock(this.layout, async () => {
-      const metadata = await this.metadata();
-      const report = await checkStore(this.layout, metadata, options.repair ?? false);
-      if (options.repair) {
-        await writeMetadata(this.layout, metadata);
-        // Images dropped for a broken blob leave their other blobs unreferenced: free them too.
-        const collected = await collectGarbage(this.layout, metadata);
-        for (const digest of collected.blobs) report.repaired.push(`removed blob ${digest} (no image uses it any more)`);
-      }
+      const { report, metadata } = await repairStore(this.layout, scanned);
+      await writeMetadata(this.layout, metadata);
+      // Images dropped for a broken blob leave their other blobs unreferenced: free them too.
+      const collected = await collectGarbage(this.layout, metadata);
+      for (const digest of collected.blobs) report.repaired.push(`removed blob ${digest} (no image uses it any more)`);
       return report;
     });
   }
@@ -179,17 +183,29 @@ export class ImageStore {
     return this.layout.blob(digest);
   }
 
-  /** Where each layer of the image is (or would be) unpacked, by chain ID. */
+  /**
+   * Where each layer of the image is (or would be) unpacked, by chain ID. None for an image whose
+   * recorded diff IDs are not digests (an older version's images.json): they name no directory.
+   */
   async unpackedLayers(image: ImageRecord): Promise<Array<{ chainId: string; path: string; exists: boolean }>> {
     const metadata = await this.metadata();
-    const diffIds = metadata.images[image.manifest.digest]?.diffIds ?? [];
+    const stored = metadata.images[image.manifest.digest];
+    const diffIds = stored ? storedDiffIds(stored) : undefined;
     return Promise.all(
-      chainIds(diffIds).map(async (chainId) => {
+      chainIds(diffIds ?? []).map(async (chainId) => {
         const path = this.layout.layer(chainId);
         const exists = await stat(path).then(() => true, () => false);
-        return { chainId, path, exists };
+        return { chainId: chainId.toString(), path, exists };
       }),
     );
+  }
+
+  /**
+   * A fresh scratch directory under the root (`stowage/tmp/<pid>-<random>`), for a save to stdout
+   * or a load from stdin: the caller removes it; one a killed process left, `system prune` does.
+   */
+  scratch(): Promise<string> {
+    return createScratch(this.layout);
   }
 
   /** Unpacks the image's layers into shared chain-ID directories (see unpack-layers.ts). */
@@ -219,7 +235,7 @@ export class ImageStore {
   private async unpackedSummary(): Promise<{ count: number; bytes: number }> {
     const names = (await readdir(this.layout.layersDir).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
     let bytes = 0;
-    for (const name of names) bytes += await treeSize(this.layout.layer(name));
+    for (const name of names) bytes += await treeSize(join(this.layout.layersDir, name));
     return { count: names.length, bytes };
   }
 }

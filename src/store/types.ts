@@ -36,7 +36,11 @@ export interface DiskUsage {
   images: Array<{ image: ImageRecord; sharedSize: number; uniqueSize: number }>;
   /** Every blob file under blobs/, once. */
   totalBlobBytes: number;
-  /** What removing every dangling (untagged) image would free; with all, every image. */
+  /**
+   * Bytes that removing images could free: every blob and every unpacked layer, since nothing
+   * runs from the store and so nothing holds an image in use (docker counts images no container
+   * uses as reclaimable).
+   */
   reclaimable: number;
   unpackedLayers: { count: number; bytes: number };
 }
@@ -48,7 +52,7 @@ export interface CheckReport {
   missing: Array<{ image: string; digest: string }>;
   /** Blob files nothing references. */
   unreferenced: string[];
-  /** Staging areas left by killed processes. */
+  /** What killed processes left: staging areas, save/load scratch, half-unpacked layers. */
   staleStaging: string[];
   /** What --repair removed. */
   repaired: string[];

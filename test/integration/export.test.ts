@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import tar from 'tar-stream';
 import { createReadStream } from 'node:fs';
+import { ImageStore } from '../../src/store/store.js';
 import { EXPECTED_TREE, writeWhiteoutImage } from '../support/whiteout-image.js';
+import { loadInto, writeCraftedImage } from './store-fixtures.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -93,14 +95,39 @@ describe('stowage export: the flattened root filesystem, whiteouts applied', () 
   });
 
   it('unpacks layers by chain ID, shared, whiteouts kept as files like overlay2', async () => {
-    const first = (await stowage('image', 'unpack', `${host}/wh/img:1`)).stdout.trim().split('\n');
+    // The whiteout image's upper layer hard-links a file of the lower one, which a layer's own
+    // directory cannot hold (see the next test): this one has the same whiteouts without that link.
+    const layout = join(dir, 'unpack-layout');
+    await writeCraftedImage(layout, 'u', {
+      layers: [
+        { entries: [{ name: 'etc/', type: 'directory' }, { name: 'etc/gone.conf', data: 'gone\n' }, { name: 'etc/replaced.conf', data: 'old\n' }] },
+        { entries: [{ name: 'etc/', type: 'directory' }, { name: 'etc/.wh.gone.conf' }, { name: 'etc/replaced.conf', data: 'new\n' }] },
+      ],
+    });
+    const store = await ImageStore.open(root);
+    await loadInto(store, layout, 'u', ['docker.io/wh/unpack:1']);
+    const first = (await stowage('image', 'unpack', 'wh/unpack:1')).stdout.trim().split('\n');
     assert.equal(first.length, 2);
     assert.ok(first.every((line) => line.startsWith(join(root, 'stowage', 'layers'))));
     const upper = first[1] ?? '';
     assert.deepEqual((await readdir(join(upper, 'etc'))).sort(), ['.wh.gone.conf', 'replaced.conf']);
-    const again = (await stowage('image', 'unpack', `${host}/wh/img:1`)).stdout;
+    assert.equal(await readFile(join(upper, 'etc', 'replaced.conf'), 'utf8'), 'new\n');
+    const again = (await stowage('image', 'unpack', 'wh/unpack:1')).stdout;
     assert.match(again, /already unpacked/);
-    await stowage('rmi', `${host}/wh/img:1`);
+    await stowage('rmi', 'wh/unpack:1');
     assert.deepEqual(await readdir(join(root, 'stowage', 'layers')), [], 'unpacked layers go with their last image');
+  });
+
+  it('refuses to cache a layer directory that would lack an entry, in one line', async () => {
+    // bin/hard links to bin/tool of the layer below: export resolves it, a lone layer directory cannot.
+    await assert.rejects(stowage('image', 'unpack', `${host}/wh/img:1`), (err: { code: number; stderr: string }) => {
+      assert.equal(err.code, 1);
+      assert.match(err.stderr, /^stowage: layer 2 of 2 \(sha256:[0-9a-f]{64}\) of image sha256:[0-9a-f]{64} cannot be unpacked whole: 1 entry was refused, the first "bin\/hard": hard link target bin\/tool does not exist\n$/);
+      return true;
+    });
+    const layers = await readdir(join(root, 'stowage', 'layers'));
+    assert.equal(layers.length, 1, `only the complete lower layer is cached: ${layers.join(', ')}`);
+    await stowage('rmi', `${host}/wh/img:1`);
+    assert.deepEqual(await readdir(join(root, 'stowage', 'layers')), []);
   });
 });
