@@ -133,14 +133,21 @@ export class FilesystemDriver implements StorageDriver {
     await syncDirectory(dir);
   }
 
+  /**
+   * Renames the tree away (atomically, to a hidden temporary name beside it), then removes it:
+   * removing it in place fails with ENOTEMPTY when a concurrent writer keeps creating entries
+   * in it (a tag deleted while it is being pushed), whereas a writer that finds its directory
+   * renamed away simply re-creates it (withParents) and lands after the delete.
+   */
   async delete(path: string): Promise<void> {
     const full = this.fullPath(checkFilePath(path));
+    const doomed = `${dirname(full)}/${TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
     try {
-      await stat(full);
-      await rm(full, { recursive: true, maxRetries: 3 });
+      await rename(full, doomed);
     } catch (err) {
       throw mapNotFound(err, path);
     }
+    await rm(doomed, { recursive: true, force: true, maxRetries: 3 });
   }
 
   async walk(path: string, visit: (info: FileInfo) => boolean | void | Promise<boolean | void>): Promise<void> {
@@ -203,7 +210,8 @@ async function withParents<T>(dir: string, action: () => Promise<T>): Promise<T>
       await mkdir(dir, { recursive: true });
       return await action();
     } catch (err) {
-      if (!isCode(err, 'ENOENT') || attempt >= PARENT_RACE_RETRIES) throw err;
+      // ENOTDIR too: Node's recursive mkdir reports it when a directory it found is removed under it.
+      if (!isCode(err, 'ENOENT', 'ENOTDIR') || attempt >= PARENT_RACE_RETRIES) throw err;
     }
   }
 }
