@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the peer tools the interop tests drive: skopeo and CNCF distribution's
-# registry (Debian package docker-registry). Idempotent: does nothing when both are
+# Installs the peer tools the interop tests drive: skopeo, CNCF distribution's
+# registry (Debian package docker-registry) and Apache's htpasswd (apache2-utils, for
+# real `htpasswd -B` files in the auth tests). Idempotent: does nothing when all are
 # present. Afterwards makes sure no docker-registry service occupies the machine.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ fi
 missing=()
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-peers: installing ${missing[*]}"
@@ -24,7 +26,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     created_policy=1
   fi
   status=0
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y skopeo docker-registry || status=$?
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" || status=$?
   if [ "$created_policy" -eq 1 ]; then
     $SUDO rm -f /usr/sbin/policy-rc.d
   fi
@@ -33,7 +35,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit "$status"
   fi
 else
-  echo "install-peers: skopeo and docker-registry already installed"
+  echo "install-peers: skopeo, docker-registry and htpasswd already installed"
 fi
 
 # A docker-registry service started by the package would hold :5000; stop it.
@@ -56,3 +58,4 @@ fi
 
 skopeo --version
 docker-registry --version
+command -v htpasswd

@@ -1,6 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { loadServeConfig, type ServeConfig, type ServeFlags } from '../config/serve-config.js';
 import { StowageError } from '../errors/error.js';
+import { createAccessController } from '../registry/server/auth/build.js';
 import { createRegistryServer } from '../registry/server/server.js';
 import { purgeUploads } from '../registry/store/purge.js';
 import { RegistryStore } from '../registry/store/registry.js';
@@ -16,13 +17,23 @@ export async function serve(configPath: string | undefined, options: Record<stri
 
   if (config.storage.kind === 'filesystem') await mkdir(config.storage.rootDirectory, { recursive: true });
   const store = new RegistryStore({ driver: createDriver(config.storage) });
+  // Runtime auth problems go to the server's log once it exists.
+  let logError = (message: string): void => void process.stderr.write(`stowage: ${message}\n`);
+  const access = config.auth
+    ? await createAccessController(config.auth, {
+        ...(config.storage.kind === 'filesystem' ? { storageRoot: config.storage.rootDirectory } : {}),
+        onError: (message) => logError(message),
+      })
+    : undefined;
   const app = createRegistryServer({
     store,
     policy: { deleteEnabled: config.deleteEnabled, maxManifestBytes: config.maxManifestBytes },
     logger: { level: config.logLevel, stream: process.stderr },
     logRequests: config.logLevel === 'debug' || config.logLevel === 'trace',
     ...(config.tls ? { tls: await readTls(config.tls) } : {}),
+    ...(access ? { auth: access.controller } : {}),
   });
+  logError = (message) => app.log.error(message);
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -30,6 +41,7 @@ export async function serve(configPath: string | undefined, options: Record<stri
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   process.stdout.write(`Stowage registry listening on ${scheme}://${host}:${port}\n`);
   process.stdout.write(`Storage: ${describeStorage(config)}; deletes ${config.deleteEnabled ? 'enabled' : 'disabled'}\n`);
+  process.stdout.write(`Access control: ${access ? access.description : 'none (anyone may pull, push and delete)'}\n`);
 
   if (config.uploadPurging) schedulePurging(app.log, store, config.uploadPurging);
 

@@ -1,8 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { StowageError } from '../errors/error.js';
+import { AccessRuleSchema, GroupsSchema } from '../registry/server/auth/access.js';
+import type { AuthSettings } from '../registry/server/auth/build.js';
 
 /** What `stowage serve` runs with, after the config file, the environment and the flags. */
 export interface ServeConfig {
@@ -17,6 +20,8 @@ export interface ServeConfig {
   maxManifestBytes: number;
   /** Abandoned uploads older than `ageSeconds` are deleted every `intervalSeconds`; absent when disabled. */
   uploadPurging?: { ageSeconds: number; intervalSeconds: number };
+  /** Access control (`auth`, plus Stowage's `access` and `groups`); absent: an open registry. */
+  auth?: AuthSettings;
 }
 
 export interface ServeFlags {
@@ -29,8 +34,8 @@ export interface ServeFlags {
 /**
  * The subset of distribution's config.yml that Stowage honours, so a registry:2 deployment can
  * point Stowage at its existing file. Keys Stowage does not implement are refused when they
- * would change security or where data goes (auth, another storage driver), and ignored when
- * they are tuning (cache, maintenance, health, headers...).
+ * would change security or where data goes (another auth kind, another storage driver), and
+ * ignored when they are tuning (cache, maintenance, health, headers...).
  */
 const DistributionConfig = z.looseObject({
   version: z.union([z.string(), z.number()]).optional(),
@@ -60,7 +65,32 @@ const DistributionConfig = z.looseObject({
       tls: z.looseObject({ certificate: z.string().optional(), key: z.string().optional() }).optional(),
     })
     .optional(),
-  auth: z.unknown().optional(),
+  auth: z
+    .looseObject({
+      htpasswd: z.strictObject({ realm: z.string().min(1).optional(), path: z.string().min(1) }).optional(),
+      token: z
+        .looseObject({
+          realm: z.string().min(1).optional(),
+          service: z.string().min(1),
+          issuer: z.string().min(1),
+          rootcertbundle: z.string().min(1).optional(),
+          jwks: z.string().min(1).optional(),
+          // Stowage's extension: the token server in this process (README, "Access control").
+          builtin: z
+            .strictObject({
+              htpasswd: z.string().min(1),
+              expiration: z.union([z.string(), z.number()]).optional(),
+              key: z.string().min(1).optional(),
+            })
+            .optional(),
+        })
+        .optional(),
+    })
+    .nullable()
+    .optional(),
+  // Stowage's own sections: who may do what (src/registry/server/auth/access.ts).
+  access: z.array(AccessRuleSchema).nullable().optional(),
+  groups: GroupsSchema.nullable().optional(),
   proxy: z.unknown().optional(),
 });
 type DistributionConfig = z.infer<typeof DistributionConfig>;
@@ -74,7 +104,9 @@ export async function loadServeConfig(
 ): Promise<ServeConfig> {
   const file = configPath ? await readConfigFile(configPath) : {};
   const merged = applyEnvironment(file, env);
-  return resolveConfig(merged, flags, configPath !== undefined);
+  const config = resolveConfig(merged, flags, configPath !== undefined);
+  if (config.auth) await checkAuthFiles(config.auth);
+  return config;
 }
 
 async function readConfigFile(path: string): Promise<DistributionConfig> {
@@ -115,9 +147,7 @@ function applyEnvironment(config: DistributionConfig, env: NodeJS.ProcessEnv): D
 }
 
 function resolveConfig(config: DistributionConfig, flags: ServeFlags, fromFile: boolean): ServeConfig {
-  if (config.auth !== undefined && config.auth !== null) {
-    throw new StowageError('CONFIG_INVALID', 'the auth section is not supported yet: refusing to start an open registry in its place');
-  }
+  const auth = resolveAuth(config);
   if (config.proxy !== undefined && config.proxy !== null) {
     throw new StowageError('CONFIG_INVALID', 'the proxy section (pull-through cache) is not supported yet');
   }
@@ -143,7 +173,72 @@ function resolveConfig(config: DistributionConfig, flags: ServeFlags, fromFile: 
     drainTimeoutSeconds: parseDuration(config.http?.draintimeout ?? '30s'),
     maxManifestBytes: 4 * 1024 * 1024,
     ...uploadPurging(storage.maintenance?.uploadpurging),
+    ...(auth ? { auth } : {}),
   };
+}
+
+/** Default token lifetime of the built-in issuer. */
+const DEFAULT_TOKEN_EXPIRATION = 300;
+
+/**
+ * distribution allows one auth kind; Stowage implements `htpasswd` and `token` and refuses
+ * the others (`silly`, plugins) rather than start an open registry in their place.
+ */
+function resolveAuth(config: DistributionConfig): AuthSettings | undefined {
+  const section = config.auth ?? {};
+  const kinds = Object.keys(section).filter((k) => (section as Record<string, unknown>)[k] != null);
+  const unknown = kinds.find((k) => k !== 'htpasswd' && k !== 'token');
+  if (unknown) throw new StowageError('CONFIG_INVALID', `auth.${unknown} is not supported (htpasswd and token are): refusing to start an open registry in its place`);
+  if (kinds.length > 1) throw new StowageError('CONFIG_INVALID', 'auth: configure one of htpasswd and token, not both');
+  const rules = config.access ?? undefined;
+  const groups = config.groups ?? undefined;
+  if (kinds.length === 0) {
+    if (rules?.length || groups) throw new StowageError('CONFIG_INVALID', 'access and groups need an auth section (htpasswd or token) to know who is asking');
+    return undefined;
+  }
+  const policy = { ...(rules ? { access: rules } : {}), ...(groups ? { groups } : {}) };
+  const { htpasswd, token } = section;
+  if (htpasswd) return { htpasswd: { realm: htpasswd.realm ?? 'Stowage Registry', path: htpasswd.path }, ...policy };
+  if (!token) return undefined;
+  if (!token.builtin && !token.realm) throw new StowageError('CONFIG_INVALID', 'auth.token.realm is required (the token server clients are sent to), unless auth.token.builtin is set');
+  if (!token.builtin && !token.rootcertbundle && !token.jwks) throw new StowageError('CONFIG_INVALID', 'auth.token needs rootcertbundle or jwks to verify token signatures, unless auth.token.builtin is set');
+  let builtin: NonNullable<AuthSettings['token']>['builtin'];
+  if (token.builtin) {
+    const expirationSeconds = parseDuration(token.builtin.expiration ?? DEFAULT_TOKEN_EXPIRATION);
+    // token.md, "Token Response Fields": never less than 60 seconds to live.
+    if (expirationSeconds < 60) throw new StowageError('CONFIG_INVALID', 'auth.token.builtin.expiration must be at least 60 seconds (token.md)');
+    builtin = { htpasswd: token.builtin.htpasswd, expirationSeconds, ...(token.builtin.key ? { key: token.builtin.key } : {}) };
+  }
+  return {
+    token: {
+      service: token.service,
+      issuer: token.issuer,
+      ...(token.realm ? { realm: token.realm } : {}),
+      ...(token.rootcertbundle ? { rootCertBundle: token.rootcertbundle } : {}),
+      ...(token.jwks ? { jwks: token.jwks } : {}),
+      ...(builtin ? { builtin } : {}),
+    },
+    ...policy,
+  };
+}
+
+/** Every file the auth settings name must be readable now: a clear error at start, not a 500 later. */
+async function checkAuthFiles(auth: AuthSettings): Promise<void> {
+  const files: Array<[string, string | undefined]> = [
+    ['auth.htpasswd.path', auth.htpasswd?.path],
+    ['auth.token.rootcertbundle', auth.token?.rootCertBundle],
+    ['auth.token.jwks', auth.token?.jwks],
+    ['auth.token.builtin.htpasswd', auth.token?.builtin?.htpasswd],
+    ['auth.token.builtin.key', auth.token?.builtin?.key],
+  ];
+  for (const [key, path] of files) {
+    if (path === undefined) continue;
+    try {
+      await access(path, constants.R_OK);
+    } catch (err) {
+      throw new StowageError('CONFIG_INVALID', `${key}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
 }
 
 /** distribution's defaults: on, uploads older than 168h, checked every 24h. */

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RegistryStore } from '../store/registry.js';
+import type { Grant } from './auth/types.js';
 
 export interface RegistryPolicy {
   /** distribution's `storage.delete.enabled`: whether DELETE of manifests, tags and blobs is allowed. */
@@ -16,4 +17,6 @@ export interface HandlerContext {
   query: URLSearchParams;
   store: RegistryStore;
   policy: RegistryPolicy;
+  /** What the caller may do (everything when the server has no access control). */
+  grant: Grant;
 }

@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../../errors/error.js';
 import { StowageError } from '../../errors/error.js';
+import { AuthError } from './auth/errors.js';
 
 /**
  * The one place where an error becomes a status and a wire code (distribution spec,
@@ -32,15 +33,37 @@ const WIRE: Partial<Record<ErrorCode, { status: number; code?: string }>> = {
 export interface WireError {
   status: number;
   body: { errors: Array<{ code: string; message: string; detail?: unknown }> };
+  /** Headers the error needs: the `WWW-Authenticate` challenge of a 401 (token.md). */
+  headers?: Record<string, string>;
 }
 
 /** Unknown errors become a bare 500: never a stack trace or an internal path on the wire. */
 export function toWireError(err: unknown): WireError {
   const known = err instanceof StowageError ? WIRE[err.code] : undefined;
   if (!(err instanceof StowageError) || !known) {
+    const framework = frameworkClientError(err);
+    if (framework) return framework;
     return { status: 500, body: { errors: [{ code: 'UNKNOWN', message: 'internal server error' }] } };
   }
   const entry: { code: string; message: string; detail?: unknown } = { code: known.code ?? err.code, message: err.message };
   if (err.detail !== undefined) entry.detail = err.detail;
-  return { status: known.status, body: { errors: [entry] } };
+  const wire: WireError = { status: known.status, body: { errors: [entry] } };
+  if (err instanceof AuthError && err.challenge) wire.headers = { 'WWW-Authenticate': err.challenge };
+  return wire;
+}
+
+/**
+ * A 4xx fastify raises before any handler runs: a Content-Type header that is no media type
+ * at all (`Content-Type: foo`, or empty) on a request that may carry a body is
+ * FST_ERR_CTP_INVALID_MEDIA_TYPE, 415. The client's fault, so its status, not a 500; with a
+ * fixed message (fastify's own are generic, but nothing of the framework goes on the wire).
+ */
+function frameworkClientError(err: unknown): WireError | undefined {
+  if (!(err instanceof Error)) return undefined;
+  const { code, statusCode } = err as { code?: unknown; statusCode?: unknown };
+  if (typeof code !== 'string' || !code.startsWith('FST_ERR_')) return undefined;
+  if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 400 || statusCode > 499) return undefined;
+  const message =
+    statusCode === 415 ? 'the Content-Type header is not a valid media type' : `the request was refused (HTTP ${statusCode})`;
+  return { status: statusCode, body: { errors: [{ code: 'UNSUPPORTED', message }] } };
 }

@@ -1,6 +1,8 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { StowageError } from '../../errors/error.js';
 import type { RegistryStore } from '../store/registry.js';
+import { accessHook, grantOf } from './auth/hook.js';
+import { OPEN_GRANT, type AccessController } from './auth/types.js';
 import type { RegistryPolicy } from './context.js';
 import { dispatch } from './dispatch.js';
 import { toWireError } from './http-errors.js';
@@ -15,7 +17,12 @@ export interface RegistryServerOptions {
   logRequests?: boolean;
   /** TLS key and certificate (PEM): the server then speaks HTTPS. */
   tls?: { key: Buffer; cert: Buffer };
+  /** Access control (auth/): every API request is authorized by it before its handler runs. */
+  auth?: AccessController;
 }
+
+/** Secrets that must never reach a log line, whatever a serializer or a debug level adds. */
+const REDACTED_PATHS = ['req.headers.authorization', 'req.headers.cookie', 'request.headers.authorization', 'headers.authorization'];
 
 export const DEFAULT_POLICY: RegistryPolicy = {
   deleteEnabled: true,
@@ -33,7 +40,7 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 export function createRegistryServer(options: RegistryServerOptions): FastifyInstance {
   const policy: RegistryPolicy = { ...DEFAULT_POLICY, ...options.policy };
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: withRedaction(options.logger),
     ...(options.tls ? { https: options.tls } : {}),
     exposeHeadRoutes: false,
     return503OnClosing: true,
@@ -53,13 +60,19 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     reply.header('X-Content-Type-Options', 'nosniff');
   });
 
+  const auth = options.auth;
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    // With access control, a request the hook did not authorize is refused, never served open.
+    const grant = auth ? grantOf(request) : OPEN_GRANT;
+    if (!grant) throw new StowageError('DENIED', 'access was not checked');
     const parsed = parseUrl(request.url);
     if (!parsed) throw new StowageError('NAME_UNKNOWN', `no such API endpoint: ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
-    await dispatch(parsed.route, { request, reply, query: parsed.query, store: options.store, policy });
+    await dispatch(parsed.route, { request, reply, query: parsed.query, store: options.store, policy, grant });
   };
-  app.route({ method: [...METHODS], url: '/v2', handler });
-  app.route({ method: [...METHODS], url: '/v2/*', handler });
+  const onRequest = auth ? { onRequest: accessHook(auth) } : {};
+  app.route({ method: [...METHODS], url: '/v2', handler, ...onRequest });
+  app.route({ method: [...METHODS], url: '/v2/*', handler, ...onRequest });
+  auth?.routes?.(app);
 
   app.setErrorHandler((err, request, reply) => {
     const wire = toWireError(err);
@@ -69,6 +82,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
       request.log.error({ err, url: request.url, method: request.method }, 'request failed');
     }
     reply.code(wire.status).header('Content-Type', 'application/json; charset=utf-8');
+    for (const [name, value] of Object.entries(wire.headers ?? {})) reply.header(name, value);
     // A 4xx sent before the body was read: closing the connection is cheaper than draining it.
     if (!request.raw.readableEnded && request.method !== 'GET' && request.method !== 'HEAD') reply.header('Connection', 'close');
     return request.method === 'HEAD' ? reply.send() : reply.send(JSON.stringify(wire.body));
@@ -80,4 +94,10 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
   });
 
   return app;
+}
+
+function withRedaction(logger: RegistryServerOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  const base = logger === true ? {} : logger;
+  return { ...base, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
 }

@@ -53,9 +53,9 @@ describe('serve configuration', () => {
     await assert.rejects(loadServeConfig(half, {}, {}), { code: 'CONFIG_INVALID', message: /both certificate and key/ });
   });
 
-  it('refuses what it would silently get wrong: auth, proxy, other drivers', async () => {
-    const auth = await file('e.yml', 'auth:\n  htpasswd:\n    realm: r\n    path: /x\n');
-    await assert.rejects(loadServeConfig(auth, {}, {}), { code: 'CONFIG_INVALID', message: /auth/ });
+  it('refuses what it would silently get wrong: other auth kinds, proxy, other drivers', async () => {
+    const auth = await file('e.yml', 'auth:\n  silly:\n    realm: r\n    service: s\n');
+    await assert.rejects(loadServeConfig(auth, {}, {}), { code: 'CONFIG_INVALID', message: /auth\.silly is not supported/ });
     const s3 = await file('f.yml', 'storage:\n  s3:\n    bucket: b\n');
     await assert.rejects(loadServeConfig(s3, {}, {}), { code: 'CONFIG_INVALID', message: /s3/ });
     const proxy = await file('g.yml', 'proxy:\n  remoteurl: https://registry-1.docker.io\n');
@@ -73,6 +73,53 @@ describe('serve configuration', () => {
   it('uses in-memory storage when configured and no root is given', async () => {
     const path = await file('j.yml', 'storage:\n  inmemory: {}\n');
     assert.deepEqual((await loadServeConfig(path, {}, {})).storage, { kind: 'inmemory' });
+  });
+
+  describe('access control', () => {
+    it("reads distribution's auth.htpasswd, with access rules and groups", async () => {
+      const users = await file('users', '');
+      const path = await file(
+        'auth1.yml',
+        `auth:\n  htpasswd:\n    realm: Reg\n    path: ${users}\naccess:\n  - groups: [dev]\n    repositories: ['team/*']\n    actions: [pull, push]\ngroups:\n  dev: [alice]\n`,
+      );
+      const config = await loadServeConfig(path, {}, {});
+      assert.deepEqual(config.auth, {
+        htpasswd: { realm: 'Reg', path: users },
+        access: [{ groups: ['dev'], repositories: ['team/*'], actions: ['pull', 'push'] }],
+        groups: { dev: ['alice'] },
+      });
+    });
+
+    it("reads distribution's auth.token and Stowage's builtin issuer", async () => {
+      const bundle = await file('bundle.pem', '');
+      const users = await file('users2', '');
+      const external = await file('auth2.yml', `auth:\n  token:\n    realm: https://auth.example/token\n    service: reg\n    issuer: iss\n    rootcertbundle: ${bundle}\n    autoredirect: false\n`);
+      assert.deepEqual((await loadServeConfig(external, {}, {})).auth, {
+        token: { realm: 'https://auth.example/token', service: 'reg', issuer: 'iss', rootCertBundle: bundle },
+      });
+      const builtin = await file('auth3.yml', `auth:\n  token:\n    service: reg\n    issuer: iss\n    builtin:\n      htpasswd: ${users}\n      expiration: 15m\n`);
+      assert.deepEqual((await loadServeConfig(builtin, {}, {})).auth, {
+        token: { service: 'reg', issuer: 'iss', builtin: { htpasswd: users, expirationSeconds: 900 } },
+      });
+    });
+
+    it('gives one clear line for what cannot work', async () => {
+      const users = await file('users3', '');
+      const cases: Array<[string, RegExp]> = [
+        [`auth:\n  htpasswd:\n    path: ${join(dir, 'nope')}\n`, /auth\.htpasswd\.path: cannot read .*nope: ENOENT/],
+        [`auth:\n  token:\n    service: s\n    issuer: i\n    builtin:\n      htpasswd: ${join(dir, 'gone')}\n`, /auth\.token\.builtin\.htpasswd: cannot read .*gone/],
+        [`auth:\n  token:\n    realm: https://a/t\n    service: s\n    issuer: i\n`, /rootcertbundle or jwks/],
+        [`auth:\n  token:\n    service: s\n    issuer: i\n    rootcertbundle: ${users}\n`, /realm is required/],
+        [`auth:\n  token:\n    service: s\n    issuer: i\n    builtin:\n      htpasswd: ${users}\n      expiration: 30s\n`, /at least 60 seconds/],
+        [`auth:\n  htpasswd:\n    path: ${users}\n  token:\n    service: s\n    issuer: i\n    builtin:\n      htpasswd: ${users}\n`, /not both/],
+        [`access:\n  - users: [a]\n    repositories: ['**']\n    actions: [pull]\n`, /need an auth section/],
+        [`auth:\n  htpasswd:\n    path: ${users}\naccess:\n  - repositories: ['**']\n    actions: [pull]\n`, /access\.0.*users, groups or anonymous/],
+        [`auth:\n  htpasswd:\n    path: ${users}\naccess:\n  - users: [a]\n    repositories: ['**']\n    actions: [read]\n`, /access\.0\.actions/],
+      ];
+      for (const [i, [text, message]] of cases.entries()) {
+        await assert.rejects(loadServeConfig(await file(`bad-auth-${i}.yml`, text), {}, {}), { code: 'CONFIG_INVALID', message }, text);
+      }
+    });
   });
 });
 

@@ -20,9 +20,12 @@ export async function listTags(ctx: HandlerContext, name: string): Promise<void>
   return ctx.reply.code(200).send({ name, tags: page.items });
 }
 
-/** GET /v2/_catalog[?n=&last=] */
+/**
+ * GET /v2/_catalog[?n=&last=]. With access control, only the repositories the caller may pull
+ * are listed (filtered before paging, so pages stay full and `last` works as usual).
+ */
 export async function listRepositories(ctx: HandlerContext): Promise<void> {
-  const names = await ctx.store.catalog();
+  const names = (await ctx.store.catalog()).filter((name) => ctx.grant.lists(name));
   const page = paginate(names, ctx.query, '/v2/_catalog', ctx.policy.maxCatalogEntries);
   if (page.link) ctx.reply.header('Link', page.link);
   return ctx.reply.code(200).send({ repositories: page.items });

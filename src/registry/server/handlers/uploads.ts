@@ -34,11 +34,12 @@ export async function startUpload(ctx: HandlerContext, name: string): Promise<vo
 }
 
 /**
- * Mounts when the source repository holds the blob. An invalid or unreadable source is not an
- * error: the spec says to fall back to a normal upload session (202), as distribution does.
+ * Mounts when the source repository holds the blob and the caller may pull it. An invalid,
+ * unreadable or unpullable source is not an error: the spec says to fall back to a normal
+ * upload session (202), as distribution does; no answer tells whether the blob was there.
  */
 async function mountBlob(ctx: HandlerContext, target: Repository, digest: Digest, from: string | null): Promise<boolean> {
-  if (from === null) return false;
+  if (from === null || !ctx.grant.allows('repository', from, 'pull')) return false;
   let source: Repository;
   try {
     source = ctx.store.repository(from);

@@ -1,0 +1,29 @@
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import { requiredAccess } from './required.js';
+import type { AccessController, Grant } from './types.js';
+
+const grants = new WeakMap<FastifyRequest, Grant>();
+
+/**
+ * The `onRequest` hook of the API routes when access control is on: it settles access before
+ * any handler runs or any body is read, and leaves the caller's grant for the handlers. Being
+ * attached to the routes themselves (not matched on the URL), it runs for every request those
+ * routes serve, however the path is spelled.
+ */
+export function accessHook(controller: AccessController): onRequestAsyncHookHandler {
+  return async (request) => {
+    const { required, optional } = requiredAccess(request.method, request.url);
+    const grant = await controller.authorize({
+      authorization: request.headers.authorization,
+      required,
+      optional,
+      origin: `${request.protocol}://${request.host}`,
+    });
+    grants.set(request, grant);
+  };
+}
+
+/** The grant the hook left for this request, if it ran. */
+export function grantOf(request: FastifyRequest): Grant | undefined {
+  return grants.get(request);
+}
