@@ -110,6 +110,5 @@ async function exists(path: string): Promise<boolean> {
 
 /** Entry names and reasons come from the archive: no control character reaches the terminal. */
 function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
