@@ -174,7 +174,8 @@ function show(value: unknown): string {
   try {
     s = JSON.stringify(value) ?? String(value);
   } catch {
-    s = String(value);
+    // Nested too deep to print (RangeError): String() of a deep array would overflow the stack too.
+    s = Array.isArray(value) ? '[…]' : typeof value === 'object' && value !== null ? '{…}' : typeof value;
   }
   return s.length > 100 ? `${s.slice(0, 97)}...` : s;
 }

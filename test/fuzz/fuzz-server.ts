@@ -434,7 +434,7 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       const { rng } = ctx;
       const original = rng.pick(ctx.seeds.manifests);
       let bytes = Buffer.from(original.bytes);
-      const mutation = rng.pick(['flip', 'flip', 'truncate', 'append', 'digest-char', 'size', 'none', 'huge-size', 'nest']);
+      const mutation = rng.pick(['flip', 'flip', 'truncate', 'append', 'digest-char', 'size', 'none', 'huge-size', 'nest', 'deep-field', 'deep-field']);
       if (mutation === 'flip') for (let i = rng.range(1, 5); i > 0; i--) bytes[rng.int(bytes.length)] = rng.int(256);
       else if (mutation === 'truncate') bytes = bytes.subarray(0, rng.int(bytes.length));
       else if (mutation === 'append') bytes = Buffer.concat([bytes, rng.bytes(rng.int(64))]);
@@ -442,6 +442,13 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       else if (mutation === 'size') bytes = Buffer.from(bytes.toString().replace(/"size":\d+/, `"size":${rng.pick(['-1', '0', '1.5', '1e400', '"12"', 'null', '9007199254740993'])}`));
       else if (mutation === 'huge-size') bytes = Buffer.concat([bytes.subarray(0, bytes.length - 1), Buffer.from(`,"annotations":{"pad":"${'x'.repeat(rng.pick([1, 1 << 20, 5 << 20]))}"}}`)]);
       else if (mutation === 'nest') bytes = Buffer.from(`${'['.repeat(rng.pick([100, 100_000]))}${']'.repeat(rng.pick([0, 100]))}`);
+      else if (mutation === 'deep-field') {
+        const depth = rng.pick([100, 20_000, 20_000]);
+        const deep = rng.chance(0.5) ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+        const field = rng.chance(0.3) ? 'schemaVersion' : rng.pick(['mediaType', 'config', 'layers', 'manifests', 'subject', 'annotations', 'artifactType']);
+        // Last, so that it wins over the field already there (JSON.parse keeps the last duplicate).
+        bytes = Buffer.from(bytes.toString().replace(/\}\s*$/, `,"${field}":${deep}}`));
+      }
       const repo = rng.pick(ctx.repos);
       const reference = rng.pick(['t1', 't2', sha256(bytes), original.digest, sha512(bytes), `${sha256(bytes).slice(0, -1)}x`]);
       const contentType = rng.chance(0.8) ? original.mediaType : rng.pick(headerValues('content-type'));

@@ -170,6 +170,7 @@ describe('registry server against hostile requests (property)', () => {
         '{"schemaVersion":2,"__proto__":{"x":1},"constructor":{"prototype":{}}}',
         `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"a/b","digest":"${SHA256}","size":2},"layers":[],"subject":{"mediaType":"a/b","digest":"${SHA256}","size":1}}`,
         '['.repeat(10_000),
+        `{"schemaVersion":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
       ).map((s) => Buffer.from(s)),
     );
     const request = fc
