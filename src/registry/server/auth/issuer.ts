@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SignJWT, jwtVerify } from 'jose';
 import type { AccessRules } from './access.js';
@@ -96,7 +96,10 @@ export class TokenIssuer {
       });
       const user = payload.sub!;
       const fingerprint = await this.options.users.fingerprint(user);
-      return fingerprint !== undefined && fingerprint === payload.fp ? user : undefined;
+      if (fingerprint === undefined || typeof payload.fp !== 'string') return undefined;
+      // Not a bcrypt check, so compared in constant time (equal lengths: both are 16 characters).
+      const [a, b] = [Buffer.from(fingerprint), Buffer.from(payload.fp)];
+      return a.length === b.length && timingSafeEqual(a, b) ? user : undefined;
     } catch {
       return undefined;
     }
