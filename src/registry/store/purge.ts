@@ -30,7 +30,20 @@ export async function purgeUploads(driver: StorageDriver, olderThan: Date): Prom
   return removed;
 }
 
-async function startedAt(driver: StorageDriver, upload: string): Promise<Date> {
+/**
+ * Whether an upload session started at `startedAt` is older than `ttlMs` at `now`: expired
+ * once `ttlMs` have fully elapsed. A start time that is not a valid date cannot prove the
+ * session fresh, so it counts as expired; one in the future (clock skew) does not.
+ */
+export function isExpired(startedAt: Date, ttlMs: number, now: Date = new Date()): boolean {
+  const start = startedAt instanceof Date ? startedAt.getTime() : NaN;
+  if (Number.isNaN(start)) return true;
+  if (ttlMs === Infinity) return false;
+  return now.getTime() - start >= ttlMs;
+}
+
+/** When the upload at `upload` (its `_uploads/<uuid>` directory) started, as the purge judges it. */
+export async function startedAt(driver: StorageDriver, upload: string): Promise<Date> {
   try {
     const text = (await driver.getContent(`${upload}/startedat`)).toString('utf8').trim();
     const date = new Date(text);

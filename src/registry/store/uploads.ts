@@ -7,6 +7,7 @@ import type { StorageDriver } from '../../storage/driver.js';
 import { statBlob, type BlobInfo, type RepositoryBlobs } from './blobs.js';
 import { deleteIfExists } from './links.js';
 import { KeyedMutex } from './mutex.js';
+import { isExpired, startedAt } from './purge.js';
 import { blobDataPath, uploadDataPath, uploadPath, uploadStartedAtPath } from './paths.js';
 
 export interface UploadStatus {
@@ -122,6 +123,20 @@ export class RepositoryUploads {
     });
   }
 
+  /**
+   * Refuses a session started `ttlMs` or more ago as BLOB_UPLOAD_UNKNOWN (unknown sessions too),
+   * deleting it on the way: a client coming back to an abandoned session must start over, and
+   * its bytes need not wait for the next purge. Age is judged as purgeUploads judges it.
+   */
+  async refuseExpired(uuid: string, ttlMs: number, now: Date = new Date()): Promise<void> {
+    await this.mutex.run(this.key(uuid), async () => {
+      await this.checkExists(uuid);
+      if (!isExpired(await startedAt(this.driver, uploadPath(this.name, uuid)), ttlMs, now)) return;
+      await this.remove(uuid);
+      throw unknownUpload(uuid, 'it expired');
+    });
+  }
+
   /** Appends a chunk (if any) and, with `durable`, fsyncs the data. Returns the new size. */
   private async write(uuid: string, chunk: Chunk | undefined, durable: boolean): Promise<number> {
     const key = this.key(uuid);
@@ -177,7 +192,7 @@ export class RepositoryUploads {
   }
 
   private async checkExists(uuid: string): Promise<void> {
-    const unknown = new StowageError('BLOB_UPLOAD_UNKNOWN', `blob upload unknown: ${uuid.slice(0, 80)}`);
+    const unknown = unknownUpload(uuid);
     if (!UUID.test(uuid)) throw unknown;
     try {
       await this.driver.stat(uploadStartedAtPath(this.name, uuid));
@@ -199,6 +214,10 @@ export class RepositoryUploads {
   private key(uuid: string): string {
     return `${this.name}\u0000${uuid}`;
   }
+}
+
+function unknownUpload(uuid: string, why?: string): StowageError {
+  return new StowageError('BLOB_UPLOAD_UNKNOWN', `blob upload unknown: ${uuid.slice(0, 80)}${why ? ` (${why})` : ''}`);
 }
 
 async function* hashing(source: AsyncIterable<Uint8Array>, hash: Hash): AsyncIterable<Uint8Array> {
