@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RegistryStore } from '../store/registry.js';
 import type { Grant } from './auth/types.js';
+import type { RegistryLimits } from './limits.js';
 
 export interface RegistryPolicy {
   /** distribution's `storage.delete.enabled`: whether DELETE of manifests, tags and blobs is allowed. */
@@ -19,4 +20,6 @@ export interface HandlerContext {
   policy: RegistryPolicy;
   /** What the caller may do (everything when the server has no access control). */
   grant: Grant;
+  /** The server's resource limits (handlers use the upload session expiry). */
+  limits: RegistryLimits;
 }

@@ -37,6 +37,12 @@ export interface WireError {
   headers?: Record<string, string>;
 }
 
+/**
+ * Seconds a client refused with 429 is asked to wait (RFC 9110 §10.2.3). Upload slots free up
+ * as uploads finish, which takes seconds, not milliseconds; the client half honours it.
+ */
+export const RETRY_AFTER_SECONDS = 5;
+
 /** Unknown errors become a bare 500: never a stack trace or an internal path on the wire. */
 export function toWireError(err: unknown): WireError {
   const known = err instanceof StowageError ? WIRE[err.code] : undefined;
@@ -49,6 +55,7 @@ export function toWireError(err: unknown): WireError {
   if (err.detail !== undefined) entry.detail = err.detail;
   const wire: WireError = { status: known.status, body: { errors: [entry] } };
   if (err instanceof AuthError && err.challenge) wire.headers = { 'WWW-Authenticate': err.challenge };
+  if (err.code === 'TOOMANYREQUESTS') wire.headers = { 'Retry-After': String(RETRY_AFTER_SECONDS) };
   return wire;
 }
 
@@ -65,5 +72,14 @@ function frameworkClientError(err: unknown): WireError | undefined {
   if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 400 || statusCode > 499) return undefined;
   const message =
     statusCode === 415 ? 'the Content-Type header is not a valid media type' : `the request was refused (HTTP ${statusCode})`;
-  return { status: statusCode, body: { errors: [{ code: 'UNSUPPORTED', message }] } };
+  return clientErrorWire(statusCode, message);
+}
+
+/**
+ * A 4xx the spec has no code for (a malformed request, a header block too large, headers too
+ * slow): UNSUPPORTED, the nearest of the spec's codes, so every client still finds the
+ * registry's `{"errors":[…]}` shape whatever refused it.
+ */
+export function clientErrorWire(status: number, message: string): WireError {
+  return { status, body: { errors: [{ code: 'UNSUPPORTED', message }] } };
 }

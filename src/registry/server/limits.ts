@@ -142,14 +142,5 @@ export class UploadConcurrency {
   }
 }
 
-/**
- * Whether an upload session started at `startedAt` is older than `ttlMs` at `now`: expired
- * once `ttlMs` have fully elapsed. A start time that is not a valid date cannot prove the
- * session fresh, so it counts as expired; one in the future (clock skew) does not.
- */
-export function isExpired(startedAt: Date, ttlMs: number, now: Date = new Date()): boolean {
-  const start = startedAt instanceof Date ? startedAt.getTime() : NaN;
-  if (Number.isNaN(start)) return true;
-  if (ttlMs === Infinity) return false;
-  return now.getTime() - start >= ttlMs;
-}
+// Upload age is the store's business (the purge judges it the same way); re-exported for the server.
+export { isExpired } from '../store/purge.js';

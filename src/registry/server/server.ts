@@ -5,8 +5,13 @@ import { accessHook, grantOf } from './auth/hook.js';
 import { OPEN_GRANT, type AccessController } from './auth/types.js';
 import type { RegistryPolicy } from './context.js';
 import { dispatch } from './dispatch.js';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
 import { toWireError } from './http-errors.js';
+import { resolveLimits, UploadConcurrency, type RegistryLimits } from './limits.js';
+import { clientGone } from './response-state.js';
 import { parseUrl } from './routes.js';
+import { completeTransport, transportOptions } from './transport.js';
+import { holdUploadSlot, isUploadRequest } from './upload-slots.js';
 
 export interface RegistryServerOptions {
   store: RegistryStore;
@@ -15,8 +20,12 @@ export interface RegistryServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** Log every request (default off). */
   logRequests?: boolean;
-  /** TLS key and certificate (PEM): the server then speaks HTTPS. */
+  /** TLS key and certificate (PEM): the server then speaks HTTPS, and HTTP/2 to clients that offer it. */
   tls?: { key: Buffer; cert: Buffer };
+  /** Offer HTTP/2 with TLS (default true; distribution's `http.http2.disabled`). */
+  http2?: boolean;
+  /** Resource limits (limits.ts); each one not given keeps its default. */
+  limits?: Partial<RegistryLimits>;
   /** Access control (auth/): every API request is authorized by it before its handler runs. */
   auth?: AccessController;
 }
@@ -39,17 +48,20 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
  */
 export function createRegistryServer(options: RegistryServerOptions): FastifyInstance {
   const policy: RegistryPolicy = { ...DEFAULT_POLICY, ...options.policy };
+  const limits = resolveLimits(options.limits);
+  const transport = { limits, tls: options.tls, http2: options.http2 ?? true };
   const app = Fastify({
     logger: withRedaction(options.logger),
-    ...(options.tls ? { https: options.tls } : {}),
+    ...transportOptions(transport),
     exposeHeadRoutes: false,
     return503OnClosing: true,
-    forceCloseConnections: 'idle',
-    // Docker clients keep connections for a while; a longer keep-alive saves handshakes.
-    keepAliveTimeout: 75_000,
     // A log line per request costs throughput; operators who want them ask for debug.
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    frameworkErrors,
+    clientErrorHandler: clientErrorHandler(limits),
   }) as unknown as FastifyInstance;
+  completeTransport(app, transport);
+  const uploadSlots = new UploadConcurrency(limits.maxConcurrentUploadsPerClient);
 
   // Uploads can be gigabytes and manifests must be kept byte-exact: no body parsing here.
   app.removeAllContentTypeParsers();
@@ -67,7 +79,8 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     if (!grant) throw new StowageError('DENIED', 'access was not checked');
     const parsed = parseUrl(request.url);
     if (!parsed) throw new StowageError('NAME_UNKNOWN', `no such API endpoint: ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
-    await dispatch(parsed.route, { request, reply, query: parsed.query, store: options.store, policy, grant });
+    if (isUploadRequest(parsed.route, request.method)) holdUploadSlot(uploadSlots, request, reply);
+    await dispatch(parsed.route, { request, reply, query: parsed.query, store: options.store, policy, grant, limits });
   };
   const onRequest = auth ? { onRequest: accessHook(auth) } : {};
   app.route({ method: [...METHODS], url: '/v2', handler, ...onRequest });
@@ -76,7 +89,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
 
   app.setErrorHandler((err, request, reply) => {
     const wire = toWireError(err);
-    if (request.raw.destroyed) {
+    if (clientGone(reply)) {
       request.log.info({ url: request.url }, 'client went away mid-request');
     } else if (wire.status >= 500) {
       request.log.error({ err, url: request.url, method: request.method }, 'request failed');
@@ -84,7 +97,9 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     reply.code(wire.status).header('Content-Type', 'application/json; charset=utf-8');
     for (const [name, value] of Object.entries(wire.headers ?? {})) reply.header(name, value);
     // A 4xx sent before the body was read: closing the connection is cheaper than draining it.
-    if (!request.raw.readableEnded && request.method !== 'GET' && request.method !== 'HEAD') reply.header('Connection', 'close');
+    // HTTP/2 has no Connection header (RFC 9113 §8.2.2): its stream is simply reset.
+    const unread = !request.raw.readableEnded && request.method !== 'GET' && request.method !== 'HEAD';
+    if (unread && request.raw.httpVersionMajor === 1) reply.header('Connection', 'close');
     return request.method === 'HEAD' ? reply.send() : reply.send(JSON.stringify(wire.body));
   });
 

@@ -21,8 +21,7 @@ export async function startUpload(ctx: HandlerContext, name: string): Promise<vo
   const digestParam = query.get('digest');
   if (digestParam !== null) {
     const digest = Digest.parse(digestParam);
-    const session = await repository.uploads.start(digest.algorithm);
-    await repository.uploads.complete(session.uuid, digest, { source: bodyStream(ctx.request.raw) });
+    await monolithicUpload(repository, digest, bodyStream(ctx.request.raw));
     return blobCreated(ctx, name, digest);
   }
   const algorithm = query.get('digest-algorithm') ?? 'sha256';
@@ -31,6 +30,28 @@ export async function startUpload(ctx: HandlerContext, name: string): Promise<vo
   }
   const session = await repository.uploads.start(algorithm);
   return uploadResponse(ctx, name, session, 202);
+}
+
+/**
+ * POST ?digest=: the whole blob in one request, through a session of its own. Nobody else knows
+ * that session, so a body cut short must not leave it behind: it is cancelled on any failure
+ * (a digest mismatch already ends it; an aborted body does not).
+ */
+async function monolithicUpload(repository: Repository, digest: Digest, source: AsyncIterable<Uint8Array>): Promise<void> {
+  const session = await repository.uploads.start(digest.algorithm);
+  try {
+    await repository.uploads.complete(session.uuid, digest, { source });
+  } catch (err) {
+    await repository.uploads.cancel(session.uuid).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The repository of an upload session that exists and has not expired (BLOB_UPLOAD_UNKNOWN otherwise). */
+async function openSession(ctx: HandlerContext, name: string, uuid: string): Promise<Repository> {
+  const repository = ctx.store.repository(name);
+  await repository.uploads.refuseExpired(uuid, ctx.limits.uploadSessionTtlMs);
+  return repository;
 }
 
 /**
@@ -54,7 +75,7 @@ async function mountBlob(ctx: HandlerContext, target: Repository, digest: Digest
 
 /** PATCH <location>: appends a chunk; with Content-Range it must continue at the current offset. */
 export async function patchUpload(ctx: HandlerContext, name: string, uuid: string): Promise<void> {
-  const repository = ctx.store.repository(name);
+  const repository = await openSession(ctx, name, uuid);
   const range = checkedContentRange(ctx);
   const chunk = range ? { source: bodyStream(ctx.request.raw), range } : { source: bodyStream(ctx.request.raw) };
   const status = await repository.uploads.append(uuid, chunk);
@@ -63,7 +84,7 @@ export async function patchUpload(ctx: HandlerContext, name: string, uuid: strin
 
 /** PUT <location>?digest=: the optional last chunk, then verification and commit (201). */
 export async function completeUpload(ctx: HandlerContext, name: string, uuid: string): Promise<void> {
-  const repository = ctx.store.repository(name);
+  const repository = await openSession(ctx, name, uuid);
   const digestParam = ctx.query.get('digest');
   if (digestParam === null) throw new StowageError('DIGEST_INVALID', 'the digest query parameter is required to close an upload');
   const digest = Digest.parse(digestParam);
@@ -79,13 +100,13 @@ export async function completeUpload(ctx: HandlerContext, name: string, uuid: st
 
 /** GET <location>: where the upload stands (204). */
 export async function getUpload(ctx: HandlerContext, name: string, uuid: string): Promise<void> {
-  const status = await ctx.store.repository(name).uploads.status(uuid);
+  const status = await (await openSession(ctx, name, uuid)).uploads.status(uuid);
   return uploadResponse(ctx, name, status, 204);
 }
 
 /** DELETE <location>: cancels the session (204). */
 export async function cancelUpload(ctx: HandlerContext, name: string, uuid: string): Promise<void> {
-  await ctx.store.repository(name).uploads.cancel(uuid);
+  await (await openSession(ctx, name, uuid)).uploads.cancel(uuid);
   return ctx.reply.code(204).send();
 }
 
