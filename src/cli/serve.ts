@@ -31,6 +31,8 @@ export async function serve(configPath: string | undefined, options: Record<stri
     logger: { level: config.logLevel, stream: process.stderr },
     logRequests: config.logLevel === 'debug' || config.logLevel === 'trace',
     ...(config.tls ? { tls: await readTls(config.tls) } : {}),
+    http2: config.http2,
+    limits: config.limits,
     ...(access ? { auth: access.controller } : {}),
   });
   logError = (message) => app.log.error(message);
@@ -43,7 +45,7 @@ export async function serve(configPath: string | undefined, options: Record<stri
   process.stdout.write(`Storage: ${describeStorage(config)}; deletes ${config.deleteEnabled ? 'enabled' : 'disabled'}\n`);
   process.stdout.write(`Access control: ${access ? access.description : 'none (anyone may pull, push and delete)'}\n`);
 
-  if (config.uploadPurging) schedulePurging(app.log, store, config.uploadPurging);
+  if (config.uploadPurging) schedulePurging(app.log, store, purgeAge(config.uploadPurging, config.limits.uploadSessionTtlMs));
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -57,6 +59,17 @@ export async function serve(configPath: string | undefined, options: Record<stri
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/**
+ * A session past limits.uploadsessionttl is refused by the server and can never be resumed,
+ * so the purge need not wait for uploadpurging's (longer, by default) age to delete it.
+ */
+function purgeAge(
+  purging: { ageSeconds: number; intervalSeconds: number },
+  ttlMs: number,
+): { ageSeconds: number; intervalSeconds: number } {
+  return { ...purging, ageSeconds: Math.min(purging.ageSeconds, ttlMs / 1000) };
 }
 
 /** Purges abandoned uploads shortly after start and then periodically; never keeps the process alive. */

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { StowageError } from '../errors/error.js';
 import { AccessRuleSchema, GroupsSchema } from '../registry/server/auth/access.js';
 import type { AuthSettings } from '../registry/server/auth/build.js';
+import { resolveLimits, type RegistryLimits } from '../registry/server/limits.js';
 
 /** What `stowage serve` runs with, after the config file, the environment and the flags. */
 export interface ServeConfig {
@@ -14,6 +15,10 @@ export interface ServeConfig {
   storage: { kind: 'filesystem'; rootDirectory: string } | { kind: 'inmemory' };
   deleteEnabled: boolean;
   tls?: { certificate: string; key: string };
+  /** Offer HTTP/2 with TLS (distribution's `http.http2.disabled` negated). */
+  http2: boolean;
+  /** Resource limits: Stowage's `limits` section over the defaults of limits.ts. */
+  limits: RegistryLimits;
   logLevel: string;
   /** Seconds in-flight requests get to finish on SIGTERM (distribution's http.draintimeout). */
   drainTimeoutSeconds: number;
@@ -37,6 +42,8 @@ export interface ServeFlags {
  * would change security or where data goes (another auth kind, another storage driver), and
  * ignored when they are tuning (cache, maintenance, health, headers...).
  */
+const Duration = z.union([z.string(), z.number()]);
+
 const DistributionConfig = z.looseObject({
   version: z.union([z.string(), z.number()]).optional(),
   log: z.looseObject({ level: z.string().optional() }).optional(),
@@ -63,6 +70,7 @@ const DistributionConfig = z.looseObject({
       addr: z.string().optional(),
       draintimeout: z.union([z.string(), z.number()]).optional(),
       tls: z.looseObject({ certificate: z.string().optional(), key: z.string().optional() }).optional(),
+      http2: z.looseObject({ disabled: z.boolean().optional() }).optional(),
     })
     .optional(),
   auth: z
@@ -91,6 +99,18 @@ const DistributionConfig = z.looseObject({
   // Stowage's own sections: who may do what (src/registry/server/auth/access.ts).
   access: z.array(AccessRuleSchema).nullable().optional(),
   groups: GroupsSchema.nullable().optional(),
+  // Stowage's own: resource limits (src/registry/server/limits.ts). Strict, so a misspelt
+  // limit is an error rather than a limit silently left at its default.
+  limits: z
+    .strictObject({
+      headerstimeout: Duration.optional(),
+      idletimeout: Duration.optional(),
+      maxheaderbytes: z.union([z.number(), z.string()]).optional(),
+      uploadsperclient: z.union([z.number(), z.string()]).optional(),
+      uploadsessionttl: Duration.optional(),
+    })
+    .nullable()
+    .optional(),
   proxy: z.unknown().optional(),
 });
 type DistributionConfig = z.infer<typeof DistributionConfig>;
@@ -143,6 +163,8 @@ function applyEnvironment(config: DistributionConfig, env: NodeJS.ProcessEnv): D
   set(env.REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY, (v) => (((out.storage ??= {}).filesystem ??= { rootdirectory: v }).rootdirectory = v));
   set(env.REGISTRY_STORAGE_DELETE_ENABLED, (v) => (((out.storage ??= {}).delete ??= {}).enabled = v === 'true'));
   set(env.REGISTRY_LOG_LEVEL, (v) => ((out.log ??= {}).level = v));
+  set(env.REGISTRY_HTTP_HTTP2_DISABLED, (v) => (((out.http ??= {}).http2 ??= {}).disabled = v === 'true'));
+  for (const key of LIMIT_KEYS) set(env[`REGISTRY_LIMITS_${key.toUpperCase()}`], (v) => ((out.limits ??= {})[key] = v));
   return out;
 }
 
@@ -169,6 +191,8 @@ function resolveConfig(config: DistributionConfig, flags: ServeFlags, fromFile: 
     // distribution's default is off; without any config file Stowage is a dev registry with deletes on.
     deleteEnabled: flags.delete ?? storage.delete?.enabled ?? !fromFile,
     ...(tls?.certificate && tls.key ? { tls: { certificate: tls.certificate, key: tls.key } } : {}),
+    http2: config.http?.http2?.disabled !== true,
+    limits: resolveLimitsSection(config.limits ?? {}),
     logLevel: flags.logLevel ?? config.log?.level ?? 'info',
     drainTimeoutSeconds: parseDuration(config.http?.draintimeout ?? '30s'),
     maxManifestBytes: 4 * 1024 * 1024,
@@ -254,6 +278,34 @@ function uploadPurging(
   };
 }
 
+type LimitsSection = NonNullable<DistributionConfig['limits']>;
+const LIMIT_KEYS = ['headerstimeout', 'idletimeout', 'maxheaderbytes', 'uploadsperclient', 'uploadsessionttl'] as const;
+
+/** The `limits` section over the defaults; a bad value is one CONFIG_INVALID naming its key. */
+function resolveLimitsSection(section: LimitsSection): RegistryLimits {
+  const out: Partial<RegistryLimits> = {};
+  const milliseconds = (key: keyof LimitsSection, value: string | number | undefined): number | undefined =>
+    value === undefined ? undefined : positive(key, Math.round(parseDuration(value, `limits.${key}`) * 1000));
+  const count = (key: keyof LimitsSection, value: string | number | undefined): number | undefined =>
+    value === undefined ? undefined : positive(key, typeof value === 'number' ? value : Number(value.trim() || NaN));
+  const set = <K extends keyof RegistryLimits>(key: K, value: number | undefined): void => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('headersTimeoutMs', milliseconds('headerstimeout', section.headerstimeout));
+  set('idleTimeoutMs', milliseconds('idletimeout', section.idletimeout));
+  set('maxHeaderBytes', count('maxheaderbytes', section.maxheaderbytes));
+  set('maxConcurrentUploadsPerClient', count('uploadsperclient', section.uploadsperclient));
+  set('uploadSessionTtlMs', milliseconds('uploadsessionttl', section.uploadsessionttl));
+  return resolveLimits(out);
+}
+
+function positive(key: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new StowageError('CONFIG_INVALID', `limits.${key} must be a positive whole number (a count, or a duration such as 30s), not ${String(value)}`);
+  }
+  return value;
+}
+
 /** `host:port`, `:port` (all interfaces, as distribution reads it), `[v6]:port`. */
 export function parseAddress(addr: string): { host: string; port: number } {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr.trim());
@@ -264,10 +316,10 @@ export function parseAddress(addr: string): { host: string; port: number } {
 }
 
 /** Go durations as distribution writes them (`30s`, `1m`, `500ms`), or plain seconds. */
-function parseDuration(value: string | number): number {
+function parseDuration(value: string | number, key?: string): number {
   if (typeof value === 'number') return value;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!match) throw new StowageError('CONFIG_INVALID', `invalid duration "${value}"`);
+  if (!match) throw new StowageError('CONFIG_INVALID', `${key ? `${key}: ` : ''}invalid duration "${value.slice(0, 40)}"`);
   const n = Number(match[1]);
   const unit = match[2] ?? 's';
   return unit === 'ms' ? n / 1000 : unit === 'm' ? n * 60 : unit === 'h' ? n * 3600 : n;
