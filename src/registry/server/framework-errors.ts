@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StowageError } from '../../errors/error.js';
+import { COMMON_HEADERS } from './headers.js';
 import { clientErrorWire, toWireError, type WireError } from './http-errors.js';
 import type { RegistryLimits } from './limits.js';
 
@@ -22,8 +23,10 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
       ? toWireError(new StowageError('NAME_INVALID', 'malformed percent-encoding in the request path'))
       : toWireError(error);
   request.log.debug({ code: error.code }, 'framework refused the request');
+  // fastify answers these before the onRequest hooks that add the common headers.
   void reply
     .code(wire.status)
+    .headers(COMMON_HEADERS)
     .header('Content-Type', 'application/json; charset=utf-8')
     .send(JSON.stringify(wire.body));
 }
@@ -66,7 +69,7 @@ function rawResponse(wire: WireError): string {
     `HTTP/1.1 ${wire.status} ${STATUS_CODES[wire.status] ?? 'Error'}\r\n` +
     'Content-Type: application/json; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    'Docker-Distribution-API-Version: registry/2.0\r\n' +
+    Object.entries(COMMON_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
     'Connection: close\r\n\r\n' +
     body
   );

@@ -6,6 +6,7 @@ import { OPEN_GRANT, type AccessController } from './auth/types.js';
 import type { RegistryPolicy } from './context.js';
 import { dispatch } from './dispatch.js';
 import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
+import { COMMON_HEADERS } from './headers.js';
 import { toWireError } from './http-errors.js';
 import { resolveLimits, UploadConcurrency, type RegistryLimits } from './limits.js';
 import { clientGone } from './response-state.js';
@@ -68,8 +69,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
   app.addHook('onRequest', async (_request, reply) => {
-    reply.header('Docker-Distribution-API-Version', 'registry/2.0');
-    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.headers(COMMON_HEADERS);
   });
 
   const auth = options.auth;
