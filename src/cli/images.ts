@@ -19,7 +19,7 @@ export async function images(repository: string | undefined, options: Record<str
   const spec = parseImageFilters(filterArgs);
   const store = await openStore(options);
   const all = await store.list();
-  const context: FilterContext = {
+  const context: FilterContext<ImageRecord> = {
     before: await boundary(store, spec.before, Math.min),
     since: await boundary(store, spec.since, Math.max),
   };

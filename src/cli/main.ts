@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
 import { withRegistryOptions } from './registry-options.js';
+import { registerDockerCommands } from './docker-commands.js';
 import { registerStoreCommands } from './store-commands.js';
 import { registerTransferCommands } from './transfer-commands.js';
 import { reportError } from './report-error.js';
@@ -16,6 +17,7 @@ const program = new Command('stowage')
 
 registerTransferCommands(program);
 registerStoreCommands(program);
+registerDockerCommands(program);
 
 program
   .command('serve')

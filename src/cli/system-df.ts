@@ -14,9 +14,9 @@ import { optionalString, print } from './verb-output.js';
  * containers.
  */
 
-const DF_TABLE = '{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
-const DF_HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
-const IMAGE_DU_TABLE = '{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}';
+export const DF_TABLE = '{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
+export const DF_HEADERS = { Type: 'TYPE', TotalCount: 'TOTAL', Active: 'ACTIVE', Size: 'SIZE', Reclaimable: 'RECLAIMABLE' };
+export const IMAGE_DU_TABLE = '{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}';
 
 export async function systemDf(options: Record<string, unknown>): Promise<void> {
   const store = await openStore(options);
@@ -42,7 +42,7 @@ export function summaryRows(usage: DiskUsage): Row[] {
   ];
 }
 
-function dfRow(type: string, total: number, active: number, size: number, reclaimable: number): Row {
+export function dfRow(type: string, total: number, active: number, size: number, reclaimable: number): Row {
   // docker: "1.2MB (45%)", the percentage an integer division; no percentage when SIZE is 0.
   const share = size > 0 ? ` (${Math.trunc((reclaimable * 100) / size)}%)` : '';
   return { Type: type, TotalCount: String(total), Active: String(active), Size: humanSizePrecise(size), Reclaimable: `${humanSizePrecise(reclaimable)}${share}` };
@@ -70,7 +70,7 @@ export function verbose(usage: DiskUsage, format: string | undefined, now: numbe
   ].join('');
 }
 
-const IMAGE_DU_HEADERS = {
+export const IMAGE_DU_HEADERS = {
   Repository: 'REPOSITORY',
   Tag: 'TAG',
   ID: 'IMAGE ID',

@@ -90,7 +90,24 @@ export interface DockerContainer {
   parent: string | undefined;
   /** Absolute path of the writable layer's files. */
   directory: string | undefined;
+  /**
+   * For drivers whose layers are full copies (vfs): the directory the writable layer is
+   * compared with to find what the container changed (its init layer's).
+   */
+  diffBase?: string;
   paths: string[];
+  /** From containers/<id>/config.v2.json when present (docker ps's columns). */
+  imageName?: string;
+  created?: string;
+  command?: string;
+  /** docker's status word: created, running, paused, restarting, exited, dead. */
+  state?: string;
+  /** docker's STATUS column as `docker ps -a` prints it, e.g. "Exited (0) 2 hours ago" needs a clock: kept raw here. */
+  exitCode?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Names of the named volumes it mounts. */
+  volumes?: string[];
 }
 
 export interface DockerVolume {

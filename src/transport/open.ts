@@ -1,3 +1,4 @@
+import { StowageError } from '../errors/error.js';
 import type { RegistryClient } from '../registry/client/client.js';
 import type { ImageName } from './image-name.js';
 import type { ImageSink, ImageSource } from './types.js';
@@ -26,6 +27,12 @@ export async function openSource(name: ImageName, context: OpenContext): Promise
       const { DockerArchiveSource } = await import('./docker-archive.js');
       return DockerArchiveSource.open(name.path, name.ref);
     }
+    case 'docker-root': {
+      const { openDockerRoot } = await import('../dockerroot/load.js');
+      const { resolveImage } = await import('../dockerroot/resolve.js');
+      const { view } = await openDockerRoot(name.root !== undefined ? { dockerRoot: name.root } : {});
+      return view.openSource(resolveImage(view, name.image));
+    }
   }
 }
 
@@ -47,5 +54,7 @@ export async function openSink(name: ImageName, context: OpenContext): Promise<I
       const { DockerArchiveSink } = await import('./docker-archive.js');
       return DockerArchiveSink.create(name.path, name.ref);
     }
+    case 'docker-root':
+      throw new StowageError('UNSUPPORTED', 'docker-root: is read-only: Stowage never writes under a Docker root (use docker-archive: and `docker load`)');
   }
 }

@@ -15,7 +15,8 @@ import { parse as parseYaml } from "yaml";
 
 /** Repository root (this file compiles to dist/test/support/process.js). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
-export const STOWAGE_CLI = join(REPO_ROOT, "dist", "src", "cli", "main.js");
+/** The compiled CLI beside this file's own build (dist/, or any --outDir), so a build tests itself. */
+export const STOWAGE_CLI = process.env.STOWAGE_CLI ?? fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 export const DISTRIBUTION_BIN = process.env.DOCKER_REGISTRY_BIN ?? "docker-registry";
 
 // ---------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 import { familiarString, parseReference, tryParseReference, type Reference } from '../../reference/reference.js';
-import type { ImageRecord } from '../../store/types.js';
+import type { ListedImage } from './image-rows.js';
 import { BadPatternError, compilePathPattern } from './path-match.js';
 
 /**
  * `images --filter` and the REPOSITORY[:TAG] argument, as the docker daemon applies them
- * (moby daemon/images: Images): everything here is pure, over ImageRecord[], so the verb
+ * (moby daemon/images: Images): everything here is pure, over listed images, so the verb
  * only resolves `before=`/`since=` images and reads labels when those filters are given.
  */
 
@@ -80,22 +80,22 @@ function parseLabel(value: string): LabelFilter {
   return eq < 0 ? { key: value } : { key: value.slice(0, eq), value: value.slice(eq + 1) };
 }
 
-export interface FilterContext {
+export interface FilterContext<T extends ListedImage = ListedImage> {
   /** Only images created strictly before this time (ms), from `before=IMAGE`. */
   before?: number;
   /** Only images created strictly after this time (ms), from `since=IMAGE`. */
   since?: number;
   /** An image's config labels; needed only when the spec has label filters. */
-  labelsOf?: (image: ImageRecord) => Record<string, string> | undefined;
+  labelsOf?: (image: T) => Record<string, string> | undefined;
 }
 
 /**
  * Applies the filters in moby's order. With `reference=`, an image keeps only the tags and
  * digests that match and goes when none does; a dangling image never matches a reference.
  */
-export function filterImages(images: readonly ImageRecord[], spec: ImageFilterSpec, context: FilterContext = {}): ImageRecord[] {
+export function filterImages<T extends ListedImage>(images: readonly T[], spec: ImageFilterSpec, context: FilterContext<T> = {}): T[] {
   const patterns = spec.references.map((p) => compilePathPattern(p));
-  const out: ImageRecord[] = [];
+  const out: T[] = [];
   for (const image of images) {
     const time = imageTime(image);
     if (context.before !== undefined && !(time < context.before)) continue;
@@ -127,15 +127,15 @@ function labelsMatch(labels: Record<string, string> | undefined, wanted: readonl
 }
 
 /** When an image was made: its config's `created`, else when it entered the store. */
-export function imageTime(image: ImageRecord): number {
+export function imageTime(image: ListedImage): number {
   const created = image.created === undefined ? Number.NaN : Date.parse(image.created);
   if (!Number.isNaN(created)) return created;
-  const pulled = Date.parse(image.pulled);
+  const pulled = image.pulled === undefined ? Number.NaN : Date.parse(image.pulled);
   return Number.isNaN(pulled) ? 0 : pulled;
 }
 
 /** Newest first, as the daemon sorts its list (by creation time); ties keep the store's order. */
-export function sortNewestFirst(images: readonly ImageRecord[]): ImageRecord[] {
+export function sortNewestFirst<T extends ListedImage>(images: readonly T[]): T[] {
   return images
     .map((image, index) => ({ image, index, time: imageTime(image) }))
     .sort((a, b) => b.time - a.time || a.index - b.index)

@@ -1,5 +1,4 @@
 import { familiarString, tryParseReference, type Reference } from '../../reference/reference.js';
-import type { ImageRecord } from '../../store/types.js';
 import { truncateId } from './table.js';
 import { createdSince, humanSize, humanSizePrecise } from './units.js';
 
@@ -26,6 +25,19 @@ export const IMAGE_HEADERS: Record<string, string> = {
   UniqueSize: 'UNIQUE SIZE',
 };
 
+/** What a listing needs of an image: the local store's ListedImage, or an image of Docker's own store. */
+export interface ListedImage {
+  /** sha256:<hex> */
+  id: string;
+  /** Full references (`docker.io/library/alpine:latest`). */
+  repoTags: readonly string[];
+  repoDigests: readonly string[];
+  created?: string | undefined;
+  /** When it entered the store, if known: the time used when `created` is missing. */
+  pulled?: string | undefined;
+  size: number;
+}
+
 export interface ImageRowOptions {
   /** IDs cut to 12 hex digits (no --no-trunc). */
   truncate: boolean;
@@ -35,7 +47,7 @@ export interface ImageRowOptions {
   needDigest: boolean;
   now: number;
   /** `system df -v` knows these; `images` does not (docker prints N/A). */
-  usage?: (image: ImageRecord) => { sharedSize: number; uniqueSize: number; containers: number } | undefined;
+  usage?: (image: ListedImage) => { sharedSize: number; uniqueSize: number; containers: number } | undefined;
 }
 
 export type ImageRow = Record<
@@ -44,13 +56,13 @@ export type ImageRow = Record<
 >;
 
 /** Every row docker would print for these images, in order. */
-export function imageRows(images: readonly ImageRecord[], options: ImageRowOptions): ImageRow[] {
+export function imageRows(images: readonly ListedImage[], options: ImageRowOptions): ImageRow[] {
   return images.flatMap((image) =>
     namesOf(image, options).map(({ repository, tag, digest }) => imageRow(image, repository, tag, digest, options)),
   );
 }
 
-export function imageRow(image: ImageRecord, repository: string, tag: string, digest: string, options: ImageRowOptions): ImageRow {
+export function imageRow(image: ListedImage, repository: string, tag: string, digest: string, options: ImageRowOptions): ImageRow {
   const usage = options.usage?.(image);
   return {
     Containers: usage ? String(usage.containers) : 'N/A',
@@ -74,7 +86,7 @@ interface RowName {
 }
 
 /** docker's imageFormatTaggedAndDigest, with first-seen order where Go iterates a map. */
-function namesOf(image: ImageRecord, options: ImageRowOptions): RowName[] {
+function namesOf(image: ListedImage, options: ImageRowOptions): RowName[] {
   const tags = groupByRepository(image.repoTags, (ref) => ref.tag);
   const digests = groupByRepository(image.repoDigests, (ref) => ref.digest);
   if (tags.size === 0 && digests.size === 0) return [{ repository: '<none>', tag: '<none>', digest: '<none>' }];
@@ -107,7 +119,7 @@ function groupByRepository(references: readonly string[], pick: (ref: Reference)
 }
 
 /** `docker images` first tag of an image as repository and tag (system df -v shows only that). */
-export function firstName(image: ImageRecord): { repository: string; tag: string } {
+export function firstName(image: ListedImage): { repository: string; tag: string } {
   for (const reference of image.repoTags) {
     const ref = tryParseReference(reference);
     if (ref?.tag !== undefined) return { repository: familiarString({ domain: ref.domain, path: ref.path }), tag: ref.tag };

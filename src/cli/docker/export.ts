@@ -1,0 +1,39 @@
+import { resolveImage } from '../../dockerroot/resolve.js';
+import { copyImage } from '../../transport/copy.js';
+import { parseImageName, type ImageName } from '../../transport/image-name.js';
+import { openSink } from '../../transport/open.js';
+import { progressReporter } from '../progress.js';
+import { registryClient } from '../registry-options.js';
+import { openRoot } from './open-root.js';
+
+/**
+ * `stowage docker export IMAGE DEST`: an image out of a Docker root (daemon running or not),
+ * as `stowage copy docker-root:IMAGE DEST` does. DEST is any transport name; a bare path is a
+ * `docker save` archive named after the image, so `docker load` gets its tag back.
+ */
+export async function dockerExport(name: string, destination: string, options: Record<string, unknown>): Promise<void> {
+  const { view } = await openRoot(options);
+  const image = resolveImage(view, name);
+  const to = destinationName(destination, image.repoTags[0]);
+  const client = await registryClient(options);
+  const source = await view.openSource(image);
+  const sink = await openSink(to, { client });
+  const reporter = await progressReporter(Boolean(options.quiet));
+  try {
+    const result = await copyImage(source, sink, {
+      ...(reporter.progress ? { progress: reporter.progress } : {}),
+    });
+    reporter.stop();
+    if (!options.quiet) process.stdout.write(`${result.digest}\n`);
+  } finally {
+    reporter.stop();
+    await sink.close();
+    await source.close();
+    await client.close();
+  }
+}
+
+function destinationName(destination: string, tag: string | undefined): ImageName {
+  if (/^(docker|oci|oci-archive|docker-archive|docker-root):/.test(destination)) return parseImageName(destination);
+  return tag !== undefined ? { transport: 'docker-archive', path: destination, ref: tag } : { transport: 'docker-archive', path: destination };
+}

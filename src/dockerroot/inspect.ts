@@ -1,0 +1,68 @@
+import path from 'node:path';
+import type { DockerImage, DockerRootView } from './model.js';
+import { imageSize } from './disk-usage.js';
+
+/**
+ * `docker image inspect` as the Engine API shapes it (ImageInspect), from the files, plus a
+ * "Stowage" section saying where each layer lives: chain ID, cache ID, directory and size.
+ */
+export function inspectDockerImage(view: DockerRootView, image: DockerImage): Record<string, unknown> {
+  const config = image.config;
+  const size = imageSize(image);
+  return {
+    Id: image.id,
+    RepoTags: image.repoTags,
+    RepoDigests: image.repoDigests,
+    Parent: image.parent ?? '',
+    Comment: typeof config.comment === 'string' ? config.comment : '',
+    Created: config.created ?? '',
+    Container: typeof config.container === 'string' ? config.container : '',
+    ContainerConfig: config.container_config ?? {},
+    DockerVersion: config.docker_version ?? '',
+    Author: config.author ?? '',
+    Config: config.config ?? null,
+    Architecture: config.architecture ?? '',
+    ...(config.variant !== undefined ? { Variant: config.variant } : {}),
+    Os: config.os ?? '',
+    Size: size,
+    VirtualSize: size,
+    GraphDriver: { Data: graphDriverData(view, image), Name: view.driver },
+    RootFS: { Type: config.rootfs?.type ?? 'layers', Layers: config.rootfs?.diff_ids ?? [] },
+    Metadata: { LastTagTime: image.lastTagTime ?? '0001-01-01T00:00:00Z' },
+    Stowage: {
+      Root: view.root,
+      Store: view.kind,
+      Files: image.paths,
+      Layers: image.layers.map((layer) => ({
+        DiffID: layer.diffId,
+        ChainID: layer.chainId,
+        CacheID: layer.cacheId ?? '',
+        Directory: layer.directory ?? '',
+        Size: layer.size ?? null,
+        Paths: layer.paths,
+      })),
+    },
+  };
+}
+
+/** What each driver's GraphDriver.Data says (moby daemon/graphdriver/<driver> GetMetadata). */
+function graphDriverData(view: DockerRootView, image: DockerImage): Record<string, string> | null {
+  const top = image.layers[image.layers.length - 1];
+  if (top?.directory === undefined) return null;
+  if (view.driver === 'overlay2' || view.driver === 'fuse-overlayfs') {
+    const topDir = path.dirname(top.directory);
+    const lower = image.layers
+      .slice(0, -1)
+      .reverse()
+      .map((layer) => layer.directory)
+      .filter((dir): dir is string => dir !== undefined);
+    return {
+      ...(lower.length > 0 ? { LowerDir: lower.join(':') } : {}),
+      MergedDir: path.join(topDir, 'merged'),
+      UpperDir: top.directory,
+      WorkDir: path.join(topDir, 'work'),
+    };
+  }
+  if (view.kind === 'containerd' || view.kind === 'legacy-graph') return { Directory: top.directory };
+  return null;
+}

@@ -1,0 +1,104 @@
+import { readFile, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Where Docker keeps its store on this machine, found the way dockerd itself decides:
+ * `--docker-root`, else `data-root` (or the pre-17.05 `graph`) in daemon.json, else the
+ * default. Rootless Docker and the snap package have their own defaults and daemon.json.
+ */
+
+export interface RootCandidate {
+  path: string;
+  /** Why this path: "--docker-root", "/etc/docker/daemon.json data-root", "default", … */
+  source: string;
+  exists: boolean;
+}
+
+export interface DiscoveredRoot {
+  /** The root to read (the first existing candidate, or the first one when none exists). */
+  root: string;
+  source: string;
+  candidates: RootCandidate[];
+  /** daemon.json settings that change how the root is read. */
+  daemonConfig: { file: string; storageDriver?: string; containerdSnapshotter?: boolean } | undefined;
+  /** On macOS and Windows: where Docker Desktop's VM disk is, since images live inside it. */
+  desktopDisk?: string;
+}
+
+interface DaemonJson {
+  'data-root'?: unknown;
+  graph?: unknown;
+  'storage-driver'?: unknown;
+  features?: { 'containerd-snapshotter'?: unknown };
+}
+
+export async function discoverRoot(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<DiscoveredRoot> {
+  const candidates: Array<Omit<RootCandidate, 'exists'>> = [];
+  let daemonConfig: DiscoveredRoot['daemonConfig'];
+  if (explicit !== undefined && explicit !== '') candidates.push({ path: path.resolve(explicit), source: '--docker-root' });
+  const home = env.HOME ?? os.homedir();
+  const rootless = process.getuid?.() !== 0;
+  const configFiles = [
+    ...(rootless ? [{ file: path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'docker', 'daemon.json'), fallback: path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'docker'), label: 'rootless' }] : []),
+    { file: '/etc/docker/daemon.json', fallback: '/var/lib/docker', label: 'default' },
+    { file: '/var/snap/docker/current/config/daemon.json', fallback: '/var/snap/docker/common/var-lib-docker', label: 'snap package' },
+  ];
+  for (const { file, fallback, label } of configFiles) {
+    const config = await readDaemonJson(file);
+    if (config !== undefined && daemonConfig === undefined && candidates.length === 0) {
+      daemonConfig = {
+        file,
+        ...(typeof config['storage-driver'] === 'string' ? { storageDriver: config['storage-driver'] } : {}),
+        ...(typeof config.features?.['containerd-snapshotter'] === 'boolean' ? { containerdSnapshotter: config.features['containerd-snapshotter'] } : {}),
+      };
+    }
+    const configured = typeof config?.['data-root'] === 'string' ? config['data-root'] : typeof config?.graph === 'string' ? config.graph : undefined;
+    if (configured !== undefined) candidates.push({ path: path.resolve(configured), source: `${file} ${config?.['data-root'] !== undefined ? 'data-root' : 'graph'}` });
+    candidates.push({ path: fallback, source: label });
+  }
+  const checked = await Promise.all(candidates.map(async (c) => ({ ...c, exists: await isDirectory(c.path) })));
+  const unique = checked.filter((c, i) => checked.findIndex((o) => o.path === c.path) === i);
+  const chosen = explicit !== undefined && explicit !== '' ? unique[0] : (unique.find((c) => c.exists) ?? unique[0]);
+  const desktopDisk = desktopVmDisk(home, env);
+  return {
+    root: chosen?.path ?? '/var/lib/docker',
+    source: chosen?.source ?? 'default',
+    candidates: unique,
+    daemonConfig,
+    ...(desktopDisk !== undefined ? { desktopDisk } : {}),
+  };
+}
+
+/** Docker Desktop keeps images inside a Linux VM whose disk is one file on the host. */
+export function desktopVmDisk(home: string, env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (platform === 'darwin') return path.join(home, 'Library', 'Containers', 'com.docker.docker', 'Data', 'vms', '0', 'data', 'Docker.raw');
+  if (platform === 'win32') {
+    const local = env.LOCALAPPDATA ?? path.join(home, 'AppData', 'Local');
+    return path.win32.join(local, 'Docker', 'wsl', 'disk', 'docker_data.vhdx');
+  }
+  return undefined;
+}
+
+async function readDaemonJson(file: string): Promise<DaemonJson | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as DaemonJson) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function isDirectory(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
