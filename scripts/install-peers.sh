@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the peer tools the interop tests drive: skopeo, CNCF distribution's
-# registry (Debian package docker-registry) and Apache's htpasswd (apache2-utils, for
-# real `htpasswd -B` files in the auth tests). Idempotent: does nothing when all are
-# present. Afterwards makes sure no docker-registry service occupies the machine.
+# registry (Debian package docker-registry), Apache's htpasswd (apache2-utils, for
+# real `htpasswd -B` files in the auth tests), Docker Engine (docker.io: the tests start
+# their own dockerd on a temp root) and containerd with ctr. Idempotent: does nothing
+# when all are present. Afterwards makes sure no packaged service occupies the machine.
 set -euo pipefail
 
 SUDO=""
@@ -14,6 +15,8 @@ missing=()
 command -v skopeo >/dev/null 2>&1 || missing+=(skopeo)
 command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
+command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+{ command -v containerd && command -v ctr; } >/dev/null 2>&1 || missing+=(containerd)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-peers: installing ${missing[*]}"
@@ -35,7 +38,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit "$status"
   fi
 else
-  echo "install-peers: skopeo, docker-registry and htpasswd already installed"
+  echo "install-peers: skopeo, docker-registry, htpasswd, dockerd and containerd already installed"
 fi
 
 # A docker-registry service started by the package would hold :5000; stop it.
@@ -59,3 +62,5 @@ fi
 skopeo --version
 docker-registry --version
 command -v htpasswd
+dockerd --version
+containerd --version
