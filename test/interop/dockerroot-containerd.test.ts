@@ -48,6 +48,8 @@ describe('the containerd image store, read from a real containerd root', { skip:
   let base: BuiltImage;
   let app: BuiltImage;
   let multi: BuiltIndex;
+  /** Pulled only while loads run, in the last test. */
+  let late: BuiltImage;
   /** Docker schema 2, as skopeo converted it on push: its digest is the registry's. */
   let legacyDigest: string;
   let facts: CtrFacts;
@@ -65,6 +67,7 @@ describe('the containerd image store, read from a real containerd root', { skip:
     base = await writeImageLayout(src, { layers: 1, seed: 'containerd-shared', tag: 'base' });
     app = await writeImageLayout(src, { layers: 2, seed: 'containerd-shared', tag: 'app' });
     await writeImageLayout(src, { layers: 1, seed: 'containerd-legacy', tag: 'legacy' });
+    late = await writeImageLayout(src, { layers: 3, seed: 'containerd-late', tag: 'late', sizeBytes: 1 << 20 });
     multi = await writeIndexLayout(join(dir, 'multi'), {
       seed: 'containerd-multi',
       platforms: [
@@ -77,6 +80,7 @@ describe('the containerd image store, read from a real containerd root', { skip:
     await push([`oci:${src}:base`, `docker://${ref('team/base:1')}`]);
     await push([`oci:${src}:app`, `docker://${ref('team/app:2')}`]);
     await push(['--format', 'v2s2', `oci:${src}:legacy`, `docker://${ref('team/legacy:v2s2')}`]);
+    await push([`oci:${src}:late`, `docker://${ref('team/late:1')}`]);
     await push(['--all', `oci:${join(dir, 'multi')}:latest`, `docker://${ref('team/multi:latest')}`]);
     const raw = await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref('team/legacy:v2s2')}`]);
     legacyDigest = `sha256:${createHash('sha256').update(raw.stdout).digest('hex')}`;
@@ -209,6 +213,29 @@ describe('the containerd image store, read from a real containerd root', { skip:
     await checkView(stopped);
     await checkCopies(stopped);
     assert.deepEqual(strip(stopped), strip(running));
+  });
+
+  it('loads while containerd writes: every load succeeds, the last one sees the new image', async (t) => {
+    await containerd.restart();
+    let pulling = true;
+    const pull = ctr('images', 'pull', '--plain-http', ref('team/late:1'))
+      .then(() => ctr('images', 'tag', ref('team/app:2'), ref('team/app:during')))
+      .then(() => ctr('images', 'rm', ref('team/base:again')))
+      .finally(() => (pulling = false));
+    let loads = 0;
+    while (pulling || loads === 0) {
+      const view = await loadContainerdRoot(containerd.root);
+      assert.ok(view.images.length >= 4, `load ${loads}: ${view.images.length} images; problems: ${view.problems.join('; ')}`);
+      loads++;
+    }
+    await pull;
+    t.diagnostic(`${loads} loads while containerd pulled, tagged and removed`);
+    const after = await loadContainerdRoot(containerd.root);
+    assert.equal(image(after, 'team/late:1').id, late.digest);
+    assert.ok(image(after, 'team/late:1').layers.every((l) => l.cacheId !== undefined), 'unpacked');
+    assert.equal(image(after, 'team/app:during').id, app.digest);
+    assert.deepEqual(image(after, 'team/base:1').repoTags, [ref('team/base:1')]);
+    assert.deepEqual(after.problems, []);
   });
 });
 
