@@ -33,18 +33,23 @@ interface DaemonJson {
   features?: { 'containerd-snapshotter'?: unknown };
 }
 
-export async function discoverRoot(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<DiscoveredRoot> {
+/** A daemon.json and the root dockerd uses when it sets none. */
+export interface RootLocation {
+  file: string;
+  fallback: string;
+  label: string;
+}
+
+export async function discoverRoot(
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  locations: RootLocation[] = defaultLocations(env),
+): Promise<DiscoveredRoot> {
   const candidates: Array<Omit<RootCandidate, 'exists'>> = [];
   let daemonConfig: DiscoveredRoot['daemonConfig'];
   if (explicit !== undefined && explicit !== '') candidates.push({ path: path.resolve(explicit), source: '--docker-root' });
   const home = env.HOME ?? os.homedir();
-  const rootless = process.getuid?.() !== 0;
-  const configFiles = [
-    ...(rootless ? [{ file: path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'docker', 'daemon.json'), fallback: path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'docker'), label: 'rootless' }] : []),
-    { file: '/etc/docker/daemon.json', fallback: '/var/lib/docker', label: 'default' },
-    { file: '/var/snap/docker/current/config/daemon.json', fallback: '/var/snap/docker/common/var-lib-docker', label: 'snap package' },
-  ];
-  for (const { file, fallback, label } of configFiles) {
+  for (const { file, fallback, label } of locations) {
     const config = await readDaemonJson(file);
     if (config !== undefined && daemonConfig === undefined && candidates.length === 0) {
       daemonConfig = {
@@ -68,6 +73,19 @@ export async function discoverRoot(explicit: string | undefined, env: NodeJS.Pro
     daemonConfig,
     ...(desktopDisk !== undefined ? { desktopDisk } : {}),
   };
+}
+
+/** Rootless Docker (for a non-root user), the system daemon, and the snap package, in that order. */
+export function defaultLocations(env: NodeJS.ProcessEnv): RootLocation[] {
+  const home = env.HOME ?? os.homedir();
+  const rootless = process.getuid?.() !== 0;
+  return [
+    ...(rootless
+      ? [{ file: path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'docker', 'daemon.json'), fallback: path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'docker'), label: 'rootless' }]
+      : []),
+    { file: '/etc/docker/daemon.json', fallback: '/var/lib/docker', label: 'default' },
+    { file: '/var/snap/docker/current/config/daemon.json', fallback: '/var/snap/docker/common/var-lib-docker', label: 'snap package' },
+  ];
 }
 
 /** Docker Desktop keeps images inside a Linux VM whose disk is one file on the host. */

@@ -45,12 +45,12 @@ export async function loadContainerdRoot(root: string, options: ContainerdLoadOp
   const namespace = options.namespace ?? 'moby';
   const fs = await ConfinedFs.open(root);
   const problems: string[] = [];
-  const meta = await BoltFile.read(await fs.resolve(META_DB));
-  if (!namespaces(meta).includes(namespace)) {
-    const known = namespaces(meta);
-    problems.push(`namespace ${namespace} is not in ${fs.join(META_DB)} (it has: ${known.join(', ') || 'none'})`);
-  }
-  const metadata = readNamespace(meta, namespace, SNAPSHOTTER, problems);
+  const { known, metadata, problems: metadataProblems } = await readBolt(fs, META_DB, (db) => {
+    const found: string[] = [];
+    return { known: namespaces(db), metadata: readNamespace(db, namespace, SNAPSHOTTER, found), problems: found };
+  });
+  problems.push(...metadataProblems);
+  if (!known.includes(namespace)) problems.push(`namespace ${namespace} is not in ${fs.join(META_DB)} (it has: ${known.join(', ') || 'none'})`);
   const backend = await readSnapshotter(fs, problems);
   const snapshots = joinSnapshots(fs, metadata.snapshots, backend, problems);
   await checkSnapshotDirs(fs, snapshots.values(), problems);
@@ -92,11 +92,29 @@ function openImageSource(files: ContentStoreFiles, image: DockerImage): ImageSou
 /** The overlayfs snapshotter's table; empty, with a problem line, when it cannot be read. */
 async function readSnapshotter(fs: ConfinedFs, problems: string[]): Promise<Map<string, BackendSnapshot>> {
   try {
-    return readBackendSnapshots(await BoltFile.read(await fs.resolve(SNAPSHOTTER_DB)));
+    return await readBolt(fs, SNAPSHOTTER_DB, readBackendSnapshots);
   } catch (err) {
     if (isStowageError(err, 'PATH_NOT_FOUND')) return new Map();
     problems.push(`overlayfs snapshotter: ${(err as Error).message}; layers are listed without their directories`);
     return new Map();
+  }
+}
+
+/**
+ * Reads a bbolt file and what `use` takes from it, again when the file does not check out:
+ * containerd may reuse a page between our reading the meta page and reading that page
+ * (bbolt.ts), which a second read a moment later does not meet. A file that stays damaged is
+ * reported as it is.
+ */
+async function readBolt<T>(fs: ConfinedFs, rel: string, use: (db: BoltFile) => T): Promise<T> {
+  const real = await fs.resolve(rel);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return use(await BoltFile.read(real));
+    } catch (err) {
+      if (!isStowageError(err, 'PATH_INVALID') || attempt === 3) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
   }
 }
 

@@ -68,5 +68,18 @@ export async function loadGraphDriverRoot(
       };
     }),
   );
+  if (driver === 'overlay2' || driver === 'fuse-overlayfs') await checkShortLinks(fs, driver, problems);
   return { root: fs.root, kind: driver, driver, images, layers: layerList, containers, volumes, problems, openSource };
+}
+
+/** overlay2/l/ holds symlinks to layers' diff/ directories; one leading elsewhere is named, never followed. */
+async function checkShortLinks(fs: ConfinedFs, driver: string, problems: string[]): Promise<void> {
+  const dir = path.join(driver, 'l');
+  for (const name of await fs.list(dir)) {
+    try {
+      await fs.followLink(path.join(dir, name));
+    } catch (err) {
+      if (err instanceof StowageError && err.code === 'PATH_INVALID') problems.push(`${fs.join(dir, name)}: ${err.message.replace(/^.*? leads outside/, 'leads outside')}`);
+    }
+  }
 }

@@ -80,15 +80,36 @@ async function* fileContent(files: LayerFiles, entry: FileEntry): AsyncGenerator
   }
 }
 
-/** entry.size bytes from the start of the file, in fresh buffers (the consumer keeps them). */
+/**
+ * entry.size bytes from the start of the file, in fresh buffers (the consumer keeps them).
+ * The next read is started before a piece is handed on, so the disk works while the consumer
+ * (CRC, digest, sink) does.
+ */
 async function* readExactly(files: LayerFiles, entry: FileEntry, opened: OpenedFile): AsyncGenerator<Buffer> {
-  let position = 0;
-  while (position < entry.size) {
+  const readAt = (position: number): Promise<Buffer> => {
+    const read = readPiece(position);
+    // Marked handled now: it may fail while we wait at `yield`; it is still awaited below.
+    read.catch(() => undefined);
+    return read;
+  };
+  const readPiece = async (position: number): Promise<Buffer> => {
     const buffer = Buffer.allocUnsafe(Math.min(CHUNK, entry.size - position));
     const { bytesRead } = await opened.handle.read(buffer, 0, buffer.length, position);
     if (bytesRead === 0) throw files.fileError(entry.name, `changed on disk (shrank to ${position} bytes while being read)`);
-    position += bytesRead;
-    yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    return bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+  };
+  let position = 0;
+  let next: Promise<Buffer> | undefined = readAt(0);
+  try {
+    while (next !== undefined) {
+      const piece = await next;
+      position += piece.length;
+      next = position < entry.size ? readAt(position) : undefined;
+      yield piece;
+    }
+  } finally {
+    // A read still in flight must finish before the caller closes the handle.
+    await next?.catch(() => undefined);
   }
 }
 
