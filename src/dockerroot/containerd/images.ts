@@ -4,7 +4,7 @@
 // other manifests are usually absent: that is normal, not a problem.
 
 import { Digest } from '../../digest/digest.js';
-import { StowageError } from '../../errors/error.js';
+import { isStowageError, StowageError } from '../../errors/error.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import { parseManifest, type ParsedManifest } from '../../oci/manifest.js';
 import { formatPlatform, platformMatches, type PlatformSpec } from '../../oci/platform.js';
@@ -146,13 +146,23 @@ async function imageLayers(ctx: ImageContext, diffIds: string[], compressed: Des
     const layer = ctx.layers.get(chainId) ?? newLayer(ctx, chainId, diffIds[i] as string, chains[i - 1]);
     ctx.layers.set(chainId, layer);
     const blob = compressed[i];
-    if (blob !== undefined) {
-      const blobFile = contentBlobPath(blob.digest);
-      if ((await ctx.fs.exists(blobFile)) && !layer.paths.includes(ctx.fs.join(blobFile))) layer.paths.push(ctx.fs.join(blobFile));
-    }
+    const blobFile = blob === undefined ? undefined : await presentBlob(ctx, blob.digest);
+    if (blobFile !== undefined && !layer.paths.includes(blobFile)) layer.paths.push(blobFile);
     out.push(layer);
   }
   return out;
+}
+
+/** The absolute path of a blob that is in the content store; a link leading outside the root is a problem, not a path. */
+async function presentBlob(ctx: ImageContext, digest: string): Promise<string | undefined> {
+  const file = contentBlobPath(digest);
+  try {
+    await ctx.fs.resolve(file);
+    return ctx.fs.join(file);
+  } catch (err) {
+    if (!isStowageError(err, 'PATH_NOT_FOUND')) ctx.problems.push(`layer blob ${digest}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 /** A layer as the snapshotter holds it: snapshot `chainId` is its files. */

@@ -75,7 +75,7 @@ export async function loadContainerdRoot(root: string, options: ContainerdLoadOp
     layers: [...layers.values()],
     containers: findContainers(snapshots, metadata.containers, SNAPSHOTTER, imageIdByName),
     volumes: [],
-    problems,
+    problems: [...new Set(problems)],
     openSource: async (image: DockerImage): Promise<ImageSource> => openImageSource(files, image),
   };
 }

@@ -149,6 +149,7 @@ describe('containerd store: loading a root', () => {
             'docker.io/library/base:latest': imageRecord(base.manifest, OCI_MANIFEST, '2024-03-01T00:00:00Z'),
             'localhost:5000/team/app:2': imageRecord(app.manifest, OCI_MANIFEST, '2024-02-01T00:00:00Z'),
             'docker.io/library/multi:latest': imageRecord(index, OCI_INDEX, '2024-02-01T00:00:00Z'),
+            'docker.io/library/broken:1': { target: { digest: missingTarget } },
             'docker.io/library/gone:latest': imageRecord({ digest: missingTarget, size: 10, bytes: Buffer.alloc(0) }, OCI_MANIFEST, '2024-02-01T00:00:00Z'),
           },
           snapshots: { overlayfs: nsSnapshots },
@@ -246,8 +247,11 @@ describe('containerd store: loading a root', () => {
     assert.equal(c?.directory, join(root, 'io.containerd.snapshotter.v1.overlayfs', 'snapshots', '16', 'fs'));
   });
 
-  it('reports a name whose target is missing as a problem', () => {
+  it('reports a missing or incomplete target, and a blob linked outside the root, as problems', () => {
     assert.ok(view.problems.some((p) => p.includes('docker.io/library/gone:latest') && p.includes(missingTarget)), view.problems.join('\n'));
+    assert.ok(view.problems.some((p) => p.includes('"docker.io/library/broken:1": its target in meta.db is incomplete')), view.problems.join('\n'));
+    assert.ok(view.problems.some((p) => p.includes(`layer blob ${app.layers[1]!.digest}`) && p.includes('leads outside the Docker root')), view.problems.join('\n'));
+    assert.equal(view.problems.length, 3, view.problems.join('\n'));
   });
 
   it('serves the stored manifests and blobs byte for byte', async () => {
