@@ -2,8 +2,9 @@
 // a dockerd of our own, with overlay2 and with vfs, pulls fixture images from a Stowage
 // registry and imports a tar of many member kinds. Every layer in its layerdb is then rebuilt
 // from tar-split.json.gz and the driver's directory, read straight from the root, and must hash
-// to the layer's `diff`. An image copied out through createLayerSource must `docker load` back
-// with the same ID; a file changed in a layer directory must be named, not exported.
+// to the layer's `diff`. An image copied out through createLayerSource must `docker load` back,
+// and `docker pull` back after a push to a registry, with the same ID; a file changed in a
+// layer directory must be named, not exported.
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -20,9 +21,13 @@ import { assembleLayer, layerTarSize } from '../../src/dockerroot/tarsplit/index
 import { Digest } from '../../src/digest/digest.js';
 import { isStowageError } from '../../src/errors/error.js';
 import { chainIds } from '../../src/store/chain.js';
+import { parseReference } from '../../src/reference/reference.js';
+import { RegistryClient } from '../../src/registry/client/client.js';
 import { copyImage } from '../../src/transport/copy.js';
 import { DockerArchiveSink } from '../../src/transport/docker-archive.js';
 import { OciLayoutSink } from '../../src/transport/oci-layout.js';
+import { RemoteSink } from '../../src/transport/remote.js';
+import { noCredentials } from '../support/credentials.js';
 import { dockerdAvailable, startDockerd, type Dockerd } from '../support/dockerd.js';
 import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
 import { makeTempDir, removeTempDirs, skopeo, stopAll } from '../support/process.js';
@@ -89,7 +94,7 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       assert.ok(gunzipped.some((text) => text.includes('"name_raw"')), 'some layer has a name_raw entry');
     });
 
-    it('copies an image out through createLayerSource; docker loads it back with the same ID', async () => {
+    it('copies an image out through createLayerSource; docker pulls it pushed, and loads it saved, with the same ID', async () => {
       const fs = await ConfinedFs.open(dockerd.root);
       const image = await imageFromRoot(fs, driver, app.config.digest, `${host}/team/app:1`);
       const copied = await copyImage(await createLayerSource(fs, image), await OciLayoutSink.create(join(dir, `layout-${driver}`), 'app'));
@@ -97,6 +102,9 @@ for (const driver of ['overlay2', 'vfs'] as const) {
 
       const kindsId = (await dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', 'imported/kinds:1'])).stdout.trim();
       const kinds = await imageFromRoot(fs, driver, kindsId, 'imported/kinds:1');
+      // Uncompressed layers (rootfs.diff.tar) through the registry push path and a docker-archive.
+      const client = new RegistryClient({ credentials: noCredentials });
+      await copyImage(await createLayerSource(fs, kinds), new RemoteSink(client, parseReference(`${host}/pushed/kinds:1`)));
       const archive = join(dir, `kinds-${driver}.tar`);
       const sink = await DockerArchiveSink.create(archive, 'imported/kinds:1');
       try {
@@ -104,10 +112,14 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       } finally {
         await sink.close();
       }
+      const idOf = async (name: string) => (await dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', name])).stdout.trim();
+      // Removing the only name deletes the layers, so pull and load must bring the bytes back.
       await dockerd.docker(['rmi', 'imported/kinds:1']);
+      await dockerd.docker(['pull', '-q', `${host}/pushed/kinds:1`]);
+      assert.equal(await idOf(`${host}/pushed/kinds:1`), kindsId);
+      await dockerd.docker(['rmi', `${host}/pushed/kinds:1`]);
       await dockerd.docker(['load', '-i', archive]);
-      const loaded = (await dockerd.docker(['image', 'inspect', '--format', '{{.Id}}', 'imported/kinds:1'])).stdout.trim();
-      assert.equal(loaded, kindsId);
+      assert.equal(await idOf('imported/kinds:1'), kindsId);
     });
 
     it('names a file changed in a layer directory after the daemon stopped', async () => {
