@@ -128,18 +128,18 @@ describe('containerd store: loading a root', () => {
     await rm(join(root, 'io.containerd.content.v1.content', 'blobs', 'sha256', linked.digest.slice(7)));
     await symlink(join(outside, 'secret'), join(root, 'io.containerd.content.v1.content', 'blobs', 'sha256', linked.digest.slice(7)));
 
-    const snapshot = (id: number, parent?: string): BoltTree => ({ name: `moby/${id}/x`, ...(parent ? { parent } : {}) });
-    const nsSnapshots: BoltTree = {
-      [baseChain!]: snapshot(1),
-      [appChains[1]!]: snapshot(2, baseChain),
-      [multiChain!]: snapshot(3),
-      [orphanChain]: snapshot(4),
-      'c1-init': snapshot(5, appChains[1]),
-      c1: snapshot(6, 'c1-init'),
-      'extract-123-abc sha256:x': snapshot(7, baseChain),
-    };
-    // The namespace's backend keys are `moby/<n>/x` above; rename them uniquely.
-    for (const [name, value] of Object.entries(nsSnapshots)) (value as BoltTree).name = `moby/${name.length}/${name}`;
+    // The namespace's records: the backend key (`name`) is `<namespace>/<n>/<name>`, as containerd writes it.
+    let n = 0;
+    const snapshot = (name: string, parent?: string): [string, BoltTree] => [name, { name: `moby/${++n}/${name}`, ...(parent ? { parent } : {}) }];
+    const nsSnapshots: BoltTree = Object.fromEntries([
+      snapshot(baseChain!),
+      snapshot(appChains[1]!, baseChain),
+      snapshot(multiChain!),
+      snapshot(orphanChain),
+      snapshot('c1-init', appChains[1]),
+      snapshot('c1', 'c1-init'),
+      snapshot('extract-123-abc sha256:x', baseChain),
+    ]);
     await writeDb(join(root, 'io.containerd.metadata.v1.bolt', 'meta.db'), {
       v1: {
         version: uvarint(3),
