@@ -21,7 +21,7 @@ export interface AssembleOptions {
   label: string;
 }
 
-/** Content is read in pieces of this size; small segments are gathered up to it before a push. */
+/** Content is read in pieces of this size (and the stream buffers about as much). */
 const CHUNK = 1024 * 1024;
 
 /**
@@ -123,7 +123,7 @@ async function resolveTarSplit(options: { fs: ConfinedFs; tarSplit: string; labe
 
 /**
  * Headers are 512-byte segments: a layer of many small files would otherwise be pushed
- * downstream as tens of thousands of tiny chunks. Pieces are gathered to about CHUNK bytes.
+ * downstream as tens of thousands of tiny chunks. Small pieces are gathered to 64 KiB.
  */
 class Gatherer {
   private pieces: Buffer[] = [];
