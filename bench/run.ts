@@ -5,6 +5,7 @@ import { writeBenchImage } from './images.js';
 import { machineLimits } from './machine.js';
 import { formatTable, type Row } from './measure.js';
 import * as scenarios from './scenarios.js';
+import { dockerRootVerbs } from './dockerroot.js';
 
 /**
  * `npm run bench [-- --quick] [-- --only 1,3]`: Stowage against CNCF distribution and skopeo on
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     ['5', () => scenarios.parallelPushes(ctx)],
     ['6', () => scenarios.serverMemory(ctx)],
     ['7', () => scenarios.storeVerbs(ctx)],
+    ['8', () => dockerRootVerbs(ctx)],
   ];
   const rows: Row[] = [];
   let failed = false;

@@ -3,7 +3,7 @@
 // overlay2/l/ABC -> /etc is reported, never followed. Nothing here can write.
 
 import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { StowageError } from '../errors/error.js';
 
@@ -131,6 +131,60 @@ export class ConfinedFs {
     }
     const resolved = path.resolve(path.dirname(candidate), target);
     return this.resolve(resolved);
+  }
+
+  /**
+   * The entries of a directory whose real path is checked to be inside the root (once), with
+   * their types as the directory records them: a symlink shows as a symlink, so callers can
+   * take only real directories and read inside them without a realpath per file. This is the
+   * fast path for metadata trees of thousands of small files (imagedb, layerdb); synchronous
+   * because for them the thread pool's round trips cost more than the reads.
+   */
+  listTypedSync(rel: string): Dirent[] {
+    const candidate = path.isAbsolute(rel) ? rel : path.join(this.root, rel);
+    let real: string;
+    try {
+      real = realpathSync.native(candidate);
+    } catch {
+      return [];
+    }
+    if (!this.contains(real)) throw new StowageError('PATH_INVALID', `${candidate} leads outside the Docker root (to ${real}); not followed`);
+    try {
+      return readdirSync(real, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * A small regular file in a directory already checked (listTypedSync, and a Dirent that is a
+   * real directory), opened without following a symlink; undefined when it does not exist.
+   */
+  readInCheckedDirSync(dir: string, name: string, limit = METADATA_LIMIT): Buffer | undefined {
+    const file = path.join(dir, name);
+    let fd: number;
+    try {
+      fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return undefined;
+      if (errnoCode(err) === 'ELOOP') throw new StowageError('PATH_INVALID', `${file}: a symlink where a file should be; not followed`);
+      throw new StowageError('PATH_INVALID', `${file}: ${describeErrno(err)}`);
+    }
+    try {
+      const info = fstatSync(fd);
+      if (!info.isFile()) throw new StowageError('PATH_INVALID', `${file}: not a regular file`);
+      if (info.size > limit) throw new StowageError('PATH_INVALID', `${file}: ${info.size} bytes, more than the ${limit} a metadata file may have`);
+      const buffer = Buffer.allocUnsafe(info.size);
+      let read = 0;
+      while (read < info.size) {
+        const n = readSync(fd, buffer, read, info.size - read, read);
+        if (n === 0) break;
+        read += n;
+      }
+      return read === info.size ? buffer : buffer.subarray(0, read);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private shown(rel: string): string {

@@ -61,7 +61,9 @@ export async function diskUsage(view: DockerRootView, options: UsageOptions = {}
       size += bytes;
       if ((refs.get(layer.chainId) ?? 0) > 1) sharedSize += bytes;
     }
-    return { image, size, sharedSize, uniqueSize: size - sharedSize, containers: containersOf.get(image.id) ?? 0 };
+    // A size the store states (containerd's, when layers are not unpacked) wins over the sum.
+    if (image.size !== undefined && !options.exact) size = image.size;
+    return { image, size, sharedSize, uniqueSize: Math.max(0, size - sharedSize), containers: containersOf.get(image.id) ?? 0 };
   });
   const containers = await Promise.all(
     view.containers.map(async (container) => ({
@@ -82,6 +84,7 @@ export async function diskUsage(view: DockerRootView, options: UsageOptions = {}
 
 /** Size of one image as `docker images` shows it: its layers' recorded sizes. */
 export function imageSize(image: DockerImage): number {
+  if (image.size !== undefined) return image.size;
   let size = 0;
   for (const layer of image.layers) size += layer.size ?? 0;
   return size;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { DockerImage, DockerRootView } from './model.js';
 import { imageSize } from './disk-usage.js';
@@ -31,6 +32,8 @@ export function inspectDockerImage(view: DockerRootView, image: DockerImage): Re
     Metadata: { LastTagTime: image.lastTagTime ?? '0001-01-01T00:00:00Z' },
     Stowage: {
       Root: view.root,
+      // Graph drivers name a config by its sha256 (imagedb): false means it changed on disk since.
+      ...(view.kind !== 'containerd' && view.kind !== 'legacy-graph' ? { ConfigVerified: `sha256:${createHash('sha256').update(image.configBytes).digest('hex')}` === image.id } : {}),
       Store: view.kind,
       Files: image.paths,
       Layers: image.layers.map((layer) => ({

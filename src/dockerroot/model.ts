@@ -14,7 +14,7 @@ export type StoreKind = 'overlay2' | 'vfs' | 'aufs' | 'containerd' | 'legacy-gra
 
 /** One layer of the store (a layerdb entry, a containerd snapshot, a legacy graph image). */
 export interface DockerLayer {
-  /** sha256:… of the uncompressed tar (the config's rootfs.diff_ids entry). */
+  /** sha256:… of the uncompressed tar (the config's rootfs.diff_ids entry); '' where the store does not record it (legacy graphs, until export computes it). */
   diffId: string;
   /** sha256:… chain ID (image-spec), or for legacy stores the layer's own random ID. */
   chainId: string;
@@ -34,7 +34,10 @@ export interface DockerLayer {
 
 /** An image as `docker images` lists it. */
 export interface DockerImage {
-  /** What docker shows as IMAGE ID, full: sha256:<hex>. Config digest for graph drivers. */
+  /**
+   * What docker shows as IMAGE ID, full: sha256:<hex>. Config digest for graph drivers, the
+   * target digest for the containerd store, docker 1.9's bare 64-hex ID for legacy graphs.
+   */
   id: string;
   /** Familiar names, as docker prints them: `alpine:latest`, `localhost:5000/a/b:1`. */
   repoTags: string[];
@@ -50,6 +53,11 @@ export interface DockerImage {
   parent: string | undefined;
   /** RFC 3339 time of the last tag (imagedb metadata `lastUpdated`), if recorded. */
   lastTagTime: string | undefined;
+  /**
+   * Bytes as `docker images` shows them, when the store says it another way than the sum of
+   * its layers' recorded sizes (containerd: snapshots, or compressed blobs when not unpacked).
+   */
+  size?: number;
   /** Files describing this image (imagedb content/metadata, containerd blobs). */
   paths: string[];
   /**

@@ -5,64 +5,74 @@ import type { ConfinedFs } from '../confined-fs.js';
  * Where each graph driver keeps a layer's (or a container's writable layer's) files, by the
  * cache ID layerdb records (moby daemon/graphdriver/<driver>). Only drivers whose layers are
  * plain directories are listed; devicemapper and zfs keep them in block devices/datasets.
+ * All paths are root-relative.
  */
 export interface DriverDirs {
   /** The directory holding the layer's own files (an overlay upper dir, a vfs copy). */
   files(cacheId: string): string;
   /** Every path of this cache ID under the root: its own directory and side files. */
-  paths(fs: ConfinedFs, cacheId: string): Promise<string[]>;
+  paths(cacheId: string): string[];
+  /** Whether the cache ID's directory is there (a real directory, not a link). */
+  exists(cacheId: string): boolean;
   /** Layers are full copies (vfs, btrfs): changes are found by comparing with the parent. */
+  naiveDiff: boolean;
+}
+
+interface Layout {
+  /** The directory whose entries are cache IDs. */
+  base: string;
+  /** The layer's files inside its entry ('' for the entry itself). */
+  files: string;
   naiveDiff?: boolean;
+  /** Side directories holding an entry of the same name (aufs: layers/, mnt/). */
+  siblings?: string[];
+  /** overlay: <entry>/link names the entry's short link in l/. */
+  shortLinks?: boolean;
 }
 
-const DRIVERS: Record<string, DriverDirs> = {
-  overlay2: overlayDirs('overlay2'),
-  'fuse-overlayfs': overlayDirs('fuse-overlayfs'),
-  overlay: {
-    files: (id) => path.join('overlay', id, 'root'),
-    paths: async (_fs, id) => [path.join('overlay', id)],
-  },
-  vfs: {
-    naiveDiff: true,
-    files: (id) => path.join('vfs', 'dir', id),
-    paths: async (_fs, id) => [path.join('vfs', 'dir', id)],
-  },
-  aufs: {
-    files: (id) => path.join('aufs', 'diff', id),
-    paths: async (fs, id) => {
-      const candidates = ['diff', 'layers', 'mnt'].map((dir) => path.join('aufs', dir, id));
-      const present = await Promise.all(candidates.map((p) => fs.lstat(p)));
-      return candidates.filter((_p, i) => present[i] !== undefined);
-    },
-  },
-  btrfs: {
-    naiveDiff: true,
-    files: (id) => path.join('btrfs', 'subvolumes', id),
-    paths: async (_fs, id) => [path.join('btrfs', 'subvolumes', id)],
-  },
+const LAYOUTS: Record<string, Layout> = {
+  overlay2: { base: 'overlay2', files: 'diff', shortLinks: true },
+  'fuse-overlayfs': { base: 'fuse-overlayfs', files: 'diff', shortLinks: true },
+  overlay: { base: 'overlay', files: 'root' },
+  vfs: { base: path.join('vfs', 'dir'), files: '', naiveDiff: true },
+  aufs: { base: path.join('aufs', 'diff'), files: '', siblings: [path.join('aufs', 'layers'), path.join('aufs', 'mnt')] },
+  btrfs: { base: path.join('btrfs', 'subvolumes'), files: '', naiveDiff: true },
 };
-
-/** overlay2 (and fuse-overlayfs): <id>/diff plus the short name in l/ that `lower` files use. */
-function overlayDirs(driver: string): DriverDirs {
-  return {
-    files: (id) => path.join(driver, id, 'diff'),
-    paths: async (fs, id) => {
-      const own = path.join(driver, id);
-      let link: string | undefined;
-      try {
-        link = (await fs.readTrimmed(path.join(own, 'link'))) || undefined;
-      } catch {
-        link = undefined;
-      }
-      // A link name is 26 base32 characters; anything else is not used as a path.
-      return link !== undefined && /^[A-Z0-9]{1,64}$/.test(link) ? [own, path.join(driver, 'l', link)] : [own];
-    },
-  };
-}
 
 /** Known drivers whose layers live in directories, in dockerd's own order of preference. */
 export const DIRECTORY_DRIVERS = ['overlay2', 'fuse-overlayfs', 'btrfs', 'aufs', 'overlay', 'vfs'];
 
-export function driverDirs(driver: string): DriverDirs | undefined {
-  return DRIVERS[driver];
+/** The driver's directory layout over one root; its directory is listed once, on first use. */
+export function driverDirs(fs: ConfinedFs, driver: string): DriverDirs | undefined {
+  const layout = LAYOUTS[driver];
+  if (layout === undefined) return undefined;
+  let entries: Set<string> | undefined;
+  const present = (): Set<string> => {
+    entries ??= new Set(fs.listTypedSync(layout.base).filter((d) => d.isDirectory()).map((d) => d.name));
+    return entries;
+  };
+  return {
+    naiveDiff: layout.naiveDiff === true,
+    files: (id) => path.join(layout.base, id, layout.files),
+    exists: (id) => present().has(id),
+    paths(id) {
+      const own = path.join(layout.base, id);
+      const out = [own, ...(layout.siblings ?? []).map((dir) => path.join(dir, id))];
+      if (layout.shortLinks && present().has(id)) {
+        const link = readLink(fs, fs.join(own));
+        // A link name is 26 base32 characters; anything else is not used as a path.
+        if (link !== undefined) out.push(path.join(layout.base, 'l', link));
+      }
+      return out;
+    },
+  };
+}
+
+function readLink(fs: ConfinedFs, dir: string): string | undefined {
+  try {
+    const text = fs.readInCheckedDirSync(dir, 'link', 256)?.toString('utf8').trim();
+    return text !== undefined && /^[A-Z0-9]{1,64}$/.test(text) ? text : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,4 @@
 import path from 'node:path';
-import { StowageError } from '../../errors/error.js';
-import { createLimiter } from '../../transport/limiter.js';
 import type { ConfinedFs } from '../confined-fs.js';
 import type { DockerLayer } from '../model.js';
 import type { DriverDirs } from './driver-dirs.js';
@@ -10,9 +8,12 @@ import type { DriverDirs } from './driver-dirs.js';
  * (the diff ID), `size` (bytes of the layer's files, computed when it was committed),
  * `cache-id` (the driver's directory), `parent` (the parent chain ID) and tar-split.json.gz;
  * `mounts/<container-id>/` holds each container's `mount-id`, `init-id` and `parent`.
+ * Read with the synchronous fast path (ConfinedFs.listTypedSync): thousands of tiny files.
  */
 
 const HEX64 = /^[a-f0-9]{64}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const DIR_NAME = /^[A-Za-z0-9_.-]{1,140}$/;
 
 export interface LayerdbMount {
   containerId: string;
@@ -21,80 +22,83 @@ export interface LayerdbMount {
   parent: string | undefined;
 }
 
-export async function readLayers(fs: ConfinedFs, driver: string, dirs: DriverDirs | undefined, problems: string[]): Promise<DockerLayer[]> {
+export function readLayers(fs: ConfinedFs, driver: string, dirs: DriverDirs | undefined, problems: string[]): DockerLayer[] {
   const base = path.join('image', driver, 'layerdb', 'sha256');
-  const names = (await fs.list(base)).filter((name) => HEX64.test(name));
-  const limit = createLimiter(32);
-  const layers = await Promise.all(names.map((hex) => limit(() => readLayer(fs, base, hex, dirs, problems))));
-  return layers.filter((layer): layer is DockerLayer => layer !== undefined);
+  const out: DockerLayer[] = [];
+  for (const entry of fs.listTypedSync(base)) {
+    if (!HEX64.test(entry.name)) continue;
+    const chainId = `sha256:${entry.name}`;
+    if (!entry.isDirectory()) {
+      problems.push(`layer ${chainId}: ${fs.join(base, entry.name)} is not a directory; not followed`);
+      continue;
+    }
+    try {
+      const layer = readLayer(fs, fs.join(base, entry.name), chainId, dirs, problems);
+      if (layer !== undefined) out.push(layer);
+    } catch (err) {
+      // The daemon may remove a layer while we read (rmi): report it and go on.
+      problems.push(`layer ${chainId}: ${(err as Error).message}`);
+    }
+  }
+  return out;
 }
 
-async function readLayer(fs: ConfinedFs, base: string, hex: string, dirs: DriverDirs | undefined, problems: string[]): Promise<DockerLayer | undefined> {
-  const dir = path.join(base, hex);
-  const chainId = `sha256:${hex}`;
-  try {
-    const [diffId, size, cacheId, parent, hasTarSplit] = await Promise.all([
-      fs.readTrimmed(path.join(dir, 'diff')),
-      optional(fs.readTrimmed(path.join(dir, 'size'))),
-      optional(fs.readTrimmed(path.join(dir, 'cache-id'))),
-      optional(fs.readTrimmed(path.join(dir, 'parent'))),
-      fs.exists(path.join(dir, 'tar-split.json.gz')),
-    ]);
-    if (!/^sha256:[a-f0-9]{64}$/.test(diffId)) throw new StowageError('PATH_INVALID', `${fs.join(dir, 'diff')}: not a sha256 digest`);
-    const validCache = cacheId !== undefined && /^[A-Za-z0-9_.-]{1,128}$/.test(cacheId) && cacheId !== '.' && cacheId !== '..' ? cacheId : undefined;
-    if (cacheId !== undefined && validCache === undefined) problems.push(`layer ${chainId}: cache-id ${JSON.stringify(cacheId.slice(0, 80))} is not a directory name; ignored`);
-    const paths = [fs.join(dir)];
-    let directory: string | undefined;
-    if (validCache !== undefined && dirs !== undefined) {
-      directory = fs.join(dirs.files(validCache));
-      paths.push(...(await dirs.paths(fs, validCache)).map((p) => fs.join(p)));
-      if ((await fs.lstat(directory)) === undefined) problems.push(`layer ${chainId}: its directory ${directory} is missing`);
-    }
-    return {
-      diffId,
-      chainId,
-      cacheId: validCache,
-      directory,
-      paths,
-      size: parseSize(size),
-      parent: parent !== undefined && /^sha256:[a-f0-9]{64}$/.test(parent) ? parent : undefined,
-      tarSplit: hasTarSplit ? fs.join(dir, 'tar-split.json.gz') : undefined,
-    };
-  } catch (err) {
-    // The daemon may remove a layer while we read (rmi): report it and go on.
-    problems.push(`layer ${chainId}: ${(err as Error).message}`);
+function readLayer(fs: ConfinedFs, dir: string, chainId: string, dirs: DriverDirs | undefined, problems: string[]): DockerLayer | undefined {
+  const names = new Set(fs.listTypedSync(dir).map((d) => d.name));
+  const text = (name: string): string | undefined => (names.has(name) ? fs.readInCheckedDirSync(dir, name, 4096)?.toString('utf8').trim() : undefined);
+  const diffId = text('diff');
+  if (diffId === undefined) {
+    problems.push(`layer ${chainId}: ${path.join(dir, 'diff')} is missing`);
     return undefined;
   }
+  if (!DIGEST.test(diffId)) {
+    problems.push(`layer ${chainId}: ${path.join(dir, 'diff')} is not a sha256 digest`);
+    return undefined;
+  }
+  const cacheId = text('cache-id');
+  const validCache = cacheId !== undefined && DIR_NAME.test(cacheId) && cacheId !== '.' && cacheId !== '..' ? cacheId : undefined;
+  if (cacheId !== undefined && validCache === undefined) problems.push(`layer ${chainId}: cache-id ${JSON.stringify(cacheId.slice(0, 80))} is not a directory name; ignored`);
+  const paths = [dir];
+  let directory: string | undefined;
+  if (validCache !== undefined && dirs !== undefined) {
+    directory = fs.join(dirs.files(validCache));
+    paths.push(...dirs.paths(validCache).map((p) => fs.join(p)));
+    if (!dirs.exists(validCache)) problems.push(`layer ${chainId}: its directory ${directory} is missing`);
+  }
+  const size = text('size');
+  const parent = text('parent');
+  return {
+    diffId,
+    chainId,
+    cacheId: validCache,
+    directory,
+    paths,
+    size: size !== undefined && /^\d{1,16}$/.test(size) ? Number(size) : undefined,
+    parent: parent !== undefined && DIGEST.test(parent) ? parent : undefined,
+    tarSplit: names.has('tar-split.json.gz') ? path.join(dir, 'tar-split.json.gz') : undefined,
+  };
 }
 
-export async function readMounts(fs: ConfinedFs, driver: string, problems: string[]): Promise<LayerdbMount[]> {
+export function readMounts(fs: ConfinedFs, driver: string, problems: string[]): LayerdbMount[] {
   const base = path.join('image', driver, 'layerdb', 'mounts');
-  const ids = (await fs.list(base)).filter((name) => HEX64.test(name));
-  return Promise.all(
-    ids.map(async (containerId) => {
-      const dir = path.join(base, containerId);
-      const [mountId, initId, parent] = await Promise.all(
-        ['mount-id', 'init-id', 'parent'].map((file) => optional(fs.readTrimmed(path.join(dir, file)))),
-      );
-      if (mountId === undefined) problems.push(`container ${containerId.slice(0, 12)}: layerdb mount has no mount-id`);
-      return { containerId, mountId: safeName(mountId), initId: safeName(initId), parent };
-    }),
-  );
+  const out: LayerdbMount[] = [];
+  for (const entry of fs.listTypedSync(base)) {
+    if (!HEX64.test(entry.name) || !entry.isDirectory()) continue;
+    const dir = fs.join(base, entry.name);
+    const text = (name: string): string | undefined => {
+      try {
+        return fs.readInCheckedDirSync(dir, name, 4096)?.toString('utf8').trim();
+      } catch {
+        return undefined;
+      }
+    };
+    const mountId = text('mount-id');
+    if (mountId === undefined) problems.push(`container ${entry.name.slice(0, 12)}: layerdb mount has no mount-id`);
+    out.push({ containerId: entry.name, mountId: safeName(mountId), initId: safeName(text('init-id')), parent: text('parent') });
+  }
+  return out;
 }
 
 function safeName(value: string | undefined): string | undefined {
-  return value !== undefined && /^[A-Za-z0-9_.-]{1,140}$/.test(value) && value !== '.' && value !== '..' ? value : undefined;
-}
-
-function parseSize(text: string | undefined): number | undefined {
-  if (text === undefined || !/^\d{1,16}$/.test(text)) return undefined;
-  return Number(text);
-}
-
-async function optional<T>(promise: Promise<T>): Promise<T | undefined> {
-  try {
-    return await promise;
-  } catch {
-    return undefined;
-  }
+  return value !== undefined && DIR_NAME.test(value) && value !== '.' && value !== '..' ? value : undefined;
 }

@@ -34,24 +34,20 @@ export async function loadGraphDriverRoot(
 ): Promise<DockerRootView> {
   if (!/^[a-z0-9-]+$/.test(driver)) throw new StowageError('CONFIG_INVALID', `storage driver ${JSON.stringify(driver)}: not a driver name`);
   const problems: string[] = [];
-  const dirs = driverDirs(driver);
+  const dirs = driverDirs(fs, driver);
   if (dirs === undefined) problems.push(`storage driver ${driver}: its layers are not plain directories; sizes and names are shown, files cannot be read`);
-  const [layerList, names, mounts, configs, volumes] = await Promise.all([
-    readLayers(fs, driver, dirs, problems),
-    readRepositories(fs, driver, problems),
-    readMounts(fs, driver, problems),
-    readContainerConfigs(fs, problems),
-    readVolumes(fs),
-  ]);
+  const [names, configs, volumes] = await Promise.all([readRepositories(fs, driver, problems), readContainerConfigs(fs, problems), readVolumes(fs)]);
+  const layerList = readLayers(fs, driver, dirs, problems);
+  const mounts = readMounts(fs, driver, problems);
   const layers = new Map(layerList.map((layer) => [layer.chainId, layer]));
-  const images: DockerImage[] = await readImages(fs, driver, layers, names, problems);
+  const images: DockerImage[] = readImages(fs, driver, layers, names, problems);
   const containers = await Promise.all(
     mounts.map(async (mount): Promise<DockerContainer> => {
       const config = configs.get(mount.containerId) ?? {};
       const paths = [...(config.paths ?? []), fs.join('image', driver, 'layerdb', 'mounts', mount.containerId)];
       if (dirs !== undefined) {
         for (const id of [mount.mountId, mount.initId]) {
-          if (id !== undefined) paths.push(...(await dirs.paths(fs, id)).map((p) => fs.join(p)));
+          if (id !== undefined) paths.push(...dirs.paths(id).map((p) => fs.join(p)));
         }
       }
       return {
@@ -63,7 +59,7 @@ export async function loadGraphDriverRoot(
         initId: mount.initId,
         parent: mount.parent,
         directory: dirs !== undefined && mount.mountId !== undefined ? fs.join(dirs.files(mount.mountId)) : undefined,
-        ...(dirs?.naiveDiff === true && mount.initId !== undefined ? { diffBase: fs.join(dirs.files(mount.initId)) } : {}),
+        ...(dirs?.naiveDiff && mount.initId !== undefined ? { diffBase: fs.join(dirs.files(mount.initId)) } : {}),
         paths,
       };
     }),
