@@ -45,7 +45,7 @@ async function loadView(fs: ConfinedFs, discovered: DiscoveredRoot, options: Ope
   const drivers = await graphDrivers(fs);
   const driver = options.storageDriver ?? discovered.daemonConfig?.storageDriver ?? drivers[0];
   const containerdRoot = await findContainerdRoot(fs);
-  const legacy = await isLegacy(fs);
+  const legacy = await isLegacy(fs.root);
   const graph = (): Promise<DockerRootView> => {
     if (driver === undefined) throw new StowageError('PATH_NOT_FOUND', `${fs.root}: no image/<driver>/ directory; not a Docker root with a graph driver`);
     return loadGraphDriverRoot(fs, driver, graphSource(fs));
@@ -56,7 +56,7 @@ async function loadView(fs: ConfinedFs, discovered: DiscoveredRoot, options: Ope
     return loadContainerdRoot(containerdRoot, { namespace: options.namespace ?? 'moby' });
   };
   const legacyStore = async (): Promise<DockerRootView> => {
-    const { loadLegacyRoot } = await import('./legacy/load.js');
+    const { loadLegacyRoot } = await import('./legacy/index.js');
     return loadLegacyRoot(fs.root);
   };
   if (choice === 'graph') return graph();
@@ -82,9 +82,10 @@ async function findContainerdRoot(fs: ConfinedFs): Promise<string | undefined> {
   return undefined;
 }
 
-async function isLegacy(fs: ConfinedFs): Promise<boolean> {
-  const graphDir = await fs.lstat('graph');
-  return graphDir?.isDirectory() === true;
+/** A pre-1.10 graph/ with images in it (1.10's migration left an old graph/ behind on upgraded hosts). */
+async function isLegacy(root: string): Promise<boolean> {
+  const { isLegacyRoot } = await import('./legacy/index.js');
+  return isLegacyRoot(root);
 }
 
 function graphSource(fs: ConfinedFs): DockerRootView['openSource'] {

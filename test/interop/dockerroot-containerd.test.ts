@@ -18,7 +18,7 @@ import { copyImage } from '../../src/transport/copy.js';
 import { OciLayoutSink } from '../../src/transport/oci-layout.js';
 import { containerdUnavailable, startContainerd, type Containerd } from '../support/containerd.js';
 import { writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../support/oci-layout.js';
-import { makeTempDir, removeTempDirs, skopeo, stopAll } from '../support/process.js';
+import { STOWAGE_CLI, makeTempDir, removeTempDirs, runOk, skopeo, stopAll } from '../support/process.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const unavailable = await containerdUnavailable();
@@ -205,6 +205,18 @@ describe('the containerd image store, read from a real containerd root', { skip:
 
   it('serves each image byte-exact while containerd runs', async () => {
     await checkCopies(running);
+  });
+
+  it('the stowage docker verbs read it: images lists what ctr lists, export copies out byte-exact', async () => {
+    const cli = (...args: string[]) => runOk(process.execPath, [STOWAGE_CLI, 'docker', ...args, '--docker-root', containerd.root]);
+    const listed = (await cli('images', '--no-trunc', '--format', '{{.Repository}}:{{.Tag}} {{.ID}}')).stdout.trim().split('\n').sort();
+    const expected = [...facts.images].map(([name, digest]) => `${name} ${digest}`).sort();
+    assert.deepEqual(listed, expected);
+    const info = (await cli('info')).stdout;
+    assert.match(info, /Image Store: containerd image store/);
+    const out = await makeTempDir('stowage-ctd-cli-');
+    const digest = (await cli('export', ref('team/app:2'), `oci:${out}:app`)).stdout.trim().split('\n').pop();
+    assert.equal(digest, facts.images.get(ref('team/app:2')));
   });
 
   it('reads the same after containerd stopped', async () => {
