@@ -45,7 +45,6 @@ async function loadView(fs: ConfinedFs, discovered: DiscoveredRoot, options: Ope
   const drivers = await graphDrivers(fs);
   const driver = options.storageDriver ?? discovered.daemonConfig?.storageDriver ?? drivers[0];
   const containerdRoot = await findContainerdRoot(fs);
-  const legacy = await isLegacy(fs.root);
   const graph = (): Promise<DockerRootView> => {
     if (driver === undefined) throw new StowageError('PATH_NOT_FOUND', `${fs.root}: no image/<driver>/ directory; not a Docker root with a graph driver`);
     return loadGraphDriverRoot(fs, driver, graphSource(fs));
@@ -70,7 +69,7 @@ async function loadView(fs: ConfinedFs, discovered: DiscoveredRoot, options: Ope
     return fromContainerd.images.length > 0 ? fromContainerd : view;
   }
   if (containerdRoot !== undefined) return containerd();
-  if (legacy) return legacyStore();
+  if (await isLegacy(fs.root)) return legacyStore();
   throw new StowageError('PATH_NOT_FOUND', `${fs.root}: neither image/<driver>/, containerd metadata nor a legacy graph/ directory; is this a Docker root?`);
 }
 
