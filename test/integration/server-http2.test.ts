@@ -295,6 +295,20 @@ describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', async () => {
     assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).errors[0].code, 'UNSUPPORTED');
   });
 
+  it('answers an HTTP/2 header list over maxHeaderBytes with 431 and a registry JSON error', { skip: !openssl && 'openssl missing' }, async () => {
+    const reg = await start({ maxHeaderBytes: 4096 });
+    const session = http2Connect(reg.url, { ca: cert });
+    try {
+      const big = await h2Request(session, { ':path': '/v2/', 'x-big': 'a'.repeat(5000) });
+      assert.equal(big.status, 431, big.body.toString());
+      assert.equal(JSON.parse(big.body.toString()).errors[0].code, 'UNSUPPORTED');
+      assert.equal(header(big, 'docker-distribution-api-version'), 'registry/2.0');
+      assert.equal((await h2Request(session, { ':path': '/v2/', 'x-big': 'a'.repeat(3000) })).status, 200);
+    } finally {
+      session.close();
+    }
+  });
+
   it('with http2 false, serves HTTP/1.1 only', { skip: !openssl && 'openssl missing' }, async () => {
     const reg = await start({}, false);
     assert.notEqual(await negotiated(reg.port, cert, ['h2', 'http/1.1']), 'h2');

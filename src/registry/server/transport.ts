@@ -1,5 +1,7 @@
 import type { Http2SecureServer, Http2Session } from 'node:http2';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { connectionErrorWire } from './framework-errors.js';
+import { COMMON_HEADERS } from './headers.js';
 import { httpServerOptions, nodeServerOptions, type RegistryLimits } from './limits.js';
 
 /** Docker clients keep connections for a while; a longer keep-alive saves handshakes. */
@@ -72,4 +74,28 @@ export function completeTransport(app: FastifyInstance, settings: TransportSetti
   app.addHook('onSend', async (request, reply) => {
     if (closing && request.raw.httpVersionMajor === 1) reply.header('Connection', 'close');
   });
+  app.addHook('onRequest', refuseOversizedHttp2Headers(settings.limits));
+}
+
+/**
+ * maxHeaderBytes for HTTP/2. The SETTINGS_MAX_HEADER_LIST_SIZE announced to the client is
+ * advisory (RFC 9113 §6.5.2) and Node does not enforce it on what arrives, so the header list
+ * is measured here, the way the HTTP/1.1 parser would count it (`name: value` and a line end),
+ * and refused with 431 as on HTTP/1.1.
+ */
+function refuseOversizedHttp2Headers(limits: RegistryLimits) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (request.raw.httpVersionMajor !== 2) return;
+    const raw = request.raw.rawHeaders;
+    let size = 0;
+    for (let i = 0; i + 1 < raw.length; i += 2) size += (raw[i]?.length ?? 0) + (raw[i + 1]?.length ?? 0) + 4;
+    if (size <= limits.maxHeaderBytes) return;
+    const wire = connectionErrorWire('HPE_HEADER_OVERFLOW', limits);
+    // Answered before the hook that adds the common headers runs.
+    return reply
+      .code(wire.status)
+      .headers(COMMON_HEADERS)
+      .header('Content-Type', 'application/json; charset=utf-8')
+      .send(JSON.stringify(wire.body));
+  };
 }
