@@ -76,10 +76,14 @@ function cellsOf(lines: Cell[][], row: number): Cell[] {
  * East Asian wide and fullwidth characters take two, combining marks none, the rest one.
  */
 export function displayWidth(text: string): number {
+  // Nearly every cell is printable ASCII: one column per character, no per-character walk.
+  if (PRINTABLE_ASCII.test(text)) return text.length;
   let width = 0;
   for (const ch of text) width += charWidth(ch.codePointAt(0) ?? 0);
   return width;
 }
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 export function charWidth(cp: number): number {
   if (cp === 0 || (cp >= 0x0300 && cp <= 0x036f) || (cp >= 0x200b && cp <= 0x200f)) return 0;
