@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { startDockerd } from '../test/support/dockerd.js';
-import { REPO_ROOT, STOWAGE_CLI, makeTempDir } from '../test/support/process.js';
-import { median, timeCommand, type Row } from './measure.js';
+import { makeTempDir } from '../test/support/process.js';
+import { bundledCli, median, timeCommand, type Row } from './measure.js';
 import type { BenchContext } from './scenarios.js';
 
 /**
@@ -42,17 +41,6 @@ export async function dockerRootVerbs(ctx: BenchContext): Promise<Row[]> {
     ];
   } finally {
     await dockerd.stop();
-  }
-}
-
-/** The bundle users run (`bin`); the unbundled build when there is none. */
-export async function bundledCli(): Promise<string> {
-  const bundle = join(REPO_ROOT, 'dist', 'bundle', 'main.mjs');
-  try {
-    await access(bundle);
-    return bundle;
-  } catch {
-    return STOWAGE_CLI;
   }
 }
 

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPO_ROOT, STOWAGE_CLI } from '../test/support/process.js';
 
 /** One scenario's result: medians over its rounds, Stowage against the tool it is judged against. */
 export interface Row {
@@ -78,4 +80,15 @@ export function formatTable(rows: Row[]): string {
 
 function round(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+/** The bundle users run (package.json `bin`); the unbundled build when there is none. */
+export async function bundledCli(): Promise<string> {
+  const bundle = join(REPO_ROOT, 'dist', 'bundle', 'main.mjs');
+  try {
+    await access(bundle);
+    return bundle;
+  } catch {
+    return STOWAGE_CLI;
+  }
 }

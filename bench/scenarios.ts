@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { request } from 'undici';
-import { STOWAGE_CLI, makeTempDir, skopeo, startDistribution, startStowage, type ServerHandle } from '../test/support/process.js';
+import { makeTempDir, skopeo, startDistribution, startStowage, type ServerHandle } from '../test/support/process.js';
 import { load } from './load.js';
-import { alternate, peakRssMb, timeCommand, type Row } from './measure.js';
+import { alternate, bundledCli, peakRssMb, timeCommand, type Row } from './measure.js';
 
 const exec = promisify(execFile);
 
@@ -55,7 +55,7 @@ export async function stowagePullVsSkopeo(ctx: BenchContext): Promise<Row> {
   return withServer('peer', async (dist) => {
     await skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${ctx.large}:img`, `docker://${dist.host}/bench/large:1`]);
     const r = await alternate(ctx.rounds, {
-      stowage: async () => timeCommand(process.execPath, [STOWAGE_CLI, '--root', await makeTempDir('bench-store-'), 'pull', '-q', `${dist.host}/bench/large:1`]),
+      stowage: async () => timeCommand(process.execPath, [await bundledCli(), '--root', await makeTempDir('bench-store-'), 'pull', '-q', `${dist.host}/bench/large:1`]),
       peer: async () => timeCommand('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${dist.host}/bench/large:1`, `oci:${join(await makeTempDir('bench-skopeo-'), 'o')}:img`]),
     });
     return { scenario: '3 stowage pull vs skopeo copy (from distribution)', unit: 's', ...r, peerName: 'skopeo', target: { ratio: 0.75, better: 'lower' } };
@@ -196,7 +196,8 @@ export async function storeVerbs(ctx: BenchContext): Promise<Row[]> {
   /** Median whole-process time; `args` may differ per run (rmi needs a new image each time). */
   const time = async (args: string[] | ((run: number) => string[])) => {
     const runs: number[] = [];
-    for (let i = 0; i < (ctx.quick ? 3 : 10); i++) runs.push(await timeCommand(process.execPath, [STOWAGE_CLI, '--root', root, ...(Array.isArray(args) ? args : args(i))]));
+    const cli = await bundledCli();
+    for (let i = 0; i < (ctx.quick ? 3 : 10); i++) runs.push(await timeCommand(process.execPath, [cli, '--root', root, ...(Array.isArray(args) ? args : args(i))]));
     return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? NaN;
   };
   const baseline = await time(['--version']);
