@@ -75,16 +75,16 @@ export class LayerFiles {
 }
 
 /**
- * A tar member's name as a path relative to the layer directory: `./` and empty components
- * dropped (tar writers differ), and refused when absolute, holding `..` or NUL — Docker's own
- * layer tars never have those, so one here is a crafted tar-split.
+ * A tar member's name as a path relative to the layer directory: `./`, empty components and
+ * leading slashes dropped (tar writers differ; dockerd's untar joins `/etc/x` under the layer
+ * directory too, so a `docker import` of such a tar stored it there), and refused when it
+ * holds `..` or NUL — Docker's untar never leaves those, so one here is a crafted tar-split.
  */
 export function confineName(name: Buffer, label: string): Buffer {
   const refuse = (why: string): never => {
     throw new StowageError('LAYER_INVALID', `${label}: file name ${showName(name)} refused: ${why}`);
   };
   if (name.includes(NUL)) refuse('it contains a NUL byte');
-  if (name[0] === SLASH) refuse('it is absolute');
   const parts: Buffer[] = [];
   let start = 0;
   for (let i = 0; i <= name.length; i++) {
