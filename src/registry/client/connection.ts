@@ -1,7 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Agent, request } from './undici-lean.js';
 import { StowageError } from '../../errors/error.js';
 import type { Authenticator } from './auth/authenticator.js';
 import { parseWwwAuthenticate } from './auth/challenge.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { request } from '../undici-lean.js';
 import { StowageError } from '../../../errors/error.js';
 import type { Credential } from './credentials.js';
 
