@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { DockerImage, DockerRootView } from './model.js';
 import { imageSize } from './disk-usage.js';
+import type { ConfinedFs } from './confined-fs.js';
+import { layerSources } from './graphdriver/distribution.js';
 
 /**
  * `docker image inspect` as the Engine API shapes it (ImageInspect), from the files, plus a
  * "Stowage" section saying where each layer lives: chain ID, cache ID, directory and size.
  */
-export function inspectDockerImage(view: DockerRootView, image: DockerImage): Record<string, unknown> {
+export function inspectDockerImage(view: DockerRootView, image: DockerImage, fs?: ConfinedFs): Record<string, unknown> {
+  const graph = fs !== undefined && view.kind !== 'containerd' && view.kind !== 'legacy-graph';
   const config = image.config;
   const size = imageSize(image);
   return {
@@ -43,6 +46,8 @@ export function inspectDockerImage(view: DockerRootView, image: DockerImage): Re
         Directory: layer.directory ?? '',
         Size: layer.size ?? null,
         Paths: layer.paths,
+        // Graph drivers: the registry blobs this layer was pulled or pushed as (distribution/).
+        ...(graph ? { RegistryBlobs: layerSources(fs, view.driver, layer.diffId).map((s) => ({ Digest: s.digest, Repository: s.repository })) } : {}),
       })),
     },
   };

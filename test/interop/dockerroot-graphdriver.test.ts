@@ -97,6 +97,13 @@ for (const driver of ['overlay2', 'vfs'] as const) {
             const layers = (mine.Stowage as { Layers: Array<{ DiffID: string; Directory: string; Size: number }> }).Layers;
             assert.deepEqual(layers.map((l) => l.DiffID), (image.RootFS as { Layers: string[] }).Layers);
             for (const layer of layers) assert.ok(layer.Directory.startsWith(join(dockerd.root, driver)), layer.Directory);
+            if (i === 0) {
+              // distribution/: the compressed blobs each layer was pulled as, and from where.
+              const blobs = (layers as unknown as Array<{ RegistryBlobs: Array<{ Digest: string; Repository: string }> }>).map((l) => l.RegistryBlobs);
+              for (const [n, layer] of app.layers.entries()) {
+                assert.ok(blobs[n]?.some((b) => b.Digest === layer.digest && b.Repository === `${host}/team/app`), JSON.stringify(blobs[n]));
+              }
+            }
           }
           const amd64 = ours[3] as { Architecture: string; RepoDigests: string[] };
           assert.equal(amd64.Architecture, 'amd64');

@@ -7,12 +7,12 @@ import { openRoot } from './open-root.js';
 
 /** `stowage docker inspect IMAGE...`: docker's image inspect JSON, plus where each layer is on disk. */
 export async function dockerInspect(names: string[], options: Record<string, unknown>): Promise<void> {
-  const { view } = await openRoot(options);
+  const { view, fs } = await openRoot(options);
   const found: Record<string, unknown>[] = [];
   const failures: unknown[] = [];
   for (const name of names) {
     try {
-      found.push(inspectDockerImage(view, resolveImage(view, name)));
+      found.push(inspectDockerImage(view, resolveImage(view, name), fs));
     } catch (err) {
       failures.push(err);
     }
