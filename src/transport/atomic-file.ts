@@ -3,6 +3,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BackgroundFlush } from '../storage/fs/background-flush.js';
 
 /**
  * Durable, atomic file writes for the local transports: content goes to a temporary file
@@ -79,24 +80,44 @@ export async function streamToFileAtomic(
  * A Writable over an open FileHandle that leaves it open, for the fsync after the last write.
  * Not handle.createWriteStream({ autoClose: false }): such a stream never emits 'close', and
  * FileHandle.close() waits for every stream made from the handle to close, so it never returns.
+ * Flushes in the background as it goes (BackgroundFlush), and waits for that before finishing.
  */
 export function handleWriter(handle: FileHandle): Writable {
+  const flush = new BackgroundFlush(handle);
+  const write = (buffers: Buffer[], callback: (err?: Error | null) => void): void => {
+    writeAll(handle, buffers).then(
+      (bytes) => {
+        flush.wrote(bytes);
+        callback();
+      },
+      (err: Error) => callback(err),
+    );
+  };
   return new Writable({
     highWaterMark: 1 << 20,
     write(chunk: Buffer, _encoding, callback) {
-      writeAll(handle, chunk).then(() => callback(), callback);
+      write([chunk], callback);
     },
-    // Chunks queued while a write was in flight go down in one writev: fewer syscalls.
+    // Chunks queued while a write was in flight go down in one writev, without copying them together.
     writev(chunks: Array<{ chunk: Buffer }>, callback) {
-      writeAll(handle, Buffer.concat(chunks.map((c) => c.chunk))).then(() => callback(), callback);
+      write(chunks.map((c) => c.chunk), callback);
+    },
+    final(callback) {
+      flush.settle().then(() => callback(), (err: Error) => callback(err));
     },
   });
 }
 
-async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
-  let offset = 0;
-  while (offset < chunk.length) {
-    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-    offset += bytesWritten;
+async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<number> {
+  let pending = buffers.filter((b) => b.length > 0);
+  let total = 0;
+  while (pending.length > 0) {
+    const { bytesWritten } = pending.length === 1 ? await handle.write(pending[0] as Buffer) : await handle.writev(pending);
+    total += bytesWritten;
+    // Short writes are rare (a full disk, signals): drop what went down and go on from there.
+    let skip = bytesWritten;
+    while (pending.length > 0 && skip >= (pending[0] as Buffer).length) skip -= (pending.shift() as Buffer).length;
+    if (skip > 0 && pending.length > 0) pending[0] = (pending[0] as Buffer).subarray(skip);
   }
+  return total;
 }

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../../errors/error.js';
 import type { FileWriter } from '../driver.js';
+import { BackgroundFlush } from './background-flush.js';
 import { isCode, syncDirectory } from './errno.js';
 
 const WRITE_HIGH_WATER_MARK = 1 << 20;
@@ -13,7 +14,10 @@ class HandleSink extends Writable {
   bytes = 0;
   private inFlight: Promise<void> = Promise.resolve();
 
-  constructor(private readonly handle: FileHandle) {
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly flush: BackgroundFlush,
+  ) {
     super({ highWaterMark: WRITE_HIGH_WATER_MARK });
   }
 
@@ -46,6 +50,7 @@ class HandleSink extends Writable {
       const only = pending.length === 1 ? pending[0] : undefined;
       const { bytesWritten } = only ? await this.handle.write(only) : await this.handle.writev(pending);
       this.bytes += bytesWritten;
+      this.flush.wrote(bytesWritten);
       remaining -= bytesWritten;
       pending = dropPrefix(pending, bytesWritten);
     }
@@ -54,12 +59,15 @@ class HandleSink extends Writable {
 
 export class FilesystemWriter implements FileWriter {
   private state: 'open' | 'writing' | 'closed' = 'open';
+  private readonly flush: BackgroundFlush;
 
   constructor(
     private readonly full: string,
     private readonly handle: FileHandle,
     private bytes: number,
-  ) {}
+  ) {
+    this.flush = new BackgroundFlush(handle);
+  }
 
   get size(): number {
     return this.bytes;
@@ -71,7 +79,7 @@ export class FilesystemWriter implements FileWriter {
     // handle.close() hang until the stream is destroyed, and destroying it closes the fd;
     // given the number, a failed pipeline closes the fd behind the FileHandle's back.
     // This sink measured as fast on a 1 GB write (both are disk-bound).
-    const sink = new HandleSink(this.handle);
+    const sink = new HandleSink(this.handle, this.flush);
     try {
       await pipeline(source instanceof Uint8Array ? [source] : source, sink);
       return sink.bytes;
@@ -86,6 +94,7 @@ export class FilesystemWriter implements FileWriter {
     this.enter();
     this.state = 'closed';
     try {
+      await this.flush.settle();
       await this.handle.sync();
     } finally {
       await this.handle.close();
@@ -97,12 +106,14 @@ export class FilesystemWriter implements FileWriter {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    await this.flush.settle().catch(() => undefined);
     await this.handle.close();
   }
 
   async cancel(): Promise<void> {
     this.enter();
     this.state = 'closed';
+    await this.flush.settle().catch(() => undefined);
     await this.handle.close();
     await unlink(this.full).catch((err: unknown) => {
       if (!isCode(err, 'ENOENT')) throw err;
