@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { StowageError } from '../errors/error.js';
 import { ConfinedFs } from './confined-fs.js';
+import { readContainerConfigs } from './containers.js';
+import { readVolumes } from './volumes.js';
 import { graphDrivers, loadGraphDriverRoot } from './graphdriver/load.js';
 import type { DockerImage, DockerRootView } from './model.js';
 import { discoverRoot, type DiscoveredRoot } from './root-discovery.js';
@@ -52,7 +54,8 @@ async function loadView(fs: ConfinedFs, discovered: DiscoveredRoot, options: Ope
   const containerd = async (): Promise<DockerRootView> => {
     if (containerdRoot === undefined) throw new StowageError('PATH_NOT_FOUND', `${fs.root}: no containerd metadata (io.containerd.metadata.v1.bolt/meta.db)`);
     const { loadContainerdRoot } = await import('./containerd/load.js');
-    return loadContainerdRoot(containerdRoot, { namespace: options.namespace ?? 'moby' });
+    const view = await loadContainerdRoot(containerdRoot, { namespace: options.namespace ?? 'moby' });
+    return containerdRoot === fs.root ? view : withDockerState(fs, view);
   };
   const legacyStore = async (): Promise<DockerRootView> => {
     const { loadLegacyRoot } = await import('./legacy/index.js');
@@ -71,6 +74,24 @@ async function loadView(fs: ConfinedFs, discovered: DiscoveredRoot, options: Ope
   if (containerdRoot !== undefined) return containerd();
   if (await isLegacy(fs.root)) return legacyStore();
   throw new StowageError('PATH_NOT_FOUND', `${fs.root}: neither image/<driver>/, containerd metadata nor a legacy graph/ directory; is this a Docker root?`);
+}
+
+/**
+ * Docker 29 keeps containers' names, states and volumes in its own root, beside the
+ * containerd it runs (containerd/daemon): the same files a graph-driver root has.
+ */
+async function withDockerState(fs: ConfinedFs, view: DockerRootView): Promise<DockerRootView> {
+  const problems: string[] = [];
+  const [configs, volumes] = await Promise.all([readContainerConfigs(fs, problems), readVolumes(fs)]);
+  const containers = view.containers.map((container) => {
+    const config = configs.get(container.id);
+    if (config === undefined) return container;
+    // What containerd knows (layers, directories) wins; docker's config fills what it leaves unset.
+    const merged: Record<string, unknown> = { ...config };
+    for (const [key, value] of Object.entries(container)) if (value !== undefined) merged[key] = value;
+    return { ...(merged as unknown as typeof container), paths: [...container.paths, ...(config.paths ?? [])] };
+  });
+  return { ...view, root: fs.root, containers, volumes: [...view.volumes, ...volumes], problems: [...view.problems, ...problems] };
 }
 
 /** Docker 29 keeps its containerd under <root>/containerd/daemon; a plain containerd root is itself one. */
