@@ -162,7 +162,7 @@ export async function serverMemory(ctx: BenchContext): Promise<Row> {
     });
   const stowage = await measure('stowage');
   const peer = await measure('peer');
-  return { scenario: `6 server peak RSS, ${bytes >> 20} MB blob pushed+pulled`, unit: 'MB', stowage, peer, peerName: 'distribution', target: { absolute: 150, better: 'lower' } };
+  return { scenario: `6 server peak RSS, ${Math.round(bytes / 2 ** 20)} MB blob pushed+pulled`, unit: 'MB', stowage, peer, peerName: 'distribution', target: { absolute: 150, better: 'lower' } };
 }
 
 /** Whole-process time of store verbs with 1,000 images in the store. */

@@ -32,7 +32,8 @@ export const DEFAULT_LIMITS: Readonly<RegistryLimits> = Object.freeze({
   headersTimeoutMs: 30_000,
   idleTimeoutMs: 5 * 60_000,
   maxHeaderBytes: 16 * 1024,
-  maxConcurrentUploadsPerClient: 32,
+  // A CI host pushing 50 images at once keeps ~100 uploads in flight from one address: room for that, a bound still.
+  maxConcurrentUploadsPerClient: 256,
   uploadSessionTtlMs: 24 * 60 * 60_000,
 });
 
