@@ -171,7 +171,8 @@ function runAction(part: Extract<Part, { kind: 'action' }>, data: Row, options: 
  */
 function lookup(data: Row, path: string[], source: string, lenient: boolean): unknown {
   let value: unknown = data;
-  for (const [depth, key] of path.entries()) {
+  for (let depth = 0; depth < path.length; depth++) {
+    const key = path[depth] as string;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       if (lenient) return '';
       throw formatError(`{{${source}}}: .${path.slice(0, depth).join('.')} has no field ${key}`);

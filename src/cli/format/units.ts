@@ -16,8 +16,20 @@ export function humanSizePrecise(bytes: number): string {
   return humanSizeWithPrecision(bytes, 4);
 }
 
+/** Listings repeat sizes (images sharing layers, the same base): the exact %g is worth remembering. */
+const formatted = new Map<string, string>();
+
 /** go-units HumanSizeWithPrecision: divide by 1000 while >= 1000, then Go's `%.*g` and the unit. */
 export function humanSizeWithPrecision(size: number, precision: number): string {
+  const key = `${precision}:${size}`;
+  const known = formatted.get(key);
+  if (known !== undefined) return known;
+  const text = computeHumanSize(size, precision);
+  if (formatted.size < 10_000) formatted.set(key, text);
+  return text;
+}
+
+function computeHumanSize(size: number, precision: number): string {
   let value = size;
   let unit = 0;
   while (value >= 1000 && unit < DECIMAL_UNITS.length - 1) {
