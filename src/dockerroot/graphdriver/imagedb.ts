@@ -59,10 +59,11 @@ export function readImages(
   const metadata = path.join('image', driver, 'imagedb', 'metadata', 'sha256');
   const withMetadata = new Set(fs.listTypedSync(metadata).filter((d) => d.isDirectory()).map((d) => d.name));
   const contentDir = fs.join(content);
+  const metadataDir = fs.join(metadata);
   const images: DockerImage[] = [];
   for (const entry of fs.listTypedSync(content)) {
     if (!HEX64.test(entry.name)) continue;
-    const image = readImage(fs, contentDir, fs.join(metadata), entry.name, withMetadata.has(entry.name), layers, names, problems);
+    const image = readImage(fs, contentDir, metadataDir, entry.name, withMetadata.has(entry.name), layers, names, problems);
     if (image !== undefined) images.push(image);
   }
   return images;
@@ -98,7 +99,7 @@ function readImage(
     problems.push(`image ${hex.slice(0, 12)}: its config is not JSON`);
     return undefined;
   }
-  const meta = path.join(metadataDir, hex);
+  const meta = `${metadataDir}/${hex}`;
   const parent = hasMetadata ? metadataText(fs, meta, 'parent') : undefined;
   const lastUpdated = hasMetadata ? metadataText(fs, meta, 'lastUpdated') : undefined;
   return {
@@ -110,7 +111,7 @@ function readImage(
     layers: imageLayers(hex, config, layers, problems),
     parent: parent !== undefined && /^sha256:[a-f0-9]{64}$/.test(parent) ? parent : undefined,
     lastTagTime: lastUpdated,
-    paths: [path.join(contentDir, hex), ...(hasMetadata ? [meta] : [])],
+    paths: hasMetadata ? [`${contentDir}/${hex}`, meta] : [`${contentDir}/${hex}`],
   };
 }
 
