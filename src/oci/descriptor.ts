@@ -1,4 +1,6 @@
-import { z } from 'zod';
+// zod/mini, not zod: the same validators as tree-shakable functions, so the CLI verbs that read
+// manifests do not load classic zod's method-laden schemas.
+import * as z from 'zod/mini';
 import { Digest } from '../digest/digest.js';
 import { MEDIA_TYPE_PATTERN } from './media-types.js';
 
@@ -25,7 +27,7 @@ export interface Descriptor {
 }
 
 /** descriptor.md: `mediaType` and `artifactType` MUST comply with RFC 6838 section 4.2. */
-export const mediaTypeSchema = z.string().regex(MEDIA_TYPE_PATTERN, { error: 'invalid media type' });
+export const mediaTypeSchema = z.string().check(z.regex(MEDIA_TYPE_PATTERN, { error: 'invalid media type' }));
 
 /** annotations.md: a string-string map. */
 export const annotationsSchema = z.record(z.string(), z.string());
@@ -44,17 +46,15 @@ const digestSchema = z.string().check((ctx) => {
 });
 
 /** descriptor.md: `size` is an int64 that MUST NOT be negative; we also need it exact in a JS number. */
-const sizeSchema = z
-  .number()
-  .refine((n) => Number.isSafeInteger(n) && n >= 0, { error: 'must be a non-negative integer' });
+const sizeSchema = z.number().check(z.refine((n) => Number.isSafeInteger(n) && n >= 0, { error: 'must be a non-negative integer' }));
 
 export const platformSchema = z.object({
   architecture: z.string(),
   os: z.string(),
-  'os.version': z.string().optional(),
-  'os.features': z.array(z.string()).optional(),
-  variant: z.string().optional(),
-  features: z.array(z.string()).optional(),
+  'os.version': z.optional(z.string()),
+  'os.features': z.optional(z.array(z.string())),
+  variant: z.optional(z.string()),
+  features: z.optional(z.array(z.string())),
 });
 
 /** Unknown fields are dropped from the parsed value (the stored bytes keep them). */
@@ -62,9 +62,9 @@ export const descriptorSchema = z.object({
   mediaType: mediaTypeSchema,
   digest: digestSchema,
   size: sizeSchema,
-  urls: z.array(z.string()).optional(),
-  annotations: annotationsSchema.optional(),
-  artifactType: mediaTypeSchema.optional(),
-  platform: platformSchema.optional(),
-  data: z.string().optional(),
+  urls: z.optional(z.array(z.string())),
+  annotations: z.optional(annotationsSchema),
+  artifactType: z.optional(mediaTypeSchema),
+  platform: z.optional(platformSchema),
+  data: z.optional(z.string()),
 });

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { StowageError } from '../errors/error.js';
 import { annotationsSchema, descriptorSchema, mediaTypeSchema, type Descriptor } from './descriptor.js';
 import {
@@ -29,17 +30,17 @@ export interface ParsedManifest {
 const imageManifestSchema = z.object({
   config: descriptorSchema,
   layers: z.array(descriptorSchema),
-  subject: descriptorSchema.optional(),
-  artifactType: mediaTypeSchema.optional(),
-  annotations: annotationsSchema.optional(),
+  subject: z.optional(descriptorSchema),
+  artifactType: z.optional(mediaTypeSchema),
+  annotations: z.optional(annotationsSchema),
 });
 
 // image-index.md: `manifests` MUST be present and MAY be empty; an unknown entry mediaType MUST NOT error.
 const indexSchema = z.object({
   manifests: z.array(descriptorSchema),
-  subject: descriptorSchema.optional(),
-  artifactType: mediaTypeSchema.optional(),
-  annotations: annotationsSchema.optional(),
+  subject: z.optional(descriptorSchema),
+  artifactType: z.optional(mediaTypeSchema),
+  annotations: z.optional(annotationsSchema),
 });
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -131,8 +132,15 @@ function infer(body: Record<string, unknown>): string {
   invalid('manifest has no mediaType, and neither config nor manifests to infer it from');
 }
 
-function validate<T extends z.ZodType>(schema: T, body: unknown): z.infer<T> {
-  const result = schema.safeParse(body, { error: describeIssue });
+/**
+ * zod's English messages for issues describeIssue leaves alone: classic zod installs them
+ * globally, zod/mini does not, so without them such an issue would read "Invalid input" in the
+ * CLI and English in the server (which loads classic zod for its config).
+ */
+const english = en().localeError;
+
+function validate<T extends z.ZodMiniType>(schema: T, body: unknown): z.infer<T> {
+  const result = schema.safeParse(body, { error: (issue) => describeIssue(issue) ?? english(issue) });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   if (issue === undefined) invalid('manifest is invalid');

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { en } from 'zod/locales';
 import { Digest } from '../digest/digest.js';
 import { StowageError } from '../errors/error.js';
 import type { ParsedManifest } from '../oci/manifest.js';
@@ -22,9 +23,16 @@ export const MANIFEST_JSON_LIMIT = 16 << 20;
 
 const entrySchema = z.object({
   Config: z.string(),
-  RepoTags: z.array(z.string()).nullable().optional(),
+  RepoTags: z.optional(z.nullable(z.array(z.string()))),
   Layers: z.array(z.string()),
 });
+const manifestJsonSchema = z.array(entrySchema);
+
+/**
+ * zod's English messages ("Invalid input: expected string, received undefined"): classic zod
+ * installs them globally, zod/mini does not, so they are asked for here.
+ */
+const english = en().localeError;
 
 export function parseManifestJson(bytes: Buffer, location: string): DockerManifestEntry[] {
   let value: unknown;
@@ -33,7 +41,7 @@ export function parseManifestJson(bytes: Buffer, location: string): DockerManife
   } catch {
     throw new StowageError('MANIFEST_INVALID', `${location}: manifest.json is not valid JSON`);
   }
-  const result = z.array(entrySchema).safeParse(value);
+  const result = manifestJsonSchema.safeParse(value, { error: english });
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('') : '';
