@@ -19,7 +19,7 @@ describe('limits: defaults and resolveLimits', () => {
       headersTimeoutMs: 30_000,
       idleTimeoutMs: 300_000,
       maxHeaderBytes: 16_384,
-      maxConcurrentUploadsPerClient: 32,
+      maxConcurrentUploadsPerClient: 256,
       uploadSessionTtlMs: 86_400_000,
     });
     assert.ok(Object.isFrozen(DEFAULT_LIMITS));
