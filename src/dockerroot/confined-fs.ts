@@ -2,8 +2,8 @@
 // every path is resolved with realpath and must stay inside the root, so a symlink such as
 // overlay2/l/ABC -> /etc is reported, never followed. Nothing here can write.
 
-import { lstat, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises';
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, realpathSync, type Dirent, type Stats } from 'node:fs';
+import { access, lstat, open, readdir, readFile, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, constants as fsConstants, fstatSync, openSync, readdirSync, readSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { StowageError } from '../errors/error.js';
 
@@ -28,6 +28,12 @@ export class ConfinedFs {
     }
     const info = await stat(real);
     if (!info.isDirectory()) throw new StowageError('PATH_INVALID', `${absolute}: not a directory`);
+    // /var/lib/docker is mode 710 root: say so once, not "no images" or "not a Docker root".
+    try {
+      await access(real, fsConstants.R_OK | fsConstants.X_OK);
+    } catch (err) {
+      throw new StowageError('PATH_INVALID', `${absolute}: ${describeErrno(err)}`);
+    }
     return new ConfinedFs(absolute, real);
   }
 
@@ -46,7 +52,7 @@ export class ConfinedFs {
     try {
       real = await realpath(candidate);
     } catch (err) {
-      throw new StowageError('PATH_NOT_FOUND', `${candidate}: ${describeErrno(err)}`);
+      throw absentOrDenied(candidate, err);
     }
     if (!this.contains(real)) {
       throw new StowageError('PATH_INVALID', `${candidate} leads outside the Docker root (to ${real}); not followed`);
@@ -55,7 +61,33 @@ export class ConfinedFs {
   }
 
   contains(realPath: string): boolean {
-    return realPath === this.realRoot || realPath.startsWith(this.realRoot + path.sep);
+    // A root of `/` (a disk mounted as the root) contains every absolute path.
+    const prefix = this.realRoot.endsWith(path.sep) ? this.realRoot : this.realRoot + path.sep;
+    return realPath === this.realRoot || realPath.startsWith(prefix);
+  }
+
+  /**
+   * A regular file under the root, opened without following a last-component symlink and
+   * without blocking on a FIFO planted in its place (O_NONBLOCK), checked with fstat. The
+   * caller closes it.
+   */
+  async openRegular(rel: string): Promise<{ handle: FileHandle; size: number }> {
+    const real = await this.resolve(rel);
+    let handle: FileHandle;
+    try {
+      handle = await open(real, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+    } catch (err) {
+      throw absentOrDenied(real, err);
+    }
+    const info = await handle.stat().catch(async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
+    if (!info.isFile()) {
+      await handle.close();
+      throw new StowageError('PATH_INVALID', `${this.shown(rel)}: not a regular file`);
+    }
+    return { handle, size: info.size };
   }
 
   async exists(rel: string): Promise<boolean> {
@@ -68,11 +100,13 @@ export class ConfinedFs {
   }
 
   async readBuffer(rel: string, limit = METADATA_LIMIT): Promise<Buffer> {
-    const real = await this.resolve(rel);
-    const info = await stat(real);
-    if (!info.isFile()) throw new StowageError('PATH_INVALID', `${this.shown(rel)}: not a regular file`);
-    if (info.size > limit) throw new StowageError('PATH_INVALID', `${this.shown(rel)}: ${info.size} bytes, more than the ${limit} a metadata file may have`);
-    return readFile(real);
+    const { handle, size } = await this.openRegular(rel);
+    try {
+      if (size > limit) throw new StowageError('PATH_INVALID', `${this.shown(rel)}: ${size} bytes, more than the ${limit} a metadata file may have`);
+      return await handle.readFile();
+    } finally {
+      await handle.close();
+    }
   }
 
   async readText(rel: string, limit = METADATA_LIMIT): Promise<string> {
@@ -110,11 +144,15 @@ export class ConfinedFs {
     }
   }
 
-  /** lstat without following the last component; undefined when absent. */
+  /**
+   * lstat without following the last component, its directory resolved inside the root first
+   * (so `volumes/evil -> /elsewhere` is never looked through); undefined when absent or outside.
+   */
   async lstat(rel: string): Promise<Stats | undefined> {
     const candidate = path.isAbsolute(rel) ? rel : path.join(this.root, rel);
     try {
-      return await lstat(candidate);
+      const parent = await this.resolve(path.dirname(candidate));
+      return await lstat(path.join(parent, path.basename(candidate)));
     } catch {
       return undefined;
     }
@@ -145,14 +183,21 @@ export class ConfinedFs {
     let real: string;
     try {
       real = realpathSync.native(candidate);
-    } catch {
-      return [];
+    } catch (err) {
+      if (isAbsent(err)) return [];
+      throw absentOrDenied(candidate, err);
     }
     if (!this.contains(real)) throw new StowageError('PATH_INVALID', `${candidate} leads outside the Docker root (to ${real}); not followed`);
+    return this.entriesOfCheckedDirSync(real);
+  }
+
+  /** Entries of a directory already known to be a real directory inside the root (a Dirent of a checked listing). */
+  entriesOfCheckedDirSync(dir: string): Dirent[] {
     try {
-      return readdirSync(real, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    } catch {
-      return [];
+      return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } catch (err) {
+      if (isAbsent(err)) return [];
+      throw absentOrDenied(dir, err);
     }
   }
 
@@ -195,6 +240,16 @@ export class ConfinedFs {
   }
 }
 
+/** Only a missing path is "absent"; anything else (EACCES above all) is said as it is. */
+function isAbsent(err: unknown): boolean {
+  const code = errnoCode(err);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+function absentOrDenied(file: string, err: unknown): StowageError {
+  return new StowageError(isAbsent(err) ? 'PATH_NOT_FOUND' : 'PATH_INVALID', `${file}: ${describeErrno(err)}`);
+}
+
 export function errnoCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
@@ -205,7 +260,7 @@ function describeErrno(err: unknown): string {
       return 'no such file or directory';
     case 'EACCES':
     case 'EPERM':
-      return 'permission denied (Docker roots are usually readable by root only)';
+      return 'permission denied (a Docker root is readable by root only: run with sudo)';
     case 'ELOOP':
       return 'too many levels of symbolic links';
     default:

@@ -34,24 +34,44 @@ export async function readContainerConfigs(fs: ConfinedFs, problems: string[]): 
       if (!(await fs.exists(path.join('containers', id, 'config.json')))) problems.push(`container ${id.slice(0, 12)}: ${(err as Error).message}`);
       continue;
     }
-    out.set(id, {
-      id,
-      name: typeof config.Name === 'string' ? config.Name.replace(/^\//, '') : undefined,
-      image: typeof config.Image === 'string' ? config.Image : undefined,
-      imageName: config.Config?.Image,
-      created: config.Created,
-      command: [config.Path, ...(config.Args ?? [])].filter((part) => typeof part === 'string' && part !== '').join(' '),
-      state: stateWord(config),
-      exitCode: config.State?.ExitCode,
-      startedAt: config.State?.StartedAt,
-      finishedAt: config.State?.FinishedAt,
-      volumes: Object.values(config.MountPoints ?? {})
-        .filter((mount) => mount.Type === 'volume' && typeof mount.Name === 'string')
-        .map((mount) => mount.Name as string),
-      paths: [fs.join('containers', id)],
-    });
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      problems.push(`container ${id.slice(0, 12)}: ${fs.join(file)} is not a JSON object`);
+      continue;
+    }
+    out.set(id, fromConfig(fs, id, config));
   }
   return out;
+}
+
+/** Every field checked for its type: the file comes from a root that may be damaged or hostile. */
+function fromConfig(fs: ConfinedFs, id: string, config: ConfigV2): Partial<DockerContainer> {
+  const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+  const args = Array.isArray(config.Args) ? config.Args.filter((a): a is string => typeof a === 'string') : [];
+  const mountPoints = typeof config.MountPoints === 'object' && config.MountPoints !== null ? Object.values(config.MountPoints) : [];
+  const state = typeof config.State === 'object' && config.State !== null ? config.State : {};
+  const name = str(config.Name)?.replace(/^\//, '');
+  return {
+    id,
+    // docker's own rule for names ([a-zA-Z0-9][a-zA-Z0-9_.-]*): nothing else reaches a terminal.
+    name: name !== undefined && /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$/.test(name) ? name : undefined,
+    image: str(config.Image) !== undefined && /^sha256:[a-f0-9]{64}$/.test(config.Image as string) ? config.Image : undefined,
+    imageName: printable(str(typeof config.Config === 'object' && config.Config !== null ? config.Config.Image : undefined)),
+    created: str(config.Created),
+    command: printable([str(config.Path), ...args].filter((part) => part !== undefined && part !== '').join(' ')),
+    state: stateWord({ ...config, State: state }),
+    exitCode: typeof state.ExitCode === 'number' ? state.ExitCode : undefined,
+    startedAt: str(state.StartedAt),
+    finishedAt: str(state.FinishedAt),
+    volumes: mountPoints
+      .filter((mount) => typeof mount === 'object' && mount !== null && mount.Type === 'volume' && typeof mount.Name === 'string')
+      .map((mount) => mount.Name as string),
+    paths: [fs.join('containers', id)],
+  };
+}
+
+/** Control characters from a file never reach the terminal as such. */
+function printable(text: string | undefined): string | undefined {
+  return text === undefined ? undefined : text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 /** docker's State.StateString(); a container recorded as running whose daemon is gone still says running, as docker would on restart. */

@@ -1,4 +1,5 @@
 import type { DockerImage, DockerRootView } from './model.js';
+import type { ConfinedFs } from './confined-fs.js';
 import { changedSize, directorySize } from './dir-size.js';
 
 /**
@@ -31,7 +32,7 @@ export interface VolumeUsage {
 
 export interface RootUsage {
   images: ImageUsage[];
-  /** All layers in the store, referenced or not (docker's LayersSize). */
+  /** Bytes of the layers the listed images use (docker's LayersSize). */
   layersSize: number;
   containers: ContainerUsage[];
   volumes: VolumeUsage[];
@@ -42,18 +43,43 @@ export interface UsageOptions {
   exact?: boolean;
 }
 
-export async function diskUsage(view: DockerRootView, options: UsageOptions = {}): Promise<RootUsage> {
+/**
+ * A directory to walk, only when it is a real directory inside the root: `overlay2/<id>/diff`
+ * replaced by a link to `/` must not have the host's disk counted (or walked at all).
+ */
+async function confinedDir(fs: ConfinedFs, dir: string | undefined): Promise<string | undefined> {
+  if (dir === undefined) return undefined;
+  const info = await fs.lstat(dir);
+  if (info === undefined || !info.isDirectory()) return undefined;
+  try {
+    return await fs.resolve(dir);
+  } catch {
+    return undefined;
+  }
+}
+
+async function walkedSize(fs: ConfinedFs, dir: string | undefined, base?: string): Promise<number> {
+  const real = await confinedDir(fs, dir);
+  if (real === undefined) return 0;
+  const baseReal = base === undefined ? undefined : await confinedDir(fs, base);
+  return baseReal !== undefined ? changedSize(real, baseReal) : directorySize(real);
+}
+
+export async function diskUsage(view: DockerRootView, fs: ConfinedFs, options: UsageOptions = {}): Promise<RootUsage> {
   const layerSize = new Map<string, number>();
   for (const layer of view.layers) {
-    const size = options.exact && layer.directory !== undefined ? await directorySize(layer.directory) : (layer.size ?? 0);
+    const size = options.exact && layer.directory !== undefined ? await walkedSize(fs, layer.directory) : (layer.size ?? 0);
     layerSize.set(layer.chainId, size);
   }
+  // moby's getLayerRefs and ImageDiskUsage: intermediate images (untagged, with children) are
+  // neither listed nor counted, and only layers some listed image uses make up LayersSize.
+  const listed = withoutIntermediates(view.images);
   const refs = new Map<string, number>();
-  for (const image of view.images) for (const layer of image.layers) refs.set(layer.chainId, (refs.get(layer.chainId) ?? 0) + 1);
+  for (const image of listed) for (const layer of image.layers) refs.set(layer.chainId, (refs.get(layer.chainId) ?? 0) + 1);
   const containersOf = new Map<string, number>();
   for (const container of view.containers) if (container.image !== undefined) containersOf.set(container.image, (containersOf.get(container.image) ?? 0) + 1);
 
-  const images = view.images.map((image) => {
+  const images = listed.map((image) => {
     let size = 0;
     let sharedSize = 0;
     for (const layer of image.layers) {
@@ -68,18 +94,24 @@ export async function diskUsage(view: DockerRootView, options: UsageOptions = {}
   const containers = await Promise.all(
     view.containers.map(async (container) => ({
       container,
-      sizeRw: container.directory === undefined ? 0 : container.diffBase !== undefined ? await changedSize(container.directory, container.diffBase) : await directorySize(container.directory),
+      sizeRw: await walkedSize(fs, container.directory, container.diffBase),
       volumes: container.volumes?.length ?? 0,
     })),
   );
   const links = new Map<string, number>();
   for (const container of view.containers) for (const name of container.volumes ?? []) links.set(name, (links.get(name) ?? 0) + 1);
   const volumes = await Promise.all(
-    view.volumes.map(async (volume) => ({ ...volume, size: await directorySize(volume.directory), links: links.get(volume.name) ?? 0 })),
+    view.volumes.map(async (volume) => ({ ...volume, size: await walkedSize(fs, volume.directory), links: links.get(volume.name) ?? 0 })),
   );
   let layersSize = 0;
-  for (const size of layerSize.values()) layersSize += size;
+  for (const [chainId, size] of layerSize) if (refs.has(chainId)) layersSize += size;
   return { images, layersSize, containers, volumes };
+}
+
+/** docker hides untagged images that are another image's parent (build steps) from `images` and `system df`. */
+export function withoutIntermediates(images: DockerImage[]): DockerImage[] {
+  const parents = new Set(images.map((image) => image.parent).filter((p): p is string => p !== undefined));
+  return images.filter((image) => image.repoTags.length > 0 || image.repoDigests.length > 0 || !parents.has(image.id));
 }
 
 /** Size of one image as `docker images` shows it: its layers' recorded sizes. */

@@ -15,10 +15,11 @@ export type Located =
   | { kind: 'store'; description: string; matched: string };
 
 export function locate(view: DockerRootView, query: string): Located[] {
-  return query.includes('/') || query === '.' ? locatePath(view, path.resolve(query)) : locateId(view, query);
+  const parentOf = new Map(view.layers.map((l) => [l.chainId, l.parent]));
+  return query.includes('/') || query === '.' ? locatePath(view, path.resolve(query), parentOf) : locateId(view, query, parentOf);
 }
 
-function locateId(view: DockerRootView, query: string): Located[] {
+function locateId(view: DockerRootView, query: string, parentOf: Map<string, string | undefined>): Located[] {
   const prefix = query.replace(/^sha256:/, '').toLowerCase();
   if (!/^[a-z0-9_.-]{1,140}$/.test(prefix)) return [];
   const hexOf = (id: string | undefined): string => (id ?? '').replace(/^sha256:/, '');
@@ -32,7 +33,7 @@ function locateId(view: DockerRootView, query: string): Located[] {
         : (layer.cacheId ?? '').toLowerCase().startsWith(prefix)
           ? 'cache ID'
           : undefined;
-    if (matched !== undefined) out.push(layerEntry(view, layer, matched));
+    if (matched !== undefined) out.push(layerEntry(view, layer, matched, parentOf));
   }
   for (const container of view.containers) {
     const matched = container.id.startsWith(prefix)
@@ -47,11 +48,11 @@ function locateId(view: DockerRootView, query: string): Located[] {
   return out;
 }
 
-function locatePath(view: DockerRootView, target: string): Located[] {
+function locatePath(view: DockerRootView, target: string, parentOf: Map<string, string | undefined>): Located[] {
   const within = (p: string): boolean => target === p || target.startsWith(p + path.sep);
   const out: Located[] = [];
   for (const image of view.images) if (image.paths.some(within)) out.push({ kind: 'image', image, matched: 'image metadata' });
-  for (const layer of view.layers) if (layer.paths.some(within)) out.push(layerEntry(view, layer, 'layer files'));
+  for (const layer of view.layers) if (layer.paths.some(within)) out.push(layerEntry(view, layer, 'layer files', parentOf));
   for (const container of view.containers) if (container.paths.some(within)) out.push(containerEntry(view, container, 'container files'));
   for (const volume of view.volumes) {
     const dir = path.dirname(volume.directory);
@@ -88,11 +89,15 @@ function storeArea(view: DockerRootView, target: string): string | undefined {
   return top !== undefined ? areas[top] : undefined;
 }
 
-function layerEntry(view: DockerRootView, layer: DockerLayer, matched: string): Located {
+function layerEntry(view: DockerRootView, layer: DockerLayer, matched: string, parentOf: Map<string, string | undefined>): Located {
   const images = view.images.filter((image) => image.layers.some((l) => l.chainId === layer.chainId));
-  const parentOf = new Map(view.layers.map((l) => [l.chainId, l.parent]));
   const containers = view.containers.filter((container) => {
-    for (let chain = container.parent; chain !== undefined; chain = parentOf.get(chain)) if (chain === layer.chainId) return true;
+    // Parent links come from files: a cycle in them must end the walk, not the process.
+    const seen = new Set<string>();
+    for (let chain = container.parent; chain !== undefined && !seen.has(chain); chain = parentOf.get(chain)) {
+      if (chain === layer.chainId) return true;
+      seen.add(chain);
+    }
     return false;
   });
   return { kind: 'layer', layer, matched, images, containers };

@@ -45,31 +45,39 @@ export async function discoverRoot(
   env: NodeJS.ProcessEnv = process.env,
   locations: RootLocation[] = defaultLocations(env),
 ): Promise<DiscoveredRoot> {
-  const candidates: Array<Omit<RootCandidate, 'exists'>> = [];
-  let daemonConfig: DiscoveredRoot['daemonConfig'];
-  if (explicit !== undefined && explicit !== '') candidates.push({ path: path.resolve(explicit), source: '--docker-root' });
+  type Config = DiscoveredRoot['daemonConfig'];
+  // Each candidate keeps the daemon.json of its own location: the settings that apply are
+  // those of the daemon whose root is read (snap's for the snap root, and so on).
+  const candidates: Array<Omit<RootCandidate, 'exists'> & { config: Config }> = [];
   const home = env.HOME ?? os.homedir();
   for (const { file, fallback, label } of locations) {
-    const config = await readDaemonJson(file);
-    if (config !== undefined && daemonConfig === undefined && candidates.length === 0) {
-      daemonConfig = {
-        file,
-        ...(typeof config['storage-driver'] === 'string' ? { storageDriver: config['storage-driver'] } : {}),
-        ...(typeof config.features?.['containerd-snapshotter'] === 'boolean' ? { containerdSnapshotter: config.features['containerd-snapshotter'] } : {}),
-      };
-    }
-    const configured = typeof config?.['data-root'] === 'string' ? config['data-root'] : typeof config?.graph === 'string' ? config.graph : undefined;
-    if (configured !== undefined) candidates.push({ path: path.resolve(configured), source: `${file} ${config?.['data-root'] !== undefined ? 'data-root' : 'graph'}` });
-    candidates.push({ path: fallback, source: label });
+    const json = await readDaemonJson(file);
+    const config: Config =
+      json === undefined
+        ? undefined
+        : {
+            file,
+            ...(typeof json['storage-driver'] === 'string' ? { storageDriver: json['storage-driver'] } : {}),
+            ...(typeof json.features?.['containerd-snapshotter'] === 'boolean' ? { containerdSnapshotter: json.features['containerd-snapshotter'] } : {}),
+          };
+    const configured = typeof json?.['data-root'] === 'string' ? json['data-root'] : typeof json?.graph === 'string' ? json.graph : undefined;
+    if (configured !== undefined) candidates.push({ path: path.resolve(configured), source: `${file} ${json?.['data-root'] !== undefined ? 'data-root' : 'graph'}`, config });
+    // A daemon.json that moves the root does not describe the default path any more.
+    candidates.push({ path: fallback, source: label, config: configured === undefined ? config : undefined });
+  }
+  if (explicit !== undefined && explicit !== '') {
+    const given = path.resolve(explicit);
+    candidates.unshift({ path: given, source: '--docker-root', config: candidates.find((c) => c.path === given)?.config });
   }
   const checked = await Promise.all(candidates.map(async (c) => ({ ...c, exists: await isDirectory(c.path) })));
   const unique = checked.filter((c, i) => checked.findIndex((o) => o.path === c.path) === i);
   const chosen = explicit !== undefined && explicit !== '' ? unique[0] : (unique.find((c) => c.exists) ?? unique[0]);
+  const daemonConfig = chosen?.config;
   const desktopDisk = desktopVmDisk(home, env);
   return {
     root: chosen?.path ?? '/var/lib/docker',
     source: chosen?.source ?? 'default',
-    candidates: unique,
+    candidates: unique.map(({ path: p, source, exists }) => ({ path: p, source, exists })),
     daemonConfig,
     ...(desktopDisk !== undefined ? { desktopDisk } : {}),
   };

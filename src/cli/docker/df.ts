@@ -1,3 +1,4 @@
+import { StowageError } from '../../errors/error.js';
 import { diskUsage, type ContainerUsage, type RootUsage, type VolumeUsage } from '../../dockerroot/disk-usage.js';
 import type { DockerContainer } from '../../dockerroot/model.js';
 import { goJson, parseFormat, renderRows, type Row } from '../format/go-template.js';
@@ -15,8 +16,8 @@ import { openRoot } from './open-root.js';
  * layers and volumes are walked, as the daemon does. Build cache is not read (0B).
  */
 export async function dockerDf(options: Record<string, unknown>): Promise<void> {
-  const { view } = await openRoot(options);
-  const usage = await diskUsage(view, { exact: options.exact === true });
+  const { view, fs } = await openRoot(options);
+  const usage = await diskUsage(view, fs, { exact: options.exact === true });
   const format = optionalString(options.format);
   const now = Date.now();
   print(options.verbose === true ? verbose(usage, format, now) : summary(usage, format));
@@ -55,7 +56,7 @@ export function verbose(usage: RootUsage, format: string | undefined, now: numbe
   if (format === 'json') {
     return `{"Images":[${imageRows.map((r) => goJson(r, true)).join(',')}],"Containers":[${containerRows.map((r) => goJson(r, true)).join(',')}],"Volumes":[${volumeRows.map((r) => goJson(r, true)).join(',')}],"BuildCache":[]}\n`;
   }
-  if (format !== undefined && format !== '' && format !== 'table') throw new Error('invalid --format: with -v, use table or json');
+  if (format !== undefined && format !== '' && format !== 'table') throw new StowageError('CONFIG_INVALID', 'invalid --format: with -v, use table or json');
   return [
     'Images space usage:\n\n',
     renderRows(parseFormat('table', IMAGE_DU_TABLE), imageRows, IMAGE_DU_HEADERS),

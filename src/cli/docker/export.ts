@@ -16,19 +16,26 @@ export async function dockerExport(name: string, destination: string, options: R
   const image = resolveImage(view, name);
   const to = destinationName(destination, image.repoTags[0]);
   const client = await registryClient(options);
-  const source = await view.openSource(image);
-  const sink = await openSink(to, { client });
-  const reporter = await progressReporter(Boolean(options.quiet));
   try {
-    const result = await copyImage(source, sink, {
-      ...(reporter.progress ? { progress: reporter.progress } : {}),
-    });
-    reporter.stop();
-    if (!options.quiet) process.stdout.write(`${result.digest}\n`);
+    const source = await view.openSource(image);
+    try {
+      const sink = await openSink(to, { client });
+      try {
+        const reporter = await progressReporter(Boolean(options.quiet));
+        try {
+          const result = await copyImage(source, sink, { ...(reporter.progress ? { progress: reporter.progress } : {}) });
+          reporter.stop();
+          if (!options.quiet) process.stdout.write(`${result.digest}\n`);
+        } finally {
+          reporter.stop();
+        }
+      } finally {
+        await sink.close();
+      }
+    } finally {
+      await source.close();
+    }
   } finally {
-    reporter.stop();
-    await sink.close();
-    await source.close();
     await client.close();
   }
 }

@@ -1,5 +1,5 @@
 import type { DockerImage } from '../../dockerroot/model.js';
-import { imageSize } from '../../dockerroot/disk-usage.js';
+import { imageSize, withoutIntermediates } from '../../dockerroot/disk-usage.js';
 import { parseFormat, renderRows } from '../format/go-template.js';
 import { filterImages, parseImageFilters, sortNewestFirst } from '../format/image-filters.js';
 import { IMAGE_HEADERS, IMAGE_TABLE, IMAGE_TABLE_WITH_DIGEST, imageRows, type ListedImage } from '../format/image-rows.js';
@@ -26,12 +26,6 @@ export async function dockerImages(repository: string | undefined, options: Reco
 
 export function toListed(image: DockerImage): ListedImage {
   return { id: image.id, repoTags: image.repoTags, repoDigests: image.repoDigests, created: image.config.created, pulled: image.lastTagTime, size: imageSize(image) };
-}
-
-/** docker hides untagged images that are another image's parent (build steps) unless -a. */
-function withoutIntermediates(images: DockerImage[]): DockerImage[] {
-  const parents = new Set(images.map((image) => image.parent).filter((p): p is string => p !== undefined));
-  return images.filter((image) => image.repoTags.length > 0 || image.repoDigests.length > 0 || !parents.has(image.id));
 }
 
 function labelsOf(image: DockerImage): Record<string, string> | undefined {

@@ -5,8 +5,8 @@ import { openRoot } from './open-root.js';
 
 /** `stowage docker info`: docker info's store lines, from the files. */
 export async function dockerInfo(options: Record<string, unknown>): Promise<void> {
-  const { view, discovered } = await openRoot(options);
-  const usage = await diskUsage(view);
+  const { view, discovered, fs } = await openRoot(options);
+  const usage = await diskUsage(view, fs);
   const running = view.containers.filter((c) => c.state === 'running').length;
   const containersSize = usage.containers.reduce((n, c) => n + c.sizeRw, 0);
   const volumesSize = usage.volumes.reduce((n, v) => n + v.size, 0);

@@ -7,7 +7,8 @@ export async function openRoot(options: Record<string, unknown>): Promise<Opened
   const { openDockerRoot } = await import('../../dockerroot/load.js');
   const opened = await openDockerRoot(openOptions(options));
   if (options.quiet !== true) {
-    for (const problem of opened.view.problems) process.stderr.write(`stowage: warning: ${problem}\n`);
+    // Problems quote names read from the root: control characters are shown, never sent to the terminal.
+    for (const problem of opened.view.problems) process.stderr.write(`stowage: warning: ${problem.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\n`);
   }
   return opened;
 }

@@ -15,6 +15,7 @@
 // torn read shows as a page that fails the checks below, reported as a StowageError, never as a
 // hang or a crash. Every offset taken from the file is bounds-checked before use.
 
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { StowageError } from '../../errors/error.js';
 
@@ -73,7 +74,10 @@ export class BoltFile {
 
   /** Reads a bbolt file read-only; the path should already be confined (ConfinedFs.resolve). */
   static async read(path: string, limit = BOLT_FILE_LIMIT): Promise<BoltFile> {
-    const handle = await open(path, 'r');
+    // O_NONBLOCK: a FIFO in place of meta.db must not hang the open; O_NOFOLLOW: no last-step link.
+    const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch((err: unknown) => {
+      throw corrupt(path, (err as Error).message);
+    });
     try {
       const info = await handle.stat();
       if (!info.isFile()) throw corrupt(path, 'not a regular file');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { tryParseReference } from '../../reference/reference.js';
 import type { ConfinedFs } from '../confined-fs.js';
 import type { DockerImage, DockerLayer, ImageConfigJson } from '../model.js';
 
@@ -38,6 +39,12 @@ export async function readRepositories(fs: ConfinedFs, driver: string, problems:
     if (typeof entries !== 'object' || entries === null) continue;
     for (const [name, id] of Object.entries(entries as Record<string, unknown>)) {
       if (typeof id !== 'string') continue;
+      // A name docker could have written parses as a reference; anything else (control
+      // characters meant for a terminal, garbage) is reported, shown escaped, and dropped.
+      if (tryParseReference(name) === undefined) {
+        problems.push(`${fs.join(file)}: ${JSON.stringify(name.slice(0, 200))} is not an image reference; ignored`);
+        continue;
+      }
       const target = name.includes('@') ? names.digests : names.tags;
       const list = target.get(id) ?? [];
       list.push(name);
@@ -97,6 +104,10 @@ function readImage(
     config = JSON.parse(configBytes.toString('utf8')) as ImageConfigJson;
   } catch {
     problems.push(`image ${hex.slice(0, 12)}: its config is not JSON`);
+    return undefined;
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    problems.push(`image ${hex.slice(0, 12)}: its config is not a JSON object`);
     return undefined;
   }
   const meta = `${metadataDir}/${hex}`;

@@ -44,7 +44,8 @@ export function readLayers(fs: ConfinedFs, driver: string, dirs: DriverDirs | un
 }
 
 function readLayer(fs: ConfinedFs, dir: string, chainId: string, dirs: DriverDirs | undefined, problems: string[]): DockerLayer | undefined {
-  const names = new Set(fs.listTypedSync(dir).map((d) => d.name));
+  // `dir` is a real directory (its Dirent said so) inside a checked one: no realpath needed.
+  const names = new Set(fs.entriesOfCheckedDirSync(dir).map((d) => d.name));
   const text = (name: string): string | undefined => (names.has(name) ? fs.readInCheckedDirSync(dir, name, 4096)?.toString('utf8').trim() : undefined);
   const diffId = text('diff');
   if (diffId === undefined) {
@@ -58,13 +59,16 @@ function readLayer(fs: ConfinedFs, dir: string, chainId: string, dirs: DriverDir
   const cacheId = text('cache-id');
   const validCache = cacheId !== undefined && DIR_NAME.test(cacheId) && cacheId !== '.' && cacheId !== '..' ? cacheId : undefined;
   if (cacheId !== undefined && validCache === undefined) problems.push(`layer ${chainId}: cache-id ${JSON.stringify(cacheId.slice(0, 80))} is not a directory name; ignored`);
-  const paths = [dir];
   let directory: string | undefined;
   if (validCache !== undefined && dirs !== undefined) {
     directory = fs.join(dirs.files(validCache));
-    paths.push(...dirs.paths(validCache).map((p) => fs.join(p)));
     if (!dirs.exists(validCache)) problems.push(`layer ${chainId}: its directory ${directory} is missing`);
   }
+  // Only `locate` and `inspect` need every path (overlay2's short link means reading `link`):
+  // computed on first use, not for each of thousands of layers a listing loads.
+  let paths: string[] | undefined;
+  const allPaths = (): string[] =>
+    (paths ??= [dir, ...(validCache !== undefined && dirs !== undefined ? dirs.paths(validCache).map((p) => fs.join(p)) : [])]);
   const size = text('size');
   const parent = text('parent');
   return {
@@ -72,7 +76,9 @@ function readLayer(fs: ConfinedFs, dir: string, chainId: string, dirs: DriverDir
     chainId,
     cacheId: validCache,
     directory,
-    paths,
+    get paths() {
+      return allPaths();
+    },
     size: size !== undefined && /^\d{1,16}$/.test(size) ? Number(size) : undefined,
     parent: parent !== undefined && DIGEST.test(parent) ? parent : undefined,
     tarSplit: names.has('tar-split.json.gz') ? path.join(dir, 'tar-split.json.gz') : undefined,

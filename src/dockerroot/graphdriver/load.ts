@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { StowageError } from '../../errors/error.js';
 import type { ConfinedFs } from '../confined-fs.js';
@@ -58,7 +59,7 @@ export async function loadGraphDriverRoot(
         mountId: mount.mountId,
         initId: mount.initId,
         parent: mount.parent,
-        directory: dirs !== undefined && mount.mountId !== undefined ? fs.join(dirs.files(mount.mountId)) : undefined,
+        directory: dirs !== undefined && mount.mountId !== undefined && dirs.exists(mount.mountId) ? fs.join(dirs.files(mount.mountId)) : undefined,
         ...(dirs?.naiveDiff && mount.initId !== undefined ? { diffBase: fs.join(dirs.files(mount.initId)) } : {}),
         paths,
       };
@@ -68,14 +69,27 @@ export async function loadGraphDriverRoot(
   return { root: fs.root, kind: driver, driver, images, layers: layerList, containers, volumes, problems, openSource };
 }
 
-/** overlay2/l/ holds symlinks to layers' diff/ directories; one leading elsewhere is named, never followed. */
+/**
+ * overlay2/l/ holds symlinks to layers' diff/ directories; one leading elsewhere is named,
+ * never followed. The usual `../<id>/diff` to a real directory is accepted as written (no
+ * realpath per link: a root has thousands); anything else is resolved and checked.
+ */
 async function checkShortLinks(fs: ConfinedFs, driver: string, problems: string[]): Promise<void> {
   const dir = path.join(driver, 'l');
-  for (const name of await fs.list(dir)) {
+  const layerDirs = new Set(fs.listTypedSync(driver).filter((d) => d.isDirectory()).map((d) => d.name));
+  for (const entry of fs.listTypedSync(dir)) {
+    let target: string;
     try {
-      await fs.followLink(path.join(dir, name));
+      target = readlinkSync(fs.join(dir, entry.name));
+    } catch {
+      continue;
+    }
+    const canonical = /^\.\.\/([A-Za-z0-9_.-]+)\/diff$/.exec(target);
+    if (canonical !== null && canonical[1] !== '..' && canonical[1] !== '.' && layerDirs.has(canonical[1] as string)) continue;
+    try {
+      await fs.followLink(path.join(dir, entry.name));
     } catch (err) {
-      if (err instanceof StowageError && err.code === 'PATH_INVALID') problems.push(`${fs.join(dir, name)}: ${err.message.replace(/^.*? leads outside/, 'leads outside')}`);
+      if (err instanceof StowageError && err.code === 'PATH_INVALID') problems.push(`${fs.join(dir, entry.name)}: ${err.message.replace(/^.*? leads outside/, 'leads outside')}`);
     }
   }
 }

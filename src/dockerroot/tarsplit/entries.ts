@@ -6,7 +6,8 @@
 // Go's json.Marshal writes []byte as standard padded base64 and a nil one as null; fields with
 // omitempty (name, name_raw, size) are absent when empty.
 
-import { createReadStream } from 'node:fs';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -38,8 +39,28 @@ const FILE_TYPE = 1;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The entries of a gzipped tar-split file at `realPath`, streamed. `label` starts every error message. */
-export function readTarSplitFile(realPath: string, label: string): AsyncGenerator<TarSplitEntry> {
-  return readTarSplitEntries(createReadStream(realPath, { highWaterMark: 256 * 1024 }), label);
+export async function* readTarSplitFile(realPath: string, label: string): AsyncGenerator<TarSplitEntry> {
+  // O_NONBLOCK: a FIFO planted in a root must not hang the open (and the process with it).
+  let handle: FileHandle;
+  try {
+    handle = await open(realPath, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    throw new StowageError('LAYER_INVALID', `${label}: tar-split ${realPath}: ${(err as Error).message}`);
+  }
+  let isFile = false;
+  try {
+    isFile = (await handle.stat()).isFile();
+  } finally {
+    if (!isFile) await handle.close();
+  }
+  if (!isFile) throw new StowageError('LAYER_INVALID', `${label}: tar-split ${realPath} is not a regular file`);
+  // The stream owns the handle from here (autoClose): ending or destroying it closes the file.
+  const stream = handle.createReadStream({ highWaterMark: 256 * 1024 });
+  try {
+    yield* readTarSplitEntries(stream, label);
+  } finally {
+    stream.destroy();
+  }
 }
 
 /** The entries of a gzipped tar-split stream, in order. A damaged stream fails with LAYER_INVALID. */

@@ -2,13 +2,15 @@
 // names, sizes, sharing, containers, volumes, locate and resolve, and damaged roots.
 
 import assert from 'node:assert/strict';
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { diskUsage } from '../../../src/dockerroot/disk-usage.js';
 import { openDockerRoot } from '../../../src/dockerroot/load.js';
 import { locate } from '../../../src/dockerroot/locate.js';
 import { resolveImage } from '../../../src/dockerroot/resolve.js';
+import { layerTarSize } from '../../../src/dockerroot/tarsplit/index.js';
 import { GraphRootBuilder, type FixtureImage } from '../../support/graph-root.js';
 import { makeTempDir, removeTempDirs } from '../../support/process.js';
 
@@ -55,8 +57,8 @@ describe('graph-driver root (overlay2, from the formats)', () => {
   });
 
   it('computes shared and unique sizes, containers, volumes and their links as docker system df does', async () => {
-    const { view } = await openDockerRoot({ dockerRoot: root });
-    const usage = await diskUsage(view);
+    const { view, fs } = await openDockerRoot({ dockerRoot: root });
+    const usage = await diskUsage(view, fs);
     const appUsage = usage.images.find((u) => u.image.id === app.id)!;
     // l1 is used by all four images, l2 by three: both shared.
     assert.deepEqual([appUsage.size, appUsage.sharedSize, appUsage.uniqueSize, appUsage.containers], [1300, 1300, 0, 1]);
@@ -111,6 +113,50 @@ describe('graph-driver root (overlay2, from the formats)', () => {
     assert.match(text, /overlay2\/l\/ESCAPE: leads outside the Docker root \(to \/etc\); not followed/);
     const located = locate(view, join(damaged, 'overlay2', 'l', 'ESCAPE', 'passwd'));
     assert.deepEqual(located.map((l) => l.kind), ['store'], 'named by where it is, not by what it points at');
+  });
+
+  it('survives a hostile root: parent cycles, links to /, FIFOs, garbage configs, escape sequences in names', async () => {
+    const hostile = join(await makeTempDir('stowage-graphroot-hostile-'), 'docker');
+    const b = new GraphRootBuilder(hostile);
+    const l1 = await b.layer(undefined, 'h1', { f: 'abc' });
+    const l2 = await b.layer(l1, 'h2', { g: 'de' });
+    const image = await b.image([l1, l2], ['ok:1']);
+    await b.container('d'.repeat(64), 'victim', image, { x: '1' });
+    const meta = join(hostile, 'image', 'overlay2', 'layerdb', 'sha256');
+    // l1's parent is l2 and l2's is l1: a cycle.
+    await writeFile(join(meta, l1.chainId.slice(7), 'parent'), l2.chainId);
+    // The container's writable layer replaced by a link to /; a volume that is a link out.
+    const mountId = (await readFile(join(meta, '..', 'mounts', 'd'.repeat(64), 'mount-id'), 'utf8')).trim();
+    await rm(join(hostile, 'overlay2', mountId, 'diff'), { recursive: true });
+    await symlink('/', join(hostile, 'overlay2', mountId, 'diff'));
+    await mkdir(join(hostile, 'volumes'), { recursive: true });
+    await symlink('/usr', join(hostile, 'volumes', 'evil'));
+    // A FIFO where l2's tar-split should be.
+    execFileSync('mkfifo', [join(meta, l2.chainId.slice(7), 'tar-split.json.gz')]);
+    // A garbage container config, and a tag crafted to drive the terminal.
+    await mkdir(join(hostile, 'containers', 'e'.repeat(64)), { recursive: true });
+    await writeFile(join(hostile, 'containers', 'e'.repeat(64), 'config.v2.json'), 'null');
+    const repositories = join(hostile, 'image', 'overlay2', 'repositories.json');
+    const names = JSON.parse(await readFile(repositories, 'utf8')) as { Repositories: Record<string, Record<string, string>> };
+    names.Repositories['ok']!['\u001b]0;pwned\u0007:1'] = image.id;
+    await writeFile(repositories, JSON.stringify(names));
+
+    const { view, fs } = await openDockerRoot({ dockerRoot: hostile });
+    const text = view.problems.join('\n');
+    assert.match(text, /is not a JSON object/);
+    assert.match(text, /is not an image reference; ignored/);
+    assert.deepEqual(view.images[0]?.repoTags, ['ok:1']);
+    assert.deepEqual(view.volumes, [], 'a volume that is a link is not listed');
+    const usage = await diskUsage(view, fs);
+    assert.deepEqual(usage.containers.map((c) => c.sizeRw), [0], 'a writable layer linked to / is not walked');
+    // locate over a parent cycle ends.
+    assert.equal(locate(view, l1.cacheId.slice(0, 8))[0]?.kind, 'layer');
+    // Rebuilding opens the FIFO without blocking and fails with a clear error.
+    const sized = await layerTarSize({ fs, tarSplit: join(meta, l2.chainId.slice(7), 'tar-split.json.gz'), label: 'layer 2' }).then(
+      () => 'no error',
+      (err: Error) => err.message,
+    );
+    assert.match(sized, /not a regular file/);
   });
 
   it('says clearly when a directory is not a Docker root', async () => {

@@ -38,6 +38,20 @@ describe('finding the Docker root', () => {
     assert.deepEqual(found.candidates.map((c) => c.exists), [false, true]);
   });
 
+  it("takes the settings of the daemon.json whose root is read (the snap's for the snap root)", async () => {
+    const dir = await makeTempDir('stowage-discover-');
+    await mkdir(join(dir, 'snap-root'));
+    await writeFile(join(dir, 'snap.json'), JSON.stringify({ 'storage-driver': 'vfs' }));
+    const found = await discoverRoot(undefined, {}, [
+      { file: join(dir, 'none.json'), fallback: join(dir, 'missing'), label: 'default' },
+      { file: join(dir, 'snap.json'), fallback: join(dir, 'snap-root'), label: 'snap package' },
+    ]);
+    assert.equal(found.root, join(dir, 'snap-root'));
+    assert.equal(found.daemonConfig?.storageDriver, 'vfs');
+    const explicit = await discoverRoot(join(dir, 'snap-root'), {}, [{ file: join(dir, 'snap.json'), fallback: join(dir, 'snap-root'), label: 'snap package' }]);
+    assert.equal(explicit.daemonConfig?.storageDriver, 'vfs', '--docker-root naming that root keeps its daemon.json');
+  });
+
   it("names Docker Desktop's VM disk on macOS and Windows", () => {
     assert.match(desktopVmDisk('/Users/me', {}, 'darwin') ?? '', /Library\/Containers\/com\.docker\.docker\/Data\/vms\/0\/data\/Docker\.raw$/);
     assert.match(desktopVmDisk('C:\\Users\\me', { LOCALAPPDATA: 'C:\\Users\\me\\AppData\\Local' }, 'win32') ?? '', /Docker\\wsl\\disk\\docker_data\.vhdx$/);
