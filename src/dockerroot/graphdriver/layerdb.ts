@@ -100,7 +100,8 @@ export function readMounts(fs: ConfinedFs, driver: string, problems: string[]): 
     };
     const mountId = text('mount-id');
     if (mountId === undefined) problems.push(`container ${entry.name.slice(0, 12)}: layerdb mount has no mount-id`);
-    out.push({ containerId: entry.name, mountId: safeName(mountId), initId: safeName(text('init-id')), parent: text('parent') });
+    const parent = text('parent');
+    out.push({ containerId: entry.name, mountId: safeName(mountId), initId: safeName(text('init-id')), parent: parent !== undefined && DIGEST.test(parent) ? parent : undefined });
   }
   return out;
 }

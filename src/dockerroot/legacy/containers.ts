@@ -45,6 +45,8 @@ async function readContainer(fs: ConfinedFs, driver: LegacyDriver, id: string, p
     // Each legacy image is one layer whose chain ID is the image ID (ids.ts).
     parent: image,
     directory: filesPresent && files !== undefined ? fs.join(files) : undefined,
+    // vfs keeps full copies: what the container changed is found against its init layer.
+    ...(driver.name === 'vfs' && hasInit && driver.layerFiles(`${id}-init`) !== undefined ? { diffBase: fs.join(driver.layerFiles(`${id}-init`) as string) } : {}),
     paths: [fs.join('containers', id), ...[...own, ...init].map((p) => fs.join(p))],
     ...(typeof config.Config?.Image === 'string' ? { imageName: config.Config.Image } : {}),
     ...(typeof config.Created === 'string' ? { created: config.Created } : {}),
