@@ -34,6 +34,7 @@ export type TarSplitEntry = SegmentEntry | FileEntry;
 
 /** Longest line accepted (see splitLines): 64 times what Docker writes. */
 const LINE_LIMIT = 64 * 1024 * 1024;
+const BLANK_LINE_LIMIT = 1024;
 const SEGMENT_TYPE = 2;
 const FILE_TYPE = 1;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -68,10 +69,15 @@ export async function* readTarSplitEntries(gzipped: Readable, label: string): As
   // pipeline destroys both ends on failure or when iteration stops early (a `return` here).
   const gunzip = pipeline(gzipped, createGunzip(), () => undefined);
   let lineNumber = 0;
+  let blank = 0;
   try {
     for await (const line of splitLines(gunzip, LINE_LIMIT, label)) {
       lineNumber++;
-      if (isBlank(line)) continue;
+      if (isBlank(line)) {
+        // tar-split writes none; a stream of them is a decompression bomb spending our CPU.
+        if (++blank > BLANK_LINE_LIMIT) throw new StowageError('LAYER_INVALID', `${label}: tar-split has more than ${BLANK_LINE_LIMIT} blank lines; not a tar-split file`);
+        continue;
+      }
       yield parseEntry(line, `${label}: tar-split line ${lineNumber}`);
     }
   } catch (err) {

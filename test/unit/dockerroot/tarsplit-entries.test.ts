@@ -80,3 +80,16 @@ describe('tar-split entries', () => {
     await rejectsLayerInvalid(collect(splitLines(chunks, 64, 'layer y')), /layer y: tar-split has a line longer than 64 bytes/);
   });
 });
+
+describe('tar-split decompression bombs', () => {
+  it('stops at a stream of blank lines instead of spending minutes on it', async () => {
+    const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024, 0x0a));
+    const entries = readTarSplitEntries(Readable.from([bomb]), 'layer sha256:bomb');
+    await assert.rejects(
+      (async () => {
+        for await (const entry of entries) void entry;
+      })(),
+      /more than 1024 blank lines/,
+    );
+  });
+});
