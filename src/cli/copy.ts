@@ -4,6 +4,7 @@ import { parseImageName } from '../transport/image-name.js';
 import { openSink, openSource } from '../transport/open.js';
 import { progressReporter } from './progress.js';
 import { registryClient } from './registry-options.js';
+import { warn } from './verb-output.js';
 
 /** `stowage copy SRC DST`: skopeo's transport syntax, one copyImage call. */
 export async function copy(src: string, dst: string, options: Record<string, unknown>): Promise<void> {
@@ -11,7 +12,7 @@ export async function copy(src: string, dst: string, options: Record<string, unk
   const to = parseImageName(dst);
   const platform = options.all ? 'all' : typeof options.platform === 'string' ? parsePlatform(options.platform) : undefined;
   const client = await registryClient(options);
-  const source = await openSource(from, { client });
+  const source = await openSource(from, { client, warn });
   const sink = await openSink(to, { client });
   const reporter = await progressReporter(Boolean(options.quiet));
   try {
@@ -29,3 +30,4 @@ export async function copy(src: string, dst: string, options: Record<string, unk
     await client.close();
   }
 }
+

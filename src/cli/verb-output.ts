@@ -14,3 +14,11 @@ export function optionalString(value: unknown): string | undefined {
 export function print(text: string): void {
   if (text !== '') process.stdout.write(text);
 }
+
+/**
+ * One `stowage: warning: …` line on stderr. Warnings quote names read from disk (a damaged or
+ * hostile Docker root): control characters are shown escaped, never sent to the terminal.
+ */
+export function warn(line: string): void {
+  process.stderr.write(`stowage: warning: ${line.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\n`);
+}

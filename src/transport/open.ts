@@ -6,6 +6,8 @@ import type { ImageSink, ImageSource } from './types.js';
 /** What opening a registry-backed location needs. */
 export interface OpenContext {
   client: RegistryClient;
+  /** Where a source reports what it found wrong but could read past (a damaged Docker root). */
+  warn?: (line: string) => void;
 }
 
 /** The source for an image name; each transport's module is loaded only when used. */
@@ -31,6 +33,7 @@ export async function openSource(name: ImageName, context: OpenContext): Promise
       const { openDockerRoot } = await import('../dockerroot/load.js');
       const { resolveImage } = await import('../dockerroot/resolve.js');
       const { view } = await openDockerRoot(name.root !== undefined ? { dockerRoot: name.root } : {});
+      for (const problem of view.problems) context.warn?.(problem);
       return view.openSource(resolveImage(view, name.image));
     }
   }

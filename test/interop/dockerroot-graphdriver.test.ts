@@ -185,6 +185,11 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       assert.match(result.stderr, /repositories\.json: not valid JSON/);
       assert.match(result.stderr, /missing from layerdb/);
       assert.match(result.stdout, /<none>/);
+      // copy docker-root: says what it read past, then refuses the image whose layer is gone, in one line.
+      const copied = await run(process.execPath, [STOWAGE_CLI, 'copy', '-q', `docker-root:${copy}:${app.config.digest}`, `oci:${join(dir, 'from-damaged')}:x`]);
+      assert.equal(copied.code, 1);
+      assert.match(copied.stderr, /^stowage: warning: .*repositories\.json: not valid JSON/m);
+      assert.match(copied.stderr, /^stowage: (?!warning).*\n$/m);
       const located = await run(process.execPath, [STOWAGE_CLI, 'docker', 'locate', join(copy, 'overlay2', 'l', 'ESCAPEESCAPEESCAPEESCAPE00', 'passwd'), '--docker-root', copy]);
       assert.doesNotMatch(located.stdout, /root:x:0:0/);
     });

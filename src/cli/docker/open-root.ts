@@ -1,14 +1,13 @@
 import type { OpenedRoot, OpenOptions, StoreChoice } from '../../dockerroot/load.js';
 import { StowageError } from '../../errors/error.js';
-import { optionalString } from '../verb-output.js';
+import { optionalString, warn } from '../verb-output.js';
 
 /** Opens the Docker root the `stowage docker` flags name; the store's problems go to stderr, one line each. */
 export async function openRoot(options: Record<string, unknown>): Promise<OpenedRoot> {
   const { openDockerRoot } = await import('../../dockerroot/load.js');
   const opened = await openDockerRoot(openOptions(options));
   if (options.quiet !== true) {
-    // Problems quote names read from the root: control characters are shown, never sent to the terminal.
-    for (const problem of opened.view.problems) process.stderr.write(`stowage: warning: ${problem.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}\n`);
+    for (const problem of opened.view.problems) warn(problem);
   }
   return opened;
 }
