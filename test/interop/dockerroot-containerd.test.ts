@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BoltFile } from '../../src/dockerroot/containerd/bbolt.js';
@@ -248,6 +248,32 @@ describe('the containerd image store, read from a real containerd root', { skip:
     assert.equal(image(after, 'team/app:during').id, app.digest);
     assert.deepEqual(image(after, 'team/base:1').repoTags, [ref('team/base:1')]);
     assert.deepEqual(after.problems, []);
+  });
+
+  it("reads Docker 29's layout: containerd under <root>/containerd/daemon, containers' names and volumes from the Docker root", async () => {
+    // Docker 29 names containers by 64-hex IDs in containerd and keeps their config in its own root.
+    const id = 'ab'.repeat(32);
+    await ctr('containers', 'create', ref('team/app:2'), id);
+    await containerd.stop();
+    const docker = await makeTempDir('stowage-docker29-');
+    await mkdir(join(docker, 'containerd'), { recursive: true });
+    await runOk('cp', ['-a', containerd.root, join(docker, 'containerd', 'daemon')]);
+    await mkdir(join(docker, 'containers', id), { recursive: true });
+    await writeFile(
+      join(docker, 'containers', id, 'config.v2.json'),
+      JSON.stringify({ ID: id, Name: '/web', Path: '/bin/true', Args: [], Config: { Image: ref('team/app:2') }, State: { Running: false, StartedAt: '0001-01-01T00:00:00Z' }, MountPoints: { '/data': { Name: 'vol1', Type: 'volume' } } }),
+    );
+    await mkdir(join(docker, 'volumes', 'vol1', '_data'), { recursive: true });
+    await writeFile(join(docker, 'volumes', 'vol1', '_data', 'f'), '12345');
+    const cli = (...args: string[]) => runOk(process.execPath, [STOWAGE_CLI, 'docker', ...args, '--docker-root', docker]);
+    assert.match((await cli('info')).stdout, /Image Store: containerd image store/);
+    const df = JSON.parse((await cli('df', '-v', '--format', 'json')).stdout) as { Containers: Array<Record<string, string>>; Volumes: Array<Record<string, string>> };
+    const web = df.Containers.find((c) => c.ID === id);
+    assert.ok(web, JSON.stringify(df.Containers));
+    assert.equal(web.Names, 'web');
+    assert.equal(web.Image, ref('team/app:2'));
+    assert.equal(web.LocalVolumes, '1');
+    assert.deepEqual(df.Volumes.map((v) => [v.Name, v.Links, v.Size]), [['vol1', '1', '5B']]);
   });
 });
 
