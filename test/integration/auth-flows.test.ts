@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import type { Credential, CredentialStore } from '../../src/registry/client/auth/credentials.js';
 import { RegistryClient } from '../../src/registry/client/client.js';
-import { hasOpenssl, makePki, type TestPki } from '../support/certs.js';
+import { makePki, type TestPki } from '../support/certs.js';
 import { HttpClient } from '../support/http.js';
 import { writeHtpasswd } from '../support/htpasswd.js';
 import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
@@ -25,7 +25,6 @@ import { SECURED_SERVICE, startSecuredRegistry, type SecuredRegistry } from '../
 
 const exec = promisify(execFile);
 const USERS = { writer: 'writer-secret-1', reader: 'reader-secret-2' };
-const OPENSSL = await hasOpenssl();
 
 const RULES = `access:
   - anonymous: true
@@ -273,7 +272,7 @@ describe('stowage serve with htpasswd (Basic only)', () => {
   });
 });
 
-describe('an external token issuer (distribution-style auth.token)', { skip: !OPENSSL && 'openssl not installed' }, () => {
+describe('an external token issuer (distribution-style auth.token)', () => {
   const service = 'ext-registry';
   const issuer = 'ext-issuer';
   let dir: string;

@@ -25,7 +25,6 @@ import type { RegistryLimits } from '../../src/registry/server/limits.js';
 import { createRegistryServer } from '../../src/registry/server/server.js';
 import { RegistryStore } from '../../src/registry/store/registry.js';
 import { FilesystemDriver } from '../../src/storage/fs/driver.js';
-import { hasOpenssl } from '../support/certs.js';
 import { MT, sha256, uploadsDir } from './helpers.js';
 
 const exec = promisify(execFile);
@@ -117,8 +116,7 @@ function http1Get(url: string, ca: Buffer, headers: Record<string, string> = {})
 
 const statusOf = (data: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0);
 
-describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', async () => {
-  const openssl = await hasOpenssl();
+describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', () => {
   let dir: string;
   let cert: Buffer;
   let key: Buffer;
@@ -135,7 +133,6 @@ describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', async () => {
   };
 
   before(async () => {
-    if (!openssl) return;
     dir = await mkdtemp(join(tmpdir(), 'stowage-h2-'));
     await exec('openssl', [
       'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
@@ -150,7 +147,7 @@ describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('offers h2 by ALPN and still speaks HTTP/1.1 to clients that only offer that', { skip: !openssl && 'openssl missing' }, async () => {
+  it('offers h2 by ALPN and still speaks HTTP/1.1 to clients that only offer that', async () => {
     const reg = await start();
     assert.equal(await negotiated(reg.port, cert, ['h2', 'http/1.1']), 'h2');
     assert.equal(await negotiated(reg.port, cert, ['http/1.1']), 'http/1.1');
@@ -159,7 +156,7 @@ describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', async () => {
     assert.equal(http1.status, 200);
   });
 
-  it('pushes and pulls an image over HTTP/2: streamed chunks without Content-Length, manifest, blob, range', { skip: !openssl && 'openssl missing' }, async () => {
+  it('pushes and pulls an image over HTTP/2: streamed chunks without Content-Length, manifest, blob, range', async () => {
     const reg = await start();
     const session = http2Connect(reg.url, { ca: cert });
     try {
@@ -243,7 +240,7 @@ describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', async () => {
     }
   });
 
-  it('refuses an HTTP/2 upload beyond the per-client limit (429), and a reset stream leaves no session nor slot', { skip: !openssl && 'openssl missing' }, async () => {
+  it('refuses an HTTP/2 upload beyond the per-client limit (429), and a reset stream leaves no session nor slot', async () => {
     const reg = await start({ maxConcurrentUploadsPerClient: 1 });
     const session = http2Connect(reg.url, { ca: cert });
     try {
@@ -273,7 +270,7 @@ describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', async () => {
     }
   });
 
-  it('applies the header limits to HTTP/1.1 on the TLS port: slow headers cut with 408, big ones 431', { skip: !openssl && 'openssl missing' }, async () => {
+  it('applies the header limits to HTTP/1.1 on the TLS port: slow headers cut with 408, big ones 431', async () => {
     const reg = await start({ headersTimeoutMs: 500, idleTimeoutMs: 20_000, maxHeaderBytes: 4096 });
     const slow = await tlsConversation(reg.port, cert);
     const text = `GET /v2/ HTTP/1.1\r\nHost: localhost\r\nX-Slow: ${'a'.repeat(300)}\r\n\r\n`;
@@ -295,7 +292,7 @@ describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', async () => {
     assert.equal(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).errors[0].code, 'UNSUPPORTED');
   });
 
-  it('answers an HTTP/2 header list over maxHeaderBytes with 431 and a registry JSON error', { skip: !openssl && 'openssl missing' }, async () => {
+  it('answers an HTTP/2 header list over maxHeaderBytes with 431 and a registry JSON error', async () => {
     const reg = await start({ maxHeaderBytes: 4096 });
     const session = http2Connect(reg.url, { ca: cert });
     try {
@@ -309,13 +306,13 @@ describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', async () => {
     }
   });
 
-  it('with http2 false, serves HTTP/1.1 only', { skip: !openssl && 'openssl missing' }, async () => {
+  it('with http2 false, serves HTTP/1.1 only', async () => {
     const reg = await start({}, false);
     assert.notEqual(await negotiated(reg.port, cert, ['h2', 'http/1.1']), 'h2');
     assert.equal((await http1Get(`${reg.url}/v2/`, cert)).status, 200);
   });
 
-  it('closes promptly with idle HTTP/2 and HTTP/1.1 connections open', { skip: !openssl && 'openssl missing', timeout: 20_000 }, async () => {
+  it('closes promptly with idle HTTP/2 and HTTP/1.1 connections open', { timeout: 20_000 }, async () => {
     const reg = await start();
     const session = http2Connect(reg.url, { ca: cert });
     assert.equal((await h2Request(session, { ':path': '/v2/' })).status, 200);

@@ -16,12 +16,11 @@ import { isContainerdRoot, loadContainerdRoot } from '../../src/dockerroot/conta
 import type { DockerRootView } from '../../src/dockerroot/model.js';
 import { copyImage } from '../../src/transport/copy.js';
 import { OciLayoutSink } from '../../src/transport/oci-layout.js';
-import { containerdUnavailable, startContainerd, type Containerd } from '../support/containerd.js';
+import { startContainerd, type Containerd } from '../support/containerd.js';
 import { writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../support/oci-layout.js';
 import { STOWAGE_CLI, makeTempDir, removeTempDirs, runOk, skopeo, stopAll } from '../support/process.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
-const unavailable = await containerdUnavailable();
 const NS = ['-n', 'moby'];
 
 interface CtrSnapshot {
@@ -41,7 +40,7 @@ interface CtrFacts {
   containerMount: { upper: string; lower: string[] };
 }
 
-describe('the containerd image store, read from a real containerd root', { skip: unavailable }, () => {
+describe('the containerd image store, read from a real containerd root', () => {
   let registry: TestRegistry;
   let host: string;
   let containerd: Containerd;

@@ -9,15 +9,14 @@ import assert from 'node:assert/strict';
 import { readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { dockerdAvailable, startDockerd, type Dockerd } from '../support/dockerd.js';
+import { startDockerd, type Dockerd } from '../support/dockerd.js';
 import { writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../support/oci-layout.js';
 import { STOWAGE_CLI, makeTempDir, removeTempDirs, run, runOk, skopeo, stopAll } from '../support/process.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
-const unavailable = await dockerdAvailable();
 
 for (const driver of ['overlay2', 'vfs'] as const) {
-  describe(`stowage docker on a real dockerd root (${driver})`, { skip: unavailable }, () => {
+  describe(`stowage docker on a real dockerd root (${driver})`, () => {
     let dir: string;
     let registry: TestRegistry;
     let host: string;

@@ -28,12 +28,11 @@ import { DockerArchiveSink } from '../../src/transport/docker-archive.js';
 import { OciLayoutSink } from '../../src/transport/oci-layout.js';
 import { RemoteSink } from '../../src/transport/remote.js';
 import { noCredentials } from '../support/credentials.js';
-import { dockerdAvailable, startDockerd, type Dockerd } from '../support/dockerd.js';
+import { startDockerd, type Dockerd } from '../support/dockerd.js';
 import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
 import { makeTempDir, removeTempDirs, skopeo, stopAll } from '../support/process.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
-const unavailable = await dockerdAvailable();
 
 interface StoredLayer {
   chainId: string;
@@ -43,7 +42,7 @@ interface StoredLayer {
 }
 
 for (const driver of ['overlay2', 'vfs'] as const) {
-  describe(`layer tars rebuilt from a real dockerd root (${driver})`, { skip: unavailable }, () => {
+  describe(`layer tars rebuilt from a real dockerd root (${driver})`, () => {
     let dir: string;
     let registry: TestRegistry;
     let dockerd: Dockerd;

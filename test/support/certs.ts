@@ -31,13 +31,6 @@ export interface TestPki {
   bundlePath: string;
 }
 
-export async function hasOpenssl(): Promise<boolean> {
-  return exec('openssl', ['version']).then(
-    () => true,
-    () => false,
-  );
-}
-
 export async function makePki(dir: string): Promise<TestPki> {
   const caExt = join(dir, 'ca.ext');
   const leafExt = join(dir, 'leaf.ext');

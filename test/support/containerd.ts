@@ -3,7 +3,7 @@
 // Stowage reads is exactly what containerd wrote. Needs root (CI runs as root).
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { access, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { makeTempDir, run, runOk, stopProcess, type RunResult } from "./process.js";
 
@@ -88,15 +88,3 @@ export async function startContainerd(): Promise<Containerd> {
   };
 }
 
-/** Why containerd cannot be run here, or undefined when it can (installed, and we are root). */
-export async function containerdUnavailable(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return "containerd needs root";
-  for (const bin of [CONTAINERD_BIN, CTR_BIN]) {
-    try {
-      await access(bin);
-    } catch {
-      return `${bin} is not installed (Debian package containerd)`;
-    }
-  }
-  return undefined;
-}

@@ -3,7 +3,7 @@
 // so what Stowage reads is exactly what a daemon wrote. Needs root (CI runs as root).
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { access, mkdir } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { makeTempDir, run, runOk, stopProcess, type RunResult } from "./process.js";
 
@@ -77,16 +77,4 @@ export async function startDockerd(driver: "overlay2" | "vfs"): Promise<Dockerd>
     },
   };
   return handle;
-}
-
-/** Whether dockerd can be run here (installed, and we are root). */
-export async function dockerdAvailable(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return "dockerd needs root";
-  try {
-    await access("/usr/sbin/dockerd");
-    return undefined;
-  } catch {
-    const r = await run("sh", ["-c", `command -v ${DOCKERD_BIN}`]);
-    return r.code === 0 ? undefined : "dockerd is not installed (Debian package docker.io)";
-  }
 }
