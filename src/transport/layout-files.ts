@@ -35,8 +35,13 @@ export class DirectoryFiles implements LayoutFiles {
       const { size } = await handle.stat();
       if (size > limit) throw tooLarge(path, this.location, limit);
       const buffer = Buffer.alloc(size);
-      const { bytesRead } = await handle.read(buffer, 0, size, 0);
-      return buffer.subarray(0, bytesRead);
+      let filled = 0;
+      while (filled < size) {
+        const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return buffer.subarray(0, filled);
     } finally {
       await handle.close();
     }
@@ -64,8 +69,8 @@ export class DirectoryFiles implements LayoutFiles {
     }
   }
 
-  /** Opens a regular file; undefined when it is absent or not a regular file. */
-  private async openFile(path: string): Promise<FileHandle | undefined> {
+  /** Opens a regular file; undefined when it is absent or not a regular file. Subclasses confine it further. */
+  protected async openFile(path: string): Promise<FileHandle | undefined> {
     let handle: FileHandle;
     try {
       handle = await open(join(this.location, path), 'r');

@@ -1,15 +1,14 @@
 // containerd's content store (io.containerd.content.v1.content) keeps every blob at
 // blobs/<algorithm>/<hex>, exactly as an OCI image layout does: so the same LayoutSource
 // that reads oci: directories serves the stored manifests and blobs byte for byte, through
-// this LayoutFiles that opens nothing outside the Docker root and only ever reads.
+// a DirectoryFiles whose every open is confined to the Docker root, and only ever reads.
 
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { Digest } from '../../digest/digest.js';
-import { isStowageError, StowageError } from '../../errors/error.js';
-import type { LayoutFiles } from '../../transport/layout-files.js';
+import { isStowageError } from '../../errors/error.js';
+import { DirectoryFiles } from '../../transport/layout-files.js';
 import { blobPath } from '../../transport/layout-source.js';
 import { errnoCode, type ConfinedFs } from '../confined-fs.js';
 
@@ -21,52 +20,9 @@ export function contentBlobPath(digest: string | Digest): string {
   return path.join(CONTENT_DIR, blobPath(parsed));
 }
 
-export class ContentStoreFiles implements LayoutFiles {
-  readonly location: string;
-
+export class ContentStoreFiles extends DirectoryFiles {
   constructor(private readonly fs: ConfinedFs) {
-    this.location = fs.join(CONTENT_DIR);
-  }
-
-  async read(file: string, limit: number): Promise<Buffer | undefined> {
-    const handle = await this.openFile(file);
-    if (handle === undefined) return undefined;
-    try {
-      const { size } = await handle.stat();
-      if (size > limit) throw new StowageError('MANIFEST_TOO_LARGE', `${file} in ${this.location} is larger than ${limit} bytes`);
-      const buffer = Buffer.alloc(size);
-      let filled = 0;
-      while (filled < size) {
-        const { bytesRead } = await handle.read(buffer, filled, size - filled, filled);
-        if (bytesRead === 0) break;
-        filled += bytesRead;
-      }
-      return buffer.subarray(0, filled);
-    } finally {
-      await handle.close();
-    }
-  }
-
-  async size(file: string): Promise<number | undefined> {
-    const handle = await this.openFile(file);
-    if (handle === undefined) return undefined;
-    try {
-      return (await handle.stat()).size;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  async open(file: string): Promise<{ stream: Readable; size: number } | undefined> {
-    const handle = await this.openFile(file);
-    if (handle === undefined) return undefined;
-    try {
-      const { size } = await handle.stat();
-      return { stream: handle.createReadStream({ highWaterMark: 1 << 20 }), size };
-    } catch (err) {
-      await handle.close();
-      throw err;
-    }
+    super(fs.join(CONTENT_DIR));
   }
 
   /**
@@ -74,7 +30,7 @@ export class ContentStoreFiles implements LayoutFiles {
    * resolved inside the root first, and the last step is opened without following a link, so a
    * blob swapped for a symlink between the two cannot lead outside.
    */
-  private async openFile(file: string): Promise<FileHandle | undefined> {
+  protected override async openFile(file: string): Promise<FileHandle | undefined> {
     let real: string;
     try {
       real = await this.fs.resolve(path.join(CONTENT_DIR, file));

@@ -8,49 +8,14 @@ import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
-import tar from 'tar-stream';
 import { ConfinedFs } from '../../../src/dockerroot/confined-fs.js';
 import { assembleLayer, layerTarSize } from '../../../src/dockerroot/tarsplit/assemble.js';
 import { isStowageError } from '../../../src/errors/error.js';
 import { writeGraphLayer } from '../../support/tar-split-writer.js';
-
-interface Member {
-  name: string;
-  type?: 'file' | 'directory' | 'symlink' | 'link';
-  data?: Buffer;
-  linkname?: string;
-  pax?: Record<string, string>;
-}
+import { packTar as packMembers, type TarMember } from '../transport/tar-fixtures.js';
 
 /** A tar as a layer tar looks: tar-stream writes PAX headers for long names and link targets. */
-async function packTar(members: Member[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const collected = (async () => {
-    for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
-  })();
-  for (const m of members) {
-    const type = m.type ?? 'file';
-    await new Promise<void>((resolve, reject) => {
-      const header = {
-        name: m.name,
-        type,
-        mode: type === 'directory' ? 0o755 : 0o644,
-        mtime: new Date(1700000000000),
-        uid: 0,
-        gid: 0,
-        ...(m.linkname !== undefined ? { linkname: m.linkname } : {}),
-        ...(m.pax !== undefined ? { pax: m.pax } : {}),
-      };
-      const done = (err?: Error | null): void => (err ? reject(err) : resolve());
-      if (type === 'file') pack.entry({ ...header, size: m.data?.length ?? 0 }, m.data ?? Buffer.alloc(0), done);
-      else pack.entry(header, done);
-    });
-  }
-  pack.finalize();
-  await collected;
-  return Buffer.concat(chunks);
-}
+const packTar = (members: TarMember[]): Promise<Buffer> => packMembers(members, { mtime: new Date(1700000000000) });
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -243,7 +208,7 @@ describe('assembleLayer: rebuilding a layer tar from tar-split and its directory
     );
     await fc.assert(
       fc.asyncProperty(tree, async (items) => {
-        const members: Member[] = [];
+        const members: TarMember[] = [];
         for (const item of items) {
           const dirs = item.path.slice(0, -1);
           for (let i = 1; i <= dirs.length; i++) members.push({ name: `${dirs.slice(0, i).join('/')}/`, type: 'directory' });

@@ -8,10 +8,12 @@ export interface TarMember {
   data?: Buffer;
   type?: 'file' | 'directory' | 'symlink' | 'link';
   linkname?: string;
+  /** Extra PAX records for this member. */
+  pax?: Record<string, string>;
 }
 
 /** An uncompressed tar of the members, in order (tar-stream writes pax headers for long names). */
-export async function packTar(members: TarMember[]): Promise<Buffer> {
+export async function packTar(members: TarMember[], options: { mtime?: Date } = {}): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const collected = (async () => {
@@ -24,8 +26,9 @@ export async function packTar(members: TarMember[]): Promise<Buffer> {
         name: m.name,
         type,
         mode: type === 'directory' ? 0o755 : 0o644,
-        mtime: new Date(0),
+        mtime: options.mtime ?? new Date(0),
         ...(m.linkname !== undefined ? { linkname: m.linkname } : {}),
+        ...(m.pax !== undefined ? { pax: m.pax } : {}),
       };
       const done = (err?: Error | null): void => (err ? reject(err) : resolve());
       if (type === 'file') pack.entry({ ...header, size: m.data?.length ?? 0 }, m.data ?? Buffer.alloc(0), done);
