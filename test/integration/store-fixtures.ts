@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import tar from 'tar-stream';
+import { packTar as packMembers } from '../support/tar-pack.js';
 import { ImageStore } from '../../src/store/store.js';
 import { copyImage } from '../../src/transport/copy.js';
 import { OciLayoutSource } from '../../src/transport/oci-layout.js';
@@ -30,24 +30,8 @@ export interface CraftedImage {
 
 export const sha256 = (bytes: Buffer | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
-export async function packTar(entries: CraftedEntry[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => void chunks.push(c as Buffer));
-  const done = new Promise<void>((resolve) => pack.on('end', () => resolve()));
-  for (const e of entries) {
-    const header = {
-      name: e.name,
-      type: e.type ?? 'file',
-      mode: e.mode ?? (e.type === 'directory' ? 0o755 : 0o644),
-      mtime: new Date('2024-01-01T00:00:00Z'),
-      ...(e.linkname ? { linkname: e.linkname } : {}),
-    };
-    await new Promise<void>((resolve, reject) => pack.entry(header, e.data ?? '', (err) => (err ? reject(err) : resolve())));
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
+export function packTar(entries: CraftedEntry[]): Promise<Buffer> {
+  return packMembers(entries, { mtime: new Date('2024-01-01T00:00:00Z') });
 }
 
 /**

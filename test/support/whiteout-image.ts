@@ -2,29 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import tar from 'tar-stream';
+import { packTar, type TarMember } from './tar-pack.js';
 
-type Entry = { name: string; type?: 'file' | 'directory' | 'symlink' | 'link'; data?: string; linkname?: string; mode?: number };
-
-async function pack(entries: Entry[]): Promise<Buffer> {
-  const p = tar.pack();
-  const chunks: Buffer[] = [];
-  p.on('data', (c: unknown) => void chunks.push(c as Buffer));
-  const done = new Promise<void>((resolve) => p.on('end', () => resolve()));
-  for (const e of entries) {
-    const header = {
-      name: e.name,
-      type: e.type ?? 'file',
-      mode: e.mode ?? (e.type === 'directory' ? 0o755 : 0o644),
-      mtime: new Date('2024-01-01T00:00:00Z'),
-      ...(e.linkname ? { linkname: e.linkname } : {}),
-    };
-    await new Promise<void>((resolve, reject) => p.entry(header, e.data ?? '', (err) => (err ? reject(err) : resolve())));
-  }
-  p.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+const pack = (entries: TarMember[]): Promise<Buffer> => packTar(entries, { mtime: new Date('2024-01-01T00:00:00Z') });
 
 const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 

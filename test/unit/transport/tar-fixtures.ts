@@ -1,44 +1,8 @@
 // Tar archives for the transport tests: whole archives through tar-stream, and hand-made
 // header blocks for the variants tar-stream does not write (GNU long names, base-256 sizes).
 
-import tar from 'tar-stream';
 
-export interface TarMember {
-  name: string;
-  data?: Buffer;
-  type?: 'file' | 'directory' | 'symlink' | 'link';
-  linkname?: string;
-  /** Extra PAX records for this member. */
-  pax?: Record<string, string>;
-}
-
-/** An uncompressed tar of the members, in order (tar-stream writes pax headers for long names). */
-export async function packTar(members: TarMember[], options: { mtime?: Date } = {}): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const collected = (async () => {
-    for await (const chunk of pack) chunks.push(Buffer.from(chunk as Uint8Array));
-  })();
-  for (const m of members) {
-    const type = m.type ?? 'file';
-    await new Promise<void>((resolve, reject) => {
-      const header = {
-        name: m.name,
-        type,
-        mode: type === 'directory' ? 0o755 : 0o644,
-        mtime: options.mtime ?? new Date(0),
-        ...(m.linkname !== undefined ? { linkname: m.linkname } : {}),
-        ...(m.pax !== undefined ? { pax: m.pax } : {}),
-      };
-      const done = (err?: Error | null): void => (err ? reject(err) : resolve());
-      if (type === 'file') pack.entry({ ...header, size: m.data?.length ?? 0 }, m.data ?? Buffer.alloc(0), done);
-      else pack.entry(header, done);
-    });
-  }
-  pack.finalize();
-  await collected;
-  return Buffer.concat(chunks);
-}
+export { packTar, type TarMember } from '../../support/tar-pack.js';
 
 /** One 512-byte header block, checksummed. `size` may be given as raw field bytes (base-256). */
 export function rawHeader(options: {
