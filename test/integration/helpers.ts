@@ -407,6 +407,26 @@ export function uploadsDir(root: string, repo: string): string {
   return join(v2Root(root), 'repositories', ...repo.split('/'), '_uploads');
 }
 
+/** The upload session directories of a repository on disk ([] when there is none). */
+export async function sessionsOf(root: string, repo: string): Promise<string[]> {
+  return fs.readdir(uploadsDir(root, repo)).catch(() => []);
+}
+
+/** The status of a raw HTTP/1.1 response. */
+export function statusOf(data: string): number {
+  return Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0);
+}
+
+/** Polls `check` until it holds or `ms` pass (generous: these are "eventually", not timing, assertions). */
+export async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return check();
+}
+
 export async function exists(path: string): Promise<boolean> {
   try {
     await fs.lstat(path);

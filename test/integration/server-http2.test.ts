@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpsRequest, type RequestOptions } from 'node:https';
 import { connect as http2Connect, constants as h2, type ClientHttp2Session, type ClientHttp2Stream, type OutgoingHttpHeaders } from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -25,7 +25,7 @@ import type { RegistryLimits } from '../../src/registry/server/limits.js';
 import { createRegistryServer } from '../../src/registry/server/server.js';
 import { RegistryStore } from '../../src/registry/store/registry.js';
 import { FilesystemDriver } from '../../src/storage/fs/driver.js';
-import { MT, sha256, uploadsDir } from './helpers.js';
+import { eventually, MT, sessionsOf, sha256, statusOf } from './helpers.js';
 
 const exec = promisify(execFile);
 
@@ -64,16 +64,7 @@ async function writePieces(stream: ClientHttp2Stream, body: Buffer, pieceSize: n
 }
 
 const header = (res: H2Response, name: string): string => String(res.headers[name] ?? '');
-const sessionsOf = async (root: string, repo: string): Promise<string[]> => readdir(uploadsDir(root, repo)).catch(() => []);
 
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(25);
-  }
-  return check();
-}
 
 /** What a TLS client offering `protocols` by ALPN is given. */
 function negotiated(port: number, ca: Buffer, protocols: string[]): Promise<string | false> {
@@ -114,7 +105,6 @@ function http1Get(url: string, ca: Buffer, headers: Record<string, string> = {})
   });
 }
 
-const statusOf = (data: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0);
 
 describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', () => {
   let dir: string;

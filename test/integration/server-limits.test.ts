@@ -7,7 +7,7 @@
  * no session; framework errors and real 500s come out (and are logged) as they should.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ import { createRegistryServer } from '../../src/registry/server/server.js';
 import { RegistryStore } from '../../src/registry/store/registry.js';
 import { FilesystemDriver } from '../../src/storage/fs/driver.js';
 import { HttpClient } from '../support/http.js';
-import { assertError, assertStatus, newClient, OCTET, randomBlob, randomRepo, sha256, startUpload, uploadsDir, withQuery } from './helpers.js';
+import { assertError, assertStatus, newClient, OCTET, randomBlob, randomRepo, sha256, startUpload, uploadsDir, withQuery, sessionsOf, statusOf, eventually } from './helpers.js';
 
 interface LimitedRegistry {
   app: FastifyInstance;
@@ -85,20 +85,9 @@ function firstResponse(socket: Socket): Promise<{ status: number; headers: strin
   });
 }
 
-const statusOf = (data: string): number => Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0);
 const jsonBodyOf = (data: string): { errors: Array<{ code: string; message: string }> } => JSON.parse(data.slice(data.indexOf('\r\n\r\n') + 4));
 
-/** Polls `check` until it holds or `ms` pass (generous: these are "eventually", not timing, assertions). */
-async function eventually(check: () => Promise<boolean>, ms = 5000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await sleep(25);
-  }
-  return check();
-}
 
-const sessionsOf = async (root: string, repo: string): Promise<string[]> => readdir(uploadsDir(root, repo)).catch(() => []);
 
 describe('server limits: slow headers and big headers', () => {
   let reg: LimitedRegistry;
