@@ -25,6 +25,12 @@ export interface StoreMetadata {
   images: Record<string, StoredImage>;
   /** Full reference (`docker.io/library/alpine:latest`) → manifest digest. */
   tags: Record<string, string>;
+  /**
+   * Layer blob digest → the layer's unpacked size, as docker counts it (layer-size.ts): what
+   * `images`, `history` and `system df` show. Absent in stores written before it was kept;
+   * filled in as listings need it (layer-sizes.ts).
+   */
+  layerSizes?: Record<string, number>;
 }
 
 export function emptyMetadata(): StoreMetadata {
@@ -54,8 +60,21 @@ export async function readMetadata(layout: StoreLayout): Promise<StoreMetadata> 
  * is the truth and the next write (or system check --repair) rewrites index.json.
  */
 export async function writeMetadata(layout: StoreLayout, metadata: StoreMetadata): Promise<void> {
+  if (metadata.layerSizes) metadata.layerSizes = usedLayerSizes(metadata);
   await writeFileAtomic(layout.imagesJson, Buffer.from(JSON.stringify(metadata)));
   await writeFileAtomic(layout.indexJson, Buffer.from(JSON.stringify(ociIndex(metadata), null, 2)));
+}
+
+/** The recorded layer sizes of layers some image still has: a removed image's go with it. */
+function usedLayerSizes(metadata: StoreMetadata): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const image of Object.values(metadata.images)) {
+    for (const layer of image.layers) {
+      const size = metadata.layerSizes?.[layer.digest];
+      if (typeof size === 'number') used[layer.digest] = size;
+    }
+  }
+  return used;
 }
 
 /**

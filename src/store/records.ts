@@ -9,13 +9,45 @@ export function imageRecords(metadata: StoreMetadata): ImageRecord[] {
   return Object.values(metadata.images)
     .map((image): ImageRecord => {
       const { diffIds: _diffIds, ...rest } = image;
-      return { ...rest, repoTags: (tags.get(image.manifest.digest) ?? []).sort(), size: imageSize(image) };
+      const layerSizes = unpackedLayerSizes(image, metadata);
+      return {
+        ...rest,
+        repoTags: (tags.get(image.manifest.digest) ?? []).sort(),
+        size: layerSizes.reduce((sum, size) => sum + size, 0),
+        layerSizes,
+        contentSize: imageSize(image),
+      };
     })
     // ISO 8601 times order as strings; plain comparison, not localeCompare (ICU, slow by 1,000s).
     .sort((a, b) => compareDesc(a.created ?? a.pulled, b.created ?? b.pulled));
 }
 
-/** Bytes of an image's blobs: manifest, config and each distinct layer once. */
+/**
+ * Each layer's unpacked size, bottom first, as docker counts it (layer-size.ts): what docker's
+ * `history` shows per layer, and their sum is its `images` SIZE (moby's layer Size() walks the
+ * chain, so a layer listed twice counts twice). A layer not measured (a foreign layer the store
+ * does not hold, a blob this Node cannot decompress) counts its stored size.
+ */
+export function unpackedLayerSizes(image: { layers: Array<{ digest: string; size: number }> }, metadata: Pick<StoreMetadata, 'layerSizes'>): number[] {
+  return image.layers.map((layer) => {
+    const size = metadata.layerSizes?.[layer.digest];
+    return typeof size === 'number' ? size : layer.size;
+  });
+}
+
+/** Layers of stored images whose unpacked size is not recorded yet, each once (foreign ones are not in the store). */
+export function missingLayerSizes(metadata: StoreMetadata): Array<{ digest: string; size: number }> {
+  const missing = new Map<string, { digest: string; size: number }>();
+  for (const image of Object.values(metadata.images)) {
+    for (const layer of image.layers) {
+      if (isForeign(layer) || typeof metadata.layerSizes?.[layer.digest] === 'number') continue;
+      missing.set(layer.digest, { digest: layer.digest, size: layer.size });
+    }
+  }
+  return [...missing.values()];
+}
+
+/** Bytes of an image's blobs as stored (layers compressed, as pulled): manifest, config and each distinct layer once. */
 export function imageSize(image: { manifest: { digest: string; size: number }; config: { digest: string; size: number }; layers: Array<{ digest: string; size: number }> }): number {
   const sizes = new Map<string, number>([[image.manifest.digest, image.manifest.size], [image.config.digest, image.config.size]]);
   for (const layer of image.layers) sizes.set(layer.digest, layer.size);

@@ -5,6 +5,7 @@ import { parseManifest } from '../oci/manifest.js';
 import type { ImageSink, ManifestBytes } from '../transport/types.js';
 import { validateDiffIds } from './chain.js';
 import type { StoreLayout } from './layout.js';
+import { isTarLayer, LayerSizeMeter, measureLayers } from './layer-sizes.js';
 import { withStoreLock } from './lock.js';
 import { readMetadata, writeMetadata, type StoredImage } from './metadata.js';
 import { Staging } from './staging.js';
@@ -33,6 +34,8 @@ interface ImageConfig {
 export class StoreSink implements ImageSink {
   readonly name: string;
   private top: ManifestBytes | undefined;
+  /** Unpacked sizes of the layers this sink wrote, by blob digest (recorded at commit). */
+  private readonly layerSizes: Record<string, number> = {};
 
   private constructor(
     private readonly layout: StoreLayout,
@@ -50,8 +53,11 @@ export class StoreSink implements ImageSink {
     return this.staging.hold(descriptor.digest, descriptor.size);
   }
 
-  putBlob(descriptor: Descriptor, stream: Readable): Promise<void> {
-    return this.staging.write(descriptor.digest, descriptor.size, stream);
+  async putBlob(descriptor: Descriptor, stream: Readable): Promise<void> {
+    // A layer is measured as it streams in (layer-sizes.ts), so `images` never reads it again.
+    const meter = isTarLayer(descriptor) ? new LayerSizeMeter(descriptor.size) : undefined;
+    await this.staging.write(descriptor.digest, descriptor.size, stream, meter ? [meter] : []);
+    if (meter?.size !== undefined) this.layerSizes[descriptor.digest] = meter.size;
   }
 
   async putManifest(manifest: ManifestBytes, options: { top: boolean }): Promise<void> {
@@ -84,9 +90,11 @@ export class StoreSink implements ImageSink {
         ...(text(config.variant) ? { variant: text(config.variant) } : {}),
       },
     };
+    const layerSizes = await measureLayers(this.layout, parsed.layers, this.layerSizes);
     await withStoreLock(this.layout, async () => {
       await this.staging.commit();
       const metadata = await readMetadata(this.layout);
+      metadata.layerSizes = { ...metadata.layerSizes, ...layerSizes };
       const previous = metadata.images[image.manifest.digest];
       image.repoDigests = [...new Set([...(previous?.repoDigests ?? []), ...this.options.repoDigests])];
       metadata.images[image.manifest.digest] = image;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { Digest, Digester } from '../digest/index.js';
 import { streamToFileAtomic, syncDirectory, tempPathBeside, writeFileAtomic } from '../transport/atomic-file.js';
 import type { StoreLayout } from './layout.js';
@@ -42,12 +42,15 @@ export class Staging {
     return hasSize(this.file(digest), size);
   }
 
-  /** Writes a blob, verifying it unless `stream` already verifies this digest (the copier's Digester). */
-  async write(digest: string, size: number, stream: Readable): Promise<void> {
+  /**
+   * Writes a blob, verifying it unless `stream` already verifies this digest (the copier's
+   * Digester). `observers` are pass-throughs that see the bytes on the way (a layer's size meter).
+   */
+  async write(digest: string, size: number, stream: Readable, observers: Transform[] = []): Promise<void> {
     const expected = Digest.parse(digest);
     const checks = stream instanceof Digester && stream.verifies(expected, size) ? [] : [new Digester({ expected, expectedSize: size })];
     const path = this.file(digest);
-    await streamToFileAtomic(stream, checks, tempPathBeside(path), path);
+    await streamToFileAtomic(stream, [...checks, ...observers], tempPathBeside(path), path);
   }
 
   async writeBytes(digest: Digest, bytes: Buffer): Promise<void> {

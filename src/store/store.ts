@@ -8,13 +8,14 @@ import { collectGarbage, listBlobs, treeSize } from './gc.js';
 import { StoreLayout } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { readMetadata, writeMetadata, type StoreMetadata } from './metadata.js';
-import { familiar, imageBlobs, imageRecords } from './records.js';
+import { familiar, imageRecords, missingLayerSizes } from './records.js';
 import { deleteRecord, removeImage } from './removal.js';
 import { resolveImage } from './resolve.js';
 import type { StoreSink } from './sink.js';
 import { StoreSource } from './source.js';
 import { createScratch, staleStaging } from './staging.js';
 import type { CheckReport, DiskUsage, ImageRecord, PruneResult, RemoveEvent } from './types.js';
+import { layerUsage } from './usage.js';
 
 export interface StoreInfo {
   root: string;
@@ -52,12 +53,20 @@ export class ImageStore {
     return readMetadata(this.layout);
   }
 
+  /** For listings: the metadata with every layer's unpacked size (measured once if missing, layer-sizes.ts). */
+  private async sized(): Promise<StoreMetadata> {
+    const metadata = await this.metadata();
+    if (missingLayerSizes(metadata).length === 0) return metadata;
+    const { fillLayerSizes } = await import('./layer-sizes.js');
+    return fillLayerSizes(this.layout, metadata);
+  }
+
   async list(): Promise<ImageRecord[]> {
-    return imageRecords(await this.metadata());
+    return imageRecords(await this.sized());
   }
 
   async resolve(nameOrId: string): Promise<ImageRecord> {
-    const metadata = await this.metadata();
+    const metadata = await this.sized();
     const { image } = resolveImage(metadata, nameOrId);
     const record = imageRecords(metadata).find((r) => r.manifest.digest === image.manifest.digest);
     if (!record) throw new StowageError('MANIFEST_UNKNOWN', `No such image: ${nameOrId}`);
@@ -118,26 +127,14 @@ export class ImageStore {
     });
   }
 
-  /** `system df`: per image its shared and unique bytes; nothing runs, so everything is reclaimable. */
+  /** `system df`: docker's numbers per image and in all; nothing runs, so everything is reclaimable. */
   async diskUsage(): Promise<DiskUsage> {
-    const metadata = await this.metadata();
+    const metadata = await this.sized();
     const blobs = await listBlobs(this.layout);
-    const sizes = new Map(blobs.map((b) => [b.digest, b.size]));
-    const users = new Map<string, number>();
-    for (const image of Object.values(metadata.images)) for (const d of new Set(imageBlobs(image))) users.set(d, (users.get(d) ?? 0) + 1);
-    const images = imageRecords(metadata).map((image) => {
-      let sharedSize = 0;
-      let uniqueSize = 0;
-      for (const d of new Set(imageBlobs(image))) {
-        const size = sizes.get(d) ?? 0;
-        if ((users.get(d) ?? 0) > 1) sharedSize += size;
-        else uniqueSize += size;
-      }
-      return { image, sharedSize, uniqueSize };
-    });
+    const { images, layersSize } = layerUsage(metadata, imageRecords(metadata));
     const totalBlobBytes = blobs.reduce((sum, b) => sum + b.size, 0);
     const layers = await this.unpackedSummary();
-    return { images, totalBlobBytes, reclaimable: totalBlobBytes + layers.bytes, unpackedLayers: layers };
+    return { images, layersSize, totalBlobBytes, blobCount: blobs.length, reclaimable: totalBlobBytes + layers.bytes, unpackedLayers: layers };
   }
 
   /**

@@ -19,8 +19,15 @@ export interface ImageRecord {
   /** When it entered this store (ISO 8601). */
   pulled: string;
   platform: { os: string; architecture: string; variant?: string };
-  /** Bytes of this image's blobs in the store (manifest, config, layers): what it takes on disk, shared blobs included. */
+  /**
+   * docker's SIZE: the sum of the layers' unpacked sizes (`layerSizes`), the same whether the
+   * layers were pulled compressed or loaded uncompressed.
+   */
   size: number;
+  /** Each layer's unpacked size, bottom first (docker history's SIZE). */
+  layerSizes: number[];
+  /** Bytes of this image's blobs as stored (manifest, config, layers as pulled): Docker 29's CONTENT SIZE. */
+  contentSize: number;
 }
 
 /** A line of `rmi` output, as docker prints them. */
@@ -33,9 +40,13 @@ export interface PruneResult {
 }
 
 export interface DiskUsage {
+  /** Per image, in docker's unpacked numbers: layers other images share, and the rest. */
   images: Array<{ image: ImageRecord; sharedSize: number; uniqueSize: number }>;
-  /** Every blob file under blobs/, once. */
+  /** Every layer (chain ID) once, unpacked: docker's Images SIZE. */
+  layersSize: number;
+  /** Every blob file under blobs/, once: the content the store holds. */
   totalBlobBytes: number;
+  blobCount: number;
   /**
    * Bytes that removing images could free: every blob and every unpacked layer, since nothing
    * runs from the store and so nothing holds an image in use (docker counts images no container
