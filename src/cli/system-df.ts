@@ -9,9 +9,10 @@ import { optionalString, print } from './verb-output.js';
 /**
  * `stowage system df [-v]`: docker's disk usage table (cli/command/formatter/disk_usage.go):
  * TYPE TOTAL ACTIVE SIZE RECLAIMABLE with its Images, Containers, Local Volumes and Build
- * Cache rows (the last three always 0 here), plus an "Unpacked" row for unpacked layers.
- * Nothing runs from the store, so no image is ACTIVE, as docker shows images without
- * containers.
+ * Cache rows (the last three always 0 here), plus an "Unpacked" row for unpacked layers and a
+ * "Content" row for the blobs as stored. Images counts what docker counts: each layer once, at
+ * its unpacked size. Nothing runs from the store, so no image is ACTIVE, as docker shows images
+ * without containers.
  */
 
 export const DF_TABLE = '{{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}';
@@ -30,15 +31,16 @@ export function summary(usage: DiskUsage, format: string | undefined): string {
 }
 
 export function summaryRows(usage: DiskUsage): Row[] {
-  // The store's reclaimable counts unpacked layers too; they have their own row.
-  const images = Math.min(usage.reclaimable, usage.totalBlobBytes);
   return [
-    dfRow('Images', usage.images.length, 0, usage.totalBlobBytes, images),
+    // docker's numbers: every layer once, unpacked; all reclaimable, since no container uses them.
+    dfRow('Images', usage.images.length, 0, usage.layersSize, usage.layersSize),
     dfRow('Containers', 0, 0, 0, 0),
     dfRow('Local Volumes', 0, 0, 0, 0),
     dfRow('Build Cache', 0, 0, 0, 0),
     // "Unpacked": a TYPE no wider than docker's "Local Volumes" keeps docker's column widths.
     dfRow('Unpacked', usage.unpackedLayers.count, 0, usage.unpackedLayers.bytes, usage.unpackedLayers.bytes),
+    // What the store's files take: its blobs as stored (layers as pulled), Docker 29's CONTENT SIZE.
+    dfRow('Content', usage.blobCount, 0, usage.totalBlobBytes, usage.totalBlobBytes),
   ];
 }
 
@@ -67,6 +69,7 @@ export function verbose(usage: DiskUsage, format: string | undefined, now: numbe
     `\nBuild cache usage: ${humanSizePrecise(0)}\n\n`,
     renderTable(['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], []),
     `\nUnpacked layers usage: ${humanSizePrecise(usage.unpackedLayers.bytes)} in ${usage.unpackedLayers.count} layer${usage.unpackedLayers.count === 1 ? '' : 's'}\n`,
+    `Content usage: ${humanSizePrecise(usage.totalBlobBytes)} in ${usage.blobCount} blob${usage.blobCount === 1 ? '' : 's'}\n`,
   ].join('');
 }
 

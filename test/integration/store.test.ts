@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { parseReference, formatReference } from '../../src/reference/reference.js';
 import { noCredentials } from '../support/credentials.js';
 import { RegistryClient } from '../../src/registry/client/client.js';
@@ -20,6 +22,22 @@ async function blobFiles(root: string): Promise<Map<string, number>> {
   const dir = join(root, 'blobs', 'sha256');
   for (const name of await readdir(dir).catch(() => [] as string[])) out.set(`sha256:${name}`, (await stat(join(dir, name))).size);
   return out;
+}
+
+/** A gzip layer's bytes once extracted by GNU tar: its regular files' lengths, from the disk. */
+async function extractedBytes(blob: string): Promise<number> {
+  const out = await mkdtemp(join(tmpdir(), 'stowage-extract-'));
+  try {
+    await promisify(execFile)('tar', ['-xzf', blob, '-C', out]);
+    let total = 0;
+    for (const entry of await readdir(out, { recursive: true })) {
+      const info = await lstat(join(out, entry));
+      if (info.isFile()) total += info.size;
+    }
+    return total;
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
 }
 
 const sizesOf = (image: BuiltImage): Map<string, number> =>
@@ -87,17 +105,25 @@ describe('local image store', () => {
     assert.equal(appRecord.id, app.config.digest);
     assert.deepEqual(appRecord.repoTags, [`${host}/team/app:1`]);
     assert.deepEqual(appRecord.repoDigests, [`${host}/team/app@${app.digest}`]);
-    assert.equal(appRecord.size, [...sizesOf(app).values()].reduce((a, b) => a + b, 0));
+    // docker's SIZE: the layers unpacked (here, every file's length: the fixtures have no links).
+    const unpacked = await Promise.all(app.layers.map((l) => extractedBytes(join(dir, 'src', 'blobs', 'sha256', l.digest.slice(7)))));
+    assert.deepEqual(appRecord.layerSizes, unpacked);
+    assert.equal(appRecord.size, unpacked.reduce((a, b) => a + b, 0));
+    assert.equal(appRecord.contentSize, [...sizesOf(app).values()].reduce((a, b) => a + b, 0));
     assert.deepEqual(appRecord.platform, { os: 'linux', architecture: 'amd64' });
   });
 
-  it('accounts shared and unique bytes per image, and the total from the files', async () => {
+  it('accounts shared and unique bytes per image as docker does, and the blob total from the files', async () => {
     const usage = await store.diskUsage();
-    const shared = base.layers.reduce((sum, l) => sum + l.size, 0);
+    const unpacked = await Promise.all(app.layers.map((l) => extractedBytes(join(dir, 'src', 'blobs', 'sha256', l.digest.slice(7)))));
     const appUsage = usage.images.find((u) => u.image.id === app.config.digest);
-    assert.equal(appUsage?.sharedSize, shared);
-    assert.equal(appUsage?.uniqueSize, app.size + app.config.size + (app.layers[2]?.size ?? 0));
-    assert.equal(usage.totalBlobBytes, [...(await blobFiles(store.root)).values()].reduce((a, b) => a + b, 0));
+    // app stands on base's two layers: those are shared; its third is its own.
+    assert.equal(appUsage?.sharedSize, (unpacked[0] ?? 0) + (unpacked[1] ?? 0));
+    assert.equal(appUsage?.uniqueSize, unpacked[2]);
+    assert.equal(usage.layersSize, unpacked.reduce((a, b) => a + b, 0));
+    const files = await blobFiles(store.root);
+    assert.equal(usage.totalBlobBytes, [...files.values()].reduce((a, b) => a + b, 0));
+    assert.equal(usage.blobCount, files.size);
   });
 
   it('resolves names, digests and ID prefixes as docker does', async () => {

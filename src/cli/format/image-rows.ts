@@ -23,6 +23,7 @@ export const IMAGE_HEADERS: Record<string, string> = {
   VirtualSize: 'SIZE',
   SharedSize: 'SHARED SIZE',
   UniqueSize: 'UNIQUE SIZE',
+  ContentSize: 'CONTENT SIZE',
 };
 
 /** What a listing needs of an image: the local store's ListedImage, or an image of Docker's own store. */
@@ -35,7 +36,10 @@ export interface ListedImage {
   created?: string | undefined;
   /** When it entered the store, if known: the time used when `created` is missing. */
   pulled?: string | undefined;
+  /** docker's SIZE: the layers unpacked. */
   size: number;
+  /** The image's blobs as the store holds them (layers compressed, as pulled), when known: `{{.ContentSize}}`. */
+  contentSize?: number | undefined;
 }
 
 export interface ImageRowOptions {
@@ -67,7 +71,7 @@ export function imageRow(image: ListedImage, repository: string, tag: string, di
   // with 1,000 images the time formatting alone is measurable.
   let usage: { sharedSize: number; uniqueSize: number; containers: number } | undefined | null = null;
   const used = () => (usage === null ? (usage = options.usage?.(image)) : usage);
-  return {
+  return withContentSize(image, {
     get Containers() {
       const u = used();
       return u ? String(u.containers) : 'N/A';
@@ -96,7 +100,18 @@ export function imageRow(image: ListedImage, repository: string, tag: string, di
     get VirtualSize() {
       return humanSizePrecise(image.size);
     },
-  };
+  });
+}
+
+/**
+ * `{{.ContentSize}}`: the compressed bytes the store holds, as Docker 29's containerd store shows
+ * CONTENT SIZE beside the unpacked size. Not enumerable, so `{{json .}}` stays docker's.
+ */
+function withContentSize<R extends object>(image: ListedImage, row: R): R & { ContentSize?: string } {
+  return Object.defineProperty(row, 'ContentSize', {
+    get: () => (image.contentSize === undefined ? 'N/A' : humanSize(image.contentSize)),
+    enumerable: false,
+  });
 }
 
 interface RowName {

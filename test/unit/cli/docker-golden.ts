@@ -7,7 +7,13 @@ import type { HistoryEntry } from '../../../src/cli/format/history-rows.js';
 
 export const NOW = 1795425439000; // 2026-11-23T09:17:19.000Z
 
-export const IMAGES: ImageRecord[] = [
+/** A record as the stub served it: its layers' sizes are the sizes docker was given. */
+type Unsized = Omit<ImageRecord, 'layerSizes' | 'contentSize'>;
+function sized(image: Unsized): ImageRecord {
+  return { ...image, layerSizes: image.layers.map((l) => l.size), contentSize: image.size };
+}
+
+export const IMAGES: ImageRecord[] = ([
   {
     "id": "sha256:1111111111111111111111111111111111111111111111111111111111111111",
     "manifest": {
@@ -187,9 +193,9 @@ export const IMAGES: ImageRecord[] = [
     },
     "size": 1000000
   }
-];
+] as Unsized[]).map(sized);
 
-export const HISTORY_IMAGE: ImageRecord = {
+export const HISTORY_IMAGE: ImageRecord = sized({
   "id": "sha256:8888888888888888888888888888888888888888888888888888888888888888",
   "manifest": {
     "digest": "sha256:6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c6c",
@@ -229,7 +235,7 @@ export const HISTORY_IMAGE: ImageRecord = {
     "architecture": "amd64"
   },
   "size": 4625854
-};
+});
 
 export const HISTORY: HistoryEntry[] = [
   {

@@ -32,6 +32,12 @@ describe('stowage images prints what docker images prints', () => {
     });
   }
 
+  it('{{.ContentSize}}: the blobs as stored, beside docker\'s SIZE; {{json .}} stays docker\'s', () => {
+    const withContent = IMAGES.slice(0, 1).map((image) => ({ ...image, contentSize: 2_800_000 }));
+    assert.equal(renderImages(withContent, { format: 'table {{.Tag}}\t{{.Size}}\t{{.ContentSize}}' }, NOW), 'TAG       SIZE      CONTENT SIZE\nlatest    7.8MB     2.8MB\n3.19      7.8MB     2.8MB\n');
+    assert.equal(renderImages(withContent, { format: 'json' }, NOW), renderImages(IMAGES.slice(0, 1), { format: 'json' }, NOW));
+  });
+
   it('-q prints each ID once (docker repeats an ID for each of its tags)', () => {
     assert.equal(renderImages(IMAGES, { quiet: true }, NOW), ['1', '2', '3', '4', '5', '6', '7'].map((c) => `${c.repeat(12)}\n`).join(''));
   });
@@ -49,27 +55,39 @@ describe('stowage history prints what docker history prints', () => {
   it('--no-trunc', () => assert.equal(render({ truncate: false }, undefined, HISTORY_TABLE), docker('history noTrunc')));
   it('--human=false', () => assert.equal(render({ human: false }, undefined, HISTORY_TABLE_NOT_HUMAN), docker('history notHuman')));
   it('--format json', () => assert.equal(render({}, 'json', HISTORY_TABLE), docker('history json')));
+  it('SIZE is the unpacked layer, {{.ContentSize}} its blob as stored', () => {
+    const image = { ...HISTORY_IMAGE, layerSizes: [9_000_000, 2048, 1_000_000] };
+    assert.equal(render({ human: false }, '{{.Size}} {{.ContentSize}}', ''), '999999 999999\n0 0\n1024 1024\n0 0\n3623807 3623807\n');
+    const rows = historyRows(image, HISTORY, { truncate: true, human: true, now: NOW });
+    assert.deepEqual(rows.map((r) => `${r.Size}/${(r as Record<string, string>).ContentSize}`), ['1MB/1e+03kB', '0B/0B', '2.05kB/1.02kB', '0B/0B', '9MB/3.62MB']);
+  });
 });
 
 describe('stowage system df prints what docker system df prints', () => {
   const usage: DiskUsage = {
-    images: DF_IMAGES as Array<{ image: ImageRecord; sharedSize: number; uniqueSize: number }>,
-    totalBlobBytes: DF_TOTAL,
-    reclaimable: DF_TOTAL + 555,
+    images: DF_IMAGES.map((u) => ({ ...u, image: { ...u.image, layerSizes: [], contentSize: 4321 } as ImageRecord })),
+    // docker's Images SIZE is its layers' unpacked total; the blobs as stored are our Content row.
+    layersSize: DF_TOTAL,
+    totalBlobBytes: 4321,
+    blobCount: 7,
+    reclaimable: 4321 + 555,
     unpackedLayers: { count: 3, bytes: 555 },
   };
 
-  it('the table, plus our Unpacked row, without changing docker\'s columns', () => {
-    assert.equal(summary(usage, undefined), `${docker('df default')}Unpacked        3         0         555B      555B (100%)\n`);
+  it('the table, plus our Unpacked and Content rows, without changing docker\'s columns', () => {
+    const ours = 'Unpacked        3         0         555B      555B (100%)\nContent         7         0         4.321kB   4.321kB (100%)\n';
+    assert.equal(summary(usage, undefined), `${docker('df default')}${ours}`);
   });
 
   it('--format json', () => {
-    const ours = '{"Active":"0","Reclaimable":"555B (100%)","Size":"555B","TotalCount":"3","Type":"Unpacked"}\n';
+    const ours =
+      '{"Active":"0","Reclaimable":"555B (100%)","Size":"555B","TotalCount":"3","Type":"Unpacked"}\n' +
+      '{"Active":"0","Reclaimable":"4.321kB (100%)","Size":"4.321kB","TotalCount":"7","Type":"Content"}\n';
     assert.equal(summary(usage, 'json'), `${docker('df json')}${ours}`);
   });
 
-  it('-v, plus a closing line on unpacked layers', () => {
-    assert.equal(verbose(usage, undefined, NOW), `${docker('df verbose')}\nUnpacked layers usage: 555B in 3 layers\n`);
+  it('-v, plus closing lines on unpacked layers and content', () => {
+    assert.equal(verbose(usage, undefined, NOW), `${docker('df verbose')}\nUnpacked layers usage: 555B in 3 layers\nContent usage: 4.321kB in 7 blobs\n`);
   });
 });
 

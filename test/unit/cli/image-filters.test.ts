@@ -18,6 +18,8 @@ function image(n: string, created: string | undefined, repoTags: string[], repoD
     pulled: '2024-06-01T00:00:00Z',
     platform: { os: 'linux', architecture: 'amd64' },
     size: 1000,
+    layerSizes: [],
+    contentSize: 1500,
   };
 }
 
