@@ -17,6 +17,8 @@ command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
 command -v htpasswd >/dev/null 2>&1 || missing+=(apache2-utils)
 command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 { command -v containerd && command -v ctr; } >/dev/null 2>&1 || missing+=(containerd)
+# A static shell for the base image the SIZE interop test builds on with docker build.
+[ -x /bin/busybox ] || missing+=(busybox-static)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-peers: installing ${missing[*]}"
