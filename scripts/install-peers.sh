@@ -19,6 +19,8 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 { command -v containerd && command -v ctr; } >/dev/null 2>&1 || missing+=(containerd)
 # A static shell for the base image the SIZE interop test builds on with docker build.
 [ -x /bin/busybox ] || missing+=(busybox-static)
+# podman reads the OCI layouts `copy --format oci` writes (format-oci interop test).
+command -v podman >/dev/null 2>&1 || missing+=(podman)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-peers: installing ${missing[*]}"

@@ -1,4 +1,5 @@
 import { parsePlatform } from '../oci/platform.js';
+import { formatName, inFormat, parseManifestFormat } from '../transport/convert.js';
 import { copyImage } from '../transport/copy.js';
 import { parseImageName } from '../transport/image-name.js';
 import { openSink, openSource } from '../transport/open.js';
@@ -6,10 +7,14 @@ import { progressReporter } from './progress.js';
 import { registryClient } from './registry-options.js';
 import { warn } from './verb-output.js';
 
-/** `stowage copy SRC DST`: skopeo's transport syntax, one copyImage call. */
+/**
+ * `stowage copy SRC DST`: skopeo's transport syntax, one copyImage call. `--format oci|v2s2`
+ * rewrites the manifest's media types (convert.ts): stderr says so, stdout has the new digest.
+ */
 export async function copy(src: string, dst: string, options: Record<string, unknown>): Promise<void> {
   const from = parseImageName(src);
   const to = parseImageName(dst);
+  const format = typeof options.format === 'string' ? parseManifestFormat(options.format) : undefined;
   const platform = options.all ? 'all' : typeof options.platform === 'string' ? parsePlatform(options.platform) : undefined;
   const client = await registryClient(options);
   const source = await openSource(from, { client, warn });
@@ -20,8 +25,17 @@ export async function copy(src: string, dst: string, options: Record<string, unk
       ...(platform ? { platform } : {}),
       ...(options.concurrency ? { concurrency: Number(options.concurrency) } : {}),
       ...(reporter.progress ? { progress: reporter.progress } : {}),
+      ...(format ? { format } : {}),
     });
     reporter.stop();
+    if (result.convertedFrom && format && !options.quiet) {
+      process.stderr.write(`Converted to ${formatName(format)} media types: manifest ${result.digest} (was ${result.convertedFrom.digest})\n`);
+    }
+    // Kept as it is (the digest is the source's), but skopeo 1.9 and podman 4.3 skip index.json
+    // entries of Docker media types ("no descriptor found for reference"): say how to fix it.
+    if (!format && (to.transport === 'oci' || to.transport === 'oci-archive') && !inFormat(result.mediaType, 'oci')) {
+      warn(`${dst} holds ${result.mediaType}, which skopeo and podman do not read from an OCI layout; copy with --format oci to convert it`);
+    }
     if (!options.quiet) process.stdout.write(`${result.digest}\n`);
   } finally {
     reporter.stop();

@@ -42,6 +42,7 @@ withRegistryOptions(
     .option('--platform <os/arch[/variant]>', "which image of a multi-arch index (default: this machine's)")
     .option('-a, --all', 'copy the whole multi-arch index')
     .option('--concurrency <n>', 'blobs transferred in parallel', positiveInteger, 4)
+    .option('-f, --format <format>', 'write the manifest in these media types: oci or v2s2 (Docker schema 2), as skopeo --format; its digest changes')
     .option('-q, --quiet', 'no progress output'),
 ).action(async (source: string, destination: string, options: Record<string, unknown>) => {
   const { copy } = await import('./copy.js');

@@ -5,6 +5,7 @@ import { StowageError, isStowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { parseManifest } from '../oci/manifest.js';
 import { hostPlatform, selectPlatform, type PlatformSpec } from '../oci/platform.js';
+import { convertManifest, type ManifestFormat } from './convert.js';
 import { createLimiter } from './limiter.js';
 import type { ImageSink, ImageSource, ManifestBytes } from './types.js';
 
@@ -16,6 +17,8 @@ export interface CopyOptions {
   /** Extra attempts for a blob whose transfer failed for a network reason (default 2). */
   retries?: number;
   progress?: CopyProgress;
+  /** Rewrite manifests in these media types (skopeo's --format; convert.ts). Blobs are copied as they are. */
+  format?: ManifestFormat;
 }
 
 export type BlobOutcome = 'copied' | 'skipped' | 'mounted';
@@ -33,6 +36,8 @@ export interface CopyResult {
   mediaType: string;
   blobs: Record<BlobOutcome, number>;
   bytesCopied: number;
+  /** With `format`, when the manifest was rewritten: what the source had, digest and media type. */
+  convertedFrom?: { digest: Digest; mediaType: string };
 }
 
 /**
@@ -46,21 +51,26 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
   const top = await source.getManifest();
   const parsed = parseManifest(top.bytes, top.mediaType);
   let named = top;
+  let written: ManifestBytes;
   try {
     if (parsed.kind === 'index' && options.platform !== 'all') {
       const chosen = selectPlatform(parsed.manifests, options.platform ?? hostPlatform());
       named = await copier.manifest(chosen);
-      await copier.tree(named, true);
-    } else {
-      await copier.tree(top, true);
     }
+    written = await copier.tree(named, true);
   } catch (err) {
     // Stop what has not started and wait for what has, so the caller closes a quiet sink.
     await copier.abort();
     throw err;
   }
   await sink.commit();
-  return { digest: named.digest, mediaType: named.mediaType, blobs: copier.outcomes, bytesCopied: copier.bytesCopied };
+  return {
+    digest: written.digest,
+    mediaType: written.mediaType,
+    blobs: copier.outcomes,
+    bytesCopied: copier.bytesCopied,
+    ...(written.digest.equals(named.digest) ? {} : { convertedFrom: { digest: named.digest, mediaType: named.mediaType } }),
+  };
 }
 
 class Copier {
@@ -91,18 +101,25 @@ class Copier {
     return manifest;
   }
 
-  /** Everything a manifest reaches, then the manifest itself. */
-  async tree(manifest: ManifestBytes, top: boolean): Promise<void> {
+  /** Everything a manifest reaches, then the manifest itself (converted with `format`); returns what was written. */
+  async tree(manifest: ManifestBytes, top: boolean): Promise<ManifestBytes> {
     const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+    const children = new Map<string, ManifestBytes>();
     if (parsed.kind === 'index') {
-      await Promise.all(parsed.manifests.map(async (child) => this.tree(await this.manifest(child), false)));
+      await Promise.all(
+        parsed.manifests.map(async (child) => {
+          children.set(child.digest, await this.tree(await this.manifest(child), false));
+        }),
+      );
     } else {
       // Foreign layers (with `urls`) are not distributable: the destination fetches them itself.
       const blobs = [...(parsed.config ? [parsed.config] : []), ...parsed.layers.filter((l) => !l.urls?.length)];
       await Promise.all(blobs.map((blob) => this.blob(blob)));
     }
-    await this.sink.putManifest(manifest, { top });
-    this.options.progress?.manifestWritten?.(manifest);
+    const written = this.options.format ? convertManifest(manifest, this.options.format, children) : manifest;
+    await this.sink.putManifest(written, { top });
+    this.options.progress?.manifestWritten?.(written);
+    return written;
   }
 
   blob(descriptor: Descriptor): Promise<void> {

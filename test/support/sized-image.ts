@@ -147,3 +147,21 @@ async function addToIndex(dir: string, descriptor: object): Promise<void> {
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   await writeFile(path, JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [...index.manifests, descriptor] }));
 }
+
+/**
+ * A multi-platform index over images already written to `dir` (a Docker manifest list with
+ * `docker: true`, else an OCI index), listed in index.json under `tag`. Returns its digest.
+ */
+export async function writeSizedIndex(dir: string, tag: string, images: Array<{ image: SizedImage; architecture: string }>, options: { docker?: boolean } = {}): Promise<string> {
+  const child = options.docker ? 'application/vnd.docker.distribution.manifest.v2+json' : 'application/vnd.oci.image.manifest.v1+json';
+  const mediaType = options.docker ? 'application/vnd.docker.distribution.manifest.list.v2+json' : 'application/vnd.oci.image.index.v1+json';
+  const manifests = [];
+  for (const { image, architecture } of images) {
+    const size = (await readFile(join(dir, 'blobs', 'sha256', image.digest.slice(7)))).length;
+    manifests.push({ mediaType: child, digest: image.digest, size, platform: { architecture, os: 'linux' } });
+  }
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType, manifests }));
+  const digest = await putBlob(dir, bytes);
+  await addToIndex(dir, { mediaType, digest, size: bytes.length, annotations: { 'org.opencontainers.image.ref.name': tag } });
+  return digest;
+}
