@@ -20,5 +20,5 @@ export async function history(name: string, options: Record<string, unknown>): P
   const table = options.quiet === true && isDefault ? undefined : human ? HISTORY_TABLE : HISTORY_TABLE_NOT_HUMAN;
   // docker: -q only replaces the default table, with the bare {{.ID}} template (no header).
   const format = table === undefined ? parseFormat('{{.ID}}', '') : parseFormat(source, table);
-  print(renderRows(format, rows, HISTORY_HEADERS));
+  print(renderRows(format, rows, HISTORY_HEADERS, '*formatter.historyContext'));
 }

@@ -1,7 +1,8 @@
 import type { ImageStore } from '../store/store.js';
 import type { ImageRecord } from '../store/types.js';
 import { readConfigView, type ConfigView, type ContainerConfigView } from './config-view.js';
-import { compileTemplate, goJson } from './format/go-template.js';
+import { renderInspect } from './format/go-template.js';
+import { IMAGE_INSPECT_TYPE } from './format/inspect-type.js';
 import { familiarReference as familiar } from '../reference/reference.js';
 import { openStore } from './store-access.js';
 import { optionalString, print } from './verb-output.js';
@@ -11,7 +12,8 @@ import { reportError } from './report-error.js';
  * `stowage image inspect IMAGE...`: a JSON array shaped as docker's (Engine API ImageInspect),
  * with GraphDriver saying where the image's files are: its config and layer blobs and its
  * unpacked layers. As docker's inspector does, images found are printed, each one not found
- * is an error line after them, and the exit status is 1 if any was not found.
+ * (or whose template failed) is an error line after them, and the exit status is then 1:
+ * with nothing found that is `[]` (no --format) or an empty line (a template), and the error.
  */
 export async function imageInspect(names: string[], options: Record<string, unknown>): Promise<void> {
   const store = await openStore(options);
@@ -24,19 +26,10 @@ export async function imageInspect(names: string[], options: Record<string, unkn
       failures.push(err);
     }
   }
-  print(render(found, optionalString(options.format)));
-  for (const err of failures) reportError(err);
-  if (failures.length > 0) process.exitCode = 1;
-}
-
-function render(found: Record<string, unknown>[], format: string | undefined): string {
-  if (format === undefined || format === '') return `${JSON.stringify(found, null, 4)}\n`;
-  if (format === 'json') return `${goJson(found, false, false)}\n`;
-  // Unlike the list verbs, docker's inspect takes the template as written (no \t, \n rewriting).
-  const template = compileTemplate(format);
-  // docker's TemplateInspector prints an empty line when nothing was found.
-  if (found.length === 0) return '\n';
-  return found.map((image) => `${template.render(image, { sortJsonKeys: false })}\n`).join('');
+  const output = renderInspect(found, optionalString(options.format), IMAGE_INSPECT_TYPE);
+  print(output.text);
+  for (const err of [...failures, ...output.errors]) reportError(err);
+  if (failures.length + output.errors.length > 0) process.exitCode = 1;
 }
 
 export async function inspectImage(store: ImageStore, image: ImageRecord): Promise<Record<string, unknown>> {

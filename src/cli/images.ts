@@ -41,7 +41,7 @@ export function renderImages(selected: ImageRecord[], options: Record<string, un
   if (format.mode === 'table' && showDigests && !format.template.includes('{{.Digest}}')) format.template += '\t{{.Digest}}';
   const needDigest = showDigests || (format.mode !== 'json' && format.template.includes('{{.Digest}}'));
   const rows = imageRows(selected, { truncate, showDigests, needDigest, now });
-  return renderRows(format, rows, IMAGE_HEADERS);
+  return renderRows(format, rows, IMAGE_HEADERS, '*formatter.imageContext');
 }
 
 /** -q: each image once (docker repeats an ID per tag; scripts feeding `rmi` want each once). */

@@ -1,4 +1,5 @@
-import { compileTemplate, goJson } from './format/go-template.js';
+import { compileTemplate, goJson, renderObject } from './format/go-template.js';
+import { INT, INT64, STRING, val, type StructType } from './format/template/values.js';
 import { humanSizePrecise } from './format/units.js';
 import { openStore } from './store-access.js';
 import { optionalString, print } from './verb-output.js';
@@ -17,6 +18,24 @@ export interface StoreInfo {
   UnpackedLayers: number;
   UnpackedBytes: number;
 }
+
+/** The Go type templates see: `{{.Images}}` is an int, `{{.Foo}}` is "can't evaluate field Foo". */
+const INFO_TYPE: StructType = {
+  k: 'struct',
+  name: 'stowage.StoreInfo',
+  fields: [
+    { name: 'StowageRootDir', type: STRING },
+    { name: 'Layout', type: STRING },
+    { name: 'ImagesJson', type: STRING },
+    { name: 'UnpackedLayersDir', type: STRING },
+    { name: 'Images', type: INT },
+    { name: 'Tags', type: INT },
+    { name: 'Blobs', type: INT },
+    { name: 'BlobBytes', type: INT64 },
+    { name: 'UnpackedLayers', type: INT },
+    { name: 'UnpackedBytes', type: INT64 },
+  ],
+};
 
 export const LAYOUT = 'OCI image layout (oci-layout, index.json, blobs/<algorithm>/<hex>)';
 
@@ -41,10 +60,8 @@ export async function info(options: Record<string, unknown>): Promise<void> {
 
 export function renderInfo(data: StoreInfo, format: string | undefined): string {
   if (format === 'json') return `${goJson(data, false, false)}\n`;
-  if (format !== undefined && format !== '') {
-    const template = compileTemplate(format);
-    return `${template.render({ ...data }, { sortJsonKeys: false })}\n`;
-  }
+  // docker info --format: the template as written, over the info struct, and a newline.
+  if (format !== undefined && format !== '') return renderObject(compileTemplate(format), val(INFO_TYPE, data));
   // docker info's shape: "Key: value", details indented one space under their heading.
   return [
     `Stowage Root Dir: ${data.StowageRootDir}`,

@@ -1,5 +1,5 @@
 import type { DiskUsage } from '../store/types.js';
-import { goJson, parseFormat, renderRows, type Row } from './format/go-template.js';
+import { parseFormat, renderDiskUsage, renderRows, type Row } from './format/go-template.js';
 import { firstName, imageRow } from './format/image-rows.js';
 import { renderTable } from './format/table.js';
 import { humanSizePrecise } from './format/units.js';
@@ -27,7 +27,7 @@ export async function systemDf(options: Record<string, unknown>): Promise<void> 
 }
 
 export function summary(usage: DiskUsage, format: string | undefined): string {
-  return renderRows(parseFormat(format, DF_TABLE), summaryRows(usage), DF_HEADERS);
+  return renderRows(parseFormat(format, DF_TABLE), summaryRows(usage), DF_HEADERS, '*formatter.diskUsageImagesContext');
 }
 
 export function summaryRows(usage: DiskUsage): Row[] {
@@ -57,11 +57,10 @@ export function verbose(usage: DiskUsage, format: string | undefined, now: numbe
     const { repository, tag } = firstName(image);
     return imageRow(image, repository, tag, '', { truncate, showDigests: false, needDigest: false, now, usage: () => ({ sharedSize, uniqueSize, containers: 0 }) });
   });
-  if (format === 'json') return `{"Images":[${rows.map((r) => goJson(r, true)).join(',')}],"Containers":[],"Volumes":[],"BuildCache":[]}\n`;
-  if (format !== undefined && format !== '' && format !== 'table') throw new Error('invalid --format: with -v, use table or json');
+  if (format !== undefined && format !== '' && format !== 'table') return renderDiskUsage(format, { Images: rows, Containers: [], Volumes: [], BuildCache: [] });
   return [
     'Images space usage:\n\n',
-    renderRows(parseFormat('table', IMAGE_DU_TABLE), rows, IMAGE_DU_HEADERS),
+    renderRows(parseFormat('table', IMAGE_DU_TABLE), rows, IMAGE_DU_HEADERS, '*formatter.imageContext'),
     '\nContainers space usage:\n\n',
     renderTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'], []),
     '\nLocal Volumes space usage:\n\n',

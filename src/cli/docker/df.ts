@@ -1,7 +1,6 @@
-import { StowageError } from '../../errors/error.js';
 import { diskUsage, type ContainerUsage, type RootUsage, type VolumeUsage } from '../../dockerroot/disk-usage.js';
 import type { DockerContainer } from '../../dockerroot/model.js';
-import { goJson, parseFormat, renderRows, type Row } from '../format/go-template.js';
+import { parseFormat, renderDiskUsage, renderRows, type Row } from '../format/go-template.js';
 import { firstName, imageRow } from '../format/image-rows.js';
 import { ellipsis, renderTable, truncateId } from '../format/table.js';
 import { createdSince, humanDuration, humanSizePrecise, humanSizeWithPrecision } from '../format/units.js';
@@ -24,7 +23,7 @@ export async function dockerDf(options: Record<string, unknown>): Promise<void> 
 }
 
 export function summary(usage: RootUsage, format: string | undefined): string {
-  return renderRows(parseFormat(format, DF_TABLE), summaryRows(usage), DF_HEADERS);
+  return renderRows(parseFormat(format, DF_TABLE), summaryRows(usage), DF_HEADERS, '*formatter.diskUsageImagesContext');
 }
 
 export function summaryRows(usage: RootUsage): Row[] {
@@ -53,13 +52,12 @@ export function verbose(usage: RootUsage, format: string | undefined, now: numbe
   });
   const containerRows = usage.containers.map((c) => containerRow(c, now, truncate));
   const volumeRows = usage.volumes.map(volumeRow);
-  if (format === 'json') {
-    return `{"Images":[${imageRows.map((r) => goJson(r, true)).join(',')}],"Containers":[${containerRows.map((r) => goJson(r, true)).join(',')}],"Volumes":[${volumeRows.map((r) => goJson(r, true)).join(',')}],"BuildCache":[]}\n`;
+  if (format !== undefined && format !== '' && format !== 'table') {
+    return renderDiskUsage(format, { Images: imageRows, Containers: containerRows, Volumes: volumeRows, BuildCache: [] });
   }
-  if (format !== undefined && format !== '' && format !== 'table') throw new StowageError('CONFIG_INVALID', 'invalid --format: with -v, use table or json');
   return [
     'Images space usage:\n\n',
-    renderRows(parseFormat('table', IMAGE_DU_TABLE), imageRows, IMAGE_DU_HEADERS),
+    renderRows(parseFormat('table', IMAGE_DU_TABLE), imageRows, IMAGE_DU_HEADERS, '*formatter.imageContext'),
     '\nContainers space usage:\n\n',
     renderTable(
       ['CONTAINER ID', 'IMAGE', 'COMMAND', 'LOCAL VOLUMES', 'SIZE', 'CREATED', 'STATUS', 'NAMES'],

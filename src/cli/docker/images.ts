@@ -45,5 +45,5 @@ function renderListing(selected: ListedImage[], options: Record<string, unknown>
   const format = parseFormat(source, showDigests ? IMAGE_TABLE_WITH_DIGEST : IMAGE_TABLE);
   if (format.mode === 'table' && showDigests && !format.template.includes('{{.Digest}}')) format.template += '\t{{.Digest}}';
   const needDigest = showDigests || (format.mode !== 'json' && format.template.includes('{{.Digest}}'));
-  return renderRows(format, imageRows(selected, { truncate, showDigests, needDigest, now }), IMAGE_HEADERS);
+  return renderRows(format, imageRows(selected, { truncate, showDigests, needDigest, now }), IMAGE_HEADERS, '*formatter.imageContext');
 }

@@ -1,6 +1,7 @@
 import { inspectDockerImage } from '../../dockerroot/inspect.js';
 import { resolveImage } from '../../dockerroot/resolve.js';
-import { compileTemplate } from '../format/go-template.js';
+import { renderInspect } from '../format/go-template.js';
+import { IMAGE_INSPECT_TYPE } from '../format/inspect-type.js';
 import { reportError } from '../report-error.js';
 import { optionalString, print } from '../verb-output.js';
 import { openRoot } from './open-root.js';
@@ -17,12 +18,9 @@ export async function dockerInspect(names: string[], options: Record<string, unk
       failures.push(err);
     }
   }
-  const format = optionalString(options.format);
-  if (format === undefined || format === '') print(`${JSON.stringify(found, null, 4)}\n`);
-  else {
-    const template = compileTemplate(format);
-    print(found.map((image) => `${template.render(image, { sortJsonKeys: false })}\n`).join(''));
-  }
-  for (const err of failures) reportError(err);
-  if (failures.length > 0) process.exitCode = 1;
+  // Docker's own inspect: the same output, the same typed-then-raw template run.
+  const output = renderInspect(found, optionalString(options.format), IMAGE_INSPECT_TYPE);
+  print(output.text);
+  for (const err of [...failures, ...output.errors]) reportError(err);
+  if (failures.length + output.errors.length > 0) process.exitCode = 1;
 }

@@ -60,6 +60,10 @@ describe('renderInfo', () => {
   it('--format json and templates', () => {
     assert.equal(JSON.parse(renderInfo(data, 'json')).BlobBytes, 7797760);
     assert.equal(renderInfo(data, '{{.Images}} {{.StowageRootDir}}'), '2 /data/stowage\n');
-    assert.throws(() => renderInfo(data, '{{.Containers}}'), /unknown field \.Containers/);
+    assert.equal(renderInfo(data, '{{if gt .Images 1}}{{printf "%d images, %s" .Images (upper .Layout)}}{{end}}'), '2 images, OCI IMAGE LAYOUT\n');
+    assert.equal(renderInfo(data, '{{printf "%T %T" .Images .BlobBytes}}'), 'int int64\n');
+    assert.throws(() => renderInfo(data, '{{.Containers}}'), {
+      message: 'template parsing error: template: :1:2: executing "" at <.Containers>: can\'t evaluate field Containers in type stowage.StoreInfo',
+    });
   });
 });
