@@ -27,7 +27,7 @@ export function registerDockerCommands(program: Command): void {
       .option('--digests', 'show digests')
       .option('--no-trunc', "don't truncate output")
       .option('-f, --filter <filter>', 'dangling=, reference=, before=, since=, label=', collect, [])
-      .option('--format <format>', 'table, json or a Go template'),
+      .option('--format <format>', 'table, table TEMPLATE, json or a Go template, e.g. "{{.Repository}}:{{.Tag}}"'),
   ).action(async (repository: string | undefined, options: Record<string, unknown>) => {
     const { dockerImages } = await import('./docker/images.js');
     await dockerImages(repository, options);
@@ -38,7 +38,7 @@ export function registerDockerCommands(program: Command): void {
       .command('inspect')
       .description("docker image inspect's JSON, plus each layer's chain ID, cache ID, directory and size")
       .argument('<image...>', 'name, name:tag, name@digest or ID (prefix)')
-      .option('-f, --format <template>', 'a Go template'),
+      .option('-f, --format <format>', 'json, or a Go template such as "{{.Id}}", "{{index .RepoDigests 0}}" or "{{json .Stowage}}"'),
   ).action(async (names: string[], options: Record<string, unknown>) => {
     const { dockerInspect } = await import('./docker/inspect.js');
     await dockerInspect(names, options);
@@ -50,13 +50,18 @@ export function registerDockerCommands(program: Command): void {
       .description('disk usage, as `docker system df`')
       .option('-v, --verbose', 'per image, container and volume')
       .option('--exact', "walk layer directories instead of trusting layerdb's recorded sizes")
-      .option('--format <format>', 'table, json or a Go template'),
+      .option('--format <format>', 'table, table TEMPLATE, json or a Go template ({{.Type}} …; with -v, over {{.Images}}, {{.Containers}}, {{.Volumes}})'),
   ).action(async (options: Record<string, unknown>) => {
     const { dockerDf } = await import('./docker/df.js');
     await dockerDf(options);
   });
 
-  withRootOptions(docker.command('info').description("the Docker root, its store, counts and disk use")).action(
+  withRootOptions(
+    docker
+      .command('info')
+      .description('the Docker root, its store, counts and disk use')
+      .option('-f, --format <format>', 'json, or a Go template such as "{{.DockerRootDir}}" or "{{.Images}}"'),
+  ).action(
     async (options: Record<string, unknown>) => {
       const { dockerInfo } = await import('./docker/info.js');
       await dockerInfo(options);
@@ -68,7 +73,7 @@ export function registerDockerCommands(program: Command): void {
       .command('locate')
       .description('what an ID (image, layer diff/chain/cache ID, container) or a path under the root is, and who uses it')
       .argument('<id-or-path>')
-      .option('--format <format>', 'json'),
+      .option('--format <format>', 'json, or a Go template over each match ("{{.Kind}} {{.Directory}}")'),
   ).action(async (query: string, options: Record<string, unknown>) => {
     const { dockerLocate } = await import('./docker/locate.js');
     await dockerLocate(query, options);

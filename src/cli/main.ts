@@ -67,7 +67,7 @@ withRegistryOptions(
     .command('tags')
     .description("list a repository's tags")
     .argument('<repository>', 'e.g. alpine, ghcr.io/org/app, localhost:5000/team/web')
-    .option('--format <format>', 'text (one per line) or json'),
+    .option('--format <format>', 'text (one per line), json, table, table TEMPLATE or TEMPLATE ({{.Repository}}, {{.Tag}})'),
 ).action(async (repository: string, options: Record<string, unknown>) => {
   const { tags } = await import('./tags.js');
   await tags(repository, options);

@@ -60,7 +60,7 @@ function images(cmd: Command): void {
 function inspect(cmd: Command): void {
   withRoot(cmd)
     .argument('<images...>', 'names (alpine, alpine:3, host/repo:tag, repo@digest) or IDs, full or short')
-    .option('--format <format>', 'json, or a template such as "{{.Id}}" or "{{json .Config}}"')
+    .option('-f, --format <format>', 'json, or a Go template such as "{{.Id}}", "{{index .RepoDigests 0}}" or "{{json .Config}}"')
     .action(async (names: string[], options: Options, command: Command) => {
       const verb = await import('./image-inspect.js');
       await verb.imageInspect(names, withStoreRoot(options, command));
@@ -102,7 +102,7 @@ function history(cmd: Command): void {
 
 function info(cmd: Command): void {
   withRoot(cmd)
-    .option('--format <format>', 'json, or a template such as "{{.Images}}"')
+    .option('-f, --format <format>', 'json, or a Go template such as "{{.StowageRootDir}}" or "{{.Images}}"')
     .action(async (options: Options, command: Command) => {
       const verb = await import('./info.js');
       await verb.info(withStoreRoot(options, command));
@@ -127,7 +127,7 @@ function prune(cmd: Command, scope: 'image' | 'system'): void {
 function df(cmd: Command): void {
   withRoot(cmd)
     .option('-v, --verbose', 'show each image')
-    .option('--format <format>', 'table, table TEMPLATE, json or TEMPLATE ({{.Type}}, {{.TotalCount}}, {{.Active}}, {{.Size}}, {{.Reclaimable}})')
+    .option('--format <format>', 'table, table TEMPLATE, json or TEMPLATE ({{.Type}}, {{.TotalCount}}, {{.Active}}, {{.Size}}, {{.Reclaimable}}; with -v, over {{.Images}})')
     .action(async (options: Options, command: Command) => {
       const verb = await import('./system-df.js');
       await verb.systemDf(withStoreRoot(options, command));

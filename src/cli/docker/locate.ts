@@ -1,9 +1,11 @@
 import { locate, type Located } from '../../dockerroot/locate.js';
 import type { DockerImage } from '../../dockerroot/model.js';
 import { StowageError } from '../../errors/error.js';
+import { compileTemplate, renderObject } from '../format/go-template.js';
 import { truncateId } from '../format/table.js';
+import { ANY, val } from '../format/template/values.js';
 import { humanSizePrecise } from '../format/units.js';
-import { print } from '../verb-output.js';
+import { optionalString, print } from '../verb-output.js';
 import { openRoot } from './open-root.js';
 
 /** `stowage docker locate ID-OR-PATH`: what it is, where it is, and which images and containers use it. */
@@ -11,8 +13,15 @@ export async function dockerLocate(query: string, options: Record<string, unknow
   const { view } = await openRoot(options);
   const found = locate(view, query);
   if (found.length === 0) throw new StowageError('PATH_NOT_FOUND', `${query}: nothing in ${view.root} has this ID or path`);
-  if (options.format === 'json') {
+  const format = optionalString(options.format);
+  if (format === 'json') {
     print(`${JSON.stringify(found.map(toJson), null, 2)}\n`);
+    return;
+  }
+  if (format !== undefined && format !== '') {
+    // A template runs once per match over its JSON object (maps: a key a kind lacks is <no value>).
+    const template = compileTemplate(format);
+    print(found.map((entry) => renderObject(template, val(ANY, toJson(entry)))).join(''));
     return;
   }
   print(found.map(describe).join('\n'));
