@@ -1,3 +1,4 @@
+import { isStowageError } from '../../errors/error.js';
 import { tabwrite } from './table.js';
 import { compile, type Template } from './template/index.js';
 import { goJson as jsonText, sortKeys } from './template/json.js';
@@ -99,7 +100,11 @@ export function renderInspect(found: Record<string, unknown>[], format: string |
   for (const object of found) {
     try {
       text += renderObject(template, val(type, object));
-    } catch {
+    } catch (typed) {
+      if (isStowageError(typed, 'UNSUPPORTED')) {
+        errors.push(typed);
+        continue;
+      }
       try {
         text += `${template.execute(val(RAW_ANY, JSON.parse(JSON.stringify(object)) as unknown), { missingKeyError: true })}\n`;
       } catch (err) {

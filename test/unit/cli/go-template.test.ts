@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { goJson, parseFormat, renderDiskUsage, renderInspect, renderRows } from '../../../src/cli/format/go-template.js';
 import { IMAGE_HEADERS } from '../../../src/cli/format/image-rows.js';
 import { IMAGE_INSPECT_TYPE } from '../../../src/cli/format/inspect-type.js';
+import { renderTags } from '../../../src/cli/tags.js';
 import { CASES, INSPECT } from './template-golden.js';
 
 const DEFAULT = '{{.Repository}}\t{{.Tag}}';
@@ -115,6 +116,27 @@ describe('renderInspect: docker image inspect --format, byte for byte (template-
     const result = renderInspect([INSPECT, other], '{{index .RepoTags 0}}', IMAGE_INSPECT_TYPE);
     assert.equal(result.text, 'other/two:latest\n');
     assert.deepEqual(result.errors.map((e) => e.message), ['template parsing error: template: :1:2: executing "" at <index .RepoTags 0>: error calling index: reflect: slice index out of range']);
+  });
+});
+
+describe('what the engine does not do is an error that says so', () => {
+  it('time.Time methods beyond the numeric ones, and complex numbers', () => {
+    const result = renderInspect([INSPECT], '{{.Metadata.LastTagTime.Format "2006"}}', IMAGE_INSPECT_TYPE);
+    assert.equal(result.text, '\n');
+    assert.deepEqual(result.errors.map((e) => e.message), [
+      'template parsing error: template: :1:11: executing "" at <.Metadata.LastTagTime.Format>: time.Time method Format is not supported',
+    ]);
+    assert.throws(() => renderInspect([INSPECT], '{{1i}}', IMAGE_INSPECT_TYPE), { message: 'template parsing error: template: :1: complex number 1i is not supported' });
+  });
+});
+
+describe('renderTags', () => {
+  it('text, skopeo\'s json, and docker\'s table and templates, one row per tag', () => {
+    assert.equal(renderTags('h:5000/a', ['1', '2'], undefined), '1\n2\n');
+    assert.deepEqual(JSON.parse(renderTags('h:5000/a', ['1'], 'json')), { Repository: 'h:5000/a', Tags: ['1'] });
+    assert.equal(renderTags('h:5000/a', ['1', 'latest'], 'table'), 'REPOSITORY   TAG\nh:5000/a     1\nh:5000/a     latest\n');
+    assert.equal(renderTags('h:5000/a', ['1', 'latest'], '{{if ne .Tag "latest"}}{{.Repository}}:{{.Tag}}{{end}}'), 'h:5000/a:1\n\n');
+    assert.equal(renderTags('h:5000/a', [], 'table {{.Tag}}'), 'TAG\n');
   });
 });
 

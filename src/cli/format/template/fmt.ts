@@ -1,4 +1,5 @@
 import { formatFloatAbs, formatIntAbs, negative } from './numbers.js';
+import { quote, quoteRune, runeString } from './quote.js';
 import { goTimeString } from './time.js';
 import { fieldValue, intOf, isNil, mapEntries, sliceItems, typeName, val, type Val } from './values.js';
 
@@ -259,32 +260,4 @@ function formatString(x: Val, s: string, verb: string, flags: Flags): string {
     default:
       return bad(x, verb);
   }
-}
-
-function runeString(n: bigint): string {
-  const cp = Number(n);
-  if (n < 0n || n > 0x10ffffn || (cp >= 0xd800 && cp < 0xe000)) return '\ufffd';
-  return String.fromCodePoint(cp);
-}
-
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
-const ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
-
-/** strconv.Quote (asciiOnly: QuoteToASCII). */
-export function quote(s: string, asciiOnly = false): string {
-  return `"${[...s].map((c) => quoteChar(c, '"', asciiOnly)).join('')}"`;
-}
-
-function quoteRune(n: bigint): string {
-  return `'${quoteChar(runeString(n), "'", false)}'`;
-}
-
-function quoteChar(c: string, q: string, asciiOnly: boolean): string {
-  if (c === q || c === '\\') return `\\${c}`;
-  const cp = c.codePointAt(0) as number;
-  if (PRINTABLE.test(c) && (!asciiOnly || cp < 0x80)) return c;
-  if (ESCAPES[c]) return ESCAPES[c] as string;
-  if (cp < 0x20 || cp === 0x7f) return `\\x${cp.toString(16).padStart(2, '0')}`;
-  if (cp < 0x10000) return `\\u${cp.toString(16).padStart(4, '0')}`;
-  return `\\U${cp.toString(16).padStart(8, '0')}`;
 }

@@ -1,6 +1,9 @@
-import { sprint, sprintf, sprintln, formatValue } from './fmt.js';
+import { length, index, sliceOf } from './collections.js';
+import { eq, lt } from './compare.js';
+import { CallError, unwrapNil } from './errors.js';
+import { sprint, sprintf, sprintln } from './fmt.js';
 import { marshal } from './json.js';
-import { ANY, BOOL, INT, INVALID, STRING, STRINGS, byteLength, indirect, intOf, isNil, mapEntries, mapGet, sliceItems, truth, typeName, val, zero, type GoType, type Val } from './values.js';
+import { ANY, BOOL, INT, STRING, STRINGS, indirect, intOf, isNil, sliceItems, truth, typeName, type GoType, type Val } from './values.js';
 
 /**
  * The functions a docker `--format` template can call: Go's builtins (text/template/funcs.go)
@@ -20,148 +23,8 @@ export interface Func {
   call(args: Val[], names: string[]): Val;
 }
 
-export class CallError extends Error {}
-
 const str = (s: string): Val => ({ t: STRING, v: s });
 const bool = (b: boolean): Val => ({ t: BOOL, v: b });
-
-/** reflect's indirectInterface: a nil interface is no value at all. */
-export function unwrapNil(x: Val): Val {
-  return x.t.k === 'iface' && isNil(x) ? INVALID : x;
-}
-
-type Kind = 'bool' | 'int' | 'uint' | 'float' | 'string' | 'invalid';
-
-function basicKind(x: Val): Kind {
-  const k = x.t.k;
-  return k === 'bool' || k === 'int' || k === 'uint' || k === 'float' || k === 'string' ? k : 'invalid';
-}
-
-function num(x: Val): number {
-  return x.t.k === 'float' ? (x.v as number) : Number(intOf(x));
-}
-
-function eq(arg1: Val, rest: Val[]): boolean {
-  const a = unwrapNil(arg1);
-  if (rest.length === 0) throw new CallError('missing argument for comparison');
-  const k1 = basicKind(a);
-  for (const raw of rest) {
-    const b = unwrapNil(raw);
-    const k2 = basicKind(b);
-    let same = false;
-    if (k1 !== k2) {
-      if (k1 === 'int' && k2 === 'uint') same = intOf(a) >= 0n && intOf(a) === intOf(b);
-      else if (k1 === 'uint' && k2 === 'int') same = intOf(b) >= 0n && intOf(a) === intOf(b);
-      else if (a.t.k !== 'invalid' && b.t.k !== 'invalid') throw new CallError('incompatible types for comparison');
-    } else if (k1 === 'int' || k1 === 'uint') same = intOf(a) === intOf(b);
-    else if (k1 === 'float') same = num(a) === num(b);
-    else if (k1 === 'bool' || k1 === 'string') same = a.v === b.v;
-    else {
-      if (a.t.k !== b.t.k && a.t.k !== 'invalid' && b.t.k !== 'invalid') {
-        throw new CallError(`non-comparable types ${show(a)}: ${typeName(a.t)}, ${typeName(b.t)}: ${show(b)}`);
-      }
-      if (isNil(a) || isNil(b)) same = isNil(a) === isNil(b);
-      else if (b.t.k === 'slice' || b.t.k === 'map') throw new CallError(`non-comparable type ${show(b)}: ${typeName(b.t)}`);
-      else same = JSON.stringify(a.v) === JSON.stringify(b.v);
-    }
-    if (same) return true;
-  }
-  return false;
-}
-
-function lt(arg1: Val, arg2: Val): boolean {
-  const a = unwrapNil(arg1);
-  const b = unwrapNil(arg2);
-  const k1 = basicKind(a);
-  const k2 = basicKind(b);
-  if (k1 === 'invalid' || k2 === 'invalid') throw new CallError('invalid type for comparison');
-  if (k1 !== k2) {
-    if (k1 === 'int' && k2 === 'uint') return intOf(a) < 0n || intOf(a) < intOf(b);
-    if (k1 === 'uint' && k2 === 'int') return intOf(b) >= 0n && intOf(a) < intOf(b);
-    throw new CallError('incompatible types for comparison');
-  }
-  if (k1 === 'bool') throw new CallError('invalid type for comparison');
-  if (k1 === 'string') return Buffer.compare(Buffer.from(a.v as string), Buffer.from(b.v as string)) < 0;
-  if (k1 === 'float') return num(a) < num(b);
-  return intOf(a) < intOf(b);
-}
-
-function show(x: Val): string {
-  return formatValue(x, 'v', { plus: false, minus: false, sharp: false, space: false, zero: false, width: undefined, prec: undefined }, 0);
-}
-
-/** indexArg: an int index within [0, cap]; Go lets index == len through to reflect's panic. */
-function indexArg(index: Val, cap: number): number {
-  const i = unwrapNil(index);
-  if (i.t.k === 'invalid') throw new CallError('cannot index slice/array with nil');
-  if (i.t.k !== 'int' && i.t.k !== 'uint') throw new CallError(`cannot index slice/array with type ${typeName(i.t)}`);
-  const x = intOf(i);
-  if (x < 0n || x > BigInt(cap)) throw new CallError(`index out of range: ${x}`);
-  return Number(x);
-}
-
-function index(item: Val, indexes: Val[]): Val {
-  let current = unwrapNil(item);
-  if (current.t.k === 'invalid') throw new CallError('index of untyped nil');
-  for (const raw of indexes) {
-    const { value, isNil: nil } = indirect(current);
-    if (nil) throw new CallError('index of nil pointer');
-    current = value;
-    if (current.t.k === 'slice') {
-      const items = sliceItems(current);
-      const x = indexArg(raw, items.length);
-      if (x === items.length) throw new CallError('reflect: slice index out of range');
-      current = items[x] as Val;
-    } else if (current.t.k === 'string') {
-      const bytes = Buffer.from(current.v as string);
-      const x = indexArg(raw, bytes.length);
-      if (x === bytes.length) throw new CallError('reflect: string index out of range');
-      current = { t: { k: 'uint', name: 'uint8' }, v: BigInt(bytes[x] as number) };
-    } else if (current.t.k === 'map') {
-      const key = unwrapNil(raw);
-      if (key.t.k === 'invalid') throw new CallError('value is nil; should be of type string');
-      if (key.t.k !== 'string' || key.t.name !== undefined) throw new CallError(`value has type ${typeName(key.t)}; should be string`);
-      current = mapGet(current, key.v as string) ?? val(current.t.elem, zero(current.t.elem));
-    } else throw new CallError(`can't index item of type ${typeName(current.t)}`);
-  }
-  return current;
-}
-
-function sliceOf(item: Val, indexes: Val[]): Val {
-  const x = unwrapNil(item);
-  if (x.t.k === 'invalid') throw new CallError('slice of untyped nil');
-  if (indexes.length > 3) throw new CallError(`too many slice indexes: ${indexes.length}`);
-  let length: number;
-  if (x.t.k === 'string') {
-    if (indexes.length === 3) throw new CallError('cannot 3-index slice a string');
-    length = byteLength(x.v as string);
-  } else if (x.t.k === 'slice') length = sliceItems(x).length;
-  else throw new CallError(`can't slice item of type ${typeName(x.t)}`);
-  const idx = [0, length, length];
-  indexes.forEach((i, n) => (idx[n] = indexArg(i, length)));
-  const [from, to, max] = idx as [number, number, number];
-  if (from > to) throw new CallError(`invalid slice index: ${from} > ${to}`);
-  if (indexes.length === 3 && to > max) throw new CallError(`invalid slice index: ${to} > ${max}`);
-  if (x.t.k === 'string') return { t: x.t, v: Buffer.from(x.v as string).subarray(from, to).toString() };
-  return { t: x.t, v: (x.v as unknown[]).slice(from, to) };
-}
-
-function length(item: Val): Val {
-  const { value, isNil: nil } = indirect(item);
-  if (nil) throw new CallError('len of nil pointer');
-  switch (value.t.k) {
-    case 'string':
-      return { t: INT, v: BigInt(byteLength(value.v as string)) };
-    case 'slice':
-      return { t: INT, v: BigInt(sliceItems(value).length) };
-    case 'map':
-      return { t: INT, v: BigInt(mapEntries(value).length) };
-    case 'invalid':
-      throw new CallError('reflect: call of reflect.Value.Type on zero Value');
-    default:
-      throw new CallError(`len of type ${typeName(value.t)}`);
-  }
-}
 
 /** evalArgs of html, js and urlquery: one string as is, else fmt.Sprint, nil as "<no value>". */
 function evalArgs(args: Val[]): string {

@@ -39,7 +39,7 @@ export function compile(source: string): Template {
       } catch (err) {
         if (err instanceof TemplateExecError) {
           if (options.header) return err.partial;
-          throw templateError(err.message);
+          throw templateError(err.message, err.unsupported);
         }
         throw err;
       }
@@ -47,9 +47,12 @@ export function compile(source: string): Template {
   };
 }
 
-/** docker wraps both parse and execution errors as "template parsing error: …". */
-export function templateError(message: string): StowageError {
-  return new StowageError('CONFIG_INVALID', `template parsing error: ${message}`);
+/**
+ * docker wraps both parse and execution errors as "template parsing error: …". What Go's
+ * templates can do and this engine cannot is UNSUPPORTED, so no fallback hides it.
+ */
+export function templateError(message: string, unsupported = false): StowageError {
+  return new StowageError(unsupported ? 'UNSUPPORTED' : 'CONFIG_INVALID', `template parsing error: ${message}`);
 }
 
 export { TemplateExecError };

@@ -176,10 +176,10 @@ class Lexer {
       return true;
     }
     if (c === '|') return this.single('pipe');
-    if (c === '"') return this.lexQuote();
-    if (c === '`') return this.lexRawQuote();
+    if (c === '"') return this.lexQuoted('string');
+    if (c === '`') return this.lexQuoted('rawString');
     if (c === '$') return this.lexVariable();
-    if (c === "'") return this.lexChar();
+    if (c === "'") return this.lexQuoted('charConstant');
     if (c === '.') {
       const next = this.src[this.pos + 1] ?? '';
       if (!/[0-9]/.test(next)) return this.lexField();
@@ -207,39 +207,12 @@ class Lexer {
     return true;
   }
 
-  private lexQuote(): boolean {
-    let i = this.pos + 1;
-    for (;;) {
-      const c = this.src[i];
-      if (c === undefined || c === '\n') return this.fail('unterminated quoted string');
-      if (c === '\\') i++;
-      else if (c === '"') break;
-      i++;
-    }
-    this.advance(i + 1 - this.pos);
-    this.emit('string');
-    return true;
-  }
-
-  private lexRawQuote(): boolean {
-    const close = this.src.indexOf('`', this.pos + 1);
-    if (close < 0) return this.fail('unterminated raw quoted string');
-    this.advance(close + 1 - this.pos);
-    this.emit('rawString');
-    return true;
-  }
-
-  private lexChar(): boolean {
-    let i = this.pos + 1;
-    for (;;) {
-      const c = this.src[i];
-      if (c === undefined || c === '\n') return this.fail('unterminated character constant');
-      if (c === '\\') i++;
-      else if (c === "'") break;
-      i++;
-    }
-    this.advance(i + 1 - this.pos);
-    this.emit('charConstant');
+  /** "…" and '…' end at their closing quote on the same line; `…` at the next backquote. */
+  private lexQuoted(type: 'string' | 'rawString' | 'charConstant'): boolean {
+    const end = quotedEnd(this.src, this.pos);
+    if (end < 0) return this.fail(type === 'string' ? 'unterminated quoted string' : type === 'rawString' ? 'unterminated raw quoted string' : 'unterminated character constant');
+    this.advance(end - this.pos);
+    this.emit(type);
     return true;
   }
 
@@ -295,5 +268,20 @@ class Lexer {
     this.advance(text.length);
     this.emit('number');
     return true;
+  }
+}
+
+/** Where a quoted literal starting at `pos` ends (past its closing quote), or -1. */
+function quotedEnd(src: string, pos: number): number {
+  const q = src[pos] as string;
+  if (q === '`') {
+    const close = src.indexOf('`', pos + 1);
+    return close < 0 ? -1 : close + 1;
+  }
+  for (let i = pos + 1; ; i++) {
+    const c = src[i];
+    if (c === undefined || c === '\n') return -1;
+    if (c === '\\') i++;
+    else if (c === q) return i + 1;
   }
 }

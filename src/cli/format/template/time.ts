@@ -76,3 +76,9 @@ export function timeMethod(iso: string, name: string): Val | undefined {
       return undefined;
   }
 }
+
+/** time.Time's other methods: a template calling one gets an error saying so, not a wrong value. */
+export const UNSUPPORTED_TIME_METHODS = new Set([
+  'Add', 'AddDate', 'After', 'AppendFormat', 'Before', 'Clock', 'Compare', 'Date', 'Equal', 'Format', 'GoString', 'ISOWeek', 'In',
+  'IsDST', 'Local', 'Location', 'Month', 'Round', 'Sub', 'Truncate', 'UTC', 'UnixMicro', 'UnixMilli', 'Weekday', 'Zone', 'ZoneBounds',
+]);
