@@ -88,8 +88,13 @@ export interface InspectOutput {
  * `inspect --format` as docker's inspector: no format is the indented JSON array; "json" is
  * that array on one line; a template runs over each object as docker's type (`type`), and
  * where that fails, as docker does, over the raw JSON decoded into maps (json.Number numbers,
- * missingkey=error); the raw run's error is the one reported. Docker prints `[]` for an empty
- * result with no template, and an empty line with one (TemplateInspector.Flush).
+ * missingkey=error); the raw run's error is the one reported.
+ *
+ * Nothing found, as docker 28 prints it (checked against the CLI): `docker image inspect nope`
+ * and `docker inspect nope` print `[]` (also with `--format json`), `--format TEMPLATE` prints
+ * an empty line (TemplateInspector.Flush of an empty buffer); the error follows on stderr and
+ * the exit status is 1. The list verbs never print `[]`: `docker images --format json` of
+ * nothing prints nothing, a table its header alone.
  */
 export function renderInspect(found: Record<string, unknown>[], format: string | undefined, type: GoType): InspectOutput {
   if (format === undefined || format === '') return { text: `${JSON.stringify(found, null, 4)}\n`, errors: [] };
