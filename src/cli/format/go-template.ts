@@ -41,9 +41,14 @@ export function rowGoType(typeName: string, fields: readonly string[]): GoType {
   return rowType(typeName, fields, (v) => jsonText(sortKeys(plainRow(v as Row, fields)), true));
 }
 
+/**
+ * What `{{json .}}` prints of a row: its enumerable fields. A row's non-enumerable fields
+ * (`{{.ContentSize}}`) are Stowage's additions, readable by templates, kept out of the JSON so
+ * it stays docker's byte for byte.
+ */
 function plainRow(row: Row, fields: readonly string[]): Row {
   const out: Row = {};
-  for (const key of fields) if (key in row) out[key] = row[key];
+  for (const key of fields) if (Object.prototype.propertyIsEnumerable.call(row, key)) out[key] = row[key];
   return out;
 }
 
