@@ -7,7 +7,7 @@
 // TextDecoder and knows no xattrs either. Docker (Go's archive/tar) keeps all of it.
 export { BLOCK, decodeHeaderBlock, encodeHeaderBlock, isZeroBlock, type RawHeader } from './header.js';
 export { completeHeader, encodeExtended, encodeHeader, END_OF_ARCHIVE, padding } from './encode.js';
-export { parsePaxRecords, encodePaxRecords } from './pax.js';
+export { parsePaxRecords, encodePaxRecords, parsePaxInteger, parsePaxTime, formatPaxTime } from './pax.js';
 export { readTar, EXTENDED_HEADER_LIMIT, type TarEntry } from './reader.js';
 export { packTar, packEntry, type PackEntry } from './writer.js';
 export { decodeBytes, encodeText, hasEscapedBytes } from './text.js';

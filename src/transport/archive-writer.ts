@@ -1,10 +1,9 @@
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
+import { packTar, type PackEntry } from '../tar/index.js';
 import { handleWriter, syncDirectory, TEMP_PREFIX, tempPathBeside } from './atomic-file.js';
 
 /**
@@ -18,17 +17,9 @@ export async function writeDirectoryArchive(dir: string, file: string): Promise<
   const entries = await listEntries(dir, '');
   const temp = tempPathBeside(file);
   const handle = await open(temp, 'wx');
-  const pack = tar.pack();
   try {
-    // Readable.from: node's pipeline is given a node stream, not tar-stream's streamx one.
-    // A failure on either side destroys the pack, so the other side stops too.
-    const stop = (err: unknown): never => {
-      pack.destroy(err as Error);
-      throw err;
-    };
-    const written = pipeline(Readable.from(pack), handleWriter(handle)).catch(stop);
-    const fed = feed(pack, dir, entries).catch(stop);
-    await Promise.all([written, fed]);
+    // The file sets the pace: packTar reads a member's bytes only as fast as they are written.
+    await pipeline(Readable.from(packTar(members(dir, entries))), handleWriter(handle));
     await handle.sync();
     await handle.close();
     await rename(temp, file);
@@ -48,31 +39,21 @@ interface Entry {
 /** Fixed mtime (the Unix epoch, as Docker uses for its metadata files) for reproducible archives. */
 const MTIME = new Date(0);
 
-async function feed(pack: tar.Pack, dir: string, entries: Entry[]): Promise<void> {
+async function* members(dir: string, entries: Entry[]): AsyncGenerator<PackEntry> {
   for (const entry of entries) {
     const header = { name: entry.name, mtime: MTIME, uid: 0, gid: 0, uname: '', gname: '' };
     if (entry.type === 'directory') {
-      await new Promise<void>((resolve, reject) => {
-        pack.entry({ ...header, name: `${entry.name}/`, type: 'directory', mode: 0o755 }, (err) => (err ? reject(err) : resolve()));
-      });
+      yield { header: { ...header, name: `${entry.name}/`, type: 'directory', mode: 0o755 } };
       continue;
     }
     const path = join(dir, entry.name);
     const { size } = await stat(path);
-    let settle!: (err?: Error | null) => void;
-    const done = new Promise<void>((resolve, reject) => {
-      settle = (err) => (err ? reject(err) : resolve());
-    });
-    const sink = pack.entry({ ...header, type: 'file', mode: 0o644, size }, (err) => settle(err));
-    done.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
-    // Written by hand: tar-stream's entry is a streamx Writable, which node's pipeline does not fully understand.
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-      if (!sink.write(chunk as Buffer)) await once(sink, 'drain');
-    }
-    sink.end(undefined); // streamx's end takes an optional last chunk; its types insist on the argument
-    await done;
+    // Opened only when packTar starts on this member's data (a generator runs on its first pull).
+    const data = (async function* () {
+      yield* createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+    })();
+    yield { header: { ...header, type: 'file', mode: 0o644, size }, data };
   }
-  pack.finalize();
 }
 
 /** Files of `dir` before its subdirectories, each level sorted; in-flight temporary files left out. */

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { attributePolicy } from './attributes.js';
 import { DirectoryWriter } from './directories.js';
 import { ConfinedRoot, isRefusal, normaliseEntryPath, refusal } from './safe-path.js';
+import { hasEscapedBytes } from '../../tar/index.js';
 import { drain, readTarEntries, type TarEntry, type TarHeader } from './tar-entries.js';
 import { applyWhiteout, LayerPaths, parseWhiteout } from './whiteouts.js';
 import { writeDevice, writeFile, writeHardlink, writeSymlink, type WriteContext } from './write-entry.js';
@@ -45,17 +46,21 @@ const ENTRY_ERRORS = new Set(['ENAMETOOLONG', 'ENOTDIR', 'EISDIR', 'ELOOP', 'EEX
 export async function applyLayer(tar: Readable, target: string, options: ApplyOptions = {}): Promise<ApplyResult> {
   await mkdir(target, { recursive: true });
   const policy = attributePolicy(options);
+  const result = emptyApplyResult();
   const ctx: WriteContext = {
     root: new ConfinedRoot(await realpath(target)),
     policy,
     devices: options.devices === true && policy.root,
+    incomplete: (name, reasons) => {
+      for (const reason of reasons) result.skipped.push({ path: name, reason });
+    },
   };
   const directories = new DirectoryWriter(ctx);
   const current = new LayerPaths();
-  const result = emptyApplyResult();
 
   for await (const entry of readTarEntries(tar)) {
-    const header = entry.header as TarHeader;
+    const header = entry.header;
+    if (header.type === 'pax-global-header') continue; // records for no entry in particular (see src/tar)
     try {
       await applyEntry(header, entry);
     } catch (err) {
@@ -71,6 +76,8 @@ export async function applyLayer(tar: Readable, target: string, options: ApplyOp
   return result;
 
   async function applyEntry(header: TarHeader, entry: TarEntry): Promise<void> {
+    // Names that are not UTF-8 are kept as bytes by src/tar, but node:fs takes paths as UTF-8 strings.
+    if (hasEscapedBytes(header.name) || hasEscapedBytes(header.linkname)) throw refusal('name or link target is not valid UTF-8');
     const rel = normaliseEntryPath(header.name);
     const whiteout = parseWhiteout(rel);
     if (whiteout !== null) {

@@ -1,10 +1,13 @@
-// File attributes from the header (layer.md, "File Attributes": mtime, uid, gid, mode). They are
-// applied through an open file descriptor where there is one, so no path is resolved again after
-// the checks; for symlinks and device nodes, only through the l* calls, which never follow.
+// File attributes from the header (layer.md, "File Attributes": mtime, uid, gid, mode, and the
+// xattrs of "Changeset over existing files"). They are applied through an open file descriptor
+// where there is one, so no path is resolved again after the checks; for symlinks and device
+// nodes, only through the l* calls (and setfattr -h), which never follow.
 
 import { lchown, lutimes } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { timestampToSeconds, type Timestamp } from '../../tar/index.js';
 import type { TarHeader } from './tar-entries.js';
+import { setXattrs } from './xattrs.js';
 
 export interface AttributePolicy {
   /** Running as root: setuid/setgid bits are kept, devices may be made. */
@@ -22,26 +25,37 @@ export function attributePolicy(options: { preserveOwner?: boolean }): Attribute
  * Permission bits from the header: 0o7777 at most, and without setuid/setgid unless root (an
  * unprivileged user unpacking an image must not end up with set-id files of their own).
  */
-export function entryMode(header: TarHeader, fallback: number, policy: AttributePolicy): number {
-  const mode = (header.mode ?? fallback) & 0o7777;
+export function entryMode(header: TarHeader, policy: AttributePolicy): number {
+  const mode = header.mode & 0o7777;
   return policy.root ? mode : mode & ~0o6000;
 }
 
-export function entryMtime(header: TarHeader): Date {
-  return header.mtime instanceof Date && !Number.isNaN(header.mtime.getTime()) ? header.mtime : new Date(0);
+/**
+ * The mtime as node:fs takes it with full precision: seconds as a string. A negative number
+ * (before 1970) would be taken for "now" by node:fs; a numeric string is passed through as is.
+ */
+export function fsTime(ts: Timestamp): string {
+  return String(timestampToSeconds(ts));
 }
 
-/** Owner, then mode (chown clears set-id bits, so the order matters), then times. */
-export async function applyToHandle(handle: FileHandle, header: TarHeader, mode: number, policy: AttributePolicy): Promise<void> {
-  if (policy.preserveOwner) await handle.chown(header.uid ?? 0, header.gid ?? 0);
+/**
+ * Owner, then mode (chown clears set-id bits), then xattrs (chown also clears
+ * security.capability), then times. Returns the attributes that could not be set.
+ */
+export async function applyToHandle(handle: FileHandle, header: TarHeader, mode: number, policy: AttributePolicy): Promise<string[]> {
+  if (policy.preserveOwner) await handle.chown(header.uid, header.gid);
   await handle.chmod(mode);
-  const mtime = entryMtime(header);
+  const failures = header.xattrs.size > 0 ? await setXattrs({ handle }, header.xattrs) : [];
+  const mtime = fsTime(header.mtime);
   await handle.utimes(mtime, mtime);
+  return failures;
 }
 
-/** For a symlink or device node just made at `abs`: owner and times without following it. */
-export async function applyToLink(abs: string, header: TarHeader, policy: AttributePolicy): Promise<void> {
-  if (policy.preserveOwner) await lchown(abs, header.uid ?? 0, header.gid ?? 0);
-  const mtime = entryMtime(header);
+/** For a symlink or device node just made at `abs`: owner, xattrs and times without following it. */
+export async function applyToLink(abs: string, header: TarHeader, policy: AttributePolicy): Promise<string[]> {
+  if (policy.preserveOwner) await lchown(abs, header.uid, header.gid);
+  const failures = header.xattrs.size > 0 ? await setXattrs({ symlink: abs }, header.xattrs) : [];
+  const mtime = fsTime(header.mtime);
   await lutimes(abs, mtime, mtime);
+  return failures;
 }

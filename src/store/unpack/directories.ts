@@ -48,7 +48,7 @@ export class DirectoryWriter {
         throw err;
       }
       try {
-        await applyToHandle(handle, header, entryMode(header, 0o755, policy), policy);
+        this.ctx.incomplete(header.name, await applyToHandle(handle, header, entryMode(header, policy), policy));
       } finally {
         await handle.close();
       }

@@ -1,16 +1,14 @@
 // An image's flattened root filesystem (what `docker export` gives for a fresh container): the
 // layers applied bottom-up into a directory, or the same tree streamed as one tar.
 
-import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tarStream from 'tar-stream';
-import type { Header, Pack } from 'tar-stream';
+import { packTar, type PackEntry, type TarHeaderInput } from '../../tar/index.js';
 import { StowageError } from '../../errors/error.js';
 import { applyLayer, emptyApplyResult, type ApplyOptions, type ApplyResult } from './apply-layer.js';
 import { decompressLayer } from './decompress.js';
 import { MergedView, type Emission } from './merged-view.js';
-import { drain, readTarEntries, type TarEntry, type TarHeader } from './tar-entries.js';
+import { drain, readTarEntries, type TarHeader } from './tar-entries.js';
 
 /** Opens one layer blob (compressed or not), bottom layer first in the arrays below. */
 export type LayerSource = () => Promise<Readable>;
@@ -42,22 +40,18 @@ export async function exportToTar(layers: LayerSource[], output: Writable): Prom
   for (let layer = layers.length - 1; layer >= 0; layer--) {
     view.startLayer(layer);
     for await (const entry of readTarEntries(decompressLayer(await (layers[layer] as LayerSource)()))) {
-      view.add(entry.header as TarHeader);
+      view.add(entry.header);
       await drain(entry);
     }
     view.endLayer();
   }
   const plan = view.plan();
+  const counts = { entries: 0, bytes: 0 };
 
-  const pack = tarStream.pack();
-  const writing = pipeline(pack, output);
-  writing.catch(() => undefined); // awaited below; a failure also surfaces through the pack
-  let entries = 0;
-  let bytes = 0;
-  try {
+  async function* merged(): AsyncGenerator<PackEntry> {
     for (const { path, header } of plan.directories) {
-      await packEntry(pack, outputHeader(header, { name: path }), null);
-      entries++;
+      counts.entries++;
+      yield { header: outputHeader(header, { name: path }) };
     }
     for (let layer = 0; layer < layers.length; layer++) {
       const wanted = plan.entries.get(layer);
@@ -67,32 +61,31 @@ export async function exportToTar(layers: LayerSource[], output: Writable): Prom
       for await (const entry of readTarEntries(decompressLayer(await (layers[layer] as LayerSource)()))) {
         const emission = wanted.get(ordinal++);
         if (emission !== undefined) {
-          bytes += await packEntry(pack, outputHeader(entry.header as TarHeader, emission), emission.hardlink === undefined ? entry : null);
-          entries++;
+          const header = outputHeader(entry.header, emission);
+          counts.entries++;
+          counts.bytes += header.size ?? 0;
+          yield header.size ? { header, data: entry } : { header };
           remaining--;
         }
-        await drain(entry);
         if (remaining === 0) break; // the rest of this layer contributes nothing
       }
       if (remaining !== 0) throw new StowageError('LAYER_INVALID', `layer ${layer} changed between its two reads`);
     }
-    pack.finalize();
-    await writing;
-  } catch (err) {
-    pack.destroy(err as Error);
-    output.destroy(err as Error);
-    throw err;
   }
-  return { entries, bytes };
+
+  // The output sets the pace: packTar pulls an entry's data only as fast as it is written.
+  await pipeline(Readable.from(packTar(merged())), output);
+  return counts;
 }
 
-/** The header to write: the layer's attributes under the merged name (and hard link target). */
-function outputHeader(header: TarHeader, emission: Emission): Header {
-  const type = emission.hardlink !== undefined ? 'link' : (header.type as Header['type']);
+/** The header to write: the layer's attributes (xattrs included) under the merged name (and hard link target). */
+function outputHeader(header: TarHeader, emission: Emission): TarHeaderInput {
+  const type = emission.hardlink !== undefined ? 'link' : header.type;
   return {
     // Directories with a trailing slash, as `docker export` and tar(1) write them.
     name: type === 'directory' ? `${emission.name}/` : emission.name,
     type,
+    typeflag: type === 'link' ? '1' : header.typeflag,
     size: type === 'file' || type === 'contiguous-file' ? header.size : 0,
     mode: header.mode,
     mtime: header.mtime,
@@ -102,27 +95,7 @@ function outputHeader(header: TarHeader, emission: Emission): Header {
     gname: header.gname,
     devmajor: header.devmajor,
     devminor: header.devminor,
-    linkname: emission.hardlink ?? (type === 'symlink' ? (header.linkname ?? '') : ''),
+    linkname: emission.hardlink ?? (type === 'symlink' ? header.linkname : ''),
+    xattrs: header.xattrs,
   };
-}
-
-/** Writes one entry, streaming `data` into it with backpressure. Returns the data bytes. */
-async function packEntry(pack: Pack, header: Header, data: TarEntry | null): Promise<number> {
-  let bytes = 0;
-  const done = new Promise<void>((resolve, reject) => {
-    const sink = pack.entry(header, (err) => (err ? reject(err) : resolve()));
-    if (data === null || header.size === 0) {
-      if (header.type === 'file' || header.type === 'contiguous-file') sink.end(undefined);
-      return;
-    }
-    void (async () => {
-      for await (const chunk of data) {
-        bytes += (chunk as Buffer).length;
-        if (!sink.write(chunk as Buffer)) await once(sink as unknown as NodeJS.EventEmitter, 'drain');
-      }
-      sink.end(undefined);
-    })().catch(reject);
-  });
-  await done;
-  return bytes;
 }

@@ -79,7 +79,7 @@ export class MergedView {
     }
     if (whiteout?.kind === 'remove') this.layerWhiteouts.push(whiteout.path);
     if (whiteout?.kind === 'opaque') this.layerHides.push(whiteout.dir);
-    if (whiteout !== null || rel === '' || header.type === null) return;
+    if (whiteout !== null || rel === '' || header.type === null || header.type === 'pax-global-header') return;
     if (header.type === 'symlink' && !header.linkname) return;
 
     const version: Version = { layer: this.layer, ordinal, path: rel, type: header.type, link: null };
@@ -180,9 +180,9 @@ export class MergedView {
   }
 }
 
-function hardlinkTarget(linkname: string | null): string | null {
+function hardlinkTarget(linkname: string): string | null {
   try {
-    const rel = normaliseEntryPath(linkname ?? '');
+    const rel = normaliseEntryPath(linkname);
     return rel === '' ? null : rel;
   } catch {
     return null;

@@ -17,6 +17,8 @@ export interface WriteContext {
   policy: AttributePolicy;
   /** Make device nodes and fifos (ApplyOptions.devices, and root). */
   devices: boolean;
+  /** An entry written without some of its attributes (an xattr the filesystem or our privileges refuse). */
+  incomplete(name: string, reasons: string[]): void;
 }
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
@@ -40,7 +42,7 @@ export async function writeFile(ctx: WriteContext, rel: string, header: TarHeade
       }
     }
     if (failure !== null) throw failure;
-    await applyToHandle(handle, header, entryMode(header, 0o644, ctx.policy), ctx.policy);
+    ctx.incomplete(header.name, await applyToHandle(handle, header, entryMode(header, ctx.policy), ctx.policy));
   } finally {
     await handle.close();
   }
@@ -57,12 +59,12 @@ async function writeAll(handle: FileHandle, chunk: Buffer): Promise<void> {
 
 /** A symlink is data: it may point anywhere, it is only never followed by later entries. */
 export async function writeSymlink(ctx: WriteContext, rel: string, header: TarHeader): Promise<void> {
-  const target = header.linkname ?? '';
+  const target = header.linkname;
   if (target === '') throw refusal('symlink without a target');
   if (target.includes('\0')) throw refusal('symlink target contains a NUL byte');
   const abs = await placeFor(ctx, rel);
   await symlink(target, abs);
-  await applyToLink(abs, header, ctx.policy);
+  ctx.incomplete(header.name, await applyToLink(abs, header, ctx.policy));
 }
 
 /**
@@ -75,7 +77,7 @@ export async function writeSymlink(ctx: WriteContext, rel: string, header: TarHe
 export async function writeHardlink(ctx: WriteContext, rel: string, header: TarHeader): Promise<void> {
   let targetRel: string;
   try {
-    targetRel = normaliseEntryPath(header.linkname ?? '');
+    targetRel = normaliseEntryPath(header.linkname);
   } catch (err) {
     throw refusal(`hard link target: ${(err as Error).message}`);
   }
@@ -99,13 +101,13 @@ const execFileAsync = promisify(execFile);
  */
 export async function writeDevice(ctx: WriteContext, rel: string, header: TarHeader): Promise<void> {
   const abs = await placeFor(ctx, rel);
-  const mode = entryMode(header, 0o644, ctx.policy).toString(8);
+  const mode = entryMode(header, ctx.policy).toString(8);
   const args =
     header.type === 'fifo'
       ? ['-m', mode, '--', abs, 'p']
-      : ['-m', mode, '--', abs, header.type === 'block-device' ? 'b' : 'c', String(header.devmajor ?? 0), String(header.devminor ?? 0)];
+      : ['-m', mode, '--', abs, header.type === 'block-device' ? 'b' : 'c', String(header.devmajor), String(header.devminor)];
   await execFileAsync('mknod', args);
-  await applyToLink(abs, header, ctx.policy);
+  ctx.incomplete(header.name, await applyToLink(abs, header, ctx.policy));
 }
 
 /** Parents checked (and made), then whatever was at the path removed: a free name to create. */

@@ -34,9 +34,9 @@ describe('entry paths and modes', () => {
 
   it('masks modes to 0o7777 and drops setuid/setgid unless root', () => {
     const header = { mode: 0o106755 } as TarHeader;
-    assert.equal(entryMode(header, 0o644, { root: false, preserveOwner: false }), 0o755);
-    assert.equal(entryMode(header, 0o644, { root: true, preserveOwner: true }), 0o6755);
-    assert.equal(entryMode({ mode: 0o1777 } as TarHeader, 0o644, { root: false, preserveOwner: false }), 0o1777);
+    assert.equal(entryMode(header, { root: false, preserveOwner: false }), 0o755);
+    assert.equal(entryMode(header, { root: true, preserveOwner: true }), 0o6755);
+    assert.equal(entryMode({ mode: 0o1777 } as TarHeader, { root: false, preserveOwner: false }), 0o1777);
   });
 });
 
