@@ -20,6 +20,9 @@ export async function exportImage(name: string, options: Record<string, unknown>
     if ((await readdir(options.dir)).length > 0) throw new StowageError('UNSUPPORTED', `${options.dir} is not empty: export into an empty directory`);
     const result = await exportToDirectory(layers, options.dir, { devices: Boolean(options.devices) });
     for (const skipped of result.skipped) process.stderr.write(`skipped ${skipped.path}: ${skipped.reason}\n`);
+    // Like `image unpack`: a tree missing entries (or their attributes) is not the image's root filesystem.
+    const count = result.skipped.length;
+    if (count > 0) throw new StowageError('LAYER_INVALID', `${count} entr${count === 1 ? 'y' : 'ies'} of ${name} could not be written whole into ${options.dir} (listed above)`);
     return;
   }
   const output = options.output as string | undefined;
