@@ -19,8 +19,15 @@ command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
 { command -v containerd && command -v ctr; } >/dev/null 2>&1 || missing+=(containerd)
 # A static shell for the base image the SIZE interop test builds on with docker build.
 [ -x /bin/busybox ] || missing+=(busybox-static)
-# podman reads the OCI layouts `copy --format oci` writes (format-oci interop test).
+# podman reads the OCI layouts `copy --format oci` writes (format-oci interop test) and imports
+# the tars `stowage export` writes (rootfs-docker).
 command -v podman >/dev/null 2>&1 || missing+=(podman)
+# Root filesystems as docker has them (test/interop/rootfs-docker.test.ts, test/unit/tar): a
+# Debian rootfs from debootstrap, podman import, setfattr/getfattr (attr: Stowage applies xattrs
+# with setfattr) and setcap/getcap (libcap2-bin).
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+{ command -v setfattr && command -v getfattr; } >/dev/null 2>&1 || missing+=(attr)
+{ command -v setcap && command -v getcap; } >/dev/null 2>&1 || missing+=(libcap2-bin)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-peers: installing ${missing[*]}"
@@ -42,7 +49,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
     exit "$status"
   fi
 else
-  echo "install-peers: skopeo, docker-registry, htpasswd, dockerd and containerd already installed"
+  echo "install-peers: skopeo, docker-registry, htpasswd, dockerd, containerd, debootstrap, podman, attr and libcap2-bin already installed"
 fi
 
 # A docker-registry service started by the package would hold :5000; stop it.
