@@ -30,12 +30,30 @@ export function entryMode(header: TarHeader, policy: AttributePolicy): number {
   return policy.root ? mode : mode & ~0o6000;
 }
 
+/** The last instant a Go time.Duration since the epoch holds: 2262-04-11T23:47:16.854775807Z. */
+const MAX_TIME = { seconds: 9_223_372_036, nanoseconds: 854_775_807 };
+
 /**
- * The mtime as node:fs takes it with full precision: seconds as a string. A negative number
- * (before 1970) would be taken for "now" by node:fs; a numeric string is passed through as is.
+ * The mtime docker and containerd give a file: the header's, except one before 1970 or after
+ * 2262-04-11 becomes the epoch (moby's system.Chtimes, containerd's archive boundTime: "undefined
+ * behaviour" of os.Chtimes there). So a 1960 mtime in a layer is 1970-01-01 in `docker export`,
+ * in docker's overlay2 directories, and in what Stowage exports and unpacks.
  */
-export function fsTime(ts: Timestamp): string {
-  return String(timestampToSeconds(ts));
+export function boundedMtime(ts: Timestamp): Timestamp {
+  const late = ts.seconds > MAX_TIME.seconds || (ts.seconds === MAX_TIME.seconds && ts.nanoseconds > MAX_TIME.nanoseconds);
+  return ts.seconds < 0 || late ? { seconds: 0, nanoseconds: 0 } : ts;
+}
+
+/**
+ * The mtime as node:fs takes it (bounded as above), as close as it can: libuv sets times to the
+ * microsecond from a double (uv__fs_to_timespec drops the nanoseconds), whose error near today
+ * is ~240 ns, so the middle of the wanted microsecond is passed: the time set is the header's,
+ * truncated to the microsecond.
+ */
+export function fsTime(mtime: Timestamp): string {
+  const ts = boundedMtime(mtime);
+  if (ts.nanoseconds === 0) return String(ts.seconds);
+  return String(timestampToSeconds({ seconds: ts.seconds, nanoseconds: Math.floor(ts.nanoseconds / 1000) * 1000 + 500 }));
 }
 
 /**

@@ -5,6 +5,7 @@ import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { packTar, type PackEntry, type TarHeaderInput } from '../../tar/index.js';
 import { StowageError } from '../../errors/error.js';
+import { boundedMtime } from './attributes.js';
 import { applyLayer, emptyApplyResult, type ApplyOptions, type ApplyResult } from './apply-layer.js';
 import { decompressLayer } from './decompress.js';
 import { MergedView, type Emission } from './merged-view.js';
@@ -88,7 +89,7 @@ function outputHeader(header: TarHeader, emission: Emission): TarHeaderInput {
     typeflag: type === 'link' ? '1' : header.typeflag,
     size: type === 'file' || type === 'contiguous-file' ? header.size : 0,
     mode: header.mode,
-    mtime: header.mtime,
+    mtime: boundedMtime(header.mtime),
     uid: header.uid,
     gid: header.gid,
     uname: header.uname,
