@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 import { StowageError } from '../errors/error.js';
 import { annotationsSchema, descriptorSchema, mediaTypeSchema, type Descriptor } from './descriptor.js';
+import { scanJson } from './json-scan.js';
 import {
   isDockerMediaType,
   isIndexMediaType,
@@ -45,12 +46,15 @@ const indexSchema = z.object({
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** Go's encoding/json refuses deeper nesting ("exceeded max depth"): distribution could not read it. */
+export const MAX_JSON_DEPTH = 10_000;
+
 /**
  * Parses and validates manifest bytes as pushed or pulled. `contentType` is the HTTP
  * Content-Type, if any. Every failure is MANIFEST_INVALID with one sentence saying why.
  */
 export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedManifest {
-  const body = decode(bytes);
+  const { body, sizes } = decode(bytes);
   const header = typeof contentType === 'string' ? stripParameters(contentType) : undefined;
 
   // Schema 1 is refused outright, however it announces itself (docker/manifest-v2-2.md superseded it).
@@ -86,10 +90,32 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedMa
 
   if (kind === 'manifest') {
     const m = validate(imageManifestSchema, body);
-    return compact({ mediaType, kind, config: m.config, layers: m.layers, manifests: [], subject: m.subject, artifactType: m.artifactType, annotations: m.annotations });
+    return checkSizeText(compact({ mediaType, kind, config: m.config, layers: m.layers, manifests: [], subject: m.subject, artifactType: m.artifactType, annotations: m.annotations }), sizes);
   }
   const ix = validate(indexSchema, body);
-  return compact({ mediaType, kind, layers: [], manifests: ix.manifests, subject: ix.subject, artifactType: ix.artifactType, annotations: ix.annotations });
+  return checkSizeText(compact({ mediaType, kind, layers: [], manifests: ix.manifests, subject: ix.subject, artifactType: ix.artifactType, annotations: ix.annotations }), sizes);
+}
+
+/**
+ * descriptor.md: `size` is an int64. Go's encoding/json (distribution, containers/image) reads
+ * only an integer token into one, so `7.8e1` or `78.0` make the manifest unreadable there,
+ * though JSON.parse reads 78; `-0` is refused too (a size is never signed). Judged on the
+ * source text of each descriptor's size.
+ */
+function checkSizeText(parsed: ParsedManifest, sizes: Map<string, string>): ParsedManifest {
+  const paths = [
+    ...(parsed.config ? ['config.size'] : []),
+    ...(parsed.subject ? ['subject.size'] : []),
+    ...parsed.layers.map((_, i) => `layers[${i}].size`),
+    ...parsed.manifests.map((_, i) => `manifests[${i}].size`),
+  ];
+  for (const path of paths) {
+    const text = sizes.get(path);
+    if (text === undefined || !/^(?:0|[1-9][0-9]*)$/.test(text)) {
+      invalid(`${path}: must be a non-negative JSON integer${text === undefined ? '' : `, not ${text.slice(0, 40)}`}`);
+    }
+  }
+  return parsed;
 }
 
 /**
@@ -105,13 +131,17 @@ export function referrerDescriptor(parsed: ParsedManifest, digest: string, size:
   return descriptor;
 }
 
-function decode(bytes: Uint8Array): Record<string, unknown> {
+function decode(bytes: Uint8Array): { body: Record<string, unknown>; sizes: Map<string, string> } {
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
     invalid('manifest is not valid UTF-8');
   }
+  // Before JSON.parse, which would spend a second on a 4 MiB manifest nested a million deep.
+  // Descriptor sizes sit at depth 2 (config.size) or 3 (layers[0].size).
+  const scan = scanJson(text, { maxDepth: MAX_JSON_DEPTH, keep: (key, depth) => key === 'size' && depth <= 3 });
+  if (scan.tooDeep) invalid(`manifest JSON is nested deeper than ${MAX_JSON_DEPTH} levels`);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -119,7 +149,7 @@ function decode(bytes: Uint8Array): Record<string, unknown> {
     invalid('manifest is not valid JSON');
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid('manifest must be a JSON object');
-  return value as Record<string, unknown>;
+  return { body: value as Record<string, unknown>, sizes: scan.numbers };
 }
 
 /** image-index.md / manifest.md: without mediaType, `manifests` means an index and `config` an image manifest. */

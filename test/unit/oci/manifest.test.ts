@@ -323,3 +323,47 @@ describe('referrerDescriptor', () => {
     assert.equal(parsed.annotations?.['x'], undefined);
   });
 });
+
+describe('parseManifest: what Go cannot read (distribution, containers/image)', () => {
+  const invalid = (text: string, message: RegExp): void => {
+    assert.throws(
+      () => parseManifest(new TextEncoder().encode(text)),
+      (err: unknown) => isStowageError(err, 'MANIFEST_INVALID') && message.test((err as Error).message),
+    );
+  };
+  const withSize = (path: 'config' | 'layer' | 'index' | 'subject', size: string): string => {
+    const d = (s: string) => `{"mediaType":"${MediaType.OCI_LAYER_GZIP}","digest":"${D2}","size":${s}}`;
+    if (path === 'index') return `{"schemaVersion":2,"mediaType":"${MediaType.OCI_INDEX}","manifests":[${d('1')},${d(size)}]}`;
+    const config = path === 'config' ? d(size) : d('1');
+    const subject = path === 'subject' ? `,"subject":${d(size)}` : '';
+    return `{"schemaVersion":2,"mediaType":"${MediaType.OCI_MANIFEST}","config":${config},"layers":[${d(path === 'layer' ? size : '2')}]${subject}}`;
+  };
+
+  it('refuses a descriptor size that is not an integer token (7.8e1, 78.0, 1E2, -0), wherever the descriptor is', () => {
+    const where = { config: /config\.size/, layer: /layers\[0\]\.size/, index: /manifests\[1\]\.size/, subject: /subject\.size/ } as const;
+    for (const [path, message] of Object.entries(where) as Array<[keyof typeof where, RegExp]>) {
+      for (const form of ['7.8e1', '78.0', '1E2', '-0', '0.0', '1e0']) {
+        invalid(withSize(path, form), new RegExp(`${message.source}: must be a non-negative JSON integer, not ${form.replace('.', '\\.')}`));
+      }
+      for (const form of ['0', '78', '9007199254740991']) assert.equal(parseManifest(new TextEncoder().encode(withSize(path, form))).kind, path === 'index' ? 'index' : 'manifest');
+    }
+  });
+
+  it('judges the size by the key JSON.parse reads, escaped or repeated', () => {
+    invalid(withSize('config', '1').replace('"size":1}', '"\\u0073ize":7.8e1}'), /config\.size/);
+    invalid(withSize('config', '1').replace('"size":1}', '"size":1,"size":1.0}'), /config\.size/);
+    assert.ok(parseManifest(new TextEncoder().encode(withSize('config', '1.5').replace('"size":1.5}', '"size":1.5,"size":1}'))));
+  });
+
+  it('leaves numbers that are no descriptor size alone', () => {
+    const text = withSize('config', '1').replace('"schemaVersion":2', '"schemaVersion":2,"x":{"size":1.5},"y":[{"z":{"size":2.5}}]');
+    assert.equal(parseManifest(new TextEncoder().encode(text)).kind, 'manifest');
+  });
+
+  it('refuses JSON nested deeper than 10,000 levels, before parsing it; accepts 10,000', () => {
+    const deep = (levels: number): string => withSize('config', '1').replace('"schemaVersion":2', `"schemaVersion":2,"x":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}`);
+    invalid(deep(10_001), /nested deeper than 10000 levels/);
+    assert.equal(parseManifest(new TextEncoder().encode(deep(10_000))).kind, 'manifest');
+    invalid(`${'['.repeat(2_000_000)}`, /nested deeper than 10000 levels/);
+  });
+});
