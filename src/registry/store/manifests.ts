@@ -1,10 +1,10 @@
 import { Digest } from '../../digest/digest.js';
 import { StowageError, isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
-import { parseManifest, type Descriptor, type ParsedManifest } from '../../oci/manifest.js';
-import type { RepositoryBlobs } from './blobs.js';
+import { parseManifest, type ParsedManifest } from '../../oci/manifest.js';
 import { deleteIfExists, exists, writeLink } from './links.js';
 import type { ManifestCache } from './manifest-cache.js';
+import { checkManifestReferences } from './manifest-references.js';
 import { blobDataPath, revisionLinkPath, revisionPath } from './paths.js';
 import type { RepositoryReferrers } from './referrers.js';
 import type { RepositoryTags } from './tags.js';
@@ -33,7 +33,6 @@ export class RepositoryManifests {
   constructor(
     private readonly driver: StorageDriver,
     private readonly name: string,
-    private readonly blobs: RepositoryBlobs,
     private readonly tags: RepositoryTags,
     private readonly referrers: () => RepositoryReferrers,
     private readonly cache: ManifestCache,
@@ -70,8 +69,9 @@ export class RepositoryManifests {
 
   /**
    * Validates and stores a manifest. Every blob and child manifest it references must be in
-   * this repository (distribution spec, "Pushing Manifests": MANIFEST_BLOB_UNKNOWN otherwise),
-   * except its `subject`, which may be pushed later, and foreign layers that carry `urls`.
+   * this repository, with the size the manifest gives it (manifest-references.ts; distribution
+   * spec, "Pushing Manifests": MANIFEST_BLOB_UNKNOWN otherwise), except its `subject`, which
+   * may be pushed later, and foreign layers that carry `urls`.
    */
   async put(
     reference: ManifestReference,
@@ -87,7 +87,7 @@ export class RepositoryManifests {
         actual: digest.toString(),
       });
     }
-    await this.checkReferences(parsed);
+    await checkManifestReferences(this.driver, this.name, parsed);
 
     if (!(await exists(this.driver, blobDataPath(digest)))) await this.driver.putContent(blobDataPath(digest), bytes);
     await writeLink(this.driver, revisionLinkPath(this.name, digest), digest);
@@ -112,29 +112,6 @@ export class RepositoryManifests {
       await this.referrers().remove(Digest.parse(manifest.parsed.subject.digest), reference.digest);
     }
     await deleteIfExists(this.driver, revisionPath(this.name, reference.digest));
-  }
-
-  private async checkReferences(parsed: ParsedManifest): Promise<void> {
-    const required: Descriptor[] =
-      parsed.kind === 'index'
-        ? parsed.manifests
-        : [...(parsed.config ? [parsed.config] : []), ...parsed.layers.filter((layer) => !layer.urls?.length)];
-    const present = await Promise.all(required.map((descriptor) => this.isPresent(descriptor, parsed.kind)));
-    const missing = required.filter((_, i) => !present[i]).map((descriptor) => descriptor.digest);
-    if (missing.length > 0) {
-      const what = parsed.kind === 'index' ? 'manifest' : 'blob';
-      throw new StowageError(
-        'MANIFEST_BLOB_UNKNOWN',
-        `manifest references ${missing.length === 1 ? `a ${what}` : `${missing.length} ${what}s`} unknown to the repository: ${missing[0]}`,
-        { digests: missing },
-      );
-    }
-  }
-
-  private async isPresent(descriptor: Descriptor, kind: ParsedManifest['kind']): Promise<boolean> {
-    const digest = Digest.parse(descriptor.digest);
-    if (kind === 'index' && (await exists(this.driver, revisionLinkPath(this.name, digest)))) return true;
-    return this.blobs.has(digest);
   }
 }
 

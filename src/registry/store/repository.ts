@@ -33,7 +33,7 @@ export class Repository {
     this.blobs = new RepositoryBlobs(driver, name);
     this.uploads = new RepositoryUploads(driver, name, this.blobs, context.hashes, context.mutex);
     this.tags = new RepositoryTags(driver, name);
-    this.manifests = new RepositoryManifests(driver, name, this.blobs, this.tags, () => this.referrers, context.cache);
+    this.manifests = new RepositoryManifests(driver, name, this.tags, () => this.referrers, context.cache);
     this.referrers = new RepositoryReferrers(driver, name, (digest) => this.manifests.load(digest));
   }
 
