@@ -227,10 +227,12 @@ describe('invalid tags -> 400', () => {
       const list = (await c.get(`/v2/${repo}/tags/list`)).json<{ tags: string[] }>();
       assert.ok(!list.tags.includes(tag));
     });
-    test(`GET manifest with tag: ${what}`, async () => {
-      const res = await c.get(`/v2/${repo}/manifests/${tag}`);
-      assert.equal(res.status, 400, res.describe());
-      assertApiVersion(res);
+    test(`GET/HEAD/DELETE manifest with tag: ${what} -> 404 MANIFEST_UNKNOWN (no manifest can have that name; distribution: 404)`, async () => {
+      assertError(await c.get(`/v2/${repo}/manifests/${tag}`), 404, 'MANIFEST_UNKNOWN');
+      const head = await c.head(`/v2/${repo}/manifests/${tag}`);
+      assert.equal(head.status, 404, head.describe());
+      assertApiVersion(head);
+      assertError(await c.delete(`/v2/${repo}/manifests/${tag}`), 404, 'MANIFEST_UNKNOWN');
     });
   }
   test('a 128-character tag and every allowed character are accepted', async () => {

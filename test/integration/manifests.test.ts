@@ -426,6 +426,18 @@ describe('unknown manifests', () => {
     assertError(await c.head(`/v2/${repo}/manifests/${randomDigest()}`), 404);
   });
 
+  test('a reference that is no valid tag (.INVALID_MANIFEST_NAME) -> 404 MANIFEST_UNKNOWN on GET/HEAD/DELETE, 400 TAG_INVALID on PUT', async () => {
+    const repo = randomRepo('unknown');
+    const img = await pushImage(c, repo, 'exists');
+    for (const ref of ['.INVALID_MANIFEST_NAME', '-x', 'a'.repeat(129)]) {
+      assertError(await c.get(`/v2/${repo}/manifests/${ref}`), 404, 'MANIFEST_UNKNOWN');
+      assertError(await c.head(`/v2/${repo}/manifests/${ref}`), 404);
+      assertError(await c.delete(`/v2/${repo}/manifests/${ref}`), 404, 'MANIFEST_UNKNOWN');
+      assertError(await putManifest(c, repo, ref, img), 400, 'TAG_INVALID');
+    }
+    assertError(await cn.delete(`/v2/${repo}/manifests/.INVALID_MANIFEST_NAME`), 404, 'MANIFEST_UNKNOWN');
+  });
+
   test('a manifest in an unknown repository -> 404', async () => {
     assertError(await c.get(`/v2/${randomRepo('ghost')}/manifests/latest`), 404, ['MANIFEST_UNKNOWN', 'NAME_UNKNOWN']);
   });

@@ -126,6 +126,17 @@ describe('GET /v2/<name>/referrers/<digest>', () => {
     assert.ok(fromIndex && !('artifactType' in fromIndex), 'an index without artifactType must not get one');
   });
 
+  test('Content-Type is exactly the OCI index media type, with no charset parameter (conformance suite)', async () => {
+    for (const digest of [subject.digest, randomDigest()]) {
+      const res = await c.get(`/v2/${repo}/referrers/${digest}`);
+      assertIndex(res);
+      assert.equal(res.header('content-type'), MT.ociIndex);
+      assert.equal(res.header('content-length'), String(res.body.length));
+    }
+    const filtered = await c.get(`/v2/${repo}/referrers/${subject.digest}?artifactType=${encodeURIComponent(SBOM)}`);
+    assert.equal(filtered.header('content-type'), MT.ociIndex);
+  });
+
   test('with Accept: the OCI index type', async () => {
     const body = assertIndex(await c.get(`/v2/${repo}/referrers/${subject.digest}`, { headers: { accept: MT.ociIndex } }));
     assert.equal(body.manifests.length, 3);

@@ -1,5 +1,6 @@
 import { Digest } from '../../../digest/digest.js';
 import { StowageError } from '../../../errors/error.js';
+import { MediaType } from '../../../oci/media-types.js';
 import type { HandlerContext } from '../context.js';
 import { paginate } from '../pagination.js';
 
@@ -38,8 +39,8 @@ export async function listReferrers(ctx: HandlerContext, name: string, digestTex
   const artifactType = ctx.query.get('artifactType') ?? undefined;
   const manifests = await repository.referrers.list(subject, artifactType);
   if (artifactType !== undefined) ctx.reply.header('OCI-Filters-Applied', 'artifactType');
-  return ctx.reply
-    .code(200)
-    .header('Content-Type', 'application/vnd.oci.image.index.v1+json')
-    .send(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+  // A Buffer, not a string: fastify appends `; charset=utf-8` to a string's Content-Type, and
+  // the spec (and its conformance suite) wants exactly the index media type.
+  const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests }));
+  return ctx.reply.code(200).header('Content-Type', MediaType.OCI_INDEX).header('Content-Length', body.length).send(body);
 }

@@ -2,7 +2,7 @@ import { Digest } from '../../../digest/digest.js';
 import { StowageError } from '../../../errors/error.js';
 import { isIndexMediaType, stripParameters } from '../../../oci/media-types.js';
 import { isValidTag } from '../../../reference/reference.js';
-import type { ManifestReference, StoredManifest } from '../../store/manifests.js';
+import { manifestUnknown, type ManifestReference, type StoredManifest } from '../../store/manifests.js';
 import { readCappedBody } from '../body.js';
 import type { HandlerContext } from '../context.js';
 import { checkDeleteEnabled } from './blobs.js';
@@ -10,7 +10,7 @@ import { checkDeleteEnabled } from './blobs.js';
 /** GET/HEAD /v2/<name>/manifests/<tag-or-digest>: the exact bytes, typed as pushed. */
 export async function getManifest(ctx: HandlerContext, name: string, reference: string): Promise<void> {
   const repository = ctx.store.repository(name);
-  const manifest = await repository.manifests.get(parseManifestReference(reference));
+  const manifest = await repository.manifests.get(existingReference(name, reference));
   checkAcceptable(manifest, ctx.request.headers.accept, name, reference);
   const { reply } = ctx;
   reply
@@ -46,10 +46,21 @@ export async function putManifest(ctx: HandlerContext, name: string, reference: 
 /** DELETE /v2/<name>/manifests/<tag-or-digest> (202). */
 export async function deleteManifest(ctx: HandlerContext, name: string, reference: string): Promise<void> {
   const repository = ctx.store.repository(name);
-  const target = parseManifestReference(reference);
+  const target = existingReference(name, reference);
   checkDeleteEnabled(ctx);
   await repository.manifests.delete(target);
   return ctx.reply.code(202).header('Content-Length', 0).send();
+}
+
+/**
+ * The reference of a manifest to read or delete. A name that is no valid tag cannot name a
+ * manifest, so it is 404 MANIFEST_UNKNOWN, as distribution answers (its route does not match
+ * such a reference) and the conformance suite expects of `.INVALID_MANIFEST_NAME`; a push to
+ * one stays 400 TAG_INVALID, which tells the pusher why.
+ */
+function existingReference(name: string, reference: string): ManifestReference {
+  if (!reference.includes(':') && !isValidTag(reference)) throw manifestUnknown(name, reference.slice(0, 140));
+  return parseManifestReference(reference);
 }
 
 function parseManifestReference(reference: string): ManifestReference {
