@@ -153,6 +153,40 @@ describe('RegistryClient when the network or the registry misbehaves', () => {
     await assert.rejects(client.getManifest({ domain: proxy.host, path: 'x' }, 'v1'), { message: /manifest 127\.0\.0\.1:\d+\/x:v1: 500/ });
   });
 
+  it('by tag, bytes that disagree with Docker-Content-Digest are refused, naming both digests', async () => {
+    const path = randomRepo();
+    const img = await pushImage(http, path, 'v1');
+    const { proxy, client } = await through((req) => (req.url?.includes('/manifests/') ? { kind: 'corrupt' } : undefined));
+    const flipped = Buffer.from(img.bytes);
+    flipped[0] = (flipped[0] ?? 0) ^ 0xff;
+    const actual = `sha256:${createHash('sha256').update(flipped).digest('hex')}`;
+    await assert.rejects(client.getManifest({ domain: proxy.host, path }, 'v1'), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'DIGEST_INVALID');
+      assert.ok(err.message.includes(img.digest), err.message);
+      assert.ok(err.message.includes(actual), err.message);
+      return true;
+    });
+  });
+
+  it('by tag, a Docker-Content-Digest naming another manifest is refused; a right one, in sha512, is accepted', async () => {
+    const path = randomRepo();
+    const img = await pushImage(http, path, 'v1');
+    const other = await pushImage(http, path, 'v2');
+    const lying = await through((req) =>
+      req.url?.endsWith('/manifests/v1') ? { kind: 'headers', headers: { 'docker-content-digest': other.digest } } : undefined,
+    );
+    await assert.rejects(lying.client.getManifest({ domain: lying.proxy.host, path }, 'v1'), {
+      code: 'DIGEST_INVALID',
+      message: new RegExp(`announced digest ${other.digest} but sent bytes with digest ${img.digest}`),
+    });
+    const garbage = await through((req) => (req.url?.endsWith('/manifests/v1') ? { kind: 'headers', headers: { 'docker-content-digest': 'nonsense' } } : undefined));
+    await assert.rejects(garbage.client.getManifest({ domain: garbage.proxy.host, path }, 'v1'), { code: 'DIGEST_INVALID', message: /"nonsense", which is not a digest/ });
+    const sha512 = `sha512:${createHash('sha512').update(img.bytes).digest('hex')}`;
+    const honest = await through((req) => (req.url?.endsWith('/manifests/v1') ? { kind: 'headers', headers: { 'docker-content-digest': sha512 } } : undefined));
+    const got = await honest.client.getManifest({ domain: honest.proxy.host, path }, 'v1');
+    assert.equal(got.digest.toString(), img.digest);
+  });
+
   it('resumes a blob download cut mid-way with a Range request', async () => {
     const path = randomRepo();
     const data = randomBytes(2 * 1024 * 1024);

@@ -6,6 +6,8 @@ export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string> }
   | { kind: 'cut'; afterBytes: number }
   | { kind: 'corrupt' }
+  /** Passes the response on with these headers replaced (a registry that lies in its headers). */
+  | { kind: 'headers'; headers: Record<string, string> }
   /** Sends the headers and part of the body, then nothing more until the proxy closes. */
   | { kind: 'stall'; afterBytes: number };
 
@@ -39,8 +41,8 @@ export async function startFaultProxy(target: string, decide: (req: IncomingMess
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        if (!fault) {
+        res.writeHead(up.statusCode ?? 502, fault?.kind === 'headers' ? { ...up.headers, ...fault.headers } : up.headers);
+        if (!fault || fault.kind === 'headers') {
           up.pipe(res);
           return;
         }

@@ -72,6 +72,7 @@ export class RegistryClient {
     if (expected && !digest.equals(expected)) {
       throw new StowageError('DIGEST_INVALID', `manifest ${what}: the registry sent bytes with digest ${digest}`);
     }
+    if (!expected) checkAnnouncedDigest(response.headers['docker-content-digest'], bytes, what);
     const header = stripParameters(String(response.headers['content-type'] ?? ''));
     const mediaType = isManifestMediaType(header) ? header : parseManifest(bytes).mediaType;
     return { bytes, mediaType, digest };
@@ -282,6 +283,31 @@ export class RegistryClient {
       this.connections.set(domain, connection);
     }
     return connection.send(req);
+  }
+}
+
+/**
+ * By tag, the bytes have no digest to be checked against but the one the registry announces
+ * in `Docker-Content-Digest` (spec, "Pulling manifests": it is the digest of the body). A
+ * disagreement means a corrupt store, a proxy that rewrote the body, or a registry lying: the
+ * manifest would later be looked up under a digest it does not have. Refused, naming both, as
+ * containerd's resolver refuses it; a header that is no digest at all is refused too.
+ */
+function checkAnnouncedDigest(header: string | string[] | undefined, bytes: Buffer, what: string): void {
+  const announced = Array.isArray(header) ? header[0] : header;
+  if (announced === undefined || announced === '') return;
+  let claimed: Digest;
+  try {
+    claimed = Digest.parse(announced.trim());
+  } catch {
+    throw new StowageError('DIGEST_INVALID', `manifest ${what}: the registry sent Docker-Content-Digest ${JSON.stringify(announced.slice(0, 100))}, which is not a digest`);
+  }
+  const actual = Digest.of(bytes, claimed.algorithm);
+  if (!actual.equals(claimed)) {
+    throw new StowageError('DIGEST_INVALID', `manifest ${what}: the registry announced digest ${claimed} but sent bytes with digest ${actual}`, {
+      expected: claimed.toString(),
+      actual: actual.toString(),
+    });
   }
 }
 
