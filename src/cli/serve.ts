@@ -27,7 +27,7 @@ export async function serve(configPath: string | undefined, options: Record<stri
     : undefined;
   const app = createRegistryServer({
     store,
-    policy: { deleteEnabled: config.deleteEnabled, maxManifestBytes: config.maxManifestBytes },
+    policy: { deleteEnabled: config.deleteEnabled, maxManifestBytes: config.maxManifestBytes, automaticCrossMount: config.automaticCrossMount },
     logger: { level: config.logLevel, stream: process.stderr },
     logRequests: config.logLevel === 'debug' || config.logLevel === 'trace',
     ...(config.tls ? { tls: await readTls(config.tls) } : {}),

@@ -27,6 +27,8 @@ export interface ServeConfig {
   uploadPurging?: { ageSeconds: number; intervalSeconds: number };
   /** Access control (`auth`, plus Stowage's `access` and `groups`); absent: an open registry. */
   auth?: AuthSettings;
+  /** Stowage's `features.automaticcrossmount`: `POST ?mount=` without `from` finds the source (off by default). */
+  automaticCrossMount: boolean;
 }
 
 export interface ServeFlags {
@@ -111,6 +113,8 @@ const DistributionConfig = z.looseObject({
     })
     .nullable()
     .optional(),
+  // Stowage's own: opt-in behaviours the spec allows but distribution lacks.
+  features: z.strictObject({ automaticcrossmount: z.boolean().optional() }).nullable().optional(),
   proxy: z.unknown().optional(),
 });
 type DistributionConfig = z.infer<typeof DistributionConfig>;
@@ -164,6 +168,7 @@ function applyEnvironment(config: DistributionConfig, env: NodeJS.ProcessEnv): D
   set(env.REGISTRY_STORAGE_DELETE_ENABLED, (v) => (((out.storage ??= {}).delete ??= {}).enabled = v === 'true'));
   set(env.REGISTRY_LOG_LEVEL, (v) => ((out.log ??= {}).level = v));
   set(env.REGISTRY_HTTP_HTTP2_DISABLED, (v) => (((out.http ??= {}).http2 ??= {}).disabled = v === 'true'));
+  set(env.REGISTRY_FEATURES_AUTOMATICCROSSMOUNT, (v) => ((out.features ??= {}).automaticcrossmount = v === 'true'));
   for (const key of LIMIT_KEYS) set(env[`REGISTRY_LIMITS_${key.toUpperCase()}`], (v) => ((out.limits ??= {})[key] = v));
   return out;
 }
@@ -198,6 +203,7 @@ function resolveConfig(config: DistributionConfig, flags: ServeFlags, fromFile: 
     maxManifestBytes: 4 * 1024 * 1024,
     ...uploadPurging(storage.maintenance?.uploadpurging),
     ...(auth ? { auth } : {}),
+    automaticCrossMount: config.features?.automaticcrossmount === true,
   };
 }
 

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startSecuredRegistry } from '../support/secured-registry.js';
 import type { HttpClient, Res } from '../support/http.js';
 import {
   OCTET,
@@ -260,6 +261,26 @@ describe('chunked uploads', () => {
     assert.equal(res.status, 416, res.describe());
   });
 
+  test('a chunk not at the offset is 416 before its Content-Length is judged (100-199/200 on an empty upload)', async () => {
+    const repo = randomRepo('chunk');
+    // distribution's PatchBlobData order: the range's start against the offset first, then the length.
+    for (const body of [randomBlob(200), Buffer.alloc(0), randomBlob(100)]) {
+      const loc = await startUpload(c, repo);
+      const res = await c.patch(loc, { headers: { ...OCTET, 'content-range': '100-199/200', 'content-length': String(body.length) }, body });
+      assertError(res, 416, 'RANGE_INVALID');
+      assertSession(await c.get(loc), repo, 204, '0-0');
+    }
+  });
+
+  test('a chunk at the offset whose Content-Length disagrees with its range -> 400 SIZE_INVALID, nothing appended', async () => {
+    const repo = randomRepo('chunk');
+    const loc = await startUpload(c, repo);
+    const body = randomBlob(50);
+    const res = await c.patch(loc, { headers: { ...OCTET, 'content-range': '0-99', 'content-length': '50' }, body });
+    assertError(res, 400, 'SIZE_INVALID');
+    assertSession(await c.get(loc), repo, 204, '0-0');
+  });
+
   test('PATCH without Content-Range (streamed) appends', async () => {
     const repo = randomRepo('stream');
     const a = randomBlob(1234);
@@ -437,6 +458,90 @@ describe('cross-repository mount', () => {
     const res = await c.post(withQuery(`/v2/${to}/blobs/uploads/`, { mount: digest, from: `../${from}` }));
     assertSession(res, to, 202, '0-0');
     assertError(await c.get(`/v2/${to}/blobs/${digest}`), 404, 'BLOB_UNKNOWN');
+  });
+});
+
+describe('automatic content discovery: POST ?mount= without from (spec: "MAY cross-mount the blob if it can be found")', () => {
+  let auto: TestRegistry;
+  let ca: HttpClient;
+  before(async () => {
+    auto = await startRegistry({ automaticCrossMount: true });
+    ca = newClient(auto.url);
+  });
+  after(async () => {
+    await ca?.close();
+    await auto?.close();
+  });
+
+  test('off (the default): a blob in another repository -> 202 upload session', async () => {
+    const { digest } = await pushBlob(c, randomRepo('src'), randomBlob());
+    const to = randomRepo('dst');
+    assertSession(await c.post(withQuery(`/v2/${to}/blobs/uploads/`, { mount: digest })), to, 202, '0-0');
+    assertError(await c.head(`/v2/${to}/blobs/${digest}`), 404);
+  });
+
+  test('on: a blob linked in another repository -> 201, linked into the target', async () => {
+    const data = randomBlob();
+    const { digest } = await pushBlob(ca, `${randomRepo('src')}/nested`, data);
+    const to = randomRepo('dst');
+    const res = await ca.post(withQuery(`/v2/${to}/blobs/uploads/`, { mount: digest }), { headers: { 'content-length': '0' } });
+    assertStatus(res, 201);
+    assert.equal(parseLocation(res).pathname, `/v2/${to}/blobs/${digest}`);
+    assert.equal(res.header('docker-content-digest'), digest);
+    assert.deepEqual((await ca.get(`/v2/${to}/blobs/${digest}`)).body, data);
+    assert.equal((await readFile(layerLinkPath(auto.root, to, digest), 'utf8')).trim(), digest);
+  });
+
+  test('on: a blob nowhere in the registry -> 202', async () => {
+    const to = randomRepo('dst');
+    assertSession(await ca.post(withQuery(`/v2/${to}/blobs/uploads/`, { mount: randomDigest() })), to, 202, '0-0');
+  });
+
+  test('on: blob data that no repository links any more (unlinked) -> 202', async () => {
+    const from = randomRepo('src');
+    const { digest } = await pushBlob(ca, from, randomBlob());
+    assertStatus(await ca.delete(`/v2/${from}/blobs/${digest}`), 202);
+    assert.equal(await exists(blobDataPath(auto.root, digest)), true, 'the data stays until garbage collection');
+    const to = randomRepo('dst');
+    assertSession(await ca.post(withQuery(`/v2/${to}/blobs/uploads/`, { mount: digest })), to, 202, '0-0');
+  });
+
+  test('on, with access control: only a source the caller may pull is used', async () => {
+    const users = { writer: 'writer-pw', admin: 'admin-pw' };
+    const secured = await startSecuredRegistry({
+      mode: 'basic',
+      users,
+      automaticCrossMount: true,
+      access: [
+        { users: ['writer'], repositories: ['team/*', 'public/*'], actions: ['pull'] },
+        { users: ['writer'], repositories: ['team/*'], actions: ['push'] },
+        { users: ['admin'], repositories: ['**'], actions: ['*'] },
+      ],
+    });
+    const basic = (user: keyof typeof users): Record<string, string> => ({
+      authorization: `Basic ${Buffer.from(`${user}:${users[user]}`).toString('base64')}`,
+      'content-length': '0',
+    });
+    const http = newClient(secured.url);
+    try {
+      const push = async (repo: string): Promise<string> => {
+        const data = randomBlob();
+        const digest = sha256(data);
+        const res = await http.post(withQuery(`/v2/${repo}/blobs/uploads/`, { digest }), { headers: { ...basic('admin'), ...OCTET, 'content-length': String(data.length) }, body: data });
+        assertStatus(res, 201);
+        return digest;
+      };
+      const secret = await push('secret/vault');
+      const shared = await push('public/base');
+      const mount = (digest: string) => http.post(withQuery('/v2/team/app/blobs/uploads/', { mount: digest }), { headers: basic('writer') });
+      assertStatus(await mount(secret), 202);
+      assert.equal((await http.head(`/v2/team/app/blobs/${secret}`, { headers: basic('admin') })).status, 404, 'nothing was mounted from secret/');
+      assertStatus(await mount(shared), 201);
+      assert.equal((await http.head(`/v2/team/app/blobs/${shared}`, { headers: basic('writer') })).status, 200);
+    } finally {
+      await http.close();
+      await secured.close();
+    }
   });
 });
 

@@ -15,7 +15,7 @@ export interface TestRegistry {
 
 /** A real registry server on a free loopback port over a fresh temp directory. */
 export async function startRegistry(
-  options: { deleteEnabled?: boolean; maxManifestBytes?: number; root?: string } = {},
+  options: { deleteEnabled?: boolean; maxManifestBytes?: number; root?: string; automaticCrossMount?: boolean } = {},
 ): Promise<TestRegistry> {
   const root = options.root ?? (await mkdtemp(join(tmpdir(), 'stowage-registry-')));
   const store = new RegistryStore({ driver: new FilesystemDriver(root) });
@@ -24,6 +24,7 @@ export async function startRegistry(
     policy: {
       deleteEnabled: options.deleteEnabled ?? true,
       ...(options.maxManifestBytes !== undefined ? { maxManifestBytes: options.maxManifestBytes } : {}),
+      ...(options.automaticCrossMount !== undefined ? { automaticCrossMount: options.automaticCrossMount } : {}),
     },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -24,6 +24,8 @@ export interface SecuredRegistryOptions {
   access?: AccessRule[];
   groups?: Groups;
   expirationSeconds?: number;
+  /** The server policy's automaticCrossMount (mount without `from`). */
+  automaticCrossMount?: boolean;
 }
 
 export interface SecuredRegistry {
@@ -47,7 +49,11 @@ export async function startSecuredRegistry(options: SecuredRegistryOptions): Pro
       : { htpasswd: { realm: 'Stowage Test', path: htpasswd }, ...policy };
   const storage = join(root, 'storage');
   const { controller } = await createAccessController(settings, { storageRoot: storage });
-  const app = createRegistryServer({ store: new RegistryStore({ driver: new FilesystemDriver(storage) }), auth: controller });
+  const app = createRegistryServer({
+    store: new RegistryStore({ driver: new FilesystemDriver(storage) }),
+    auth: controller,
+    ...(options.automaticCrossMount !== undefined ? { policy: { automaticCrossMount: options.automaticCrossMount } } : {}),
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('registry did not bind a TCP port');

@@ -10,6 +10,11 @@ export interface RegistryPolicy {
   maxManifestBytes: number;
   /** Most entries in one catalog page. */
   maxCatalogEntries: number;
+  /**
+   * Spec "Mounting a blob from another repository": `POST ?mount=<digest>` without `from`
+   * mounts the blob from any repository the caller may pull that has it (off by default).
+   */
+  automaticCrossMount: boolean;
 }
 
 export interface HandlerContext {

@@ -38,6 +38,7 @@ export const DEFAULT_POLICY: RegistryPolicy = {
   deleteEnabled: true,
   maxManifestBytes: 4 * 1024 * 1024,
   maxCatalogEntries: 1000,
+  automaticCrossMount: false,
 };
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

@@ -20,6 +20,8 @@ export interface UploadStatus {
 export interface Chunk {
   source: AsyncIterable<Uint8Array>;
   range?: { start: number; end: number };
+  /** The declared Content-Length, checked against `range` when both are given. */
+  length?: number;
 }
 
 /**
@@ -141,12 +143,15 @@ export class RepositoryUploads {
   private async write(uuid: string, chunk: Chunk | undefined, durable: boolean): Promise<number> {
     const key = this.key(uuid);
     const size = await this.dataSize(uuid);
-    if (chunk?.range && (chunk.range.start !== size || chunk.range.end < chunk.range.start)) {
-      throw new StowageError(
-        'RANGE_INVALID',
-        `chunk range ${chunk.range.start}-${chunk.range.end} does not continue the upload at offset ${size}`,
-        { offset: size },
-      );
+    // distribution's order (PatchBlobData): the offset first (416), then the length (400).
+    const range = chunk?.range;
+    if (range && (range.start !== size || range.end < range.start)) {
+      throw new StowageError('RANGE_INVALID', `chunk range ${range.start}-${range.end} does not continue the upload at offset ${size}`, {
+        offset: size,
+      });
+    }
+    if (range && chunk?.length !== undefined && chunk.length !== range.end - range.start + 1) {
+      throw new StowageError('SIZE_INVALID', `Content-Length ${chunk.length} does not match Content-Range ${range.start}-${range.end}`);
     }
     if (!chunk && !durable) return size;
     const state = this.hashes.at(key, size);

@@ -1,7 +1,8 @@
 import { Digest, isSupportedAlgorithm } from '../../../digest/digest.js';
 import { StowageError, isStowageError } from '../../../errors/error.js';
+import { findBlobSource } from '../../store/mount-sources.js';
 import type { Repository } from '../../store/repository.js';
-import type { UploadStatus } from '../../store/uploads.js';
+import type { Chunk, UploadStatus } from '../../store/uploads.js';
 import { bodyStream, hasBody } from '../body.js';
 import type { HandlerContext } from '../context.js';
 import { parseContentRange } from '../ranges.js';
@@ -58,27 +59,38 @@ async function openSession(ctx: HandlerContext, name: string, uuid: string): Pro
  * Mounts when the source repository holds the blob and the caller may pull it. An invalid,
  * unreadable or unpullable source is not an error: the spec says to fall back to a normal
  * upload session (202), as distribution does; no answer tells whether the blob was there.
+ * Without `from`, and with automatic cross-mounting on, the source is found (findSource).
  */
 async function mountBlob(ctx: HandlerContext, target: Repository, digest: Digest, from: string | null): Promise<boolean> {
-  if (from === null || !ctx.grant.allows('repository', from, 'pull')) return false;
-  let source: Repository;
-  try {
-    source = ctx.store.repository(from);
-  } catch (err) {
-    if (isStowageError(err, 'NAME_INVALID')) return false;
-    throw err;
-  }
-  if (!(await source.blobs.has(digest))) return false;
+  const source = from === null ? await findSource(ctx, target, digest) : readable(ctx, from);
+  if (!source || !(await source.blobs.has(digest))) return false;
   await target.blobs.link(digest);
   return true;
+}
+
+/** A repository by name if the caller may pull it; undefined for a name that is invalid or not readable. */
+function readable(ctx: HandlerContext, name: string): Repository | undefined {
+  if (!ctx.grant.allows('repository', name, 'pull')) return undefined;
+  try {
+    return ctx.store.repository(name);
+  } catch (err) {
+    if (isStowageError(err, 'NAME_INVALID')) return undefined;
+    throw err;
+  }
+}
+
+/** With automatic cross-mounting on (opt-in: it walks the repositories), the source a mount without `from` may use. */
+async function findSource(ctx: HandlerContext, target: Repository, digest: Digest): Promise<Repository | undefined> {
+  if (!ctx.policy.automaticCrossMount) return undefined;
+  if (await target.blobs.has(digest)) return target;
+  const name = await findBlobSource(ctx.store.driver, digest, (candidate) => ctx.grant.allows('repository', candidate, 'pull'));
+  return name === undefined ? undefined : readable(ctx, name);
 }
 
 /** PATCH <location>: appends a chunk; with Content-Range it must continue at the current offset. */
 export async function patchUpload(ctx: HandlerContext, name: string, uuid: string): Promise<void> {
   const repository = await openSession(ctx, name, uuid);
-  const range = checkedContentRange(ctx);
-  const chunk = range ? { source: bodyStream(ctx.request.raw), range } : { source: bodyStream(ctx.request.raw) };
-  const status = await repository.uploads.append(uuid, chunk);
+  const status = await repository.uploads.append(uuid, chunkOf(ctx));
   return uploadResponse(ctx, name, status, 202);
 }
 
@@ -88,13 +100,7 @@ export async function completeUpload(ctx: HandlerContext, name: string, uuid: st
   const digestParam = ctx.query.get('digest');
   if (digestParam === null) throw new StowageError('DIGEST_INVALID', 'the digest query parameter is required to close an upload');
   const digest = Digest.parse(digestParam);
-  const range = checkedContentRange(ctx);
-  const chunk = hasBody(ctx.request.raw)
-    ? range
-      ? { source: bodyStream(ctx.request.raw), range }
-      : { source: bodyStream(ctx.request.raw) }
-    : undefined;
-  await repository.uploads.complete(uuid, digest, chunk);
+  await repository.uploads.complete(uuid, digest, hasBody(ctx.request.raw) ? chunkOf(ctx) : undefined);
   return blobCreated(ctx, name, digest);
 }
 
@@ -110,15 +116,23 @@ export async function cancelUpload(ctx: HandlerContext, name: string, uuid: stri
   return ctx.reply.code(204).send();
 }
 
-/** Content-Range, checked against Content-Length as distribution does (SIZE_INVALID on disagreement). */
-function checkedContentRange(ctx: HandlerContext): { start: number; end: number } | undefined {
+/**
+ * The request body as a chunk, with its Content-Range and Content-Length when sent. The store
+ * checks them in distribution's order: a range that does not start at the upload's offset is
+ * 416 RANGE_INVALID first, a Content-Length that disagrees with the range 400 SIZE_INVALID after.
+ */
+function chunkOf(ctx: HandlerContext): Chunk {
+  const range = contentRange(ctx);
+  const header = ctx.request.headers['content-length'];
+  const chunk: Chunk = { source: bodyStream(ctx.request.raw) };
+  if (range) chunk.range = range;
+  if (header !== undefined) chunk.length = Number(header);
+  return chunk;
+}
+
+function contentRange(ctx: HandlerContext): { start: number; end: number } | undefined {
   const header = ctx.request.headers['content-range'];
-  const range = parseContentRange(Array.isArray(header) ? header[0] : header);
-  const length = ctx.request.headers['content-length'];
-  if (range && length !== undefined && Number(length) !== range.end - range.start + 1) {
-    throw new StowageError('SIZE_INVALID', `Content-Length ${length} does not match Content-Range ${range.start}-${range.end}`);
-  }
-  return range;
+  return parseContentRange(Array.isArray(header) ? header[0] : header);
 }
 
 function uploadResponse(ctx: HandlerContext, name: string, status: UploadStatus, code: 202 | 204): void {
