@@ -3,6 +3,7 @@ import { loadServeConfig, type ServeConfig, type ServeFlags } from '../config/se
 import { StowageError } from '../errors/error.js';
 import { createAccessController } from '../registry/server/auth/build.js';
 import { createRegistryServer } from '../registry/server/server.js';
+import { LEFTOVER_AGE_MS, sweepLeftovers } from '../registry/store/leftovers.js';
 import { purgeUploads } from '../registry/store/purge.js';
 import { RegistryStore } from '../registry/store/registry.js';
 import { createDriver } from '../storage/index.js';
@@ -45,7 +46,7 @@ export async function serve(configPath: string | undefined, options: Record<stri
   process.stdout.write(`Storage: ${describeStorage(config)}; deletes ${config.deleteEnabled ? 'enabled' : 'disabled'}\n`);
   process.stdout.write(`Access control: ${access ? access.description : 'none (anyone may pull, push and delete)'}\n`);
 
-  if (config.uploadPurging) schedulePurging(app.log, store, purgeAge(config.uploadPurging, config.limits.uploadSessionTtlMs));
+  scheduleMaintenance(app.log, store, config.uploadPurging && purgeAge(config.uploadPurging, config.limits.uploadSessionTtlMs));
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -72,12 +73,24 @@ function purgeAge(
   return { ...purging, ageSeconds: Math.min(purging.ageSeconds, ttlMs / 1000) };
 }
 
-/** Purges abandoned uploads shortly after start and then periodically; never keeps the process alive. */
-function schedulePurging(
-  log: { info: (o: object, m: string) => void; error: (o: object, m: string) => void },
-  store: RegistryStore,
-  purging: { ageSeconds: number; intervalSeconds: number },
-): void {
+type MaintenanceLog = { info: (o: object, m: string) => void; error: (o: object, m: string) => void };
+
+/**
+ * Background maintenance; never keeps the process alive. At start-up, and with every upload
+ * purge, what a crash or a full disk left (sweepLeftovers) is removed once older than
+ * LEFTOVER_AGE_MS: by age, not all of it before listening, because another `stowage serve` on
+ * the same root may be writing right now, and a large root would delay the start. Abandoned
+ * uploads are purged shortly after start and then every interval (uploadpurging).
+ */
+function scheduleMaintenance(log: MaintenanceLog, store: RegistryStore, purging: { ageSeconds: number; intervalSeconds: number } | undefined): void {
+  const sweep = (): void => {
+    sweepLeftovers(store.driver, new Date(Date.now() - LEFTOVER_AGE_MS)).then(
+      (removed) => (removed.temporary > 0 || removed.emptyBlobDirectories > 0) && log.info(removed, 'removed leftovers of interrupted writes'),
+      (err: unknown) => log.error({ err }, 'leftover sweep failed'),
+    );
+  };
+  setImmediate(sweep).unref();
+  if (!purging) return;
   const run = (): void => {
     const olderThan = new Date(Date.now() - purging.ageSeconds * 1000);
     purgeUploads(store.driver, olderThan).then(
@@ -86,7 +99,10 @@ function schedulePurging(
     );
   };
   setTimeout(run, 60_000).unref();
-  setInterval(run, purging.intervalSeconds * 1000).unref();
+  setInterval(() => {
+    run();
+    sweep();
+  }, purging.intervalSeconds * 1000).unref();
 }
 
 function describeStorage(config: ServeConfig): string {

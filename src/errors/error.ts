@@ -28,6 +28,10 @@ export type RegistryErrorCode =
 export type InternalErrorCode =
   | 'PATH_NOT_FOUND'
   | 'PATH_INVALID'
+  // A directory move onto a destination that already holds something (a concurrent writer got there first).
+  | 'PATH_EXISTS'
+  // The storage has no space (ENOSPC) or the quota is used up (EDQUOT): 507 on the wire.
+  | 'STORAGE_FULL'
   | 'REFERENCE_INVALID'
   | 'MANIFEST_TOO_LARGE'
   | 'CONFIG_INVALID'

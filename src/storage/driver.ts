@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
  * The storage seam, modelled on distribution's StorageDriver (registry/storage/driver).
  *
  * Paths are driver-relative, absolute-looking strings: `/docker/registry/v2/blobs/...`.
+ * A full disk (ENOSPC, EDQUOT) is STORAGE_FULL (storage/errors.ts), whatever method hits it.
  * Every component matches [A-Za-z0-9._-]+ and is neither `.` nor `..`; drivers refuse anything
  * else with PATH_INVALID before touching a backend, so no caller can escape the root.
  * A missing path is PATH_NOT_FOUND. Drivers know nothing of images.
@@ -35,6 +36,8 @@ export interface StorageDriver {
   /**
    * Moves a file, replacing the destination atomically; parents of the destination are created.
    * The source must already be durable (committed): a move never exposes unsynced bytes.
+   * A directory moves whole and atomically too (its entries made durable first), but never
+   * over a directory that holds anything: PATH_EXISTS then, and the source stays.
    */
   move(source: string, destination: string): Promise<void>;
 
@@ -44,9 +47,15 @@ export interface StorageDriver {
   /**
    * Visits every entry under `path` depth-first in lexical order (not `path` itself).
    * Returning `false` from `visit` for a directory skips its subtree.
-   * PATH_NOT_FOUND if `path` is absent.
+   * PATH_NOT_FOUND if `path` is absent. With `temporary`, the driver's temporary entries
+   * (TEMP_PREFIX), which list and walk otherwise hide, are visited too: for the sweep that
+   * removes those a crash left behind.
    */
-  walk(path: string, visit: (info: FileInfo) => boolean | void | Promise<boolean | void>): Promise<void>;
+  walk(
+    path: string,
+    visit: (info: FileInfo) => boolean | void | Promise<boolean | void>,
+    options?: { temporary?: boolean },
+  ): Promise<void>;
 }
 
 export interface FileInfo {

@@ -25,6 +25,10 @@ export function pathNotFound(path: string): StowageError {
   return new StowageError('PATH_NOT_FOUND', `path not found: ${path}`, { path });
 }
 
+export function pathExists(path: string): StowageError {
+  return new StowageError('PATH_EXISTS', `path exists: ${path}`, { path });
+}
+
 /** Temporary files drivers create beside their targets; list and walk never show them. */
 export const TEMP_PREFIX = '.stowage-tmp-';
 

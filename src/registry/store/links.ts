@@ -2,15 +2,21 @@ import { Digest } from '../../digest/digest.js';
 import { isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 
-/** A link file holds a digest as text (distribution writes it without a newline). */
+/**
+ * A link file holds a digest as text (distribution writes it without a newline). Undefined
+ * when it is missing, or does not hold a digest: distribution's filesystem driver writes a
+ * link in place, so a crash can leave it empty or cut short, and such a link names nothing.
+ */
 export async function readLink(driver: StorageDriver, path: string): Promise<Digest | undefined> {
+  let content: Buffer;
   try {
-    const content = await driver.getContent(path);
-    return Digest.parse(content.toString('utf8').trim());
+    content = await driver.getContent(path);
   } catch (err) {
     if (isStowageError(err, 'PATH_NOT_FOUND')) return undefined;
     throw err;
   }
+  const text = content.toString('utf8').trim();
+  return Digest.isValid(text) ? Digest.parse(text) : undefined;
 }
 
 export async function writeLink(driver: StorageDriver, path: string, digest: Digest): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Digest } from '../../digest/digest.js';
+import { TEMP_PREFIX } from '../../storage/path.js';
 
 /**
  * The whole on-disk layout of the registry, in one place, as CNCF distribution's
@@ -16,6 +17,11 @@ import type { Digest } from '../../digest/digest.js';
  * (its catalog walk ignores such directories):
  *
  *   /docker/registry/v2/repositories/<name>/_referrers/<alg>/<subject hex>/<alg>/<hex>/link
+ *
+ * A new tag is assembled under a hidden name beside `tags/` and renamed into place (tags.ts),
+ * so that neither registry ever lists a tag whose links are not all written:
+ *
+ *   /docker/registry/v2/repositories/<name>/_manifests/.stowage-tmp-tag-<random>/{current,index}/...
  *
  * Callers pass names, tags and digests that are already validated; the driver checks every
  * path component again.
@@ -65,6 +71,11 @@ export function tagCurrentLinkPath(name: string, tag: string): string {
 
 export function tagIndexLinkPath(name: string, tag: string, digest: Digest): string {
   return `${tagPath(name, tag)}/index/${digest.algorithm}/${digest.hex}/link`;
+}
+
+/** A new tag's links before the rename that makes it a tag (hidden from list and walk by TEMP_PREFIX). */
+export function tagStagingPath(name: string, id: string): string {
+  return `${manifestsPath(name)}/${TEMP_PREFIX}tag-${id}`;
 }
 
 export function uploadPath(name: string, uuid: string): string {

@@ -1,8 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { Digest } from '../../digest/digest.js';
-import { StowageError } from '../../errors/error.js';
+import { StowageError, isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
-import { deleteIfExists, listNames, readLink, writeLink } from './links.js';
-import { tagCurrentLinkPath, tagIndexLinkPath, tagPath, tagsPath } from './paths.js';
+import { createLimiter } from '../../transport/limiter.js';
+import { deleteIfExists, exists, listNames, readLink, writeLink } from './links.js';
+import { blobDataPath, revisionLinkPath, tagCurrentLinkPath, tagIndexLinkPath, tagPath, tagStagingPath, tagsPath } from './paths.js';
+
+/** Tags checked at once when listing: each costs a read and two stats. */
+const LIST_CONCURRENCY = 32;
 
 /** Tags of one repository: `_manifests/tags/<tag>/current/link` names the manifest. */
 export class RepositoryTags {
@@ -17,26 +22,74 @@ export class RepositoryTags {
     return digest;
   }
 
-  /** Points a tag at a manifest; the index entry records the history, as distribution does. */
+  /**
+   * Points a tag at a manifest, whose revision link and blob are already written. The index
+   * entry records the history, as distribution does. An existing tag gets its index entry
+   * first and then `current/link`, replaced atomically: readers see the old target or the new.
+   * A new tag appears whole (create).
+   */
   async tag(tag: string, digest: Digest): Promise<void> {
-    await writeLink(this.driver, tagIndexLinkPath(this.name, tag, digest), digest);
-    await writeLink(this.driver, tagCurrentLinkPath(this.name, tag), digest);
+    if ((await exists(this.driver, tagCurrentLinkPath(this.name, tag))) || !(await this.create(tag, digest))) {
+      await writeLink(this.driver, tagIndexLinkPath(this.name, tag, digest), digest);
+      await writeLink(this.driver, tagCurrentLinkPath(this.name, tag), digest);
+    }
   }
 
   async untag(tag: string): Promise<void> {
     if (!(await deleteIfExists(this.driver, tagPath(this.name, tag)))) throw tagUnknown(this.name, tag);
   }
 
-  /** All tags, in the "ASCIIbetical" order the spec asks for. */
+  /**
+   * The tags a GET resolves, in the "ASCIIbetical" order the spec asks for. A tag directory
+   * whose `current/link` is missing or torn, or names a revision or blob that is not there,
+   * is left out: distribution lists every directory under `tags/`, and one of its own crashes
+   * (it writes the index entry, then `current/link` in place) or a copy cut short can leave
+   * such a directory, which neither registry can serve.
+   */
   async list(): Promise<string[]> {
-    return (await listNames(this.driver, tagsPath(this.name))).sort();
+    const tags = await listNames(this.driver, tagsPath(this.name));
+    const limit = createLimiter(LIST_CONCURRENCY);
+    const served = await Promise.all(tags.map((tag) => limit(() => this.resolves(tag))));
+    return tags.filter((_, i) => served[i]).sort();
   }
 
-  /** The tags that currently point at `digest`. */
+  /** The tags that currently point at `digest` (whether or not they resolve). */
   async lookup(digest: Digest): Promise<string[]> {
-    const tags = await this.list();
+    const tags = await listNames(this.driver, tagsPath(this.name));
     const targets = await Promise.all(tags.map((tag) => readLink(this.driver, tagCurrentLinkPath(this.name, tag))));
-    return tags.filter((_, i) => targets[i]?.equals(digest));
+    return tags.filter((_, i) => targets[i]?.equals(digest)).sort();
+  }
+
+  /**
+   * Writes a new tag's two links in a hidden staging directory and renames it to
+   * `tags/<tag>`: the tag directory appears with both links or not at all, so a crash never
+   * leaves a listed tag that does not resolve, for Stowage or for distribution on the same
+   * root. False when `tags/<tag>` appeared meanwhile (a concurrent push of the same tag, or a
+   * directory a crash left): the caller writes into it instead.
+   */
+  private async create(tag: string, digest: Digest): Promise<boolean> {
+    const staging = tagStagingPath(this.name, randomBytes(8).toString('hex'));
+    try {
+      await writeLink(this.driver, `${staging}/index/${digest.algorithm}/${digest.hex}/link`, digest);
+      await writeLink(this.driver, `${staging}/current/link`, digest);
+      await this.driver.move(staging, tagPath(this.name, tag));
+      return true;
+    } catch (err) {
+      await deleteIfExists(this.driver, staging).catch(() => undefined);
+      if (isStowageError(err, 'PATH_EXISTS')) return false;
+      throw err;
+    }
+  }
+
+  /** Whether GET by `tag` finds a manifest: what RepositoryManifests.load needs is all there. */
+  private async resolves(tag: string): Promise<boolean> {
+    const digest = await readLink(this.driver, tagCurrentLinkPath(this.name, tag));
+    if (!digest) return false;
+    const [revision, blob] = await Promise.all([
+      exists(this.driver, revisionLinkPath(this.name, digest)),
+      exists(this.driver, blobDataPath(digest)),
+    ]);
+    return revision && blob;
   }
 }
 

@@ -4,11 +4,10 @@ import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHand
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FileInfo, FileWriter, StorageDriver } from '../driver.js';
-import { checkFilePath, checkPath, childPath, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
+import { storageError } from '../errors.js';
+import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
 import { isCode, syncDirectory } from './errno.js';
 import { FilesystemWriter } from './writer.js';
-
-/** Names of in-flight temporary files; list and walk hide them (both drivers). */
 
 const READ_HIGH_WATER_MARK = 1 << 20;
 const STAT_BATCH = 64;
@@ -35,23 +34,27 @@ export class FilesystemDriver implements StorageDriver {
   async putContent(path: string, content: Uint8Array): Promise<void> {
     const full = this.fullPath(checkFilePath(path));
     const dir = dirname(full);
-    await withParents(dir, async () => {
-      const temp = `${dir}/${TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
-      try {
-        const handle = await open(temp, 'wx');
+    try {
+      await withParents(dir, async () => {
+        const temp = `${dir}/${TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
         try {
-          await handle.writeFile(content);
-          await handle.sync();
-        } finally {
-          await handle.close();
+          const handle = await open(temp, 'wx');
+          try {
+            await handle.writeFile(content);
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          await rename(temp, full);
+        } catch (err) {
+          await unlink(temp).catch(() => undefined);
+          throw err;
         }
-        await rename(temp, full);
-      } catch (err) {
-        await unlink(temp).catch(() => undefined);
-        throw err;
-      }
-    });
-    await syncDirectory(dir);
+      });
+      await syncDirectory(dir);
+    } catch (err) {
+      throw storageError(err, full);
+    }
   }
 
   async reader(path: string, options: { offset?: number; end?: number } = {}): Promise<Readable> {
@@ -85,7 +88,9 @@ export class FilesystemDriver implements StorageDriver {
 
   async writer(path: string, append: boolean): Promise<FileWriter> {
     const full = this.fullPath(checkFilePath(path));
-    const handle = await withParents(dirname(full), () => open(full, append ? 'a' : 'w'));
+    const handle = await withParents(dirname(full), () => open(full, append ? 'a' : 'w')).catch((err: unknown) => {
+      throw storageError(err, full);
+    });
     try {
       const size = append ? (await handle.stat()).size : 0;
       return new FilesystemWriter(full, handle, size);
@@ -123,53 +128,78 @@ export class FilesystemDriver implements StorageDriver {
     const to = this.fullPath(checkFilePath(destination));
     const dir = dirname(to);
     // Checked first so that a missing source leaves no empty destination parents behind.
-    if (!(await exists(from))) throw pathNotFound(source);
+    const info = await stat(from).catch((err: unknown) => {
+      if (isCode(err, 'ENOENT', 'ENOTDIR')) throw pathNotFound(source);
+      throw err;
+    });
     try {
+      // A directory's own entries must be durable before it appears under its new name.
+      if (info.isDirectory()) await syncTree(from);
       await withParents(dir, () => rename(from, to));
+      await syncDirectory(dir);
     } catch (err) {
       if (isCode(err, 'ENOENT') && !(await exists(from))) throw pathNotFound(source);
-      throw err;
+      // rename(2) onto a directory that holds entries.
+      if (isCode(err, 'ENOTEMPTY', 'EEXIST')) throw pathExists(destination);
+      throw storageError(err, to);
     }
-    await syncDirectory(dir);
   }
 
   /**
-   * Renames the tree away (atomically, to a hidden temporary name beside it), then removes it:
-   * removing it in place fails with ENOTEMPTY when a concurrent writer keeps creating entries
-   * in it (a tag deleted while it is being pushed), whereas a writer that finds its directory
-   * renamed away simply re-creates it (withParents) and lands after the delete.
+   * Renames the tree away (atomically, to a hidden temporary name at the root), then removes
+   * it: removing it in place fails with ENOTEMPTY when a concurrent writer keeps creating
+   * entries in it (a tag deleted while it is being pushed), whereas a writer that finds its
+   * directory renamed away simply re-creates it (withParents) and lands after the delete.
+   * At the root, not beside it: distribution lists directories such as `tags/` as they are,
+   * and would show the doomed name as a tag while it is removed (or after a crash).
    */
   async delete(path: string): Promise<void> {
     const full = this.fullPath(checkFilePath(path));
-    const doomed = `${dirname(full)}/${TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
+    const name = `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
+    let doomed = `${this.root}/${name}`;
     try {
-      await rename(full, doomed);
+      try {
+        await rename(full, doomed);
+      } catch (err) {
+        // Another filesystem mounted inside the root: beside it, then.
+        if (!isCode(err, 'EXDEV')) throw err;
+        doomed = `${dirname(full)}/${name}`;
+        await rename(full, doomed);
+      }
     } catch (err) {
-      throw mapNotFound(err, path);
+      // A rename can need a directory block a full disk does not have; deleting must still free space.
+      if (!isCode(err, 'ENOSPC', 'EDQUOT')) throw mapNotFound(err, path);
+      await rm(full, { recursive: true, force: true, maxRetries: 3 });
+      return;
     }
     await rm(doomed, { recursive: true, force: true, maxRetries: 3 });
   }
 
-  async walk(path: string, visit: (info: FileInfo) => boolean | void | Promise<boolean | void>): Promise<void> {
+  async walk(
+    path: string,
+    visit: (info: FileInfo) => boolean | void | Promise<boolean | void>,
+    options: { temporary?: boolean } = {},
+  ): Promise<void> {
     const full = this.fullPath(path);
     try {
       if (!(await stat(full)).isDirectory()) return;
     } catch (err) {
       throw mapNotFound(err, path);
     }
-    await this.walkDirectory(path, full, visit);
+    await this.walkDirectory(path, full, visit, options.temporary === true);
   }
 
   private async walkDirectory(
     path: string,
     full: string,
     visit: (info: FileInfo) => boolean | void | Promise<boolean | void>,
+    temporary: boolean,
   ): Promise<void> {
     let names: string[];
     try {
       names = (await readdir(full, { withFileTypes: true }))
         .map((entry) => entry.name)
-        .filter((name) => !name.startsWith(TEMP_PREFIX))
+        .filter((name) => temporary || !name.startsWith(TEMP_PREFIX))
         .sort();
     } catch (err) {
       // Deleted (or replaced by a file) since its parent was read: nothing left to visit.
@@ -184,7 +214,7 @@ export class FilesystemDriver implements StorageDriver {
         if (!info) continue;
         const descend = await visit(info);
         if (info.isDirectory && descend !== false) {
-          await this.walkDirectory(info.path, `${this.root}${info.path}`, visit);
+          await this.walkDirectory(info.path, `${this.root}${info.path}`, visit, temporary);
         }
       }
     }
@@ -214,6 +244,14 @@ async function withParents<T>(dir: string, action: () => Promise<T>): Promise<T>
       if (!isCode(err, 'ENOENT', 'ENOTDIR') || attempt >= PARENT_RACE_RETRIES) throw err;
     }
   }
+}
+
+/** fsyncs every directory of a (small) tree, deepest first: their entries survive a crash. */
+async function syncTree(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await syncTree(`${dir}/${entry.name}`);
+  }
+  await syncDirectory(dir);
 }
 
 async function exists(full: string): Promise<boolean> {

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../../errors/error.js';
 import type { FileWriter } from '../driver.js';
+import { storageError } from '../errors.js';
 import { BackgroundFlush } from './background-flush.js';
 import { isCode, syncDirectory } from './errno.js';
 
@@ -83,6 +84,8 @@ export class FilesystemWriter implements FileWriter {
     try {
       await pipeline(source instanceof Uint8Array ? [source] : source, sink);
       return sink.bytes;
+    } catch (err) {
+      throw storageError(err, this.full);
     } finally {
       await sink.idle();
       this.bytes += sink.bytes;
@@ -94,13 +97,18 @@ export class FilesystemWriter implements FileWriter {
     this.enter();
     this.state = 'closed';
     try {
-      await this.flush.settle();
-      await this.handle.sync();
-    } finally {
-      await this.handle.close();
+      try {
+        await this.flush.settle();
+        await this.handle.sync();
+      } finally {
+        await this.handle.close();
+      }
+      // A writer may have created the file: its directory entry must be durable too.
+      await syncDirectory(dirname(this.full));
+    } catch (err) {
+      // Some filesystems (NFS, delayed allocation) report a full disk only when flushing.
+      throw storageError(err, this.full);
     }
-    // A writer may have created the file: its directory entry must be durable too.
-    await syncDirectory(dirname(this.full));
   }
 
   async close(): Promise<void> {

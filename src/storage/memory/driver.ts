@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { StowageError } from '../../errors/error.js';
 import type { FileInfo, FileWriter, StorageDriver } from '../driver.js';
-import { checkFilePath, checkPath, childPath, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
+import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
 
 const READ_CHUNK = 1 << 20;
 
@@ -101,10 +101,9 @@ export class MemoryDriver implements StorageDriver {
       this.files.set(destination, file);
       return;
     }
-    // Like rename(2): a directory cannot go into itself or replace an existing directory.
-    if (destination.startsWith(`${source}/`) || this.hasDescendants(destination)) {
-      throw new StowageError('INTERNAL', `cannot move directory ${source} onto ${destination}`);
-    }
+    // Like rename(2): a directory cannot go into itself or replace a directory that holds entries.
+    if (destination.startsWith(`${source}/`)) throw new StowageError('INTERNAL', `cannot move directory ${source} into itself`);
+    if (this.hasDescendants(destination)) throw pathExists(destination);
     this.checkCreatable(destination);
     for (const [path, entry] of moved) {
       this.files.delete(path);
@@ -120,11 +119,15 @@ export class MemoryDriver implements StorageDriver {
     for (const [child] of doomed) this.files.delete(child);
   }
 
-  async walk(path: string, visit: (info: FileInfo) => boolean | void | Promise<boolean | void>): Promise<void> {
+  async walk(
+    path: string,
+    visit: (info: FileInfo) => boolean | void | Promise<boolean | void>,
+    options: { temporary?: boolean } = {},
+  ): Promise<void> {
     checkPath(path);
     if (this.files.has(path)) return;
     // Built once up front: the visit sees a snapshot, and each directory is not rescanned.
-    const tree = this.treeAt(path);
+    const tree = this.treeAt(path, options.temporary === true);
     if (!tree) throw pathNotFound(path);
     await walkTree(path, tree, visit);
   }
@@ -147,7 +150,7 @@ export class MemoryDriver implements StorageDriver {
   }
 
   /** The directory tree under `dir`, or undefined when `dir` is not a directory. */
-  private treeAt(dir: string): TreeNode | undefined {
+  private treeAt(dir: string, temporary = false): TreeNode | undefined {
     const prefix = dir === '/' ? '/' : `${dir}/`;
     const root: TreeNode = { children: new Map() };
     let found = dir === '/';
@@ -156,7 +159,7 @@ export class MemoryDriver implements StorageDriver {
       found = true;
       const names = path.slice(prefix.length).split('/');
       // Hidden like the filesystem driver's in-flight temp files; their directories still show.
-      const hidden = names.findIndex((name) => name.startsWith(TEMP_PREFIX));
+      const hidden = temporary ? -1 : names.findIndex((name) => name.startsWith(TEMP_PREFIX));
       let node = root;
       for (const name of hidden === -1 ? names : names.slice(0, hidden)) {
         let child = node.children.get(name);

@@ -284,6 +284,18 @@ export function runDriverSuite(name: string, makeDriver: DriverFactory): void {
         await rejectsWith(driver.move('/missing', '/x/y'), 'PATH_NOT_FOUND');
         await rejectsWith(driver.stat('/x'), 'PATH_NOT_FOUND');
       });
+
+      it('moves a directory whole, but never over one that holds anything (PATH_EXISTS, source kept)', async () => {
+        await driver.putContent('/stage/current/link', Buffer.from('a'));
+        await driver.putContent('/stage/index/x/link', Buffer.from('a'));
+        await driver.move('/stage', '/tags/t1');
+        assert.deepEqual(await walkPaths(driver, '/tags'), ['/tags/t1', '/tags/t1/current', '/tags/t1/current/link', '/tags/t1/index', '/tags/t1/index/x', '/tags/t1/index/x/link']);
+        await rejectsWith(driver.stat('/stage'), 'PATH_NOT_FOUND');
+        await driver.putContent('/stage2/current/link', Buffer.from('b'));
+        await rejectsWith(driver.move('/stage2', '/tags/t1'), 'PATH_EXISTS');
+        assert.equal((await driver.getContent('/stage2/current/link')).toString(), 'b');
+        assert.equal((await driver.getContent('/tags/t1/current/link')).toString(), 'a');
+      });
     });
 
     describe('delete', () => {
@@ -346,6 +358,15 @@ export function runDriverSuite(name: string, makeDriver: DriverFactory): void {
 
       it('reports PATH_NOT_FOUND', async () => {
         await rejectsWith(driver.walk('/missing', () => undefined), 'PATH_NOT_FOUND');
+      });
+
+      it('visits .stowage-tmp- entries too when asked (the leftover sweep)', async () => {
+        await driver.putContent('/h/x', Buffer.from('x'));
+        await driver.putContent('/h/.stowage-tmp-0a1b', Buffer.from('partial'));
+        await driver.putContent('/h/.stowage-tmp-dir/inner', Buffer.from('partial'));
+        const seen: string[] = [];
+        await driver.walk('/h', (info) => void seen.push(info.path), { temporary: true });
+        assert.deepEqual(seen, ['/h/.stowage-tmp-0a1b', '/h/.stowage-tmp-dir', '/h/.stowage-tmp-dir/inner', '/h/x']);
       });
 
       it('hides .stowage-tmp- entries from list and walk, but not their directories', async () => {

@@ -49,6 +49,14 @@ describe('FilesystemDriver on disk', () => {
     assert.deepEqual(await readdir(join(root, 'd')), ['dir']);
   });
 
+  it('deletes by renaming to the root: nothing hidden ever shows in the parent (distribution lists it)', async () => {
+    await driver.putContent('/r/tags/a/current/link', Buffer.from('x'));
+    await driver.putContent('/r/tags/b/current/link', Buffer.from('y'));
+    await driver.delete('/r/tags/a');
+    assert.deepEqual(await readdir(join(root, 'r', 'tags')), ['b']);
+    assert.deepEqual(await readdir(root), ['r']);
+  });
+
   it('cancel removes the file from disk', async () => {
     const writer = await driver.writer('/up/data', false);
     await writer.write(Buffer.from('x'));

@@ -1,0 +1,82 @@
+import { isStowageError } from '../../errors/error.js';
+import type { FileInfo, StorageDriver } from '../../storage/driver.js';
+import { TEMP_PREFIX } from '../../storage/path.js';
+import { deleteIfExists, listNames } from './links.js';
+import { ROOT } from './paths.js';
+
+/**
+ * How old a crash's leftover must be before the sweep removes it. The entries it judges live
+ * for moments when all is well: a temporary file is written, fsync'ed and renamed in one call,
+ * a new tag's staging directory likewise, and an empty blob directory is made just before the
+ * rename that fills it. Another `stowage serve` on the same root (or this one) may be in the
+ * middle of exactly that, so nothing is removed by name alone: an hour is far beyond any of
+ * those moments (a doomed tree still being removed by its own delete may be old, but removing
+ * it twice is harmless).
+ */
+export const LEFTOVER_AGE_MS = 60 * 60 * 1000;
+
+export interface LeftoverSweep {
+  /** Temporary entries (`.stowage-tmp-*`: a file being written, a new tag, a tree being deleted) removed. */
+  temporary: number;
+  /** Blob directories (`blobs/<alg>/<xx>/<hex>/`) without `data` removed. */
+  emptyBlobDirectories: number;
+}
+
+/**
+ * Removes what a crash or a full disk left under the storage root, when last changed before
+ * `olderThan`: temporary entries anywhere (list and walk hide them, so they are invisible
+ * but hold space), and blob directories that hold no `data` (a move that made the directory
+ * and never renamed into it). Neither is ever listed or served; this reclaims their space and
+ * keeps distribution, which lists directories as they are, in step with Stowage.
+ */
+export async function sweepLeftovers(driver: StorageDriver, olderThan: Date): Promise<LeftoverSweep> {
+  const stale = (info: FileInfo): boolean => info.modTime.getTime() < olderThan.getTime();
+  const temporary: string[] = [];
+  const emptyBlobDirectories: string[] = [];
+  // The blob directory being visited, while no entry of its own has been seen in it.
+  let candidate: string | undefined;
+  const settle = (path: string | undefined): void => {
+    if (candidate !== undefined && (path === undefined || !path.startsWith(`${candidate}/`))) {
+      emptyBlobDirectories.push(candidate);
+      candidate = undefined;
+    }
+  };
+  try {
+    await driver.walk(
+      '/',
+      (info) => {
+        settle(info.path);
+        const base = info.path.slice(info.path.lastIndexOf('/') + 1);
+        if (base.startsWith(TEMP_PREFIX)) {
+          if (stale(info)) temporary.push(info.path);
+          // A fresh one may still become the blob's data: the directory is in use.
+          else if (candidate !== undefined) candidate = undefined;
+          return false;
+        }
+        if (candidate !== undefined) candidate = undefined;
+        if (info.isDirectory && isBlobDirectory(info.path) && stale(info)) candidate = info.path;
+        return true;
+      },
+      { temporary: true },
+    );
+  } catch (err) {
+    if (isStowageError(err, 'PATH_NOT_FOUND')) return { temporary: 0, emptyBlobDirectories: 0 };
+    throw err;
+  }
+  settle(undefined);
+  let removedTemporary = 0;
+  for (const path of temporary) if (await deleteIfExists(driver, path)) removedTemporary++;
+  let removedDirectories = 0;
+  for (const path of emptyBlobDirectories) {
+    // Checked again just before: a blob may have arrived since the walk passed.
+    if ((await listNames(driver, path)).length === 0 && (await deleteIfExists(driver, path))) removedDirectories++;
+  }
+  return { temporary: removedTemporary, emptyBlobDirectories: removedDirectories };
+}
+
+const BLOBS = `${ROOT}/blobs/`;
+
+/** `/docker/registry/v2/blobs/<alg>/<xx>/<hex>`: where a blob's `data` lives. */
+function isBlobDirectory(path: string): boolean {
+  return path.startsWith(BLOBS) && path.slice(BLOBS.length).split('/').length === 3;
+}
