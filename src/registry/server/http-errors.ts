@@ -28,6 +28,10 @@ const WIRE: Partial<Record<ErrorCode, { status: number; code?: string }>> = {
   MANIFEST_TOO_LARGE: { status: 413, code: 'MANIFEST_INVALID' },
   REFERENCE_INVALID: { status: 400, code: 'NAME_INVALID' },
   PATH_INVALID: { status: 400, code: 'NAME_INVALID' },
+  // 507 Insufficient Storage (RFC 4918 §11.5): the cause is the server's, and temporary. The
+  // spec's code list is for 4xx; distribution answers a full disk with UNKNOWN and the cause
+  // in `detail` (as 500), so clients that match on codes see the same code from both.
+  STORAGE_FULL: { status: 507, code: 'UNKNOWN' },
 };
 
 export interface WireError {

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { StowageError } from '../../errors/error.js';
+import { isStorageFull } from '../../storage/errors.js';
 import type { RegistryStore } from '../store/registry.js';
 import { accessHook, grantOf } from './auth/hook.js';
 import { OPEN_GRANT, type AccessController } from './auth/types.js';
@@ -92,6 +93,9 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     const wire = toWireError(err);
     if (clientGone(reply)) {
       request.log.info({ url: request.url }, 'client went away mid-request');
+    } else if (isStorageFull(err)) {
+      // One line, with the file that could not be written: the operator's cue to free space.
+      request.log.error({ path: err.path, errno: err.errno, url: request.url, method: request.method }, `storage full: ${String(err.detail)}`);
     } else if (wire.status >= 500) {
       request.log.error({ err, url: request.url, method: request.method }, 'request failed');
     }

@@ -75,7 +75,11 @@ export class RepositoryUploads {
   async start(algorithm: DigestAlgorithm = 'sha256'): Promise<UploadStatus> {
     const uuid = randomUUID();
     // RFC 3339, as distribution writes `startedat`; used to expire abandoned uploads.
-    await this.driver.putContent(uploadStartedAtPath(this.name, uuid), Buffer.from(new Date().toISOString()));
+    await this.driver.putContent(uploadStartedAtPath(this.name, uuid), Buffer.from(new Date().toISOString())).catch(async (err: unknown) => {
+      // Not even `startedat` fits: no session, and no empty directory left for the purge.
+      await deleteIfExists(this.driver, uploadPath(this.name, uuid)).catch(() => undefined);
+      throw err;
+    });
     this.hashes.begin(this.key(uuid), algorithm);
     return { uuid, size: 0 };
   }
@@ -155,18 +159,26 @@ export class RepositoryUploads {
     }
     if (!chunk && !durable) return size;
     const state = this.hashes.at(key, size);
-    const writer = await this.driver.writer(uploadDataPath(this.name, uuid), true);
-    let written = 0;
     try {
-      if (chunk) written = await writer.write(state ? hashing(chunk.source, state.hash) : chunk.source);
+      const writer = await this.driver.writer(uploadDataPath(this.name, uuid), true);
+      let written = 0;
+      try {
+        if (chunk) written = await writer.write(state ? hashing(chunk.source, state.hash) : chunk.source);
+      } catch (err) {
+        this.hashes.drop(key);
+        await writer.close().catch(() => undefined);
+        throw err;
+      }
+      if (state) state.offset += written;
+      await (durable ? writer.commit() : writer.close());
+      return size + written;
     } catch (err) {
-      this.hashes.drop(key);
-      await writer.close().catch(() => undefined);
+      // A full disk ends the session and deletes its file (BLOB_UPLOAD_UNKNOWN from then on):
+      // clients restart a failed blob upload from POST anyway, and the space this session
+      // held is what their retry needs once space is freed.
+      if (isStowageError(err, 'STORAGE_FULL')) await this.remove(uuid).catch(() => undefined);
       throw err;
     }
-    if (state) state.offset += written;
-    await (durable ? writer.commit() : writer.close());
-    return size + written;
   }
 
   private async digestOf(uuid: string, algorithm: DigestAlgorithm, size: number): Promise<Digest> {
