@@ -85,7 +85,7 @@ type MaintenanceLog = { info: (o: object, m: string) => void; error: (o: object,
 function scheduleMaintenance(log: MaintenanceLog, store: RegistryStore, purging: { ageSeconds: number; intervalSeconds: number } | undefined): void {
   const sweep = (): void => {
     sweepLeftovers(store.driver, new Date(Date.now() - LEFTOVER_AGE_MS)).then(
-      (removed) => (removed.temporary > 0 || removed.emptyBlobDirectories > 0) && log.info(removed, 'removed leftovers of interrupted writes'),
+      (removed) => Object.values(removed).some((n) => n > 0) && log.info(removed, 'removed leftovers of interrupted writes'),
       (err: unknown) => log.error({ err }, 'leftover sweep failed'),
     );
   };

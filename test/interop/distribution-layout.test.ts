@@ -2,7 +2,7 @@
 // directory written by one is served unchanged by the other. Pushes and pulls use skopeo.
 
 import assert from "node:assert/strict";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, utimes, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -260,6 +260,43 @@ describe("distribution's data directory layout", () => {
       { missing: [], extra: [], different: [] },
       "metadata files under docker/registry/v2 differ from distribution's",
     );
+  });
+
+  it("after a crash left half-made tags, both registries list the same tags once Stowage has started", async () => {
+    const f = await makeFixtures("crash");
+    const root = await makeTempDir("crash-root-");
+    const dist = await startDistribution({ root, deleteEnabled: true });
+    try {
+      await pushFixtures(f, dist);
+    } finally {
+      await dist.stop();
+    }
+    // What a crashed distribution leaves: a tag with its index entry and no current/link, and
+    // a current/link written in place and cut short. Both an hour old and more.
+    const tags = join(root, "docker/registry/v2/repositories/app/web/_manifests/tags");
+    const hex = f.v2.digest.slice(7);
+    await mkdir(join(tags, "no-current/index/sha256", hex), { recursive: true });
+    await writeFile(join(tags, "no-current/index/sha256", hex, "link"), f.v2.digest);
+    await mkdir(join(tags, "torn/current"), { recursive: true });
+    await writeFile(join(tags, "torn/current/link"), "sha256:");
+    const old = new Date(Date.now() - 3 * 3600_000);
+    for (const path of [join(tags, "no-current"), join(tags, "torn"), join(tags, "torn/current/link")]) await utimes(path, old, old);
+
+    const stowage = await startStowage({ root });
+    let stowageTags: string[];
+    try {
+      stowageTags = await listTags(stowage, "app/web");
+      assert.deepEqual(stowageTags, ["latest", "multi", "v1", "v2"]);
+      for (let i = 0; i < 100 && (await readdir(tags)).length > 4; i++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      await stowage.stop();
+    }
+    const again = await startDistribution({ root, deleteEnabled: true });
+    try {
+      assert.deepEqual(await listTags(again, "app/web"), stowageTags);
+    } finally {
+      await again.stop();
+    }
   });
 
   describe("Stowage configured by a distribution-style config.yml", () => {

@@ -1,7 +1,7 @@
 import { isStowageError } from '../../errors/error.js';
 import type { FileInfo, StorageDriver } from '../../storage/driver.js';
 import { TEMP_PREFIX } from '../../storage/path.js';
-import { deleteIfExists, listNames } from './links.js';
+import { deleteIfExists, listNames, readLink } from './links.js';
 import { ROOT } from './paths.js';
 
 /**
@@ -20,19 +20,26 @@ export interface LeftoverSweep {
   temporary: number;
   /** Blob directories (`blobs/<alg>/<xx>/<hex>/`) without `data` removed. */
   emptyBlobDirectories: number;
+  /** Tag directories without a `current/link` that holds a digest removed. */
+  brokenTags: number;
 }
 
 /**
  * Removes what a crash or a full disk left under the storage root, when last changed before
  * `olderThan`: temporary entries anywhere (list and walk hide them, so they are invisible
  * but hold space), and blob directories that hold no `data` (a move that made the directory
- * and never renamed into it). Neither is ever listed or served; this reclaims their space and
- * keeps distribution, which lists directories as they are, in step with Stowage.
+ * and never renamed into it), and tag directories without a `current/link` that holds a
+ * digest (distribution writes a new tag's index entry before `current/link`, and links in
+ * place, so its crash can leave either). None of these is listed or served by Stowage;
+ * distribution lists tag directories as they are, so removing them keeps both registries
+ * in step on a shared root. A tag whose link names a missing manifest is kept: that is damage
+ * (a copy cut short) that restoring the manifest repairs, not a crash's leftover.
  */
 export async function sweepLeftovers(driver: StorageDriver, olderThan: Date): Promise<LeftoverSweep> {
   const stale = (info: FileInfo): boolean => info.modTime.getTime() < olderThan.getTime();
   const temporary: string[] = [];
   const emptyBlobDirectories: string[] = [];
+  const tagDirectories: string[] = [];
   // The blob directory being visited, while no entry of its own has been seen in it.
   let candidate: string | undefined;
   const settle = (path: string | undefined): void => {
@@ -55,12 +62,13 @@ export async function sweepLeftovers(driver: StorageDriver, olderThan: Date): Pr
         }
         if (candidate !== undefined) candidate = undefined;
         if (info.isDirectory && isBlobDirectory(info.path) && stale(info)) candidate = info.path;
+        if (info.isDirectory && isTagDirectory(info.path) && stale(info)) tagDirectories.push(info.path);
         return true;
       },
       { temporary: true },
     );
   } catch (err) {
-    if (isStowageError(err, 'PATH_NOT_FOUND')) return { temporary: 0, emptyBlobDirectories: 0 };
+    if (isStowageError(err, 'PATH_NOT_FOUND')) return { temporary: 0, emptyBlobDirectories: 0, brokenTags: 0 };
     throw err;
   }
   settle(undefined);
@@ -71,10 +79,31 @@ export async function sweepLeftovers(driver: StorageDriver, olderThan: Date): Pr
     // Checked again just before: a blob may have arrived since the walk passed.
     if ((await listNames(driver, path)).length === 0 && (await deleteIfExists(driver, path))) removedDirectories++;
   }
-  return { temporary: removedTemporary, emptyBlobDirectories: removedDirectories };
+  let brokenTags = 0;
+  for (const path of tagDirectories) if (await removeIfBroken(driver, path, stale)) brokenTags++;
+  return { temporary: removedTemporary, emptyBlobDirectories: removedDirectories, brokenTags };
+}
+
+/** Removes a tag directory whose `current/link` is missing or holds no digest, and is not being written now. */
+async function removeIfBroken(driver: StorageDriver, path: string, stale: (info: FileInfo) => boolean): Promise<boolean> {
+  const link = `${path}/current/link`;
+  if (await readLink(driver, link)) return false;
+  // A link written in place (distribution) may be in the middle of its write: judged by its own age.
+  try {
+    if (!stale(await driver.stat(link))) return false;
+  } catch (err) {
+    if (!isStowageError(err, 'PATH_NOT_FOUND')) throw err;
+  }
+  return deleteIfExists(driver, path);
 }
 
 const BLOBS = `${ROOT}/blobs/`;
+
+/** `…/repositories/<name>/_manifests/tags/<tag>`: repository names never have a `_` component. */
+function isTagDirectory(path: string): boolean {
+  const at = path.lastIndexOf('/_manifests/tags/');
+  return at !== -1 && path.startsWith(`${ROOT}/repositories/`) && !path.slice(at + '/_manifests/tags/'.length).includes('/');
+}
 
 /** `/docker/registry/v2/blobs/<alg>/<xx>/<hex>`: where a blob's `data` lives. */
 function isBlobDirectory(path: string): boolean {

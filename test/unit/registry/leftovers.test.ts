@@ -41,7 +41,7 @@ describe('sweepLeftovers (filesystem)', () => {
     for (const c of ['a', 'c', 'd']) await age(join(blobs, c + c, HEX(c)));
 
     const removed = await sweepLeftovers(new FilesystemDriver(root), new Date(Date.now() - LEFTOVER_AGE_MS));
-    assert.deepEqual(removed, { temporary: 4, emptyBlobDirectories: 2 });
+    assert.deepEqual(removed, { temporary: 4, emptyBlobDirectories: 2, brokenTags: 0 });
     assert.deepEqual(await readdir(v2('repositories/r/_layers/sha256', HEX('1'))), ['link']);
     assert.deepEqual(await readdir(v2('repositories/r/_manifests')), ['.stowage-tmp-fresh']);
     assert.deepEqual((await readdir(root)).sort(), ['docker']);
@@ -51,10 +51,34 @@ describe('sweepLeftovers (filesystem)', () => {
     assert.deepEqual(await readdir(join(blobs, 'dd', HEX('d'))), ['data']);
   });
 
+  it('removes old tag directories whose current/link is missing or torn, keeps sound and fresh ones', async () => {
+    const tags = v2('repositories/t/app/_manifests/tags');
+    const digest = `sha256:${HEX('e')}`;
+    const make = async (tag: string, link: string | undefined, when: Date | undefined): Promise<void> => {
+      await mkdir(join(tags, tag, 'index/sha256', HEX('e')), { recursive: true });
+      await writeFile(join(tags, tag, 'index/sha256', HEX('e'), 'link'), digest);
+      if (link !== undefined) {
+        await mkdir(join(tags, tag, 'current'), { recursive: true });
+        await writeFile(join(tags, tag, 'current/link'), link);
+        if (when) await utimes(join(tags, tag, 'current/link'), when, when);
+      }
+      if (when) await utimes(join(tags, tag), when, when);
+    };
+    await make('sound', digest, old);
+    await make('no-current', undefined, old);
+    await make('torn', 'sha256:e', old);
+    await make('dangling', `sha256:${HEX('f')}`, old); // names a manifest that is not there: kept
+    await make('new-orphan', undefined, undefined); // distribution may be writing it right now
+    await make('being-written', '', undefined);
+    const removed = await sweepLeftovers(new FilesystemDriver(root), new Date(Date.now() - LEFTOVER_AGE_MS));
+    assert.equal(removed.brokenTags, 2);
+    assert.deepEqual((await readdir(tags)).sort(), ['being-written', 'dangling', 'new-orphan', 'sound']);
+  });
+
   it('is a no-op on an empty root', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'stowage-leftovers-empty-'));
     try {
-      assert.deepEqual(await sweepLeftovers(new FilesystemDriver(join(empty, 'missing')), new Date()), { temporary: 0, emptyBlobDirectories: 0 });
+      assert.deepEqual(await sweepLeftovers(new FilesystemDriver(join(empty, 'missing')), new Date()), { temporary: 0, emptyBlobDirectories: 0, brokenTags: 0 });
     } finally {
       await rm(empty, { recursive: true, force: true });
     }
@@ -65,7 +89,7 @@ describe('sweepLeftovers (inmemory)', () => {
   it('removes old hidden entries the walk would otherwise not show', async () => {
     const driver = new MemoryDriver();
     await driver.putContent('/docker/registry/v2/repositories/r/_manifests/.stowage-tmp-tag-1/current/link', Buffer.from('x'));
-    await driver.putContent('/docker/registry/v2/repositories/r/_manifests/tags/v/current/link', Buffer.from('y'));
+    await driver.putContent('/docker/registry/v2/repositories/r/_manifests/tags/v/current/link', Buffer.from(`sha256:${HEX('7')}`));
     const removed = await sweepLeftovers(driver, new Date(Date.now() + 1000));
     assert.equal(removed.temporary, 1);
     const seen: string[] = [];
