@@ -3,6 +3,7 @@ import { StowageError } from '../../errors/error.js';
 import { isStorageFull } from '../../storage/errors.js';
 import type { RegistryStore } from '../store/registry.js';
 import { accessHook, grantOf } from './auth/hook.js';
+import { originResolver, type OriginSettings } from './auth/origin.js';
 import { OPEN_GRANT, type AccessController } from './auth/types.js';
 import type { RegistryPolicy } from './context.js';
 import { dispatch } from './dispatch.js';
@@ -30,6 +31,16 @@ export interface RegistryServerOptions {
   limits?: Partial<RegistryLimits>;
   /** Access control (auth/): every API request is authorized by it before its handler runs. */
   auth?: AccessController;
+  /**
+   * How the server names itself in URLs it sends (the default token realm): distribution's
+   * `http.host`, and Stowage's `http.trustedproxies`, whose X-Forwarded-* (and X-Forwarded-For,
+   * for the per-client upload limit) are believed. Neither: the connection's local address.
+   */
+  origin?: OriginSettings;
+  /** distribution's `http.headers`: added to every response. */
+  headers?: Record<string, string[]>;
+  /** distribution's `storage.maintenance.readonly`: every write is 405 UNSUPPORTED. */
+  readOnly?: boolean;
 }
 
 /** Secrets that must never reach a log line, whatever a serializer or a debug level adds. */
@@ -62,6 +73,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     logController: new LogController({ disableRequestLogging: !options.logRequests }),
     frameworkErrors,
     clientErrorHandler: clientErrorHandler(limits),
+    ...(options.origin?.trustedProxies?.length ? { trustProxy: options.origin.trustedProxies } : {}),
   }) as unknown as FastifyInstance;
   completeTransport(app, transport);
   const uploadSlots = new UploadConcurrency(limits.maxConcurrentUploadsPerClient);
@@ -70,8 +82,10 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
+  const extraHeaders = Object.entries(options.headers ?? {});
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(COMMON_HEADERS);
+    for (const [name, values] of extraHeaders) reply.header(name, values.length === 1 ? values[0] : values);
   });
 
   const auth = options.auth;
@@ -81,10 +95,14 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     if (!grant) throw new StowageError('DENIED', 'access was not checked');
     const parsed = parseUrl(request.url);
     if (!parsed) throw new StowageError('NAME_UNKNOWN', `no such API endpoint: ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
+    // As distribution's read-only mode: reads are served, every write refused (405 UNSUPPORTED).
+    if (options.readOnly && request.method !== 'GET' && request.method !== 'HEAD') {
+      throw new StowageError('UNSUPPORTED', 'the registry is in read-only mode');
+    }
     if (isUploadRequest(parsed.route, request.method)) holdUploadSlot(uploadSlots, request, reply);
     await dispatch(parsed.route, { request, reply, query: parsed.query, store: options.store, policy, grant, limits });
   };
-  const onRequest = auth ? { onRequest: accessHook(auth) } : {};
+  const onRequest = auth ? { onRequest: accessHook(auth, originResolver(options.origin)) } : {};
   app.route({ method: [...METHODS], url: '/v2', handler, ...onRequest });
   app.route({ method: [...METHODS], url: '/v2/*', handler, ...onRequest });
   auth?.routes?.(app);

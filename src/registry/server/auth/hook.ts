@@ -8,16 +8,17 @@ const grants = new WeakMap<FastifyRequest, Grant>();
  * The `onRequest` hook of the API routes when access control is on: it settles access before
  * any handler runs or any body is read, and leaves the caller's grant for the handlers. Being
  * attached to the routes themselves (not matched on the URL), it runs for every request those
- * routes serve, however the path is spelled.
+ * routes serve, however the path is spelled. `originOf` names this server for the realm
+ * (origin.ts): never from the Host header.
  */
-export function accessHook(controller: AccessController): onRequestAsyncHookHandler {
+export function accessHook(controller: AccessController, originOf: (request: FastifyRequest) => string): onRequestAsyncHookHandler {
   return async (request) => {
     const { required, optional } = requiredAccess(request.method, request.url);
     const grant = await controller.authorize({
       authorization: request.headers.authorization,
       required,
       optional,
-      origin: `${request.protocol}://${request.host}`,
+      origin: originOf(request),
     });
     grants.set(request, grant);
   };

@@ -36,7 +36,7 @@ export interface AuthRequest {
   required: ResourceActions[];
   /** Access named in a challenge but not required (a mount's source: without it, no mount). */
   optional: ResourceActions[];
-  /** `scheme://host` as the client reached us, for a realm on this server. */
+  /** `scheme://host[:port]` of this server as origin.ts decides it (never the Host header), for a realm on this server. */
   origin: string;
 }
 
