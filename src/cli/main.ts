@@ -22,12 +22,12 @@ registerDockerCommands(program);
 program
   .command('serve')
   .description('run the registry server (OCI distribution spec v1.1) on filesystem storage')
-  .argument('[config]', "a distribution-style config.yml (storage.filesystem.rootdirectory, storage.delete.enabled, http.addr, http.tls)")
+  .argument('[config]', 'a distribution-style config.yml, read strictly (README, "Configuration")')
   .option('--addr <host:port>', 'listen address (default 127.0.0.1:5000; ":5000" for all interfaces)')
-  .option('--root <dir>', 'storage root directory (default ./data)')
+  .option('--root <dir>', 'storage root directory (default ./data without a config; a config must name storage unless this is given)')
   .option('--delete', 'allow DELETE of manifests, tags and blobs')
   .option('--no-delete', 'refuse DELETE (405 UNSUPPORTED)')
-  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
+  .option('--log-level <level>', 'error, warn, info or debug (default info)')
   .action(async (config: string | undefined, options: Record<string, unknown>) => {
     const { serve } = await import('./serve.js');
     await serve(config, options);

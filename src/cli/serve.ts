@@ -1,10 +1,11 @@
 import { mkdir, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { loadServeConfig, type ServeConfig, type ServeFlags } from '../config/serve-config.js';
 import { StowageError } from '../errors/error.js';
 import { createAccessController } from '../registry/server/auth/build.js';
 import { createRegistryServer } from '../registry/server/server.js';
 import { LEFTOVER_AGE_MS, sweepLeftovers } from '../registry/store/leftovers.js';
-import { purgeUploads } from '../registry/store/purge.js';
+import { countUploads, purgeUploads } from '../registry/store/purge.js';
 import { RegistryStore } from '../registry/store/registry.js';
 import { createDriver } from '../storage/index.js';
 
@@ -15,6 +16,7 @@ export async function serve(configPath: string | undefined, options: Record<stri
   if (typeof options.delete === 'boolean') flags.delete = options.delete;
   if (typeof options.logLevel === 'string') flags.logLevel = options.logLevel;
   const config = await loadServeConfig(configPath, flags, process.env);
+  for (const warning of config.warnings) process.stderr.write(`stowage: warning: ${warning}\n`);
 
   if (config.storage.kind === 'filesystem') await mkdir(config.storage.rootDirectory, { recursive: true });
   const store = new RegistryStore({ driver: createDriver(config.storage) });
@@ -28,12 +30,20 @@ export async function serve(configPath: string | undefined, options: Record<stri
     : undefined;
   const app = createRegistryServer({
     store,
-    policy: { deleteEnabled: config.deleteEnabled, maxManifestBytes: config.maxManifestBytes, automaticCrossMount: config.automaticCrossMount },
-    logger: { level: config.logLevel, stream: process.stderr },
-    logRequests: config.logLevel === 'debug' || config.logLevel === 'trace',
+    policy: { deleteEnabled: config.deleteEnabled, maxManifestBytes: config.maxManifestBytes, maxCatalogEntries: config.maxCatalogEntries, automaticCrossMount: config.automaticCrossMount },
+    logger: {
+      level: config.logLevel,
+      stream: process.stderr,
+      // pino's `base` replaces its default fields: they are kept, the configured ones added.
+      ...(config.logFields ? { base: { pid: process.pid, hostname: hostname(), ...config.logFields } } : {}),
+    },
+    logRequests: config.logRequests || config.logLevel === 'debug',
     ...(config.tls ? { tls: await readTls(config.tls) } : {}),
     http2: config.http2,
     limits: config.limits,
+    origin: config.origin,
+    ...(config.headers ? { headers: config.headers } : {}),
+    readOnly: config.readOnly,
     ...(access ? { auth: access.controller } : {}),
   });
   logError = (message) => app.log.error(message);
@@ -43,10 +53,12 @@ export async function serve(configPath: string | undefined, options: Record<stri
   const scheme = config.tls ? 'https' : 'http';
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   process.stdout.write(`Stowage registry listening on ${scheme}://${host}:${port}\n`);
-  process.stdout.write(`Storage: ${describeStorage(config)}; deletes ${config.deleteEnabled ? 'enabled' : 'disabled'}\n`);
+  const writes = config.readOnly ? 'read-only (every write refused)' : `deletes ${config.deleteEnabled ? 'enabled' : 'disabled'}`;
+  process.stdout.write(`Storage: ${describeStorage(config)}; ${writes}\n`);
   process.stdout.write(`Access control: ${access ? access.description : 'none (anyone may pull, push and delete)'}\n`);
 
-  scheduleMaintenance(app.log, store, config.uploadPurging && purgeAge(config.uploadPurging, config.limits.uploadSessionTtlMs));
+  // Read-only: another process (distribution's garbage collector) may own the root; nothing is deleted.
+  if (!config.readOnly) scheduleMaintenance(app.log, store, config.uploadPurging && purgeAge(config.uploadPurging, config.limits.uploadSessionTtlMs));
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -66,10 +78,9 @@ export async function serve(configPath: string | undefined, options: Record<stri
  * A session past limits.uploadsessionttl is refused by the server and can never be resumed,
  * so the purge need not wait for uploadpurging's (longer, by default) age to delete it.
  */
-function purgeAge(
-  purging: { ageSeconds: number; intervalSeconds: number },
-  ttlMs: number,
-): { ageSeconds: number; intervalSeconds: number } {
+type Purging = NonNullable<ServeConfig['uploadPurging']>;
+
+function purgeAge(purging: Purging, ttlMs: number): Purging {
   return { ...purging, ageSeconds: Math.min(purging.ageSeconds, ttlMs / 1000) };
 }
 
@@ -82,7 +93,7 @@ type MaintenanceLog = { info: (o: object, m: string) => void; error: (o: object,
  * the same root may be writing right now, and a large root would delay the start. Abandoned
  * uploads are purged shortly after start and then every interval (uploadpurging).
  */
-function scheduleMaintenance(log: MaintenanceLog, store: RegistryStore, purging: { ageSeconds: number; intervalSeconds: number } | undefined): void {
+function scheduleMaintenance(log: MaintenanceLog, store: RegistryStore, purging: Purging | undefined): void {
   const sweep = (): void => {
     sweepLeftovers(store.driver, new Date(Date.now() - LEFTOVER_AGE_MS)).then(
       (removed) => Object.values(removed).some((n) => n > 0) && log.info(removed, 'removed leftovers of interrupted writes'),
@@ -93,6 +104,14 @@ function scheduleMaintenance(log: MaintenanceLog, store: RegistryStore, purging:
   if (!purging) return;
   const run = (): void => {
     const olderThan = new Date(Date.now() - purging.ageSeconds * 1000);
+    if (purging.dryRun) {
+      // uploadpurging.dryrun: report what would go, delete nothing.
+      countUploads(store.driver, olderThan).then(
+        (stale) => stale > 0 && log.info({ stale }, 'dry run: abandoned uploads that would be purged'),
+        (err: unknown) => log.error({ err }, 'upload purge failed'),
+      );
+      return;
+    }
     purgeUploads(store.driver, olderThan).then(
       (removed) => removed > 0 && log.info({ removed }, 'purged abandoned uploads'),
       (err: unknown) => log.error({ err }, 'upload purge failed'),

@@ -31,7 +31,7 @@ describe('stowage serve, start-up errors and TLS', () => {
     await writeFile(config, 'storage:\n  s3:\n    bucket: b\n');
     const result = await fails(['serve', config]);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, 'stowage: storage driver "s3" is not supported yet (filesystem and inmemory are)\n');
+    assert.equal(result.stderr, `stowage: config file ${config}: storage.s3 is not supported: only the filesystem and inmemory drivers are implemented so far\n`);
   });
 
   it('names a missing TLS certificate file', async () => {

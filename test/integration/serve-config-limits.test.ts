@@ -23,9 +23,10 @@ describe('serve configuration: http2 and limits', () => {
   after(async () => rm(dir, { recursive: true, force: true }));
 
   let n = 0;
+  /** A config file; one that names no storage gets in-memory storage (a config must name one). */
   const file = async (text: string): Promise<string> => {
     const path = join(dir, `config-${n++}.yml`);
-    await writeFile(path, text);
+    await writeFile(path, /^storage:/m.test(text) ? text : `${text}storage:\n  inmemory:\n`);
     return path;
   };
 
@@ -78,7 +79,7 @@ describe('serve configuration: http2 and limits', () => {
       ['limits:\n  uploadsperclient: 2.5\n', /^limits\.uploadsperclient must be a positive whole number/],
       ['limits:\n  uploadsperclient: many\n', /^limits\.uploadsperclient must be a positive whole number/],
       ['limits:\n  uploadsessionttl: 1d\n', /^limits\.uploadsessionttl: invalid duration "1d"$/],
-      ['limits:\n  maxheadersize: 100\n', /limits: Unrecognized key/i],
+      ['limits:\n  maxheadersize: 100\n', /^unknown key limits\.maxheadersize \(did you mean limits\.maxheaderbytes\?\)$/],
       ['limits:\n  uploadsperclient: [1]\n', /limits\.uploadsperclient: /],
       ['http:\n  http2:\n    disabled: "yes"\n', /http\.http2\.disabled: /],
     ];

@@ -10,6 +10,17 @@ import { REPOSITORIES } from './paths.js';
  * directory's modification time.
  */
 export async function purgeUploads(driver: StorageDriver, olderThan: Date): Promise<number> {
+  let removed = 0;
+  for (const path of await staleUploads(driver, olderThan)) if (await deleteIfExists(driver, path)) removed++;
+  return removed;
+}
+
+/** How many upload sessions purgeUploads would delete (distribution's uploadpurging.dryrun). */
+export async function countUploads(driver: StorageDriver, olderThan: Date): Promise<number> {
+  return (await staleUploads(driver, olderThan)).length;
+}
+
+async function staleUploads(driver: StorageDriver, olderThan: Date): Promise<string[]> {
   const stale: string[] = [];
   try {
     await driver.walk(REPOSITORIES, async (info) => {
@@ -22,12 +33,10 @@ export async function purgeUploads(driver: StorageDriver, olderThan: Date): Prom
       return false;
     });
   } catch (err) {
-    if (isStowageError(err, 'PATH_NOT_FOUND')) return 0;
+    if (isStowageError(err, 'PATH_NOT_FOUND')) return [];
     throw err;
   }
-  let removed = 0;
-  for (const path of stale) if (await deleteIfExists(driver, path)) removed++;
-  return removed;
+  return stale;
 }
 
 /**

@@ -10,9 +10,10 @@ describe('serve configuration', () => {
   before(async () => (dir = await mkdtemp(join(tmpdir(), 'stowage-config-'))));
   after(async () => rm(dir, { recursive: true, force: true }));
 
+  /** A config file; one that names no storage gets in-memory storage (a config must name one). */
   const file = async (name: string, text: string): Promise<string> => {
     const path = join(dir, name);
-    await writeFile(path, text);
+    await writeFile(path, /^storage:/m.test(text) ? text : `${text}storage:\n  inmemory:\n`);
     return path;
   };
 

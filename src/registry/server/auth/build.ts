@@ -19,6 +19,8 @@ export interface AuthSettings {
     issuer: string;
     rootCertBundle?: string;
     jwks?: string;
+    /** Token signature algorithms accepted (distribution's `signingalgorithms`); default all asymmetric ones. */
+    signingAlgorithms?: string[];
     builtin?: { htpasswd: string; expirationSeconds: number; key?: string };
   };
   access?: AccessRule[];
@@ -58,13 +60,21 @@ export async function createAccessController(settings: AuthSettings, options: Bu
   if (token.builtin) {
     const users = await HtpasswdFile.load(token.builtin.htpasswd, htpasswdOptions);
     const key = await builtinKey(token.builtin.key, options.storageRoot);
+    if (token.signingAlgorithms && !token.signingAlgorithms.includes(key.alg)) {
+      throw new StowageError('CONFIG_INVALID', `auth.token.signingalgorithms leaves out ${key.alg}, the algorithm of the built-in issuer's key`);
+    }
     trust.addKey(key.publicKey, key.kid);
     issuer = new TokenIssuer({ issuer: token.issuer, service: token.service, key, users, rules, expirationSeconds: token.builtin.expirationSeconds });
     description += `; built-in issuer at ${TOKEN_PATH}, ${users.size} user(s), ${key.alg} key ${key.kid}`;
   } else if (trust.size === 0) {
     throw new StowageError('CONFIG_INVALID', 'auth.token needs rootcertbundle or jwks (or builtin) to know which signatures to trust');
   }
-  const verifier = new TokenVerifier({ issuer: token.issuer, service: token.service, trust });
+  const verifier = new TokenVerifier({
+    issuer: token.issuer,
+    service: token.service,
+    trust,
+    ...(token.signingAlgorithms ? { algorithms: token.signingAlgorithms } : {}),
+  });
   const controller = new BearerAccessController({ ...(token.realm ? { realm: token.realm } : {}), service: token.service, verifier, rules, ...(issuer ? { issuer } : {}) });
   return { controller, description: `${description}; ${policy}` };
 }

@@ -8,7 +8,7 @@ import { formatScope, mergeAccess } from './scope.js';
 import type { AccessController, AuthRequest, Grant, Identity, ResourceActions } from './types.js';
 
 /** Asymmetric algorithms only: `none` and HMAC (a shared secret) are never accepted. */
-const ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
+export const ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'EdDSA'];
 /** distribution's leeway for `exp`/`nbf`: clocks of the issuer and the registry differ a little. */
 const LEEWAY_SECONDS = 60;
 /** The built-in issuer's path, the default realm. */
@@ -24,6 +24,8 @@ export interface TokenVerifierOptions {
   /** The audience this registry answers to (`auth.token.service`). */
   service: string;
   trust: TrustStore;
+  /** distribution's `auth.token.signingalgorithms`: a subset of ALGORITHMS (default: all of them). */
+  algorithms?: string[];
   clock?: () => number;
 }
 
@@ -39,7 +41,7 @@ export class TokenVerifier {
       ({ payload } = await jwtVerify(token, (header) => this.options.trust.resolve(header), {
         issuer: this.options.issuer,
         audience: this.options.service,
-        algorithms: ALGORITHMS,
+        algorithms: this.options.algorithms ?? ALGORITHMS,
         clockTolerance: LEEWAY_SECONDS,
         requiredClaims: ['exp'],
         currentDate: new Date(clock()),

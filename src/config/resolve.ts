@@ -1,0 +1,169 @@
+import { resolve as resolvePath } from 'node:path';
+import { StowageError } from '../errors/error.js';
+import type { AuthSettings } from '../registry/server/auth/build.js';
+import { checkPublicUrl, compileTrust } from '../registry/server/auth/origin.js';
+import { ALGORITHMS } from '../registry/server/auth/token.js';
+import { resolveLimits, type RegistryLimits } from '../registry/server/limits.js';
+import { LOG_LEVELS, type ConfigFile } from './keys.js';
+import type { ServeConfig, ServeFlags } from './serve-config.js';
+import { count, parseAddress, parseDuration, positive } from './values.js';
+
+/** distribution's filesystem driver's default root, for `storage: filesystem: {}`. */
+const DISTRIBUTION_ROOT = '/var/lib/registry';
+/** Default token lifetime of the built-in issuer. */
+const DEFAULT_TOKEN_EXPIRATION = 300;
+
+/** The file's keys (already checked against the table), the flags over them: what `stowage serve` runs with. */
+export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: boolean, warnings: string[]): ServeConfig {
+  const auth = resolveAuth(config);
+  const storage = config.storage ?? {};
+  const http = config.http ?? {};
+  const { host, port } = parseAddress(flags.addr ?? http.addr ?? '127.0.0.1:5000');
+  const tls = http.tls;
+  if (tls && (tls.certificate === undefined) !== (tls.key === undefined)) {
+    throw new StowageError('CONFIG_INVALID', 'http.tls needs both certificate and key');
+  }
+  const readOnly = storage.maintenance?.readonly?.enabled === true;
+  if (http.trustedproxies) compileTrust(http.trustedproxies);
+  return {
+    host,
+    port,
+    storage: resolveStorage(storage, flags, fromFile),
+    // distribution's default is off; without any config file Stowage is a dev registry with deletes on.
+    deleteEnabled: flags.delete ?? storage.delete?.enabled ?? !fromFile,
+    readOnly,
+    ...(tls?.certificate && tls.key ? { tls: { certificate: tls.certificate, key: tls.key } } : {}),
+    http2: http.http2?.disabled !== true,
+    limits: resolveLimitsSection(config.limits ?? {}),
+    logLevel: resolveLogLevel(flags.logLevel, config),
+    logRequests: config.log?.accesslog?.disabled === false,
+    ...(config.log?.fields ? { logFields: config.log.fields } : {}),
+    drainTimeoutSeconds: parseDuration(http.draintimeout ?? '30s', 'http.draintimeout'),
+    maxManifestBytes: 4 * 1024 * 1024,
+    maxCatalogEntries: config.catalog?.maxentries === undefined ? 1000 : count('catalog.maxentries', config.catalog.maxentries),
+    origin: {
+      ...(http.host ? { url: checkPublicUrl(http.host) } : {}),
+      ...(http.trustedproxies ? { trustedProxies: http.trustedproxies } : {}),
+    },
+    ...(http.headers ? { headers: http.headers } : {}),
+    // Stowage's features.automaticcrossmount: `POST ?mount=` without `from` finds the source (off by default).
+    automaticCrossMount: config.features?.automaticcrossmount === true,
+    // As distribution: a read-only registry deletes nothing, abandoned uploads included.
+    ...(readOnly ? {} : uploadPurging(storage.maintenance?.uploadpurging)),
+    ...(auth ? { auth } : {}),
+    warnings,
+  };
+}
+
+/**
+ * Exactly one driver. A config file must name one (distribution refuses a config without
+ * it): falling back to ./data would put a production registry's data somewhere nobody chose.
+ */
+function resolveStorage(storage: NonNullable<ConfigFile['storage']>, flags: ServeFlags, fromFile: boolean): ServeConfig['storage'] {
+  if (storage.filesystem !== undefined && storage.inmemory !== undefined) {
+    throw new StowageError('CONFIG_INVALID', 'storage: configure one driver, not both filesystem and inmemory');
+  }
+  if (flags.root !== undefined) return { kind: 'filesystem', rootDirectory: resolvePath(flags.root) };
+  if (storage.filesystem !== undefined) return { kind: 'filesystem', rootDirectory: resolvePath(storage.filesystem.rootdirectory ?? DISTRIBUTION_ROOT) };
+  if (storage.inmemory !== undefined) return { kind: 'inmemory' };
+  if (fromFile) {
+    throw new StowageError('CONFIG_INVALID', 'the config names no storage: set storage.filesystem.rootdirectory (or storage.inmemory), or give --root');
+  }
+  return { kind: 'filesystem', rootDirectory: resolvePath('./data') };
+}
+
+function resolveLogLevel(flag: string | undefined, config: ConfigFile): string {
+  if (flag !== undefined) {
+    const level = flag.toLowerCase();
+    if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+      throw new StowageError('CONFIG_INVALID', `--log-level: expected one of ${LOG_LEVELS.join(', ')}, not "${flag.slice(0, 40)}"`);
+    }
+    return level;
+  }
+  return config.log?.level ?? config.loglevel ?? 'info';
+}
+
+/**
+ * distribution allows one auth kind; Stowage implements `htpasswd` and `token` (the table
+ * refuses the others rather than start an open registry in their place).
+ */
+function resolveAuth(config: ConfigFile): AuthSettings | undefined {
+  const section = config.auth ?? {};
+  const kinds = (['htpasswd', 'token'] as const).filter((kind) => section[kind] !== undefined);
+  if (kinds.length > 1) throw new StowageError('CONFIG_INVALID', 'auth: configure one of htpasswd and token, not both');
+  const rules = config.access ?? undefined;
+  const groups = config.groups ?? undefined;
+  if (kinds.length === 0) {
+    if (rules?.length || groups) throw new StowageError('CONFIG_INVALID', 'access and groups need an auth section (htpasswd or token) to know who is asking');
+    return undefined;
+  }
+  const policy = { ...(rules ? { access: rules } : {}), ...(groups ? { groups } : {}) };
+  const { htpasswd, token } = section;
+  if (htpasswd) {
+    if (!htpasswd.path) throw new StowageError('CONFIG_INVALID', 'auth.htpasswd.path is required (the htpasswd file)');
+    return { htpasswd: { realm: htpasswd.realm ?? 'Stowage Registry', path: htpasswd.path }, ...policy };
+  }
+  if (!token) return undefined;
+  if (!token.service) throw new StowageError('CONFIG_INVALID', 'auth.token.service is required (the audience tokens are issued for)');
+  if (!token.issuer) throw new StowageError('CONFIG_INVALID', 'auth.token.issuer is required (the issuer tokens must name)');
+  if (!token.builtin && !token.realm) throw new StowageError('CONFIG_INVALID', 'auth.token.realm is required (the token server clients are sent to), unless auth.token.builtin is set');
+  if (!token.builtin && !token.rootcertbundle && !token.jwks) throw new StowageError('CONFIG_INVALID', 'auth.token needs rootcertbundle or jwks to verify token signatures, unless auth.token.builtin is set');
+  const refused = token.signingalgorithms?.find((alg) => !ALGORITHMS.includes(alg));
+  if (refused !== undefined) {
+    throw new StowageError('CONFIG_INVALID', `auth.token.signingalgorithms: ${refused.slice(0, 20)} is not accepted (asymmetric only: ${ALGORITHMS.join(', ')})`);
+  }
+  let builtin: NonNullable<AuthSettings['token']>['builtin'];
+  if (token.builtin) {
+    if (!token.builtin.htpasswd) throw new StowageError('CONFIG_INVALID', 'auth.token.builtin.htpasswd is required (who may log in)');
+    const expirationSeconds = parseDuration(token.builtin.expiration ?? DEFAULT_TOKEN_EXPIRATION, 'auth.token.builtin.expiration');
+    // token.md, "Token Response Fields": never less than 60 seconds to live.
+    if (expirationSeconds < 60) throw new StowageError('CONFIG_INVALID', 'auth.token.builtin.expiration must be at least 60 seconds (token.md)');
+    builtin = { htpasswd: token.builtin.htpasswd, expirationSeconds, ...(token.builtin.key ? { key: token.builtin.key } : {}) };
+  }
+  return {
+    token: {
+      service: token.service,
+      issuer: token.issuer,
+      ...(token.realm ? { realm: token.realm } : {}),
+      ...(token.rootcertbundle ? { rootCertBundle: token.rootcertbundle } : {}),
+      ...(token.jwks ? { jwks: token.jwks } : {}),
+      ...(token.signingalgorithms ? { signingAlgorithms: token.signingalgorithms } : {}),
+      ...(builtin ? { builtin } : {}),
+    },
+    ...policy,
+  };
+}
+
+/** distribution's defaults: on, uploads older than 168h, checked every 24h. */
+function uploadPurging(
+  section: { enabled?: boolean; age?: string | number; interval?: string | number; dryrun?: boolean } | undefined,
+): Pick<ServeConfig, 'uploadPurging'> {
+  if (section?.enabled === false) return {};
+  return {
+    uploadPurging: {
+      ageSeconds: parseDuration(section?.age ?? '168h', 'storage.maintenance.uploadpurging.age'),
+      intervalSeconds: positive('storage.maintenance.uploadpurging.interval', parseDuration(section?.interval ?? '24h', 'storage.maintenance.uploadpurging.interval')),
+      dryRun: section?.dryrun === true,
+    },
+  };
+}
+
+type LimitsSection = NonNullable<ConfigFile['limits']>;
+
+/** The `limits` section over the defaults; a bad value is one CONFIG_INVALID naming its key. */
+function resolveLimitsSection(section: LimitsSection): RegistryLimits {
+  const out: Partial<RegistryLimits> = {};
+  const milliseconds = (key: keyof LimitsSection, value: string | number | undefined): number | undefined =>
+    value === undefined ? undefined : positive(`limits.${key}`, Math.round(parseDuration(value, `limits.${key}`) * 1000));
+  const counted = (key: keyof LimitsSection, value: string | number | undefined): number | undefined =>
+    value === undefined ? undefined : count(`limits.${key}`, value);
+  const set = <K extends keyof RegistryLimits>(key: K, value: number | undefined): void => {
+    if (value !== undefined) out[key] = value;
+  };
+  set('headersTimeoutMs', milliseconds('headerstimeout', section.headerstimeout));
+  set('idleTimeoutMs', milliseconds('idletimeout', section.idletimeout));
+  set('maxHeaderBytes', counted('maxheaderbytes', section.maxheaderbytes));
+  set('maxConcurrentUploadsPerClient', counted('uploadsperclient', section.uploadsperclient));
+  set('uploadSessionTtlMs', milliseconds('uploadsessionttl', section.uploadsessionttl));
+  return resolveLimits(out);
+}
