@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FileInfo, FileWriter, StorageDriver } from '../driver.js';
 import { storageError } from '../errors.js';
 import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
+import { syncTree, withParents } from './directories.js';
 import { isCode, syncDirectory } from './errno.js';
 import { FilesystemWriter } from './writer.js';
 
 const READ_HIGH_WATER_MARK = 1 << 20;
 const STAT_BATCH = 64;
-// A concurrent delete can remove a parent between our mkdir and the open/rename that needs it.
-const PARENT_RACE_RETRIES = 3;
 
 export class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
@@ -225,33 +224,6 @@ export class FilesystemDriver implements StorageDriver {
     const components = checkPath(path);
     return components.length === 0 ? this.root : `${this.root}/${components.join('/')}`;
   }
-}
-
-/**
- * Runs `action` after creating `dir`, again (a few times) when it fails with ENOENT: a
- * concurrent delete may remove `dir` between the mkdir and the action. The directory may even
- * be back by the time we look (another writer re-created it) while what we had put in it, a
- * temporary file, went with the delete: so any ENOENT is retried, not only a missing `dir`.
- */
-async function withParents<T>(dir: string, action: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      // Inside the retry: a recursive mkdir itself fails with ENOENT when a parent it just made is deleted.
-      await mkdir(dir, { recursive: true });
-      return await action();
-    } catch (err) {
-      // ENOTDIR too: Node's recursive mkdir reports it when a directory it found is removed under it.
-      if (!isCode(err, 'ENOENT', 'ENOTDIR') || attempt >= PARENT_RACE_RETRIES) throw err;
-    }
-  }
-}
-
-/** fsyncs every directory of a (small) tree, deepest first: their entries survive a crash. */
-async function syncTree(dir: string): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.isDirectory()) await syncTree(`${dir}/${entry.name}`);
-  }
-  await syncDirectory(dir);
 }
 
 async function exists(full: string): Promise<boolean> {
