@@ -29,7 +29,9 @@ interface Walk {
 }
 
 function readSection(value: unknown, section: SectionKey, path: string[], walk: Walk): Record<string, unknown> | undefined {
-  if (value === undefined || value === null) return undefined;
+  if (value === undefined) return undefined;
+  // Present but empty (`htpasswd:`) is still present: an auth kind left empty must fail, not vanish into an open registry.
+  if (value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw invalid(walk, path, `expected a mapping of keys, not ${describe(value)}`);
   const out: Record<string, unknown> = {};
   for (const [name, child] of Object.entries(value as Record<string, unknown>)) {

@@ -166,6 +166,12 @@ describe('strict serve configuration', () => {
     for (const [text, message] of bad) assert.match(await refusal(text), message, text);
   });
 
+  it('never turns an auth section left empty into an open registry', async () => {
+    assert.match(await refusal('auth:\n  htpasswd:\n'), /^auth\.htpasswd\.path is required/);
+    assert.match(await refusal('auth:\n  token:\n'), /^auth\.token\.service is required/);
+    assert.equal((await load('auth:\n')).auth, undefined, 'an empty auth section is no access control, as in distribution');
+  });
+
   it('needs storage in a config file, unless --root is given; one driver only', async () => {
     const path = join(dir, 'nostorage.yml');
     await writeFile(path, 'http:\n  addr: 127.0.0.1:5000\n');
