@@ -29,7 +29,7 @@ export interface LeftoverSweep {
  * `olderThan`: temporary entries anywhere (list and walk hide them, so they are invisible
  * but hold space), and blob directories that hold no `data` (a move that made the directory
  * and never renamed into it), and tag directories without a `current/link` that holds a
- * digest (distribution writes a new tag's index entry before `current/link`, and links in
+ * digest (distribution writes a new tag's index entry before `current/link`, and before 3.0 links in
  * place, so its crash can leave either). None of these is listed or served by Stowage;
  * distribution lists tag directories as they are, so removing them keeps both registries
  * in step on a shared root. A tag whose link names a missing manifest is kept: that is damage
@@ -88,7 +88,7 @@ export async function sweepLeftovers(driver: StorageDriver, olderThan: Date): Pr
 async function removeIfBroken(driver: StorageDriver, path: string, stale: (info: FileInfo) => boolean): Promise<boolean> {
   const link = `${path}/current/link`;
   if (await readLink(driver, link)) return false;
-  // A link written in place (distribution) may be in the middle of its write: judged by its own age.
+  // A link written in place (distribution before 3.0) may be in the middle of its write: judged by its own age.
   try {
     if (!stale(await driver.stat(link))) return false;
   } catch (err) {

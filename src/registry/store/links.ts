@@ -4,8 +4,9 @@ import type { StorageDriver } from '../../storage/driver.js';
 
 /**
  * A link file holds a digest as text (distribution writes it without a newline). Undefined
- * when it is missing, or does not hold a digest: distribution's filesystem driver writes a
- * link in place, so a crash can leave it empty or cut short, and such a link names nothing.
+ * when it is missing, or does not hold a digest: distribution's filesystem driver wrote links
+ * in place before 3.0 (3.0 renames a temporary file), so a crash can leave one empty or cut
+ * short, and such a link names nothing.
  */
 export async function readLink(driver: StorageDriver, path: string): Promise<Digest | undefined> {
   let content: Buffer;

@@ -43,7 +43,7 @@ export class RepositoryTags {
    * The tags a GET resolves, in the "ASCIIbetical" order the spec asks for. A tag directory
    * whose `current/link` is missing or torn, or names a revision or blob that is not there,
    * is left out: distribution lists every directory under `tags/`, and one of its own crashes
-   * (it writes the index entry, then `current/link` in place) or a copy cut short can leave
+   * (it writes the index entry before `current/link`; before 3.0, links in place) or a copy cut short can leave
    * such a directory, which neither registry can serve.
    */
   async list(): Promise<string[]> {
