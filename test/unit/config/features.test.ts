@@ -22,7 +22,7 @@ describe('serve configuration: features', () => {
 
   it('automatic cross-mounting is off by default, on with features.automaticcrossmount or the environment', async () => {
     assert.equal((await loadServeConfig(undefined, {}, {})).automaticCrossMount, false);
-    const on = await file('on.yml', 'features:\n  automaticcrossmount: true\n');
+    const on = await file('on.yml', 'storage:\n  inmemory: {}\nfeatures:\n  automaticcrossmount: true\n');
     assert.equal((await loadServeConfig(on, {}, {})).automaticCrossMount, true);
     assert.equal((await loadServeConfig(undefined, {}, { REGISTRY_FEATURES_AUTOMATICCROSSMOUNT: 'true' })).automaticCrossMount, true);
     assert.equal((await loadServeConfig(on, {}, { REGISTRY_FEATURES_AUTOMATICCROSSMOUNT: 'false' })).automaticCrossMount, false);
