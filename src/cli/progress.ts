@@ -18,19 +18,31 @@ export async function progressReporter(quiet: boolean): Promise<{ progress?: Cop
       stop: () => undefined,
     };
   }
-  const { MultiBar, Presets } = await import('cli-progress');
+  // cli-progress is CommonJS. Node's loader offers its exports both as named bindings and as
+  // `default` (module.exports); esbuild's split bundle offers only `default`. So `default`, which
+  // works in both: the named bindings were undefined in the installed (bundled) bin.
+  const { default: cliProgress } = await import('cli-progress');
+  const { MultiBar, Presets } = cliProgress;
   const bars = new MultiBar(
     { format: ' {id} [{bar}] {percentage}% | {done} / {size}', hideCursor: true, clearOnComplete: false, stream: out },
     Presets.shades_classic,
   );
   const open = new Map<string, SingleBar>();
+  let stopped = false;
   return {
     progress: {
-      blobStarted: (d) => open.set(d.digest, bars.create(Math.max(d.size, 1), 0, { id: short(d), done: formatBytes(0), size: formatBytes(d.size) })),
-      blobProgress: (d, bytes) => open.get(d.digest)?.update(bytes, { done: formatBytes(bytes) }),
-      blobFinished: (d, outcome) => open.get(d.digest)?.update(Math.max(d.size, 1), { done: verb(outcome).toLowerCase() }),
+      // After stop() nothing draws again: MultiBar.create would hide the cursor and start over.
+      blobStarted: (d) => stopped || open.set(d.digest, bars.create(Math.max(d.size, 1), 0, { id: short(d), done: formatBytes(0), size: formatBytes(d.size) })),
+      blobProgress: (d, bytes) => stopped || open.get(d.digest)?.update(bytes, { done: formatBytes(bytes) }),
+      blobFinished: (d, outcome) => stopped || open.get(d.digest)?.update(Math.max(d.size, 1), { done: verb(outcome).toLowerCase() }),
     },
-    stop: () => bars.stop(),
+    // Once only: each stop() moves the cursor back up over the bars and redraws them, so a
+    // second one (the verbs stop on success and again in `finally`) would garble what follows.
+    stop: () => {
+      if (stopped) return;
+      stopped = true;
+      bars.stop();
+    },
   };
 }
 
