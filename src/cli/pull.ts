@@ -3,11 +3,15 @@ import { familiarString, formatReference, parseReference } from '../reference/re
 import { parsePlatform } from '../oci/platform.js';
 import { copyImage } from '../transport/copy.js';
 import { RemoteSource } from '../transport/remote.js';
+import { interruptible } from './interrupt.js';
 import { progressReporter } from './progress.js';
 import { registryClient } from './registry-options.js';
 import { openStore } from './store-access.js';
 
-/** `stowage pull NAME[:TAG|@DIGEST]`: docker pull into the local store. */
+/**
+ * `stowage pull NAME[:TAG|@DIGEST]`: docker pull into the local store. Ctrl-C stops it, removes
+ * its staging area and exits 130 (interrupt.ts): a pull starts over, as docker's does.
+ */
 export async function pull(name: string, options: Record<string, unknown>, command: Command): Promise<void> {
   const reference = parseReference(name);
   const quiet = Boolean(options.quiet);
@@ -17,25 +21,32 @@ export async function pull(name: string, options: Record<string, unknown>, comma
   const client = await registryClient(options);
   const source = new RemoteSource(client, reference);
   try {
-    out(`${reference.tag ?? reference.digest}: Pulling from ${reference.path}`);
-    const top = await source.getManifest();
-    const repoDigest = `${reference.domain}/${reference.path}@${top.digest}`;
-    const tags = reference.digest ? [] : [formatReference(reference)];
-    const before = await store.list();
-    const sink = await store.sink({ tags, repoDigests: [repoDigest] });
-    const reporter = await progressReporter(quiet);
-    try {
-      const platform = typeof options.platform === 'string' ? parsePlatform(options.platform) : undefined;
-      const result = await copyImage(source, sink, { ...(platform ? { platform } : {}), ...(reporter.progress ? { progress: reporter.progress } : {}) });
-      reporter.stop();
-      const known = before.some((image) => image.manifest.digest === result.digest.toString() && tags.every((t) => image.repoTags.includes(t)));
-      out(`Digest: ${top.digest}`);
-      out(known ? `Status: Image is up to date for ${familiarString(reference)}` : `Status: Downloaded newer image for ${familiarString(reference)}`);
-    } finally {
-      reporter.stop();
-      await sink.close();
-    }
-    process.stdout.write(`${formatReference(reference)}\n`);
+    await interruptible(async (interrupt) => {
+      out(`${reference.tag ?? reference.digest}: Pulling from ${reference.path}`);
+      const top = await source.getManifest();
+      const repoDigest = `${reference.domain}/${reference.path}@${top.digest}`;
+      const tags = reference.digest ? [] : [formatReference(reference)];
+      const before = await store.list();
+      const sink = await store.sink({ tags, repoDigests: [repoDigest] });
+      const reporter = await progressReporter(quiet);
+      interrupt.onSignal(reporter.stop);
+      try {
+        const platform = typeof options.platform === 'string' ? parsePlatform(options.platform) : undefined;
+        const result = await copyImage(source, sink, {
+          signal: interrupt.signal,
+          ...(platform ? { platform } : {}),
+          ...(reporter.progress ? { progress: reporter.progress } : {}),
+        });
+        reporter.stop();
+        const known = before.some((image) => image.manifest.digest === result.digest.toString() && tags.every((t) => image.repoTags.includes(t)));
+        out(`Digest: ${top.digest}`);
+        out(known ? `Status: Image is up to date for ${familiarString(reference)}` : `Status: Downloaded newer image for ${familiarString(reference)}`);
+      } finally {
+        reporter.stop();
+        await sink.close();
+      }
+      process.stdout.write(`${formatReference(reference)}\n`);
+    });
   } finally {
     await client.close();
   }

@@ -19,6 +19,8 @@ export interface CopyOptions {
   progress?: CopyProgress;
   /** Rewrite manifests in these media types (skopeo's --format; convert.ts). Blobs are copied as they are. */
   format?: ManifestFormat;
+  /** Stops the copy (Ctrl-C): queued blobs never start, running ones are cut, nothing is committed; rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export type BlobOutcome = 'copied' | 'skipped' | 'mounted';
@@ -47,12 +49,17 @@ export interface CopyResult {
  * digest named, and the sink never shows it (see ImageSink.putBlob).
  */
 export async function copyImage(source: ImageSource, sink: ImageSink, options: CopyOptions = {}): Promise<CopyResult> {
+  const { signal } = options;
+  signal?.throwIfAborted();
   const copier = new Copier(source, sink, options);
   const top = await source.getManifest();
   const parsed = parseManifest(top.bytes, top.mediaType);
   let named = top;
   let written: ManifestBytes;
+  const cut = (): void => copier.cut(signal?.reason);
+  signal?.addEventListener('abort', cut, { once: true });
   try {
+    signal?.throwIfAborted();
     if (parsed.kind === 'index' && options.platform !== 'all') {
       const chosen = selectPlatform(parsed.manifests, options.platform ?? hostPlatform());
       named = await copier.manifest(chosen);
@@ -61,8 +68,12 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
   } catch (err) {
     // Stop what has not started and wait for what has, so the caller closes a quiet sink.
     await copier.abort();
-    throw err;
+    throw signal?.aborted ? signal.reason : err;
+  } finally {
+    signal?.removeEventListener('abort', cut);
   }
+  // Past this point the image lands whole or not at all (the sink's commit): no more stopping.
+  signal?.throwIfAborted();
   await sink.commit();
   return {
     digest: written.digest,
@@ -131,10 +142,16 @@ class Copier {
     return transfer;
   }
 
-  /** After a failure: queued transfers never start, running ones are cut, all are awaited. */
-  async abort(): Promise<void> {
+  /** Queued transfers never start, running ones are cut. */
+  cut(reason?: unknown): void {
     this.aborted = true;
-    for (const stream of this.streams) stream.destroy(new StowageError('INTERNAL', 'copy aborted'));
+    const err = reason instanceof Error ? reason : new StowageError('INTERNAL', 'copy aborted');
+    for (const stream of this.streams) stream.destroy(err);
+  }
+
+  /** After a failure: what runs is cut, and all transfers are awaited. */
+  async abort(): Promise<void> {
+    this.cut();
     await Promise.allSettled(this.transfers.values());
   }
 
@@ -160,13 +177,18 @@ class Copier {
         return 'copied';
       } catch (err) {
         // Only network trouble is worth another try: a wrong digest or a refusal would repeat.
-        if (attempt >= retries || isStowageError(err)) throw err;
+        if (attempt >= retries || isStowageError(err) || this.aborted) throw err;
       }
     }
   }
 
   private async stream(descriptor: Descriptor): Promise<void> {
     const input = await this.source.getBlob(descriptor);
+    if (this.aborted) {
+      // Cut while the request was on its way: the stream was in no set to be cut with the others.
+      input.destroy();
+      throw new StowageError('INTERNAL', 'copy aborted');
+    }
     const verifier = new Digester({
       expected: Digest.parse(descriptor.digest),
       expectedSize: descriptor.size,
