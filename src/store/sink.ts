@@ -6,9 +6,10 @@ import type { ImageSink, ManifestBytes } from '../transport/types.js';
 import { validateDiffIds } from './chain.js';
 import type { StoreLayout } from './layout.js';
 import { isTarLayer, LayerSizeMeter, measureLayers } from './layer-sizes.js';
+import { collectGarbage } from './gc.js';
 import { withStoreLock } from './lock.js';
-import { readMetadata, writeMetadata, type StoredImage } from './metadata.js';
-import { Staging } from './staging.js';
+import { readMetadata, writeMetadata, type StoreMetadata, type StoredImage } from './metadata.js';
+import { namePath, Staging } from './staging.js';
 
 export interface StoreSinkOptions {
   /** Full references to point at the image (`docker.io/library/alpine:latest`). */
@@ -92,15 +93,37 @@ export class StoreSink implements ImageSink {
     };
     const layerSizes = await measureLayers(this.layout, parsed.layers, this.layerSizes);
     await withStoreLock(this.layout, async () => {
-      await this.staging.commit();
-      const metadata = await readMetadata(this.layout);
-      metadata.layerSizes = { ...metadata.layerSizes, ...layerSizes };
-      const previous = metadata.images[image.manifest.digest];
-      image.repoDigests = [...new Set([...(previous?.repoDigests ?? []), ...this.options.repoDigests])];
-      metadata.images[image.manifest.digest] = image;
-      for (const tag of this.options.tags) metadata.tags[tag] = image.manifest.digest;
-      await writeMetadata(this.layout, metadata);
+      const before = await readMetadata(this.layout);
+      const metadata = structuredClone(before);
+      try {
+        await this.staging.commit();
+        const previous = metadata.images[image.manifest.digest];
+        image.repoDigests = [...new Set([...(previous?.repoDigests ?? []), ...this.options.repoDigests])];
+        metadata.layerSizes = { ...metadata.layerSizes, ...layerSizes };
+        metadata.images[image.manifest.digest] = image;
+        for (const tag of this.options.tags) metadata.tags[tag] = image.manifest.digest;
+        await writeMetadata(this.layout, metadata).catch((err: unknown) => {
+          throw namePath(err, this.layout.imagesJson);
+        });
+      } catch (err) {
+        await this.rollBack(before);
+        throw err;
+      }
     });
+  }
+
+  /**
+   * A commit that failed (a full disk) leaves no image and nothing unreferenced: images.json back
+   * as it was if it was replaced (index.json is written after it), then every blob it does not
+   * name goes, which is what this commit had moved into blobs/ (recovery.ts says why that is safe
+   * under the lock). If even the old images.json cannot be written back, the new one stands: its
+   * blobs are all in place, so the image is whole and stays.
+   */
+  private async rollBack(before: StoreMetadata): Promise<void> {
+    const now = await readMetadata(this.layout).catch(() => undefined);
+    if (now !== undefined && JSON.stringify(now) !== JSON.stringify(before)) await writeMetadata(this.layout, before).catch(() => undefined);
+    const standing = await readMetadata(this.layout).catch(() => undefined);
+    if (standing !== undefined) await collectGarbage(this.layout, standing).catch(() => undefined);
   }
 
   async close(): Promise<void> {

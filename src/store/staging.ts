@@ -3,6 +3,7 @@ import { link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { Digest, Digester } from '../digest/index.js';
+import { StowageError } from '../errors/error.js';
 import { streamToFileAtomic, syncDirectory, tempPathBeside, writeFileAtomic } from '../transport/atomic-file.js';
 import type { StoreLayout } from './layout.js';
 
@@ -10,8 +11,9 @@ import type { StoreLayout } from './layout.js';
  * One operation's blobs until it commits. New blobs are written here (temp, fsync, rename);
  * blobs the store already has are hard-linked here ("pinned"), so a concurrent rmi that
  * deletes them from blobs/ cannot take them from under this operation. Committing renames
- * every staged file into blobs/ under the store lock: each rename is atomic, and a process
- * killed before that leaves only this directory, which `system check --repair` removes.
+ * every staged file into blobs/ under the store lock, then images.json is written: a process
+ * killed before the end of that leaves this directory behind, the mark by which the next start
+ * of any verb finds and undoes what it left (recovery.ts).
  */
 export class Staging {
   private constructor(
@@ -50,11 +52,16 @@ export class Staging {
     const expected = Digest.parse(digest);
     const checks = stream instanceof Digester && stream.verifies(expected, size) ? [] : [new Digester({ expected, expectedSize: size })];
     const path = this.file(digest);
-    await streamToFileAtomic(stream, [...checks, ...observers], tempPathBeside(path), path);
+    await streamToFileAtomic(stream, [...checks, ...observers], tempPathBeside(path), path).catch((err: unknown) => {
+      throw namePath(err, path);
+    });
   }
 
   async writeBytes(digest: Digest, bytes: Buffer): Promise<void> {
-    await writeFileAtomic(this.file(digest.toString()), bytes);
+    const path = this.file(digest.toString());
+    await writeFileAtomic(path, bytes).catch((err: unknown) => {
+      throw namePath(err, path);
+    });
   }
 
   async readBytes(digest: string): Promise<Buffer> {
@@ -81,6 +88,17 @@ export class Staging {
   async discard(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A full disk as one line naming the file: write(2) fails with ENOSPC and no path, so Node's
+ * message is only "ENOSPC: no space left on device, write". A StowageError, so the copier does
+ * not try the blob again (it would fill the disk again), and its message survives the copier's
+ * "blob <digest>: …" prefix.
+ */
+export function namePath(err: unknown, path: string): unknown {
+  if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ENOSPC') return err;
+  return new StowageError('INTERNAL', `no space left on device writing ${path}`, { errno: 'ENOSPC', path });
 }
 
 async function hasSize(path: string, size: number): Promise<boolean> {

@@ -8,7 +8,8 @@ import { collectGarbage, listBlobs, treeSize } from './gc.js';
 import { StoreLayout } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { readMetadata, writeMetadata, type StoreMetadata } from './metadata.js';
-import { familiar, imageRecords, missingLayerSizes } from './records.js';
+import { familiar, imageBlobs, imageRecords, missingLayerSizes } from './records.js';
+import { recoverStore } from './recovery.js';
 import { deleteRecord, removeImage } from './removal.js';
 import { resolveImage } from './resolve.js';
 import type { StoreSink } from './sink.js';
@@ -39,13 +40,17 @@ export class ImageStore {
     this.layout = new StoreLayout(root);
   }
 
-  /** Opens (creating if needed) the store at `root`. */
+  /**
+   * Opens (creating if needed) the store at `root`, first undoing what a killed process left
+   * (recovery.ts: costs a few readdirs when there is nothing to undo).
+   */
   static async open(root: string): Promise<ImageStore> {
     const store = new ImageStore(root);
     await mkdir(store.layout.stateDir, { recursive: true });
     await writeFile(store.layout.ociLayout, '{"imageLayoutVersion":"1.0.0"}', { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
     });
+    await recoverStore(store.layout);
     return store;
   }
 
