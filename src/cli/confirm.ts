@@ -8,26 +8,27 @@ import { createInterface } from 'node:readline';
  */
 export async function confirm(warning: string, force: boolean): Promise<boolean> {
   if (force) return true;
-  process.stdout.write(`${warning} [y/N] `);
-  const answer = await readLine();
-  return answer.trim().toLowerCase() === 'y';
-}
-
-/** One line, or '' at end of input. Ctrl-C ends the line as docker's does (a newline), and exits 130. */
-async function readLine(): Promise<string> {
-  const lines = createInterface({ input: process.stdin, terminal: false });
+  // Ctrl-C ends the line as docker's prompt does (a newline) and exits 130. Caught before the
+  // prompt shows: someone may answer it with Ctrl-C the moment it does.
   const interrupted = (): void => {
     process.stdout.write('\n');
     process.exit(130);
   };
   process.once('SIGINT', interrupted);
+  const lines = createInterface({ input: process.stdin, terminal: false });
   try {
-    for await (const line of lines) return line;
-    return '';
+    process.stdout.write(`${warning} [y/N] `);
+    return (await firstLine(lines)).trim().toLowerCase() === 'y';
   } finally {
     process.off('SIGINT', interrupted);
     lines.close();
     // A pipe left open by the writer would otherwise keep the process alive after the answer.
     process.stdin.destroy();
   }
+}
+
+/** One line, or '' at end of input. */
+async function firstLine(lines: AsyncIterable<string>): Promise<string> {
+  for await (const line of lines) return line;
+  return '';
 }
