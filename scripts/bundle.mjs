@@ -5,7 +5,8 @@
 // `serve` is bundled on its own (dist/bundle/serve/): sharing chunks with the client verbs put
 // classic zod, fastify's helpers and zod's locales into chunks that `pull` and `inspect` load.
 import { build } from 'esbuild';
-import { rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 
 const common = {
   bundle: true,
@@ -32,3 +33,27 @@ const serveApart = {
 await rm('dist/bundle', { recursive: true, force: true });
 await build({ ...common, entryPoints: ['src/cli/main.ts'], outdir: 'dist/bundle', plugins: [serveApart] });
 await build({ ...common, entryPoints: ['src/cli/serve.ts'], outdir: 'dist/bundle/serve' });
+await refuseNamedImportsOfCommonJs('dist/bundle');
+
+/**
+ * A CommonJS package loaded with `import()` becomes a chunk whose one export is `default`
+ * (module.exports). Node's own loader also offers the package's named exports, so
+ * `const { MultiBar } = await import('cli-progress')` works unbundled and is undefined here: the
+ * installed bin crashed on every terminal that way. Such a read fails the build; read `default`.
+ */
+async function refuseNamedImportsOfCommonJs(dir) {
+  const files = (await readdir(dir, { recursive: true })).filter((name) => name.endsWith('.mjs'));
+  const texts = new Map(await Promise.all(files.map(async (name) => [name, await readFile(join(dir, name), 'utf8')])));
+  const defaultOnly = new Set(
+    [...texts].filter(([, text]) => /\nexport default require_[\w$]+\(\);\s*$/.test(text) && !/\nexport \{/.test(text)).map(([name]) => basename(name)),
+  );
+  const problems = [];
+  for (const [name, text] of texts) {
+    for (const match of text.matchAll(/\{([^{}]*)\} = await import\("([^"]+)"\)/g)) {
+      if (!defaultOnly.has(basename(match[2]))) continue;
+      const named = match[1].split(',').map((part) => part.split(':')[0].trim()).filter((n) => n !== '' && n !== 'default');
+      if (named.length > 0) problems.push(`${name}: { ${named.join(', ')} } from ${match[2]}, a CommonJS module (only its default export exists in the bundle)`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`named imports of CommonJS modules through import():\n  ${problems.join('\n  ')}`);
+}
