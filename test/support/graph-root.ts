@@ -3,8 +3,9 @@
 // interop suite checks the same reader against roots a real dockerd wrote.
 
 import { createHash } from 'node:crypto';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeGraphLayer } from './tar-split-writer.js';
 
 export interface FixtureLayer {
   diffId: string;
@@ -27,15 +28,19 @@ export class GraphRootBuilder {
   private readonly repositories: Record<string, Record<string, string>> = {};
   constructor(readonly root: string, readonly driver = 'overlay2') {}
 
-  /** A layer whose files are `files` (name → content) under <driver>/<cache>/diff. */
-  async layer(parent: FixtureLayer | undefined, label: string, files: Record<string, string>): Promise<FixtureLayer> {
-    const diffId = `sha256:${sha(`diff:${label}`)}`;
+  /**
+   * A layer whose files are `files` (name → content) under <driver>/<cache>/diff. Or, given a
+   * tar, that tar unpacked there, with its real diff ID and its tar-split (so export rebuilds it).
+   */
+  async layer(parent: FixtureLayer | undefined, label: string, files: Record<string, string> | Buffer): Promise<FixtureLayer> {
+    const tar = Buffer.isBuffer(files) ? files : undefined;
+    const diffId = `sha256:${tar ? sha(tar) : sha(`diff:${label}`)}`;
     const chainId = parent === undefined ? diffId : `sha256:${sha(`${parent.chainId} ${diffId}`)}`;
     const existing = this.layers.get(chainId);
     if (existing) return existing;
     const cacheId = sha(`cache:${label}`);
     const link = sha(`link:${label}`).toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 26).padEnd(26, 'A');
-    const size = Object.values(files).reduce((n, c) => n + Buffer.byteLength(c), 0);
+    const size = tar ? tar.length : Object.values(files).reduce((n, c) => n + Buffer.byteLength(c), 0);
     const meta = join(this.root, 'image', this.driver, 'layerdb', 'sha256', chainId.slice(7));
     await mkdir(meta, { recursive: true });
     await writeFile(join(meta, 'diff'), diffId);
@@ -45,7 +50,8 @@ export class GraphRootBuilder {
     const dir = join(this.root, this.driver, cacheId);
     await mkdir(join(dir, 'diff'), { recursive: true });
     await writeFile(join(dir, 'link'), link);
-    for (const [name, content] of Object.entries(files)) await writeFile(join(dir, 'diff', name), content);
+    if (tar) await rename((await writeGraphLayer(tar, dir)).tarSplit, join(meta, 'tar-split.json.gz'));
+    else for (const [name, content] of Object.entries(files)) await writeFile(join(dir, 'diff', name), content);
     await mkdir(join(this.root, this.driver, 'l'), { recursive: true });
     await symlink(`../${cacheId}/diff`, join(this.root, this.driver, 'l', link));
     const layer = { diffId, chainId, cacheId, link, size };
