@@ -4,6 +4,8 @@
 // unbundled build passed.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -55,6 +57,28 @@ describe('the installed bin on a terminal (npm pack, npm install --omit=dev)', (
     for (const verb of ['pull', 'push', 'copy', 'images', 'serve', 'docker']) assert.match(help.stdout, new RegExp(`\\n  ${verb}\\b`));
     const version = (JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     assert.equal((await runOk(bin, ['--version'])).stdout.trim(), version);
+  });
+
+  it('serve (bundled apart, on fastify and pino from the production dependencies) answers /v2/', async () => {
+    const server = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--root', join(dir, 'served')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      // Read on (not a for-await left early, which would close the pipe the server logs to).
+      let log = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        server.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          log += chunk;
+          const found = /listening on (http:\/\/[^\s"]+)/.exec(log)?.[1];
+          if (found) resolve(found);
+        });
+        server.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening:\n${log}`)));
+      });
+      const res = await fetch(`${url}/v2/`);
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('docker-distribution-api-version'), 'registry/2.0');
+    } finally {
+      server.kill('SIGTERM');
+      if (server.exitCode === null) await once(server, 'exit');
+    }
   });
 
   it('pull draws a bar per blob and ends with the digest and the reference', async () => {
