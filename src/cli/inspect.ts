@@ -5,7 +5,8 @@ import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { parseManifest } from '../oci/manifest.js';
 import { hostPlatform, parsePlatform, selectPlatform } from '../oci/platform.js';
-import { parseImageName } from '../transport/image-name.js';
+import { formatReference, tryParseReference } from '../reference/reference.js';
+import { parseImageName, type ImageName } from '../transport/image-name.js';
 import { openSource } from '../transport/open.js';
 import type { ImageSource, ManifestBytes } from '../transport/types.js';
 import { registryClient } from './registry-options.js';
@@ -36,13 +37,14 @@ export async function inspect(ref: string, options: Record<string, unknown>): Pr
     const configBytes = await readConfig(source, parsed.config);
     if (options.config) return print(options.raw ? configBytes.toString('utf8') : JSON.stringify(JSON.parse(configBytes.toString('utf8')), null, 4));
     const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+    const repository = repositoryName(name);
     const tags = name.transport === 'docker' ? await client.listTags({ domain: name.reference.domain, path: name.reference.path }).catch(() => undefined) : undefined;
     print(
       JSON.stringify(
         {
-          Name: source.name.replace(/^docker:\/\//, '').replace(/[:@].*$/, ''),
+          ...(repository !== undefined ? { Name: repository } : {}),
           Digest: top.digest.toString(),
-          ...(tags ? { RepoTags: tags } : {}),
+          RepoTags: tags ?? [],
           Created: config.created,
           Author: config.author ?? '',
           Labels: config.config?.Labels ?? null,
@@ -62,6 +64,18 @@ export async function inspect(ref: string, options: Record<string, unknown>): Pr
     await source.close();
     await client.close();
   }
+}
+
+/**
+ * skopeo's `Name`: the image's Docker reference without tag or digest (containers/image
+ * `DockerReference().Name()`, `127.0.0.1:5099/test/multi`, `docker.io/library/alpine`); a
+ * docker-archive has one only when named NAME:TAG, a layout never (skopeo then leaves it out).
+ */
+function repositoryName(name: ImageName): string | undefined {
+  if (name.transport === 'docker') return formatReference({ domain: name.reference.domain, path: name.reference.path });
+  if (name.transport !== 'docker-archive' || name.ref === undefined || name.ref.startsWith('@')) return undefined;
+  const reference = tryParseReference(name.ref);
+  return reference ? formatReference({ domain: reference.domain, path: reference.path }) : undefined;
 }
 
 async function chooseImage(source: ImageSource, top: ManifestBytes, platform: string | undefined): Promise<ManifestBytes> {

@@ -53,6 +53,15 @@ describe('stowage copy / inspect / tags', () => {
     assert.equal(summary.Os, 'linux');
     assert.equal((summary.Layers as string[]).length, 3);
     assert.deepEqual(summary.RepoTags, ['v1']);
+    // skopeo's Name: the repository, port and path included, without the tag.
+    assert.equal(summary.Name, `${host}/cli/app`);
+    assert.match(host, /^127\.0\.0\.1:\d+$/);
+    const byDigest = JSON.parse((await stowage('inspect', `${host}/cli/app@${summary.Digest as string}`)).stdout) as Record<string, unknown>;
+    assert.equal(byDigest.Name, `${host}/cli/app`);
+    // A layout has no Docker reference: skopeo leaves Name out and lists no tags.
+    const layout = JSON.parse((await stowage('inspect', `oci:${join(dir, 'src')}:v1`)).stdout) as Record<string, unknown>;
+    assert.equal('Name' in layout, false);
+    assert.deepEqual(layout.RepoTags, []);
     const raw = JSON.parse((await stowage('inspect', '--raw', `docker://${host}/cli/app:v1`)).stdout) as { layers: unknown[] };
     assert.equal(raw.layers.length, 3);
     const config = JSON.parse((await stowage('inspect', '--config', `${host}/cli/app:v1`)).stdout) as { rootfs: { diff_ids: string[] } };
