@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { familiarString, formatReference, parseReference } from '../reference/reference.js';
+import { familiarString, formatReference, parseReference, type Reference } from '../reference/reference.js';
 import { parsePlatform } from '../oci/platform.js';
 import { copyImage } from '../transport/copy.js';
 import { RemoteSource } from '../transport/remote.js';
@@ -22,7 +22,8 @@ export async function pull(name: string, options: Record<string, unknown>, comma
   const source = new RemoteSource(client, reference);
   try {
     await interruptible(async (interrupt) => {
-      out(`${reference.tag ?? reference.digest}: Pulling from ${reference.path}`);
+      const names = pullNames(reference);
+      out(`${names.pulling}: Pulling from ${reference.path}`);
       const top = await source.getManifest();
       const repoDigest = `${reference.domain}/${reference.path}@${top.digest}`;
       const tags = reference.digest ? [] : [formatReference(reference)];
@@ -40,14 +41,25 @@ export async function pull(name: string, options: Record<string, unknown>, comma
         reporter.stop();
         const known = before.some((image) => image.manifest.digest === result.digest.toString() && tags.every((t) => image.repoTags.includes(t)));
         out(`Digest: ${top.digest}`);
-        out(known ? `Status: Image is up to date for ${familiarString(reference)}` : `Status: Downloaded newer image for ${familiarString(reference)}`);
+        out(known ? `Status: Image is up to date for ${names.status}` : `Status: Downloaded newer image for ${names.status}`);
       } finally {
         reporter.stop();
         await sink.close();
       }
-      process.stdout.write(`${formatReference(reference)}\n`);
+      process.stdout.write(`${names.final}\n`);
     });
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The names docker prints for a pull. The CLI sends the daemon a digest in place of the tag when
+ * both are given (client ImagePull, getAPITagFromNamedRef), so the daemon's lines name
+ * `repo@digest` (`sha256:…: Pulling from`, `Status: … for repo@sha256:…`); the CLI's last line
+ * is the reference as typed, normalised (`docker.io/library/alpine:latest`, `host/repo:1@sha256:…`).
+ */
+export function pullNames(reference: Reference): { pulling: string; status: string; final: string } {
+  const pulled: Reference = reference.digest ? { domain: reference.domain, path: reference.path, digest: reference.digest } : reference;
+  return { pulling: pulled.digest ?? pulled.tag ?? 'latest', status: familiarString(pulled), final: formatReference(reference) };
 }

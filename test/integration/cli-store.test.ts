@@ -77,6 +77,24 @@ describe('store verbs end to end, on a real store', () => {
     assert.equal(history.length, 4);
   });
 
+  it('pull by digest names the image repo@digest on every line, as docker does; by tag unchanged', async () => {
+    const root = join(dir, 'by-digest');
+    const byDigest = (await stowage('--root', root, 'pull', `${host}/team/app@${app.digest}`)).stdout;
+    assert.equal(
+      byDigest,
+      [`${app.digest}: Pulling from team/app`, `Digest: ${app.digest}`, `Status: Downloaded newer image for ${host}/team/app@${app.digest}`, `${host}/team/app@${app.digest}`, ''].join('\n'),
+    );
+    // Tag and digest: docker's CLI hands the daemon only the digest, so its lines name repo@digest; the last line is as typed.
+    const both = (await stowage('--root', root, 'pull', `${host}/team/app:1@${app.digest}`)).stdout;
+    assert.equal(
+      both,
+      [`${app.digest}: Pulling from team/app`, `Digest: ${app.digest}`, `Status: Image is up to date for ${host}/team/app@${app.digest}`, `${host}/team/app:1@${app.digest}`, ''].join('\n'),
+    );
+    const byTag = (await stowage('--root', root, 'pull', `${host}/team/app:1`)).stdout;
+    assert.equal(byTag, ['1: Pulling from team/app', `Digest: ${app.digest}`, `Status: Downloaded newer image for ${host}/team/app:1`, `${host}/team/app:1`, ''].join('\n'));
+    assert.equal((await stowage('--root', root, 'pull', '-q', `${host}/team/app@${app.digest}`)).stdout, `${host}/team/app@${app.digest}\n`);
+  });
+
   it('rmi prints what it untagged and deleted; prune -a empties the store', async () => {
     const out = (await stowage('rmi', `${host}/team/app:1`)).stdout.split('\n');
     assert.deepEqual(out.slice(0, 3), [`Untagged: ${host}/team/app:1`, `Untagged: ${host}/team/app@${app.digest}`, `Deleted: ${app.config.digest}`]);
