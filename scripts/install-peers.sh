@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the peer tools the interop tests drive: skopeo, CNCF distribution's
+# Installs the peer tools the interop tests drive (and zstd, xz, bzip2 for fixtures): skopeo, CNCF distribution's
 # registry (Debian package docker-registry), Apache's htpasswd (apache2-utils, for
 # real `htpasswd -B` files in the auth tests), Docker Engine (docker.io: the tests start
 # their own dockerd on a temp root) and containerd with ctr. Idempotent: does nothing
@@ -28,6 +28,10 @@ command -v podman >/dev/null 2>&1 || missing+=(podman)
 command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 { command -v setfattr && command -v getfattr; } >/dev/null 2>&1 || missing+=(attr)
 { command -v setcap && command -v getcap; } >/dev/null 2>&1 || missing+=(libcap2-bin)
+# Compressors for the compressed-archive and zstd-layer fixtures (stowage load of x.tar.zst ...).
+command -v zstd >/dev/null 2>&1 || missing+=(zstd)
+command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
+command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-peers: installing ${missing[*]}"

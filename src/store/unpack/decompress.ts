@@ -5,17 +5,14 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
-import { StowageError } from '../../errors/error.js';
+import { zstdDecompressor } from '../../compression/decompress.js';
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
-/** zstd support arrived in zlib with Node 22.15; on Node 20 it is absent. */
-type ZstdZlib = { createZstdDecompress?: () => NodeJS.ReadWriteStream };
-
 /**
- * Gunzips when the stream starts with the gzip magic; passes a plain tar through; a zstd stream
- * fails with StowageError('UNSUPPORTED') unless this Node's zlib can decompress it. Errors (a
+ * Gunzips when the stream starts with the gzip magic, un-zstds with the zstd magic; passes a
+ * plain tar through. Errors (a
  * corrupt gzip stream, the source failing) surface as errors of the returned stream. Nothing is
  * read before the returned stream is: an error cannot fire before the caller listens for it.
  */
@@ -28,15 +25,8 @@ async function* decompressed(source: Readable): AsyncGenerator<Buffer> {
   const rest = ended ? Readable.from(head.length > 0 ? [head] : []) : prepend(head, source);
   let decoder: NodeJS.ReadWriteStream | null = null;
   if (head.subarray(0, 4).equals(ZSTD_MAGIC)) {
-    const zstd = (zlib as unknown as ZstdZlib).createZstdDecompress;
-    if (zstd === undefined) {
-      source.destroy();
-      throw new StowageError(
-        'UNSUPPORTED',
-        `zstd layers are not supported on Node ${process.versions.node}: its zlib has no zstd decoder (Node 22.15 or later has one)`,
-      );
-    }
-    decoder = zstd();
+    // node:zlib's decoder where Node has one, else a JS one (src/compression/decompress.ts).
+    decoder = await zstdDecompressor();
   } else if (head.subarray(0, 2).equals(GZIP_MAGIC)) {
     decoder = zlib.createGunzip();
   }

@@ -1,0 +1,86 @@
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isSystemError, systemError } from '../errors/errno-words.js';
+import { StowageError } from '../errors/error.js';
+import { decompressor, detectCompression, MAGIC_LENGTH, type Compression } from './decompress.js';
+
+export interface PlainArchive {
+  /** A tar file the archive readers can seek in. */
+  file: string;
+  /** What the input was compressed with ('none' for a plain tar). */
+  compression: Compression;
+}
+
+/**
+ * An archive (docker save, OCI) as an uncompressed tar file: the archive readers (tar-index.ts)
+ * seek in it. A plain tar file is used where it is. A compressed file, or a stream (stdin), is
+ * written out, decompressed as it passes, into a directory `scratch()` makes: the caller passes
+ * one on the store's file system (a 10 GB archive does not fit the tmpfs os.tmpdir() often is,
+ * and the store holds the images anyway) and removes it afterwards.
+ */
+export async function plainArchive(input: string | Readable, scratch: () => Promise<string>): Promise<PlainArchive> {
+  if (typeof input !== 'string') {
+    const { head, stream } = await sniff(input);
+    const compression = detectCompression(head);
+    return { file: await writePlain(stream, compression, 'standard input', scratch), compression };
+  }
+  const handle = await open(input, 'r');
+  let compression: Compression;
+  try {
+    // read(2) of a directory fails with EISDIR but no path: say which.
+    if ((await handle.stat()).isDirectory()) throw systemError('EISDIR', 'open', input);
+    const head = Buffer.alloc(MAGIC_LENGTH);
+    const { bytesRead } = await handle.read(head, 0, MAGIC_LENGTH, 0);
+    compression = detectCompression(head.subarray(0, bytesRead));
+    if (compression === 'none') return { file: input, compression };
+  } finally {
+    await handle.close();
+  }
+  const source = createReadStream(input);
+  return { file: await writePlain(source, compression, input, scratch), compression };
+}
+
+async function writePlain(source: Readable, compression: Compression, label: string, scratch: () => Promise<string>): Promise<string> {
+  const file = join(await scratch(), 'archive.tar');
+  if (compression === 'none') {
+    await pipeline(source, createWriteStream(file));
+    return file;
+  }
+  try {
+    await pipeline(source, await decompressor(compression), createWriteStream(file));
+  } catch (err) {
+    // A full disk or an unreadable input is said as such (errno-words.ts); anything else is the decoder's.
+    if (isSystemError(err)) throw err;
+    throw new StowageError('MANIFEST_INVALID', `${label}: not a valid ${compression}-compressed archive (${(err as Error).message})`);
+  }
+  return file;
+}
+
+/** The first bytes of a stream, and the whole stream again (those bytes first). */
+async function sniff(source: Readable): Promise<{ head: Buffer; stream: Readable }> {
+  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < MAGIC_LENGTH) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    chunks.push(next.value);
+    length += next.value.length;
+  }
+  const head = Buffer.concat(chunks);
+  const stream = Readable.from(
+    (async function* () {
+      if (head.length > 0) yield head;
+      for (let next = done ? undefined : await iterator.next(); next !== undefined && !next.done; next = await iterator.next()) yield next.value;
+    })(),
+    { objectMode: false },
+  );
+  return { head, stream };
+}
