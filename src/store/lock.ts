@@ -21,7 +21,7 @@ export async function withStoreLock<T>(layout: StoreLayout, work: () => Promise<
       retries: { retries: 600, minTimeout: 20, maxTimeout: 200 },
     });
   } catch (err) {
-    throw new StowageError('INTERNAL', `cannot lock the store at ${layout.root}: ${(err as Error).message}`);
+    throw new StowageError('INTERNAL', `cannot lock the store at ${layout.root}: ${(err as Error).message}`, err);
   }
   try {
     return await work();

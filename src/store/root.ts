@@ -12,3 +12,10 @@ export function resolveRoot(flag: string | undefined, env: NodeJS.ProcessEnv = p
   const data = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   return join(data, 'stowage');
 }
+
+/** How the user named the root, for errors about it: `--root x`, `STOWAGE_ROOT=x`, or `store root /default`. */
+export function rootLabel(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  if (flag) return `--root ${flag}`;
+  if (env.STOWAGE_ROOT) return `STOWAGE_ROOT=${env.STOWAGE_ROOT}`;
+  return `store root ${resolveRoot(undefined, env)}`;
+}

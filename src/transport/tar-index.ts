@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { systemError } from '../errors/errno-words.js';
 import { StowageError } from '../errors/error.js';
 import { parseTarHeader, parsePaxRecords, BLOCK, type TarHeader } from './tar-header.js';
 
@@ -50,11 +51,13 @@ export class TarIndex {
       handle = await open(file, 'r');
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new StowageError('PATH_NOT_FOUND', `${file}: no such file`);
+        throw new StowageError('PATH_NOT_FOUND', `${file}: no such file`, err);
       }
       throw err;
     }
     try {
+      // read(2) of a directory fails with EISDIR but no path: say which.
+      if ((await handle.stat()).isDirectory()) throw systemError('EISDIR', 'open', file);
       return new TarIndex(file, await scan(file, handle));
     } finally {
       await handle.close();
