@@ -7,85 +7,96 @@ import { MediaType } from '../oci/media-types.js';
 import { familiarString, formatReference, type Reference } from '../reference/reference.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { IMAGE_NAME_ANNOTATION, parseArchiveReference, type DockerManifestEntry } from './docker-manifest-json.js';
-import { blobPath } from './layout-source.js';
+import { blobPath, REF_NAME_ANNOTATION } from './layout-source.js';
 import { LayoutArchiveBuilder } from './oci-archive.js';
 import type { ImageSink, ManifestBytes } from './types.js';
 
 /**
- * Writes `docker-archive:FILE[:NAME:TAG]` the way Docker 25+ `docker save` does (moby
- * image/tarexport/save.go), so digests survive a round trip: the archive is an OCI layout
- * holding the manifests, configs and layers exactly as copied (compressed layers stay
- * compressed: docker load and skopeo decompress them and compute diff IDs from the content),
- * plus the legacy `manifest.json` and `repositories` that older readers use.
+ * Writes a `docker save` archive the way Docker 25+ does (moby image/tarexport/save.go), so
+ * digests survive a round trip: the archive is an OCI layout holding the manifests, configs and
+ * layers exactly as copied (compressed layers stay compressed: docker load and skopeo decompress
+ * them and compute diff IDs from the content), plus the legacy `manifest.json` and
+ * `repositories` that older readers use. One archive holds any number of images (`docker save A
+ * B`), each put through its own sink (image()); layers they share are stored once, an image saved
+ * under two names is one manifest.json entry with both RepoTags and two index.json entries.
  *
- * Like skopeo, an existing file is replaced (atomically, at commit), never added to.
+ * Like skopeo, an existing file is replaced (atomically, at write), never added to.
  */
-export class DockerArchiveSink implements ImageSink {
-  readonly name: string;
+export class DockerArchiveWriter {
   private readonly builder: LayoutArchiveBuilder;
-  private readonly reference: Reference | undefined;
   /** Image manifests put, by digest: what manifest.json lists. */
   private readonly images = new Map<string, { config: Descriptor; layers: Descriptor[] }>();
   /** Indexes put, by digest: their children, to list images in index order with platforms. */
   private readonly indexes = new Map<string, Descriptor[]>();
-  private top: string | undefined;
+  /** The images committed, in order, with the name each was saved by. */
+  private readonly named: Array<{ top: string; reference: Reference | undefined }> = [];
 
-  private constructor(name: string, builder: LayoutArchiveBuilder, reference: Reference | undefined) {
-    this.name = name;
+  private constructor(builder: LayoutArchiveBuilder) {
     this.builder = builder;
-    this.reference = reference;
   }
 
-  static async create(file: string, ref?: string): Promise<DockerArchiveSink> {
+  static async create(file: string): Promise<DockerArchiveWriter> {
+    return new DockerArchiveWriter(await LayoutArchiveBuilder.create(file));
+  }
+
+  /** A sink for one image, named NAME:TAG (the RepoTag `docker load` gives it) or unnamed (loaded by ID). */
+  image(name: string, ref?: string): ImageSink {
     const reference = ref === undefined ? undefined : parseArchiveReference(ref);
     // Docker 25+ annotates each index.json entry with the full name and the tag.
-    const builder = await LayoutArchiveBuilder.create(
-      file,
-      reference?.tag,
-      reference === undefined ? {} : { annotations: { [IMAGE_NAME_ANNOTATION]: formatReference(reference) } },
-    );
-    return new DockerArchiveSink(ref === undefined ? `docker-archive:${file}` : `docker-archive:${file}:${ref}`, builder, reference);
+    const annotations = reference === undefined ? {} : { [IMAGE_NAME_ANNOTATION]: formatReference(reference), ...(reference.tag ? { [REF_NAME_ANNOTATION]: reference.tag } : {}) };
+    let top: string | undefined;
+    const inner = this.builder.image(name, annotations, (manifest) => {
+      const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+      const digest = manifest.digest.toString();
+      if (parsed.kind === 'index') this.indexes.set(digest, parsed.manifests);
+      else if (parsed.config !== undefined) this.images.set(digest, { config: parsed.config, layers: parsed.layers });
+    });
+    return {
+      name,
+      hasBlob: (descriptor) => inner.hasBlob(descriptor),
+      putBlob: (descriptor, stream) => inner.putBlob(descriptor, stream),
+      putManifest: (manifest, options) => inner.putManifest(manifest, options).then(() => void (options.top && (top = manifest.digest.toString()))),
+      commit: async () => {
+        await inner.commit();
+        if (top !== undefined) this.named.push({ top, reference });
+      },
+      close: () => inner.close(),
+    };
   }
 
-  hasBlob(descriptor: Descriptor): Promise<boolean> {
-    return this.builder.layout.hasBlob(descriptor);
-  }
-
-  putBlob(descriptor: Descriptor, stream: Readable): Promise<void> {
-    return this.builder.layout.putBlob(descriptor, stream);
-  }
-
-  async putManifest(manifest: ManifestBytes, options: { top: boolean }): Promise<void> {
-    const parsed = parseManifest(manifest.bytes, manifest.mediaType);
-    await this.builder.layout.putManifest(manifest, options);
-    const digest = manifest.digest.toString();
-    if (parsed.kind === 'index') this.indexes.set(digest, parsed.manifests);
-    else if (parsed.config !== undefined) this.images.set(digest, { config: parsed.config, layers: parsed.layers });
-    if (options.top) this.top = digest;
-  }
-
-  async commit(): Promise<void> {
+  /** Writes manifest.json, repositories, index.json and the archive. */
+  async write(): Promise<void> {
     const dir = this.builder.workDir;
-    const listed = this.top === undefined ? [] : this.imagesUnder(this.top, undefined, 0);
-    const tagged = listed.find((i) => i.platform?.os === 'linux' && i.platform.architecture === 'amd64') ?? listed[0];
-    const entries: DockerManifestEntry[] = listed.map((image) => ({
-      Config: path(image.config),
-      RepoTags: image === tagged && this.reference !== undefined ? [familiarString(this.reference)] : [],
-      Layers: image.layers.map(path),
-    }));
+    const entries: DockerManifestEntry[] = [];
+    const byImage = new Map<string, DockerManifestEntry & { RepoTags: string[] }>();
+    const repositories: Record<string, Record<string, string>> = {};
+    for (const { top, reference } of this.named) {
+      const listed = this.imagesUnder(top, undefined, 0);
+      const tagged = listed.find((i) => i.platform?.os === 'linux' && i.platform.architecture === 'amd64') ?? listed[0];
+      for (const image of listed) {
+        const key = [image.config.digest, ...image.layers.map((l) => l.digest)].join(' ');
+        let entry = byImage.get(key);
+        if (entry === undefined) {
+          entry = { Config: path(image.config), RepoTags: [], Layers: image.layers.map(path) };
+          byImage.set(key, entry);
+          entries.push(entry);
+        }
+        if (image !== tagged || reference === undefined) continue;
+        const tag = familiarString(reference);
+        if (!entry.RepoTags.includes(tag)) entry.RepoTags.push(tag);
+        // As Docker writes it: familiar name -> tag -> the top layer's file name (its legacy image ID slot).
+        const topLayer = image.layers[image.layers.length - 1] ?? image.config;
+        const name = familiarString({ ...reference, tag: undefined });
+        repositories[name] = { ...repositories[name], [reference.tag ?? 'latest']: Digest.parse(topLayer.digest).hex };
+      }
+    }
     // docker's json.Encoder output: compact, newline-terminated.
     await writeFileAtomic(join(dir, 'manifest.json'), Buffer.from(`${JSON.stringify(entries)}\n`));
-    if (this.reference !== undefined && tagged !== undefined) {
-      // As Docker writes it: familiar name -> tag -> the top layer's file name (its legacy image ID slot).
-      const top = tagged.layers[tagged.layers.length - 1] ?? tagged.config;
-      const name = familiarString({ ...this.reference, tag: undefined });
-      const repositories = { [name]: { [this.reference.tag ?? 'latest']: Digest.parse(top.digest).hex } };
-      await writeFileAtomic(join(dir, 'repositories'), Buffer.from(`${JSON.stringify(repositories)}\n`));
-    }
+    if (Object.keys(repositories).length > 0) await writeFileAtomic(join(dir, 'repositories'), Buffer.from(`${JSON.stringify(repositories)}\n`));
     await this.builder.write();
   }
 
-  close(): Promise<void> {
+  discard(): Promise<void> {
     return this.builder.discard();
   }
 
@@ -104,6 +115,46 @@ export class DockerArchiveSink implements ImageSink {
     const children = this.indexes.get(digest);
     if (children === undefined || depth > 8) return [];
     return children.flatMap((child) => this.imagesUnder(child.digest, child.platform ?? platform, depth + 1));
+  }
+}
+
+/** `docker-archive:FILE[:NAME:TAG]`: an archive of one image (DockerArchiveWriter for several). */
+export class DockerArchiveSink implements ImageSink {
+  readonly name: string;
+  private readonly writer: DockerArchiveWriter;
+  private readonly image: ImageSink;
+
+  private constructor(name: string, writer: DockerArchiveWriter, ref: string | undefined) {
+    this.name = name;
+    this.writer = writer;
+    this.image = writer.image(name, ref);
+  }
+
+  static async create(file: string, ref?: string): Promise<DockerArchiveSink> {
+    if (ref !== undefined) parseArchiveReference(ref);
+    const writer = await DockerArchiveWriter.create(file);
+    return new DockerArchiveSink(ref === undefined ? `docker-archive:${file}` : `docker-archive:${file}:${ref}`, writer, ref);
+  }
+
+  hasBlob(descriptor: Descriptor): Promise<boolean> {
+    return this.image.hasBlob(descriptor);
+  }
+
+  putBlob(descriptor: Descriptor, stream: Readable): Promise<void> {
+    return this.image.putBlob(descriptor, stream);
+  }
+
+  putManifest(manifest: ManifestBytes, options: { top: boolean }): Promise<void> {
+    return this.image.putManifest(manifest, options);
+  }
+
+  async commit(): Promise<void> {
+    await this.image.commit();
+    await this.writer.write();
+  }
+
+  close(): Promise<void> {
+    return this.writer.discard();
   }
 }
 

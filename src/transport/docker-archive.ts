@@ -21,7 +21,7 @@ import { blobPath, LayoutSource, MANIFEST_LIMIT, readLayoutIndex } from './layou
 import { TarIndex } from './tar-index.js';
 import type { ImageSource, ManifestBytes } from './types.js';
 
-export { DockerArchiveSink } from './docker-archive-sink.js';
+export { DockerArchiveSink, DockerArchiveWriter } from './docker-archive-sink.js';
 
 /**
  * `docker-archive:FILE[:NAME:TAG|:@N]`, the `docker save` format, read in place. An archive

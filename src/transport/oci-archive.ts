@@ -3,11 +3,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { MediaType } from '../oci/media-types.js';
 import { writeDirectoryArchive } from './archive-writer.js';
-import { TEMP_PREFIX } from './atomic-file.js';
+import { TEMP_PREFIX, writeFileAtomic } from './atomic-file.js';
 import { ArchiveFiles } from './layout-files.js';
-import { LayoutSource, readLayoutIndex, selectEntry } from './layout-source.js';
-import { OciLayoutSink, type OciLayoutSinkOptions } from './oci-layout.js';
+import { LayoutSource, readLayoutIndex, REF_NAME_ANNOTATION, selectEntry } from './layout-source.js';
+import { checkLayoutRef, OciLayoutSink } from './oci-layout.js';
 import { TarIndex } from './tar-index.js';
 import type { ImageSink, ManifestBytes } from './types.js';
 
@@ -21,14 +22,18 @@ export class OciArchiveSource extends LayoutSource {
 }
 
 /**
- * A layout built in a temporary directory, written out as a tar at commit. The directory is
- * made beside the output file, not in os.tmpdir(): a multi-GB image then uses the disk the
- * user chose for it (tmpdir is often a small tmpfs) and nothing crosses filesystems.
+ * An archive being built: an OCI layout in a temporary directory, written out as a tar at the
+ * end. It holds one or more images (`save A B`), each put through its own sink (image()); blobs
+ * they share are stored once. The directory is made beside the output file, not in os.tmpdir():
+ * a multi-GB image then uses the disk the user chose for it (tmpdir is often a small tmpfs) and
+ * nothing crosses filesystems.
  */
 export class LayoutArchiveBuilder {
   readonly layout: OciLayoutSink;
   readonly workDir: string;
   private readonly file: string;
+  /** index.json's entries, in the order the images were committed. */
+  private readonly entries: Descriptor[] = [];
 
   private constructor(file: string, workDir: string, layout: OciLayoutSink) {
     this.file = file;
@@ -36,7 +41,7 @@ export class LayoutArchiveBuilder {
     this.layout = layout;
   }
 
-  static async create(file: string, ref: string | undefined, options: OciLayoutSinkOptions = {}): Promise<LayoutArchiveBuilder> {
+  static async create(file: string): Promise<LayoutArchiveBuilder> {
     const absolute = resolve(file);
     const workDir = await mkdtemp(join(dirname(absolute), `${TEMP_PREFIX}${basename(absolute).slice(0, 32)}-`)).catch(
       (err: NodeJS.ErrnoException) => {
@@ -45,22 +50,74 @@ export class LayoutArchiveBuilder {
       },
     );
     try {
-      return new LayoutArchiveBuilder(absolute, workDir, await OciLayoutSink.create(workDir, ref, options));
+      return new LayoutArchiveBuilder(absolute, workDir, await OciLayoutSink.create(workDir));
     } catch (err) {
       await rm(workDir, { recursive: true, force: true });
       throw err;
     }
   }
 
-  /** Commits the layout and writes the archive; the previous file (if any) is replaced atomically. */
+  /**
+   * A sink for one image of the archive. Its commit names the image in index.json with
+   * `annotations` (the archive is written by write(), once every image is in); `onManifest`
+   * sees every manifest put (the docker-archive sink builds manifest.json from them).
+   */
+  image(name: string, annotations: Record<string, string>, onManifest?: (manifest: ManifestBytes) => void): ImageSink {
+    return new ArchiveImageSink(name, this, annotations, onManifest);
+  }
+
+  /** An index.json entry; one equal to an earlier entry (the same image saved twice by one name) is not repeated. */
+  addEntry(entry: Descriptor): void {
+    const same = (a: Descriptor): boolean => a.digest === entry.digest && JSON.stringify(a.annotations ?? {}) === JSON.stringify(entry.annotations ?? {});
+    if (!this.entries.some(same)) this.entries.push(entry);
+  }
+
+  /** Writes index.json and the archive; the previous file (if any) is replaced atomically. */
   async write(): Promise<void> {
-    await this.layout.commit();
+    if (this.entries.length === 0) throw new StowageError('INTERNAL', `${this.file}: no image was committed to the archive`);
+    const index = { schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests: this.entries };
+    await writeFileAtomic(join(this.workDir, 'index.json'), Buffer.from(JSON.stringify(index)));
     await writeDirectoryArchive(this.workDir, this.file);
   }
 
   async discard(): Promise<void> {
     await this.layout.close();
     await rm(this.workDir, { recursive: true, force: true });
+  }
+}
+
+/** One image of an archive being built: blobs and manifests go to the shared layout; commit names it in index.json. */
+class ArchiveImageSink implements ImageSink {
+  private top: Descriptor | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly builder: LayoutArchiveBuilder,
+    private readonly annotations: Record<string, string>,
+    private readonly onManifest: ((manifest: ManifestBytes) => void) | undefined,
+  ) {}
+
+  hasBlob(descriptor: Descriptor): Promise<boolean> {
+    return this.builder.layout.hasBlob(descriptor);
+  }
+
+  putBlob(descriptor: Descriptor, stream: Readable): Promise<void> {
+    return this.builder.layout.putBlob(descriptor, stream);
+  }
+
+  async putManifest(manifest: ManifestBytes, options: { top: boolean }): Promise<void> {
+    await this.builder.layout.putManifest(manifest, { top: false });
+    this.onManifest?.(manifest);
+    if (options.top) this.top = { mediaType: manifest.mediaType, digest: manifest.digest.toString(), size: manifest.bytes.length };
+  }
+
+  async commit(): Promise<void> {
+    if (this.top === undefined) throw new StowageError('INTERNAL', `${this.name}: commit before the top manifest was put`);
+    this.builder.addEntry(Object.keys(this.annotations).length > 0 ? { ...this.top, annotations: { ...this.annotations } } : { ...this.top });
+  }
+
+  async close(): Promise<void> {
+    // The builder's owner discards the work directory.
   }
 }
 
@@ -71,31 +128,37 @@ export class LayoutArchiveBuilder {
 export class OciArchiveSink implements ImageSink {
   readonly name: string;
   private readonly builder: LayoutArchiveBuilder;
+  private readonly image: ImageSink;
 
-  private constructor(name: string, builder: LayoutArchiveBuilder) {
+  private constructor(name: string, builder: LayoutArchiveBuilder, annotations: Record<string, string>) {
     this.name = name;
     this.builder = builder;
+    this.image = builder.image(name, annotations);
   }
 
-  static async create(file: string, ref?: string): Promise<OciArchiveSink> {
-    const builder = await LayoutArchiveBuilder.create(file, ref);
-    return new OciArchiveSink(ref === undefined ? `oci-archive:${file}` : `oci-archive:${file}:${ref}`, builder);
+  /** `annotations` are added to the index.json entry (save --format oci names the image as docker 25 does). */
+  static async create(file: string, ref?: string, annotations: Record<string, string> = {}): Promise<OciArchiveSink> {
+    checkLayoutRef(ref);
+    const builder = await LayoutArchiveBuilder.create(file);
+    const all = { ...annotations, ...(ref !== undefined ? { [REF_NAME_ANNOTATION]: ref } : {}) };
+    return new OciArchiveSink(ref === undefined ? `oci-archive:${file}` : `oci-archive:${file}:${ref}`, builder, all);
   }
 
   hasBlob(descriptor: Descriptor): Promise<boolean> {
-    return this.builder.layout.hasBlob(descriptor);
+    return this.image.hasBlob(descriptor);
   }
 
   putBlob(descriptor: Descriptor, stream: Readable): Promise<void> {
-    return this.builder.layout.putBlob(descriptor, stream);
+    return this.image.putBlob(descriptor, stream);
   }
 
   putManifest(manifest: ManifestBytes, options: { top: boolean }): Promise<void> {
-    return this.builder.layout.putManifest(manifest, options);
+    return this.image.putManifest(manifest, options);
   }
 
-  commit(): Promise<void> {
-    return this.builder.write();
+  async commit(): Promise<void> {
+    await this.image.commit();
+    await this.builder.write();
   }
 
   close(): Promise<void> {

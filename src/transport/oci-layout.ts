@@ -27,6 +27,13 @@ export interface OciLayoutSinkOptions {
   annotations?: Record<string, string>;
 }
 
+/** REFERENCE_INVALID unless `ref` is a valid org.opencontainers.image.ref.name (or absent). */
+export function checkLayoutRef(ref: string | undefined): void {
+  if (ref !== undefined && (ref.length > 255 || !REF_NAME.test(ref))) {
+    throw new StowageError('REFERENCE_INVALID', `invalid OCI layout ref ${JSON.stringify(ref.slice(0, 100))}: letters and digits separated by one of -._:@+ or --, in /-separated components`);
+  }
+}
+
 /**
  * Writes into an OCI layout directory, creating it if needed; an existing layout is added to
  * (its other refs kept), as skopeo does. Blobs become visible only complete and verified
@@ -50,9 +57,7 @@ export class OciLayoutSink implements ImageSink {
   }
 
   static async create(dir: string, ref?: string, options: OciLayoutSinkOptions = {}): Promise<OciLayoutSink> {
-    if (ref !== undefined && (ref.length > 255 || !REF_NAME.test(ref))) {
-      throw new StowageError('REFERENCE_INVALID', `invalid OCI layout ref ${JSON.stringify(ref.slice(0, 100))}: letters and digits separated by one of -._:@+ or --, in /-separated components`);
-    }
+    checkLayoutRef(ref);
     await mkdir(join(dir, 'blobs'), { recursive: true });
     const marker = await readFile(join(dir, 'oci-layout')).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT') return undefined;
