@@ -30,7 +30,7 @@ export function registerTransferCommands(program: Command): void {
 
   program
     .command('save')
-    .description('write an image to a tar archive (docker save format, or OCI with --format oci)')
+    .description('write images to one tar archive (docker save format, or OCI with --format oci)')
     .argument('<image...>')
     .option('-o, --output <file>', 'write to a file instead of standard output')
     .option('--format <format>', 'docker (default) or oci')
@@ -42,7 +42,7 @@ export function registerTransferCommands(program: Command): void {
 
   program
     .command('load')
-    .description('load the images of a tar archive (docker save or OCI) into the local store')
+    .description('load the images of a tar archive (docker save or OCI; plain, gzip, zstd, bzip2 or xz) into the local store')
     .option('-i, --input <file>', 'read from a file instead of standard input')
     .option('--root <dir>', 'local store root')
     .action(async (options: Record<string, unknown>, command: Command) => {
