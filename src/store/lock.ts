@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { StowageError } from '../errors/error.js';
 import type { StoreLayout } from './layout.js';
 
@@ -10,6 +11,8 @@ import type { StoreLayout } from './layout.js';
  */
 export async function withStoreLock<T>(layout: StoreLayout, work: () => Promise<T>): Promise<T> {
   await mkdir(layout.stateDir, { recursive: true });
+  // proper-lockfile retries every error for a minute, a read-only or unwritable root included: fail on it at once.
+  await access(layout.stateDir, constants.W_OK);
   let release: () => Promise<void>;
   // Loaded on the first change only: reads take no lock and should not pay for it at start-up.
   const { default: lockfile } = await import('proper-lockfile');
