@@ -56,10 +56,11 @@ export async function pull(name: string, options: Record<string, unknown>, comma
 /**
  * The names docker prints for a pull. The CLI sends the daemon a digest in place of the tag when
  * both are given (client ImagePull, getAPITagFromNamedRef), so the daemon's lines name
- * `repo@digest` (`sha256:…: Pulling from`, `Status: … for repo@sha256:…`); the CLI's last line
+ * `repo@digest` (`host/repo@sha256:…: Pulling from repo`, `Status: … for host/repo@sha256:…`); the CLI's last line
  * is the reference as typed, normalised (`docker.io/library/alpine:latest`, `host/repo:1@sha256:…`).
  */
 export function pullNames(reference: Reference): { pulling: string; status: string; final: string } {
   const pulled: Reference = reference.digest ? { domain: reference.domain, path: reference.path, digest: reference.digest } : reference;
-  return { pulling: pulled.digest ?? pulled.tag ?? 'latest', status: familiarString(pulled), final: formatReference(reference) };
+  // By digest the progress line is the whole reference (moby pull_v2.go: tagOrDigest = digested.String()).
+  return { pulling: pulled.digest ? formatReference(pulled) : (pulled.tag ?? 'latest'), status: familiarString(pulled), final: formatReference(reference) };
 }

@@ -82,13 +82,13 @@ describe('store verbs end to end, on a real store', () => {
     const byDigest = (await stowage('--root', root, 'pull', `${host}/team/app@${app.digest}`)).stdout;
     assert.equal(
       byDigest,
-      [`${app.digest}: Pulling from team/app`, `Digest: ${app.digest}`, `Status: Downloaded newer image for ${host}/team/app@${app.digest}`, `${host}/team/app@${app.digest}`, ''].join('\n'),
+      [`${host}/team/app@${app.digest}: Pulling from team/app`, `Digest: ${app.digest}`, `Status: Downloaded newer image for ${host}/team/app@${app.digest}`, `${host}/team/app@${app.digest}`, ''].join('\n'),
     );
     // Tag and digest: docker's CLI hands the daemon only the digest, so its lines name repo@digest; the last line is as typed.
     const both = (await stowage('--root', root, 'pull', `${host}/team/app:1@${app.digest}`)).stdout;
     assert.equal(
       both,
-      [`${app.digest}: Pulling from team/app`, `Digest: ${app.digest}`, `Status: Image is up to date for ${host}/team/app@${app.digest}`, `${host}/team/app:1@${app.digest}`, ''].join('\n'),
+      [`${host}/team/app@${app.digest}: Pulling from team/app`, `Digest: ${app.digest}`, `Status: Image is up to date for ${host}/team/app@${app.digest}`, `${host}/team/app:1@${app.digest}`, ''].join('\n'),
     );
     const byTag = (await stowage('--root', root, 'pull', `${host}/team/app:1`)).stdout;
     assert.equal(byTag, ['1: Pulling from team/app', `Digest: ${app.digest}`, `Status: Downloaded newer image for ${host}/team/app:1`, `${host}/team/app:1`, ''].join('\n'));

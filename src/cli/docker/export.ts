@@ -1,4 +1,6 @@
+import type { DockerImage } from '../../dockerroot/model.js';
 import { resolveImage } from '../../dockerroot/resolve.js';
+import { familiarString, formatReference, tryParseReference } from '../../reference/reference.js';
 import { copyImage } from '../../transport/copy.js';
 import { parseImageName, type ImageName } from '../../transport/image-name.js';
 import { openSink } from '../../transport/open.js';
@@ -14,7 +16,7 @@ import { openRoot } from './open-root.js';
 export async function dockerExport(name: string, destination: string, options: Record<string, unknown>): Promise<void> {
   const { view } = await openRoot(options);
   const image = resolveImage(view, name);
-  const to = destinationName(destination, image.repoTags[0]);
+  const to = destinationName(destination, archiveTag(name, image));
   const client = await registryClient(options);
   try {
     const source = await view.openSource(image);
@@ -38,6 +40,24 @@ export async function dockerExport(name: string, destination: string, options: R
   } finally {
     await client.close();
   }
+}
+
+/**
+ * The tag the archive gives the image: the name as typed, normalised as docker does (`alpine` is
+ * `alpine:latest`, `myreg:5000/x` is `myreg:5000/x:latest`), so `docker load` answers to that
+ * name. None for an ID or a digest: `docker save` records neither as a RepoTag (moby
+ * tarexport/save.go, addAssoc skips canonical references).
+ */
+export function archiveTag(typed: string, image: DockerImage): string | undefined {
+  const reference = tryParseReference(typed);
+  if (reference === undefined || reference.digest !== undefined) return undefined;
+  const wanted = formatReference(reference);
+  // A short hex ID parses as a name too; it is the name only when the image has that tag.
+  const tagged = image.repoTags.some((tag) => {
+    const parsed = tryParseReference(tag);
+    return parsed !== undefined && formatReference(parsed) === wanted;
+  });
+  return tagged ? familiarString(reference) : undefined;
 }
 
 function destinationName(destination: string, tag: string | undefined): ImageName {
