@@ -45,15 +45,12 @@ export async function plainArchive(input: string | Readable, scratch: () => Prom
 
 async function writePlain(source: Readable, compression: Compression, label: string, scratch: () => Promise<string>): Promise<string> {
   const file = join(await scratch(), 'archive.tar');
-  if (compression === 'none') {
-    await pipeline(source, createWriteStream(file));
-    return file;
-  }
   try {
-    await pipeline(source, await decompressor(compression), createWriteStream(file));
+    await (compression === 'none' ? pipeline(source, createWriteStream(file)) : pipeline(source, await decompressor(compression), createWriteStream(file)));
   } catch (err) {
-    // A full disk or an unreadable input is said as such (errno-words.ts); anything else is the decoder's.
-    if (isSystemError(err)) throw err;
+    // A full disk or an unreadable input is said as such (errno-words.ts): write(2) errors carry
+    // no path, so the file is named here. Anything else is the decoder's.
+    if (isSystemError(err)) throw err.path === undefined ? Object.assign(err, { path: file }) : err;
     throw new StowageError('MANIFEST_INVALID', `${label}: not a valid ${compression}-compressed archive (${(err as Error).message})`);
   }
   return file;

@@ -3,8 +3,9 @@
 // and from a pipe), and the errors a user meets said in words with the path.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -13,6 +14,7 @@ import { promisify } from 'node:util';
 import { TarIndex } from '../../src/transport/tar-index.js';
 import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { eventually } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const exec = promisify(execFile);
@@ -160,6 +162,36 @@ describe('save several images, load compressed archives, errors in words', () =>
     assert.equal(oneLine(await fails('load', '-i', missing)), `stowage: load -i ${missing}: does not exist`);
     assert.equal(oneLine(await fails('save', '-o', folder, `${host}/lib/base:1`)), `stowage: save -o ${folder}: is a directory, expected a file name for the archive`);
     assert.deepEqual(await readdir(folder), [], 'no temp file left beside it');
+  });
+
+  it('Ctrl-C while a piped archive is decompressed: the scratch copy is removed and the process dies of the signal', async () => {
+    const into = join(dir, 'interrupted');
+    const child = spawn(process.execPath, [CLI, '--root', into, 'load'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    // The start of a zstd archive, and the pipe kept open: load waits in the decompression.
+    const head = spawnSync('zstd', ['-q', '-c'], { input: await readFile(join(dir, 'two.tar')) }).stdout.subarray(0, 30_000);
+    child.stdin.write(head);
+    const tmp = join(into, 'stowage', 'tmp');
+    assert.ok(await eventually(async () => (await readdir(tmp).catch(() => [])).length === 1, 30_000), 'the scratch directory appears');
+    const exited = once(child, 'exit');
+    child.kill('SIGINT');
+    const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    assert.equal(signal, 'SIGINT', `exit ${code}`);
+    assert.deepEqual(await readdir(tmp), []);
+  });
+
+  it('a full disk under the root: no space left, naming the root; the partial copy is gone', async () => {
+    const mountPoint = join(dir, 'small');
+    await mkdir(mountPoint);
+    await exec('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountPoint]);
+    try {
+      const small = join(mountPoint, 'store');
+      const compressed = join(dir, 'two.tar.gz');
+      const line = oneLine(await fails('--root', small, 'load', '-i', compressed));
+      assert.match(line, new RegExp(`^stowage: --root ${small}: no space left on device \\(${join(small, 'stowage', 'tmp')}/`));
+      assert.deepEqual(await readdir(join(small, 'stowage', 'tmp')), []);
+    } finally {
+      await exec('umount', [mountPoint]);
+    }
   });
 
   it('a read-only root: the verbs that write say so, naming the root; reading still works', async () => {
