@@ -136,12 +136,11 @@ export class OciArchiveSink implements ImageSink {
     this.image = builder.image(name, annotations);
   }
 
-  /** `annotations` are added to the index.json entry (save --format oci names the image as docker 25 does). */
-  static async create(file: string, ref?: string, annotations: Record<string, string> = {}): Promise<OciArchiveSink> {
+  static async create(file: string, ref?: string): Promise<OciArchiveSink> {
     checkLayoutRef(ref);
     const builder = await LayoutArchiveBuilder.create(file);
-    const all = { ...annotations, ...(ref !== undefined ? { [REF_NAME_ANNOTATION]: ref } : {}) };
-    return new OciArchiveSink(ref === undefined ? `oci-archive:${file}` : `oci-archive:${file}:${ref}`, builder, all);
+    const annotations: Record<string, string> = ref !== undefined ? { [REF_NAME_ANNOTATION]: ref } : {};
+    return new OciArchiveSink(ref === undefined ? `oci-archive:${file}` : `oci-archive:${file}:${ref}`, builder, annotations);
   }
 
   hasBlob(descriptor: Descriptor): Promise<boolean> {
