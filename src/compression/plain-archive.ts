@@ -22,16 +22,15 @@ export interface PlainArchive {
  * and the store holds the images anyway) and removes it afterwards.
  */
 export async function plainArchive(input: string | Readable, scratch: () => Promise<string>): Promise<PlainArchive> {
-  if (typeof input !== 'string') {
-    const { head, stream } = await sniff(input);
-    const compression = detectCompression(head);
-    return { file: await writePlain(stream, compression, 'standard input', scratch), compression };
-  }
+  if (typeof input !== 'string') return fromStream(input, 'standard input', scratch);
   const handle = await open(input, 'r');
   let compression: Compression;
   try {
+    const info = await handle.stat();
     // read(2) of a directory fails with EISDIR but no path: say which.
-    if ((await handle.stat()).isDirectory()) throw systemError('EISDIR', 'open', input);
+    if (info.isDirectory()) throw systemError('EISDIR', 'open', input);
+    // A pipe (`load -i <(zstd -dc x.zst)`, /dev/stdin) cannot be read twice: copied like stdin.
+    if (!info.isFile()) return await fromStream(handle.createReadStream({ autoClose: false }), input, scratch);
     const head = Buffer.alloc(MAGIC_LENGTH);
     const { bytesRead } = await handle.read(head, 0, MAGIC_LENGTH, 0);
     compression = detectCompression(head.subarray(0, bytesRead));
@@ -41,6 +40,12 @@ export async function plainArchive(input: string | Readable, scratch: () => Prom
   }
   const source = createReadStream(input);
   return { file: await writePlain(source, compression, input, scratch), compression };
+}
+
+async function fromStream(input: Readable, label: string, scratch: () => Promise<string>): Promise<PlainArchive> {
+  const { head, stream } = await sniff(input);
+  const compression = detectCompression(head);
+  return { file: await writePlain(stream, compression, label, scratch), compression };
 }
 
 async function writePlain(source: Readable, compression: Compression, label: string, scratch: () => Promise<string>): Promise<string> {

@@ -138,6 +138,11 @@ describe('save several images, load compressed archives, errors in words', () =>
     // A plain archive from a pipe, as `docker save x | stowage load`.
     const plain = await shell(`cat '${archive}' | $STOWAGE --root '${join(dir, 'piped-plain')}' load`);
     assert.match(plain.stdout, /^Loaded image: .*team\/app:1\n/);
+    // -i naming a pipe (process substitution): read once, like stdin.
+    for (const tool of ['cat', 'zstd -q -c']) {
+      const substituted = await exec('bash', ['-c', `$STOWAGE --root '${join(dir, `substituted-${tool.split(' ')[0]}`)}' load -i <(${tool} '${archive}')`], { env: { ...process.env, STOWAGE: `${process.execPath} ${CLI}` } });
+      assert.match(substituted.stdout, /^Loaded image: .*team\/app:1\nLoaded image: .*lib\/base:1\n$/, tool);
+    }
   });
 
   it('a corrupt compressed archive: one line naming the format and the file; nothing loaded, no scratch left', async () => {
