@@ -34,13 +34,20 @@ export function detectCompression(head: Uint8Array): Compression {
 }
 
 /** zstd arrived in node:zlib with Node 22.15 (and 23.8); the types of Node 20 do not know it. */
-type ZstdZlib = { createZstdDecompress?: () => Transform };
+type ZstdZlib = { createZstdDecompress?: (options?: { chunkSize?: number }) => Transform };
+
+/**
+ * Output chunk of zlib's decoders. The default (16 KiB) makes gunzip of a 120 MB layer take
+ * 1.6 s here; 256 KiB takes 0.6 s (measured: 64 KiB 0.8 s, 1 MiB 0.7 s): each chunk is a round
+ * trip to the thread pool and a stream push.
+ */
+const ZLIB_CHUNK = 256 * 1024;
 
 /** A stream that takes compressed bytes and gives the plain ones. Errors (corrupt, truncated input) are its errors. */
 export async function decompressor(compression: Exclude<Compression, 'none'>, options: { nativeZstd?: boolean } = {}): Promise<Duplex> {
   switch (compression) {
     case 'gzip':
-      return zlib.createGunzip();
+      return zlib.createGunzip({ chunkSize: ZLIB_CHUNK });
     case 'zstd':
       return zstdDecompressor(options);
     case 'bzip2':
@@ -53,7 +60,7 @@ export async function decompressor(compression: Exclude<Compression, 'none'>, op
 /** node:zlib's zstd decoder when this Node has one (or `nativeZstd: false` asks otherwise), else fzstd's. */
 export async function zstdDecompressor(options: { nativeZstd?: boolean } = {}): Promise<Duplex> {
   const native = (zlib as unknown as ZstdZlib).createZstdDecompress;
-  if (native !== undefined && options.nativeZstd !== false) return native();
+  if (native !== undefined && options.nativeZstd !== false) return native({ chunkSize: ZLIB_CHUNK });
   const { Decompress } = await import('fzstd');
   let decoder: InstanceType<typeof Decompress>;
   return new Transform({

@@ -4,8 +4,7 @@
 
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import zlib from 'node:zlib';
-import { zstdDecompressor } from '../../compression/decompress.js';
+import { decompressor, zstdDecompressor } from '../../compression/decompress.js';
 
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
@@ -28,7 +27,7 @@ async function* decompressed(source: Readable): AsyncGenerator<Buffer> {
     // node:zlib's decoder where Node has one, else a JS one (src/compression/decompress.ts).
     decoder = await zstdDecompressor();
   } else if (head.subarray(0, 2).equals(GZIP_MAGIC)) {
-    decoder = zlib.createGunzip();
+    decoder = await decompressor('gzip');
   }
   if (decoder === null) {
     yield* rest;
