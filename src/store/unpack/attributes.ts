@@ -45,16 +45,23 @@ export function boundedMtime(ts: Timestamp): Timestamp {
 }
 
 /**
- * The mtime as node:fs takes it (bounded as above), as close as it can: libuv sets times to the
- * microsecond from a double (uv__fs_to_timespec drops the nanoseconds), whose error near today
- * is ~240 ns, so the middle of the wanted microsecond is passed: the time set is the header's,
- * truncated to the microsecond.
+ * The mtime as node:fs takes it (bounded as above), as close as it can. node:fs takes a double,
+ * whose error near today is ~240 ns. libuv up to 1.51 (Node 20, 22) then drops the nanoseconds
+ * (uv__fs_to_timespec), so the middle of the wanted microsecond is passed and the time set is
+ * the header's truncated to the microsecond; libuv 1.52 (Node 24, 26) keeps them, so the
+ * header's own time is passed and the time set is within ~120 ns of it (measured on each).
  */
 export function fsTime(mtime: Timestamp): string {
   const ts = boundedMtime(mtime);
   if (ts.nanoseconds === 0) return String(ts.seconds);
-  return String(timestampToSeconds({ seconds: ts.seconds, nanoseconds: Math.floor(ts.nanoseconds / 1000) * 1000 + 500 }));
+  const nanoseconds = LIBUV_KEEPS_NANOSECONDS ? ts.nanoseconds : Math.floor(ts.nanoseconds / 1000) * 1000 + 500;
+  return String(timestampToSeconds({ seconds: ts.seconds, nanoseconds }));
 }
+
+const LIBUV_KEEPS_NANOSECONDS = ((): boolean => {
+  const [major = 0, minor = 0] = process.versions.uv.split('.').map(Number);
+  return major > 1 || (major === 1 && minor >= 52);
+})();
 
 /**
  * Owner, then mode (chown clears set-id bits), then xattrs (chown also clears
