@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { Digest } from '../digest/digest.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { parseManifest } from '../oci/manifest.js';
@@ -8,8 +7,8 @@ import { familiarString, formatReference, type Reference } from '../reference/re
 import { writeFileAtomic } from './atomic-file.js';
 import { IMAGE_NAME_ANNOTATION, parseArchiveReference, type DockerManifestEntry } from './docker-manifest-json.js';
 import { blobPath, REF_NAME_ANNOTATION } from './layout-source.js';
-import { LayoutArchiveBuilder } from './oci-archive.js';
-import type { ImageSink, ManifestBytes } from './types.js';
+import { LayoutArchiveBuilder, OneImageArchiveSink } from './oci-archive.js';
+import type { ImageSink } from './types.js';
 
 /**
  * Writes a `docker save` archive the way Docker 25+ does (moby image/tarexport/save.go), so
@@ -119,42 +118,12 @@ export class DockerArchiveWriter {
 }
 
 /** `docker-archive:FILE[:NAME:TAG]`: an archive of one image (DockerArchiveWriter for several). */
-export class DockerArchiveSink implements ImageSink {
-  readonly name: string;
-  private readonly writer: DockerArchiveWriter;
-  private readonly image: ImageSink;
-
-  private constructor(name: string, writer: DockerArchiveWriter, ref: string | undefined) {
-    this.name = name;
-    this.writer = writer;
-    this.image = writer.image(name, ref);
-  }
-
+export class DockerArchiveSink extends OneImageArchiveSink {
   static async create(file: string, ref?: string): Promise<DockerArchiveSink> {
     if (ref !== undefined) parseArchiveReference(ref);
     const writer = await DockerArchiveWriter.create(file);
-    return new DockerArchiveSink(ref === undefined ? `docker-archive:${file}` : `docker-archive:${file}:${ref}`, writer, ref);
-  }
-
-  hasBlob(descriptor: Descriptor): Promise<boolean> {
-    return this.image.hasBlob(descriptor);
-  }
-
-  putBlob(descriptor: Descriptor, stream: Readable): Promise<void> {
-    return this.image.putBlob(descriptor, stream);
-  }
-
-  putManifest(manifest: ManifestBytes, options: { top: boolean }): Promise<void> {
-    return this.image.putManifest(manifest, options);
-  }
-
-  async commit(): Promise<void> {
-    await this.image.commit();
-    await this.writer.write();
-  }
-
-  close(): Promise<void> {
-    return this.writer.discard();
+    const name = ref === undefined ? `docker-archive:${file}` : `docker-archive:${file}:${ref}`;
+    return new DockerArchiveSink(name, writer.image(name, ref), writer);
   }
 }
 

@@ -121,27 +121,22 @@ class ArchiveImageSink implements ImageSink {
   }
 }
 
+/** What a one-image archive sink needs of the archive being built: write it out, or throw it away. */
+export interface ArchiveInProgress {
+  write(): Promise<void>;
+  discard(): Promise<void>;
+}
+
 /**
- * Writes `oci-archive:FILE[:REF]`. Like skopeo, the archive is written anew: an existing file
- * is replaced (atomically, at commit), not added to.
+ * An archive of one image (oci-archive:, docker-archive:): the image's sink, with the archive
+ * written at commit and its work directory removed at close.
  */
-export class OciArchiveSink implements ImageSink {
-  readonly name: string;
-  private readonly builder: LayoutArchiveBuilder;
-  private readonly image: ImageSink;
-
-  private constructor(name: string, builder: LayoutArchiveBuilder, annotations: Record<string, string>) {
-    this.name = name;
-    this.builder = builder;
-    this.image = builder.image(name, annotations);
-  }
-
-  static async create(file: string, ref?: string): Promise<OciArchiveSink> {
-    checkLayoutRef(ref);
-    const builder = await LayoutArchiveBuilder.create(file);
-    const annotations: Record<string, string> = ref !== undefined ? { [REF_NAME_ANNOTATION]: ref } : {};
-    return new OciArchiveSink(ref === undefined ? `oci-archive:${file}` : `oci-archive:${file}:${ref}`, builder, annotations);
-  }
+export class OneImageArchiveSink implements ImageSink {
+  constructor(
+    readonly name: string,
+    private readonly image: ImageSink,
+    private readonly archive: ArchiveInProgress,
+  ) {}
 
   hasBlob(descriptor: Descriptor): Promise<boolean> {
     return this.image.hasBlob(descriptor);
@@ -157,10 +152,24 @@ export class OciArchiveSink implements ImageSink {
 
   async commit(): Promise<void> {
     await this.image.commit();
-    await this.builder.write();
+    await this.archive.write();
   }
 
   close(): Promise<void> {
-    return this.builder.discard();
+    return this.archive.discard();
+  }
+}
+
+/**
+ * Writes `oci-archive:FILE[:REF]`. Like skopeo, the archive is written anew: an existing file
+ * is replaced (atomically, at commit), not added to.
+ */
+export class OciArchiveSink extends OneImageArchiveSink {
+  static async create(file: string, ref?: string): Promise<OciArchiveSink> {
+    checkLayoutRef(ref);
+    const builder = await LayoutArchiveBuilder.create(file);
+    const annotations: Record<string, string> = ref !== undefined ? { [REF_NAME_ANNOTATION]: ref } : {};
+    const name = ref === undefined ? `oci-archive:${file}` : `oci-archive:${file}:${ref}`;
+    return new OciArchiveSink(name, builder.image(name, annotations), builder);
   }
 }
