@@ -2,13 +2,13 @@
  * Concurrent pushes (spec use case "Layer Upload De-duplication": both uploads proceed, one copy
  * is stored) and streaming a large blob through chunked upload and download.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import type { TestRegistry } from '../support/registry.js';
 import type { HttpClient } from '../support/http.js';
 import {
   OCTET,
@@ -29,19 +29,15 @@ import {
   withQuery,
   type BuiltManifest,
   newClient,
+  registryForFile,
 } from './helpers.js';
 
 let reg: TestRegistry;
 let c: HttpClient;
 
-before(async () => {
-  reg = await startRegistry();
-  c = newClient(reg.url);
-});
-
-after(async () => {
-  await c?.close();
-  await reg?.close();
+registryForFile((r, client) => {
+  reg = r;
+  c = client;
 });
 
 /** Every file under blobs/ must be a committed blob: `<alg>/<2 hex>/<hex>/data`, nothing else. */

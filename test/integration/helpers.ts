@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { HttpClient, type Res } from '../support/http.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 export const MT = {
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -129,6 +131,25 @@ export function newClient(url: string): HttpClient {
     onStream(res, method, path) {
       assert.equal(res.header('docker-distribution-api-version'), API_VERSION, `missing Docker-Distribution-API-Version on ${method} ${path}`);
     },
+  });
+}
+
+/**
+ * The setup most server test files share: one registry with default options and a checking
+ * client to it, started before the file's tests and closed after them. `use` receives both
+ * once they are up (assign them to the file's `reg` and `c`).
+ */
+export function registryForFile(use: (reg: TestRegistry, c: HttpClient) => void): void {
+  let reg: TestRegistry | undefined;
+  let c: HttpClient | undefined;
+  before(async () => {
+    reg = await startRegistry();
+    c = newClient(reg.url);
+    use(reg, c);
+  });
+  after(async () => {
+    await c?.close();
+    await reg?.close();
   });
 }
 

@@ -5,9 +5,9 @@
  * cannot read into an int64, nesting past Go's 10,000 levels, sizes that are not the
  * content's, layers that are manifests and index entries that are blobs.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
+import type { TestRegistry } from '../support/registry.js';
 import type { HttpClient } from '../support/http.js';
 import {
   MT,
@@ -24,21 +24,16 @@ import {
   randomBlob,
   randomRepo,
   sha256,
-  newClient,
+  registryForFile,
   type Descriptor,
 } from './helpers.js';
 
 let reg: TestRegistry;
 let c: HttpClient;
 
-before(async () => {
-  reg = await startRegistry();
-  c = newClient(reg.url);
-});
-
-after(async () => {
-  await c?.close();
-  await reg?.close();
+registryForFile((r, client) => {
+  reg = r;
+  c = client;
 });
 
 /** A manifest as exact text, so number forms JSON.stringify would normalise survive. */

@@ -1,9 +1,8 @@
 /**
  * The referrers API (spec: "Listing Referrers", end-12a/12b, "Pushing Manifests with Subject").
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startRegistry, type TestRegistry } from '../support/registry.js';
 import type { HttpClient, Res } from '../support/http.js';
 import {
   MT,
@@ -20,20 +19,13 @@ import {
   randomRepo,
   type BuiltManifest,
   type Descriptor,
-  newClient,
+  registryForFile,
 } from './helpers.js';
 
-let reg: TestRegistry;
 let c: HttpClient;
 
-before(async () => {
-  reg = await startRegistry();
-  c = newClient(reg.url);
-});
-
-after(async () => {
-  await c?.close();
-  await reg?.close();
+registryForFile((_reg, client) => {
+  c = client;
 });
 
 const SBOM = 'application/vnd.example.sbom.v1';

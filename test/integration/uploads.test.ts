@@ -33,19 +33,15 @@ import {
   uuid,
   withQuery,
   newClient,
+  registryForFile,
 } from './helpers.js';
 
 let reg: TestRegistry;
 let c: HttpClient;
 
-before(async () => {
-  reg = await startRegistry();
-  c = newClient(reg.url);
-});
-
-after(async () => {
-  await c?.close();
-  await reg?.close();
+registryForFile((r, client) => {
+  reg = r;
+  c = client;
 });
 
 const UUID_IN_PATH = /^\/v2\/(.+)\/blobs\/uploads\/([^/?]+)$/;
