@@ -3,6 +3,7 @@
  * formatters call github.com/docker/go-units, so scripts and eyes used to `docker images`
  * see the same strings here ("7.8MB", "1.02kB", "2 weeks ago", even its "1e+03kB").
  */
+import { formatFloatAbs, negative } from './template/numbers.js';
 
 const DECIMAL_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
 
@@ -39,83 +40,9 @@ function computeHumanSize(size: number, precision: number): string {
   return `${formatG(value, precision)}${DECIMAL_UNITS[unit]}`;
 }
 
-/**
- * Go's fmt `%.*g` (strconv.FormatFloat(v, 'g', prec, 64)) for finite v >= 0: round the exact
- * binary value to `prec` significant digits, half to even; drop trailing zeros; use %e when
- * the exponent is < -4 or >= the precision. JS toPrecision rounds ties up and keeps zeros.
- */
+/** Go's fmt `%.*g` of a size (go-units' formatting verb): strconv.FormatFloat(v, 'g', prec, 64). */
 export function formatG(value: number, precision: number): string {
-  if (!Number.isFinite(value) || value < 0) return String(value);
-  const prec = precision === 0 ? 1 : precision;
-  const { digits, dp } = roundDigits(exactDecimal(value), prec);
-  const nd = digits.length;
-  let eprec = prec;
-  if (eprec > nd && nd >= dp) eprec = nd;
-  const exp = dp - 1;
-  if (nd > 0 && (exp < -4 || exp >= eprec)) {
-    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-    const sign = exp < 0 ? '-' : '+';
-    return `${mantissa}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
-  }
-  const decimals = Math.max((prec > dp ? nd : prec) - dp, 0);
-  const intPart = dp > 0 ? digits.slice(0, dp).padEnd(dp, '0') : '0';
-  let frac = '';
-  for (let i = 0; i < decimals; i++) {
-    const j = dp + i;
-    frac += j >= 0 && j < nd ? digits[j] : '0';
-  }
-  return decimals > 0 ? `${intPart}.${frac}` : intPart;
-}
-
-interface Decimal {
-  /** Significant digits, no leading or trailing zeros; empty for zero. */
-  digits: string;
-  /** Position of the decimal point relative to the first digit: value = 0.digits × 10^dp. */
-  dp: number;
-}
-
-/** Every digit of a double's exact value (a double is mant × 2^exp, a finite decimal). */
-function exactDecimal(value: number): Decimal {
-  if (value === 0) return { digits: '', dp: 0 };
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value);
-  const bits = view.getBigUint64(0);
-  const biased = Number((bits >> 52n) & 0x7ffn);
-  let mant = bits & ((1n << 52n) - 1n);
-  let exp = -1074;
-  if (biased !== 0) {
-    mant |= 1n << 52n;
-    exp = biased - 1075;
-  }
-  let text: string;
-  let dp: number;
-  if (exp >= 0) {
-    text = (mant << BigInt(exp)).toString();
-    dp = text.length;
-  } else {
-    // mant / 2^k = mant × 5^k / 10^k
-    text = (mant * 5n ** BigInt(-exp)).toString();
-    dp = text.length + exp;
-  }
-  return trimZeros({ digits: text, dp });
-}
-
-function roundDigits(d: Decimal, prec: number): Decimal {
-  if (d.digits.length <= prec) return d;
-  const head = d.digits.slice(0, prec);
-  const next = d.digits[prec] ?? '0';
-  const restNonZero = /[1-9]/.test(d.digits.slice(prec + 1));
-  const lastOdd = Number(head[head.length - 1] ?? '0') % 2 === 1;
-  const up = next > '5' || (next === '5' && (restNonZero || lastOdd));
-  if (!up) return trimZeros({ digits: head, dp: d.dp });
-  const bumped = (BigInt(head) + 1n).toString();
-  // 999 -> 1000: one more digit before the point, and the extra zero goes.
-  if (bumped.length > head.length) return trimZeros({ digits: bumped.slice(0, prec), dp: d.dp + 1 });
-  return trimZeros({ digits: bumped, dp: d.dp });
-}
-
-function trimZeros(d: Decimal): Decimal {
-  return { digits: d.digits.replace(/0+$/, ''), dp: d.dp };
+  return `${negative(value) ? '-' : ''}${formatFloatAbs(value, 'g', precision)}`;
 }
 
 /**
