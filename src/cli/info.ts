@@ -1,5 +1,5 @@
-import { compileTemplate, goJson, renderObject } from './format/go-template.js';
-import { INT, INT64, STRING, val, type StructType } from './format/template/values.js';
+import { renderInfoFormat } from './format/go-template.js';
+import { INT, INT64, STRING, type StructType } from './format/template/values.js';
 import { humanSizePrecise } from './format/units.js';
 import { openStore } from './store-access.js';
 import { optionalString, print } from './verb-output.js';
@@ -59,11 +59,8 @@ export async function info(options: Record<string, unknown>): Promise<void> {
 }
 
 export function renderInfo(data: StoreInfo, format: string | undefined): string {
-  if (format === 'json') return `${goJson(data, false, false)}\n`;
-  // docker info --format: the template as written, over the info struct, and a newline.
-  if (format !== undefined && format !== '') return renderObject(compileTemplate(format), val(INFO_TYPE, data));
   // docker info's shape: "Key: value", details indented one space under their heading.
-  return [
+  return renderInfoFormat(data, INFO_TYPE, format) ?? [
     `Stowage Root Dir: ${data.StowageRootDir}`,
     ` Layout: ${data.Layout}`,
     ` Images Record: ${data.ImagesJson}`,

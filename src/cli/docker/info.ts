@@ -1,6 +1,6 @@
 import { diskUsage } from '../../dockerroot/disk-usage.js';
-import { compileTemplate, goJson, renderObject } from '../format/go-template.js';
-import { INT, INT64, STRING, STRINGS, val, type StructType } from '../format/template/values.js';
+import { renderInfoFormat } from '../format/go-template.js';
+import { INT, INT64, STRING, STRINGS, type StructType } from '../format/template/values.js';
 import { humanSizePrecise } from '../format/units.js';
 import { optionalString, print } from '../verb-output.js';
 import { openRoot } from './open-root.js';
@@ -60,10 +60,7 @@ export async function dockerInfo(options: Record<string, unknown>): Promise<void
 }
 
 export function renderDockerInfo(data: DockerRootInfo, format: string | undefined): string {
-  if (format === 'json') return `${goJson(data, false, false)}\n`;
-  // docker info --format: the template as written, over the info struct, and a newline.
-  if (format !== undefined && format !== '') return renderObject(compileTemplate(format), val(INFO_TYPE, data));
-  return [
+  return renderInfoFormat(data, INFO_TYPE, format) ?? [
     `Docker Root Dir: ${data.DockerRootDir}`,
     ` Found by: ${data.FoundBy}`,
     `Storage Driver: ${data.Driver}`,

@@ -83,6 +83,17 @@ export function renderObject(template: Template, data: Val): string {
   return `${template.execute(data)}\n`;
 }
 
+/**
+ * `info --format` (stowage info, stowage docker info), as docker info reads it: "json" is the
+ * struct as json.Marshal writes it (fields in declaration order), a TEMPLATE runs over it as
+ * written. Undefined when there is no format: the verb prints its own lines.
+ */
+export function renderInfoFormat(data: object, type: GoType, format: string | undefined): string | undefined {
+  if (format === undefined || format === '') return undefined;
+  if (format === 'json') return `${goJson(data, false, false)}\n`;
+  return renderObject(compile(format), val(type, data));
+}
+
 export interface InspectOutput {
   text: string;
   /** Per-object template failures, reported after the output as docker's inspect does. */
