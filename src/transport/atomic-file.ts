@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { Writable, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BackgroundFlush } from '../storage/fs/background-flush.js';
+import { writeAndRename } from '../storage/fs/durable-file.js';
 
 /**
  * Durable, atomic file writes for the local transports: content goes to a temporary file
@@ -31,20 +32,7 @@ export async function syncDirectory(dir: string): Promise<void> {
 
 /** Writes `bytes` to `path` atomically and durably. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = tempPathBeside(path);
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
+  await writeAndRename(tempPathBeside(path), path, bytes);
   await syncDirectory(dirname(path));
 }
 

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import type { FileInfo, FileWriter, StorageDriver } from '../driver.js';
 import { storageError } from '../errors.js';
 import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
 import { syncTree, withParents } from './directories.js';
+import { writeAndRename } from './durable-file.js';
 import { isCode, syncDirectory } from './errno.js';
 import { FilesystemWriter } from './writer.js';
 
@@ -34,22 +35,7 @@ export class FilesystemDriver implements StorageDriver {
     const full = this.fullPath(checkFilePath(path));
     const dir = dirname(full);
     try {
-      await withParents(dir, async () => {
-        const temp = `${dir}/${TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
-        try {
-          const handle = await open(temp, 'wx');
-          try {
-            await handle.writeFile(content);
-            await handle.sync();
-          } finally {
-            await handle.close();
-          }
-          await rename(temp, full);
-        } catch (err) {
-          await unlink(temp).catch(() => undefined);
-          throw err;
-        }
-      });
+      await withParents(dir, () => writeAndRename(`${dir}/${TEMP_PREFIX}${randomBytes(8).toString('hex')}`, full, content));
       await syncDirectory(dir);
     } catch (err) {
       throw storageError(err, full);
