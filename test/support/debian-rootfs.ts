@@ -8,9 +8,10 @@
 //  - the device nodes of dev/ are removed, as in Debian's official images (an empty /dev):
 //    `stowage image unpack` does not create devices.
 
-import { cp, mkdir, readdir, rename, rm, stat, lstat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, rename, rm, lstat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { exists } from './files.js';
 import { runOk } from './process.js';
 
 export const DEBIAN_MIRROR = process.env.STOWAGE_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian';
@@ -58,15 +59,6 @@ async function make(): Promise<DebianBase> {
   });
   await rename(temp, tar);
   return { tar, rootfs };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A component name of `length` characters, for long paths. */

@@ -5,10 +5,11 @@
 // the seed), so digests are stable across runs and differ across seeds. No network.
 
 import { createCipheriv, createHash } from "node:crypto";
-import { mkdir, readFile, readdir, rename, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import tar from "tar-stream";
+import { exists } from "./files.js";
 
 export const MEDIA_TYPE_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 export const MEDIA_TYPE_OCI_INDEX = "application/vnd.oci.image.index.v1+json";
@@ -111,15 +112,6 @@ function blobPath(dir: string, digest: string): string {
   const [alg, hex] = digest.split(":");
   if (!alg || !hex) throw new Error(`bad digest ${digest}`);
   return join(dir, "blobs", alg, hex);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Writes a blob under blobs/sha256/ (atomically) and returns its digest. */
