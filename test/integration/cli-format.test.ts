@@ -7,15 +7,15 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GraphRootBuilder, type FixtureImage } from '../support/graph-root.js';
-import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
+import type { BuiltImage } from '../support/oci-layout.js';
 import { STOWAGE_CLI, makeTempDir, removeTempDirs, run, runOk, type RunResult } from '../support/process.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { pullBaseAndApp } from '../support/base-app.js';
 
 describe('--format on the store verbs', () => {
   let reg: TestRegistry;
   let dir: string;
   let host: string;
-  let base: BuiltImage;
   let app: BuiltImage;
   const env = (): NodeJS.ProcessEnv => ({ ...process.env, STOWAGE_ROOT: join(dir, 'root') });
   const stowage = (...args: string[]): Promise<RunResult> => runOk(process.execPath, [STOWAGE_CLI, ...args], { env: env(), timeoutMs: 60_000 });
@@ -25,12 +25,7 @@ describe('--format on the store verbs', () => {
     reg = await startRegistry();
     host = new URL(reg.url).host;
     dir = await makeTempDir('stowage-cli-format-');
-    base = await writeImageLayout(join(dir, 'src'), { layers: 2, seed: 'format', tag: 'base' });
-    app = await writeImageLayout(join(dir, 'src'), { layers: 3, seed: 'format', tag: 'app' });
-    await stowage('copy', '-q', `oci:${join(dir, 'src')}:base`, `docker://${host}/lib/base:1`);
-    await stowage('copy', '-q', `oci:${join(dir, 'src')}:app`, `docker://${host}/team/app:1`);
-    await stowage('pull', '-q', `${host}/lib/base:1`);
-    await stowage('pull', '-q', `${host}/team/app:1`);
+    ({ app } = await pullBaseAndApp(stowage, dir, host, { seed: 'format' }));
     await stowage('tag', `${host}/team/app:1`, `${host}/team/app:2`);
   });
   after(async () => {

@@ -12,8 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { TarIndex } from '../../src/transport/tar-index.js';
-import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
+import type { BuiltImage } from '../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { pullBaseAndApp } from '../support/base-app.js';
 import { eventually } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -57,12 +58,7 @@ describe('save several images, load compressed archives, errors in words', () =>
     host = new URL(reg.url).host;
     dir = await mkdtemp(join(tmpdir(), 'stowage-cli-save-load-'));
     // Same seed: app's first two layers are base's, so a two-image archive shares them.
-    base = await writeImageLayout(join(dir, 'src'), { layers: 2, seed: 'save-load', tag: 'base', sizeBytes: 100_000 });
-    app = await writeImageLayout(join(dir, 'src'), { layers: 3, seed: 'save-load', tag: 'app', sizeBytes: 100_000 });
-    await stowage('copy', '-q', `oci:${join(dir, 'src')}:base`, `docker://${host}/lib/base:1`);
-    await stowage('copy', '-q', `oci:${join(dir, 'src')}:app`, `docker://${host}/team/app:1`);
-    await stowage('pull', '-q', `${host}/lib/base:1`);
-    await stowage('pull', '-q', `${host}/team/app:1`);
+    ({ base, app } = await pullBaseAndApp(stowage, dir, host, { seed: 'save-load', sizeBytes: 100_000 }));
     await stowage('tag', `${host}/team/app:1`, `${host}/team/app:2`);
   });
   after(async () => {

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
+import type { BuiltImage } from '../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { pullBaseAndApp } from '../support/base-app.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const exec = promisify(execFile);
@@ -24,12 +25,7 @@ describe('store verbs end to end, on a real store', () => {
     reg = await startRegistry();
     host = new URL(reg.url).host;
     dir = await mkdtemp(join(tmpdir(), 'stowage-cli-store-'));
-    base = await writeImageLayout(join(dir, 'src'), { layers: 2, seed: 'verbs', tag: 'base', sizeBytes: 200_000 });
-    app = await writeImageLayout(join(dir, 'src'), { layers: 3, seed: 'verbs', tag: 'app', sizeBytes: 200_000 });
-    await stowage('copy', '-q', `oci:${join(dir, 'src')}:base`, `docker://${host}/lib/base:1`);
-    await stowage('copy', '-q', `oci:${join(dir, 'src')}:app`, `docker://${host}/team/app:1`);
-    await stowage('pull', '-q', `${host}/lib/base:1`);
-    await stowage('pull', '-q', `${host}/team/app:1`);
+    ({ base, app } = await pullBaseAndApp(stowage, dir, host, { seed: 'verbs', sizeBytes: 200_000 }));
   });
   after(async () => {
     await reg.close();

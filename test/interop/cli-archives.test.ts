@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { TarIndex } from '../../src/transport/tar-index.js';
 import { startDockerd, type Dockerd } from '../support/dockerd.js';
-import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
+import { pushBaseAndApp } from '../support/base-app.js';
+import type { BuiltImage } from '../support/oci-layout.js';
 import { STOWAGE_CLI, makeTempDir, removeTempDirs, run, runOk, skopeo, stopAll } from '../support/process.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -39,10 +40,7 @@ describe('archives with a real dockerd and skopeo', () => {
     registry = await startRegistry();
     host = new URL(registry.url).host;
     const src = join(dir, 'src');
-    base = await writeImageLayout(src, { layers: 2, seed: 'archives', tag: 'base' });
-    app = await writeImageLayout(src, { layers: 3, seed: 'archives', tag: 'app' });
-    await skopeo(['copy', '--dest-tls-verify=false', `oci:${src}:base`, `docker://${host}/lib/base:1`]);
-    await skopeo(['copy', '--dest-tls-verify=false', `oci:${src}:app`, `docker://${host}/team/app:1`]);
+    ({ base, app } = await pushBaseAndApp((from, to) => skopeo(['copy', '--dest-tls-verify=false', from, to]), src, host, { seed: 'archives' }));
     await stowage('pull', '-q', `${host}/lib/base:1`);
     await stowage('pull', '-q', `${host}/team/app:1`);
     dockerd = await startDockerd('vfs');

@@ -10,7 +10,8 @@ import { readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startDockerd, type Dockerd } from '../support/dockerd.js';
-import { writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../support/oci-layout.js';
+import { pushBaseAndApp } from '../support/base-app.js';
+import { writeIndexLayout, type BuiltImage, type BuiltIndex } from '../support/oci-layout.js';
 import { STOWAGE_CLI, makeTempDir, removeTempDirs, run, runOk, skopeo, stopAll } from '../support/process.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -32,9 +33,8 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       registry = await startRegistry();
       host = new URL(registry.url).host;
       const src = join(dir, 'src');
-      // Same seed, so app's first two layers are base's: shared layers.
-      base = await writeImageLayout(src, { layers: 2, seed: `dockerroot-${driver}`, tag: 'base' });
-      app = await writeImageLayout(src, { layers: 3, seed: `dockerroot-${driver}`, tag: 'app' });
+      // app's first two layers are base's: shared layers.
+      ({ base, app } = await pushBaseAndApp((from, to) => skopeo(['copy', '--dest-tls-verify=false', from, to]), src, host, { seed: `dockerroot-${driver}` }));
       multi = await writeIndexLayout(join(dir, 'multi'), {
         seed: `dockerroot-multi-${driver}`,
         platforms: [
@@ -42,8 +42,6 @@ for (const driver of ['overlay2', 'vfs'] as const) {
           { os: 'linux', architecture: 'arm64' },
         ],
       });
-      await skopeo(['copy', '--dest-tls-verify=false', `oci:${src}:base`, `docker://${host}/lib/base:1`]);
-      await skopeo(['copy', '--dest-tls-verify=false', `oci:${src}:app`, `docker://${host}/team/app:1`]);
       await skopeo(['copy', '--all', '--dest-tls-verify=false', `oci:${join(dir, 'multi')}:latest`, `docker://${host}/multi/arch:1`]);
 
       dockerd = await startDockerd(driver);

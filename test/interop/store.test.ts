@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
+import { pushBaseAndApp } from '../support/base-app.js';
+import type { BuiltImage } from '../support/oci-layout.js';
 import { STOWAGE_CLI, makeTempDir, removeTempDirs, run, runOk, skopeo, startDistribution, stopAll, type ServerHandle } from '../support/process.js';
 
 describe('local store with skopeo and distribution', () => {
@@ -23,10 +24,7 @@ describe('local store with skopeo and distribution', () => {
     root = join(dir, 'root');
     dist = await startDistribution({ root: join(dir, 'registry'), deleteEnabled: true });
     host = new URL(dist.url).host;
-    base = await writeImageLayout(join(dir, 'src'), { layers: 2, seed: 'store-interop', tag: 'base' });
-    app = await writeImageLayout(join(dir, 'src'), { layers: 3, seed: 'store-interop', tag: 'app' });
-    await skopeo(['copy', '--dest-tls-verify=false', `oci:${join(dir, 'src')}:base`, `docker://${host}/lib/base:1`]);
-    await skopeo(['copy', '--dest-tls-verify=false', `oci:${join(dir, 'src')}:app`, `docker://${host}/team/app:1`]);
+    ({ base, app } = await pushBaseAndApp((from, to) => skopeo(['copy', '--dest-tls-verify=false', from, to]), join(dir, 'src'), host, { seed: 'store-interop' }));
   });
   after(async () => {
     await stopAll();
