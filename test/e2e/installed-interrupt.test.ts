@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { startStallingProxy, type StallingProxy } from '../support/fault-proxy.js';
 import { writeImageLayout } from '../support/oci-layout.js';
 import { makeTempDir, removeTempDirs, runOk } from '../support/process.js';
 import { spawnPty } from '../support/pty.js';
@@ -16,9 +16,8 @@ import { installedStowage } from './installed.js';
 describe('the installed bin: Ctrl-C during a pull', () => {
   let bin: string;
   let reg: TestRegistry;
-  let proxy: FaultProxy;
+  let proxy: StallingProxy;
   let dir: string;
-  let stalled = false;
 
   before(async () => {
     bin = await installedStowage();
@@ -27,12 +26,7 @@ describe('the installed bin: Ctrl-C during a pull', () => {
     const image = await writeImageLayout(join(dir, 'src'), { layers: 3, seed: 'e2e-interrupt', tag: 't', sizeBytes: 1_000_000 });
     await runOk(bin, ['copy', '-q', `oci:${join(dir, 'src')}:t`, `docker://${new URL(reg.url).host}/test/large:latest`]);
     // The last layer is served slowly: 300 kB, then nothing. The pull is in progress when interrupted.
-    const last = image.layers[2]?.digest ?? '';
-    proxy = await startFaultProxy(reg.url, (req) => {
-      if (req.method !== 'GET' || !req.url?.endsWith(last)) return undefined;
-      stalled = true;
-      return { kind: 'stall', afterBytes: 300_000 };
-    });
+    proxy = await startStallingProxy(reg.url, image.layers[2]?.digest ?? '', 300_000);
   });
   after(async () => {
     await proxy.close();
@@ -45,7 +39,7 @@ describe('the installed bin: Ctrl-C during a pull', () => {
     const pty = spawnPty(bin, ['--root', root, 'pull', `${proxy.host}/test/large`]);
     // The stalled layer's bar shows its first bytes: the transfer is under way.
     await pty.waitFor(/\] [1-9]\d?% \| 300\.0kB \/ /);
-    assert.ok(stalled);
+    assert.ok(proxy.stalls() > 0);
     assert.equal((await readdir(join(root, 'stowage', 'staging'))).length, 1, 'the pull has its staging area');
     const before = pty.output().length;
     pty.type('\x03');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { startStallingProxy, type StallingProxy } from '../support/fault-proxy.js';
 import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -18,10 +18,9 @@ type Failed = { code?: number; stdout: string; stderr: string };
 
 describe('the local store under faults', () => {
   let reg: TestRegistry;
-  let proxy: FaultProxy;
+  let proxy: StallingProxy;
   let dir: string;
   let image: BuiltImage;
-  let stalled = false;
   const stowage = (root: string, ...args: string[]) => exec(process.execPath, [CLI, '--root', root, ...args], { timeout: 120_000 });
   const failing = (root: string, ...args: string[]) => stowage(root, ...args).then(() => assert.fail(`stowage ${args.join(' ')} succeeded`), (err: Failed) => err);
   const listed = async (root: string) => (await stowage(root, 'images', '--format', '{{.Repository}}:{{.Tag}}')).stdout.split('\n').filter(Boolean);
@@ -35,12 +34,7 @@ describe('the local store under faults', () => {
     await stowage(join(dir, 'seed'), 'copy', '-q', `oci:${join(dir, 'src')}:t`, `docker://${new URL(reg.url).host}/k/img:t`);
     await stowage(join(dir, 'seed'), 'copy', '-q', `oci:${join(dir, 'src')}:keep`, `docker-archive:${join(dir, 'keep.tar')}:keep/me:1`);
     // The last layer's download stalls part-way: a pull through the proxy is provably mid-transfer.
-    const last = image.layers[2]?.digest ?? '';
-    proxy = await startFaultProxy(reg.url, (req) => {
-      if (req.method !== 'GET' || !req.url?.endsWith(last)) return undefined;
-      stalled = true;
-      return { kind: 'stall', afterBytes: 50_000 };
-    });
+    proxy = await startStallingProxy(reg.url, image.layers[2]?.digest ?? '', 50_000);
   });
   after(async () => {
     await proxy.close();
@@ -57,11 +51,11 @@ describe('the local store under faults', () => {
 
   it('a pull killed mid-transfer: no image, and the next verb removes its staging area', async () => {
     const root = await storeWithKeep('mid');
-    stalled = false;
+    const stalls = proxy.stalls();
     const child = spawn(process.execPath, [CLI, '--root', root, 'pull', '-q', `${proxy.host}/k/img:t`], { stdio: 'ignore' });
     const exited = new Promise((r) => child.once('exit', r));
-    for (let i = 0; i < 200 && !stalled; i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(stalled, 'the pull reached the stalled layer');
+    for (let i = 0; i < 200 && proxy.stalls() === stalls; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(proxy.stalls() > stalls, 'the pull reached the stalled layer');
     await new Promise((r) => setTimeout(r, 200));
     assert.equal((await staging(root)).length, 1, 'the pull works in its own staging area');
     child.kill('SIGKILL');

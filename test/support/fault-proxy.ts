@@ -87,3 +87,18 @@ export async function startFaultProxy(target: string, decide: (req: IncomingMess
       }),
   };
 }
+
+export interface StallingProxy extends FaultProxy {
+  /** How many GETs of the blob it has stalled so far. */
+  stalls(): number;
+}
+
+/**
+ * A proxy whose GETs of the blob `digest` send its first `afterBytes` and then nothing: a pull
+ * through it is provably mid-transfer.
+ */
+export async function startStallingProxy(target: string, digest: string, afterBytes: number): Promise<StallingProxy> {
+  const isStalled = (method: string | undefined, url: string | undefined): boolean => method === 'GET' && url?.endsWith(digest) === true;
+  const proxy = await startFaultProxy(target, (req) => (isStalled(req.method, req.url) ? { kind: 'stall', afterBytes } : undefined));
+  return { ...proxy, stalls: () => proxy.seen.filter((r) => isStalled(r.method, r.url)).length };
+}
