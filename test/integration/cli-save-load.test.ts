@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { TarIndex } from '../../src/transport/tar-index.js';
 import type { BuiltImage } from '../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { mountTmpfs } from '../support/tmpfs.js';
 import { pullBaseAndApp } from '../support/base-app.js';
 import { eventually } from './helpers.js';
 
@@ -181,37 +182,33 @@ describe('save several images, load compressed archives, errors in words', () =>
   });
 
   it('a full disk under the root: no space left, naming the root; the partial copy is gone', async () => {
-    const mountPoint = join(dir, 'small');
-    await mkdir(mountPoint);
-    await exec('mount', ['-t', 'tmpfs', '-o', 'size=256k', 'tmpfs', mountPoint]);
+    const disk = await mountTmpfs(256 * 1024);
     try {
-      const small = join(mountPoint, 'store');
+      const small = join(disk.dir, 'store');
       const compressed = join(dir, 'two.tar.gz');
       const line = oneLine(await fails('--root', small, 'load', '-i', compressed));
       assert.match(line, new RegExp(`^stowage: --root ${small}: no space left on device \\(${join(small, 'stowage', 'tmp')}/`));
       assert.deepEqual(await readdir(join(small, 'stowage', 'tmp')), []);
     } finally {
-      await exec('umount', [mountPoint]);
+      await disk.unmount();
     }
   });
 
   it('a read-only root: the verbs that write say so, naming the root; reading still works', async () => {
-    const mountPoint = join(dir, 'ro');
-    await mkdir(mountPoint);
-    await exec('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mountPoint]);
+    const disk = await mountTmpfs(64 << 20);
     try {
-      const roRoot = join(mountPoint, 'store');
+      const roRoot = join(disk.dir, 'store');
       await stowage('--root', roRoot, 'pull', '-q', `${host}/lib/base:1`);
-      await exec('mount', ['-o', 'remount,ro', mountPoint]);
+      await exec('mount', ['-o', 'remount,ro', disk.dir]);
       assert.match((await stowage('--root', roRoot, 'images')).stdout, /lib\/base/);
       const words = `stowage: --root ${roRoot}: the store root is on a read-only file system`;
       for (const verb of [['tag', `${host}/lib/base:1`, 'x:1'], ['pull', '-q', `${host}/team/app:1`], ['load', '-i', join(dir, 'two.tar')]]) {
         assert.ok(oneLine(await fails('--root', roRoot, ...verb)).startsWith(words), verb.join(' '));
       }
-      const fresh = join(mountPoint, 'fresh');
+      const fresh = join(disk.dir, 'fresh');
       assert.equal(oneLine(await fails('--root', fresh, 'images')), `stowage: --root ${fresh}: the store root is on a read-only file system`);
     } finally {
-      await exec('umount', [mountPoint]);
+      await disk.unmount();
     }
   });
 });

@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startStallingProxy, type StallingProxy } from '../support/fault-proxy.js';
 import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { mountTmpfs } from '../support/tmpfs.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const exec = promisify(execFile);
@@ -42,9 +43,9 @@ describe('the local store under faults', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** A store holding keep/me:1, whose blobs must survive every cleanup untouched. */
+  /** A store (at `name` under dir, or an absolute path) holding keep/me:1, whose blobs must survive every cleanup untouched. */
   async function storeWithKeep(name: string): Promise<string> {
-    const root = join(dir, name);
+    const root = resolve(dir, name);
     await stowage(root, 'load', '-i', join(dir, 'keep.tar'));
     return root;
   }
@@ -106,12 +107,10 @@ describe('the local store under faults', () => {
   });
 
   it('out of space: one line naming the path, exit 1, no image, and system check clean after the next verb', async (t) => {
-    const mountpoint = join(dir, 'small');
-    await mkdir(mountpoint, { recursive: true });
-    // 1.5 MB holds keep/me:1 and two of the three 400 kB layers, not the third.
-    await exec('mount', ['-t', 'tmpfs', '-o', 'size=1100k', 'tmpfs', mountpoint]);
-    t.after(() => exec('umount', [mountpoint]).then(() => undefined));
-    const root = await storeWithKeep('small/root');
+    // 1100 kB holds keep/me:1 and two of the three 400 kB layers, not the third.
+    const disk = await mountTmpfs(1100 * 1024);
+    t.after(() => disk.unmount());
+    const root = await storeWithKeep(join(disk.dir, 'root'));
     const failed = await failing(root, 'pull', '-q', `${reg.url.slice(7)}/k/img:t`);
     assert.equal(failed.code, 1);
     const lines = failed.stderr.trim().split('\n');
