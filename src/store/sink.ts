@@ -9,7 +9,7 @@ import { isTarLayer, LayerSizeMeter, measureLayers } from './layer-sizes.js';
 import { collectGarbage } from './gc.js';
 import { withStoreLock } from './lock.js';
 import { readMetadata, writeMetadata, type StoreMetadata, type StoredImage } from './metadata.js';
-import { namePath, Staging } from './staging.js';
+import { fullDiskAt, Staging } from './staging.js';
 
 export interface StoreSinkOptions {
   /** Full references to point at the image (`docker.io/library/alpine:latest`). */
@@ -103,7 +103,7 @@ export class StoreSink implements ImageSink {
         metadata.images[image.manifest.digest] = image;
         for (const tag of this.options.tags) metadata.tags[tag] = image.manifest.digest;
         await writeMetadata(this.layout, metadata).catch((err: unknown) => {
-          throw namePath(err, this.layout.imagesJson);
+          throw fullDiskAt(err, this.layout.imagesJson);
         });
       } catch (err) {
         await this.rollBack(before);

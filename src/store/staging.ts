@@ -53,14 +53,14 @@ export class Staging {
     const checks = stream instanceof Digester && stream.verifies(expected, size) ? [] : [new Digester({ expected, expectedSize: size })];
     const path = this.file(digest);
     await streamToFileAtomic(stream, [...checks, ...observers], tempPathBeside(path), path).catch((err: unknown) => {
-      throw namePath(err, path);
+      throw fullDiskAt(err, path);
     });
   }
 
   async writeBytes(digest: Digest, bytes: Buffer): Promise<void> {
     const path = this.file(digest.toString());
     await writeFileAtomic(path, bytes).catch((err: unknown) => {
-      throw namePath(err, path);
+      throw fullDiskAt(err, path);
     });
   }
 
@@ -96,7 +96,7 @@ export class Staging {
  * not try the blob again (it would fill the disk again), and its message survives the copier's
  * "blob <digest>: …" prefix.
  */
-export function namePath(err: unknown, path: string): unknown {
+export function fullDiskAt(err: unknown, path: string): unknown {
   if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ENOSPC') return err;
   return new StowageError('INTERNAL', `no space left on device writing ${path}`, { errno: 'ENOSPC', path });
 }
