@@ -61,6 +61,11 @@ const WORDS: Record<string, string> = {
   ETXTBSY: 'text file busy',
 };
 
+/** The words for an errno code ("no space left on device" for ENOSPC), if the table has them. */
+export function errnoWords(code: string): string | undefined {
+  return Object.hasOwn(WORDS, code) ? WORDS[code] : undefined;
+}
+
 /** One line for a system error from a file operation, or undefined for anything else (the caller uses its message). */
 export function errnoMessage(err: unknown): string | undefined {
   if (!isSystemError(err)) return undefined;

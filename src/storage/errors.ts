@@ -1,9 +1,8 @@
+import { errnoWords } from '../errors/errno-words.js';
 import { StowageError } from '../errors/error.js';
 
-const CAUSES: Record<string, string> = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-};
+/** The codes of a full disk. */
+const FULL = new Set(['ENOSPC', 'EDQUOT']);
 
 /**
  * The storage is full (ENOSPC) or its quota used up (EDQUOT). The wire sees only the fixed
@@ -15,14 +14,14 @@ export class StorageFullError extends StowageError {
     readonly path: string,
     readonly errno: string,
   ) {
-    super('STORAGE_FULL', "insufficient storage: the registry's storage is full", CAUSES[errno] ?? errno);
+    super('STORAGE_FULL', "insufficient storage: the registry's storage is full", errnoWords(errno) ?? errno);
   }
 }
 
 /** `err` as a StorageFullError when it is ENOSPC or EDQUOT (writing `path`), else unchanged. */
 export function storageError(err: unknown, path: string): unknown {
   const code = typeof err === 'object' && err !== null ? (err as NodeJS.ErrnoException).code : undefined;
-  return code !== undefined && Object.hasOwn(CAUSES, code) ? new StorageFullError(path, code) : err;
+  return code !== undefined && FULL.has(code) ? new StorageFullError(path, code) : err;
 }
 
 export function isStorageFull(err: unknown): err is StorageFullError {
