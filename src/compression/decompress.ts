@@ -1,6 +1,6 @@
 // The compressions `docker load` accepts for an archive (moby pkg/archive DecompressStream:
 // gzip, bzip2, xz, zstd, detected by their magic bytes, not by a file name), as streaming
-// decoders. One module for archives and layers: the store's unpack asks it for zstd too.
+// decoders. One module for archives and layers: the store's unpack detects and decodes layers with it.
 //
 // The decoders, each loaded only when a stream needs it:
 //   gzip   node:zlib (concatenated members too).
@@ -58,7 +58,7 @@ export async function decompressor(compression: Exclude<Compression, 'none'>, op
 }
 
 /** node:zlib's zstd decoder when this Node has one (or `nativeZstd: false` asks otherwise), else fzstd's. */
-export async function zstdDecompressor(options: { nativeZstd?: boolean } = {}): Promise<Duplex> {
+async function zstdDecompressor(options: { nativeZstd?: boolean } = {}): Promise<Duplex> {
   const native = (zlib as unknown as ZstdZlib).createZstdDecompress;
   if (native !== undefined && options.nativeZstd !== false) return native({ chunkSize: ZLIB_CHUNK });
   const { Decompress } = await import('fzstd');

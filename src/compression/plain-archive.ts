@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { isSystemError, systemError } from '../errors/errno-words.js';
 import { StowageError } from '../errors/error.js';
 import { decompressor, detectCompression, MAGIC_LENGTH, type Compression } from './decompress.js';
+import { peek } from './peek.js';
 
 export interface PlainArchive {
   /** A tar file the archive readers can seek in. */
@@ -43,7 +44,7 @@ export async function plainArchive(input: string | Readable, scratch: () => Prom
 }
 
 async function fromStream(input: Readable, label: string, scratch: () => Promise<string>): Promise<PlainArchive> {
-  const { head, stream } = await sniff(input);
+  const { head, stream } = await peek(input, MAGIC_LENGTH);
   const compression = detectCompression(head);
   return { file: await writePlain(stream, compression, label, scratch), compression };
 }
@@ -59,30 +60,4 @@ async function writePlain(source: Readable, compression: Compression, label: str
     throw new StowageError('MANIFEST_INVALID', `${label}: not a valid ${compression}-compressed archive (${(err as Error).message})`);
   }
   return file;
-}
-
-/** The first bytes of a stream, and the whole stream again (those bytes first). */
-async function sniff(source: Readable): Promise<{ head: Buffer; stream: Readable }> {
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const chunks: Buffer[] = [];
-  let length = 0;
-  let done = false;
-  while (length < MAGIC_LENGTH) {
-    const next = await iterator.next();
-    if (next.done) {
-      done = true;
-      break;
-    }
-    chunks.push(next.value);
-    length += next.value.length;
-  }
-  const head = Buffer.concat(chunks);
-  const stream = Readable.from(
-    (async function* () {
-      if (head.length > 0) yield head;
-      for (let next = done ? undefined : await iterator.next(); next !== undefined && !next.done; next = await iterator.next()) yield next.value;
-    })(),
-    { objectMode: false },
-  );
-  return { head, stream };
 }
