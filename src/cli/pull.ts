@@ -59,7 +59,7 @@ export async function pull(name: string, options: Record<string, unknown>, comma
  * `repo@digest` (`host/repo@sha256:…: Pulling from repo`, `Status: … for host/repo@sha256:…`); the CLI's last line
  * is the reference as typed, normalised (`docker.io/library/alpine:latest`, `host/repo:1@sha256:…`).
  */
-export function pullNames(reference: Reference): { pulling: string; status: string; final: string } {
+function pullNames(reference: Reference): { pulling: string; status: string; final: string } {
   const pulled: Reference = reference.digest ? { domain: reference.domain, path: reference.path, digest: reference.digest } : reference;
   // By digest the progress line is the whole reference (moby pull_v2.go: tagOrDigest = digested.String()).
   return { pulling: pulled.digest ? formatReference(pulled) : (pulled.tag ?? 'latest'), status: familiarString(pulled), final: formatReference(reference) };

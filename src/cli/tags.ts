@@ -3,7 +3,7 @@ import { formatReference, parseReference } from '../reference/reference.js';
 import { parseFormat, renderRows } from './format/go-template.js';
 import { registryClient } from './registry-options.js';
 
-export const TAG_HEADERS = { Repository: 'REPOSITORY', Tag: 'TAG' };
+const TAG_HEADERS = { Repository: 'REPOSITORY', Tag: 'TAG' };
 
 /**
  * `stowage tags REPO`: every tag, following the registry's pagination; one per line, or

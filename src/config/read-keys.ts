@@ -88,7 +88,7 @@ function firstLeaf(value: unknown): string[] {
  * The known key a typo most likely meant: a sibling a couple of edits away (`enabeld`,
  * `HTTP`), or the same name where it belongs (`storage.rootdirectory`).
  */
-export function nearestKey(table: SectionKey, path: string[], section: SectionKey): string | undefined {
+function nearestKey(table: SectionKey, path: string[], section: SectionKey): string | undefined {
   const name = path[path.length - 1] ?? '';
   const parent = path.slice(0, -1);
   const allowed = name.length <= 4 ? 1 : 2;

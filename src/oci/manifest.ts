@@ -47,7 +47,7 @@ const indexSchema = z.object({
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Go's encoding/json refuses deeper nesting ("exceeded max depth"): distribution could not read it. */
-export const MAX_JSON_DEPTH = 10_000;
+const MAX_JSON_DEPTH = 10_000;
 
 /**
  * Parses and validates manifest bytes as pushed or pulled. `contentType` is the HTTP

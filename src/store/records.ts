@@ -28,7 +28,7 @@ export function imageRecords(metadata: StoreMetadata): ImageRecord[] {
  * chain, so a layer listed twice counts twice). A layer not measured (a foreign layer the store
  * does not hold, a blob this Node cannot decompress) counts its stored size.
  */
-export function unpackedLayerSizes(image: { layers: Array<{ digest: string; size: number }> }, metadata: Pick<StoreMetadata, 'layerSizes'>): number[] {
+function unpackedLayerSizes(image: { layers: Array<{ digest: string; size: number }> }, metadata: Pick<StoreMetadata, 'layerSizes'>): number[] {
   return image.layers.map((layer) => {
     const size = metadata.layerSizes?.[layer.digest];
     return typeof size === 'number' ? size : layer.size;

@@ -8,7 +8,7 @@ import { collectGarbage, listBlobs, treeSize } from './gc.js';
 import { StoreLayout } from './layout.js';
 import { withStoreLock } from './lock.js';
 import { readMetadata, writeMetadata, type StoreMetadata } from './metadata.js';
-import { familiar, imageBlobs, imageRecords, missingLayerSizes } from './records.js';
+import { familiar, imageRecords, missingLayerSizes } from './records.js';
 import { recoverStore } from './recovery.js';
 import { deleteRecord, removeImage } from './removal.js';
 import { resolveImage } from './resolve.js';

@@ -76,7 +76,3 @@ export function timestampFromDate(date: Date): Timestamp {
 export function timestampToSeconds(ts: Timestamp): number {
   return ts.seconds + ts.nanoseconds / 1e9;
 }
-
-export function timestampToDate(ts: Timestamp): Date {
-  return new Date(ts.seconds * 1000 + Math.floor(ts.nanoseconds / 1_000_000));
-}

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { HttpClient } from '../support/http.js';
 import { makeTempDir, removeTempDirs, startStowage, stopAll } from '../support/process.js';
 import { eventually, exists, pushBlob, pushImage, sha256, v2Root, type Descriptor } from './helpers.js';

@@ -48,7 +48,7 @@ export async function dockerExport(name: string, destination: string, options: R
  * name. None for an ID or a digest: `docker save` records neither as a RepoTag (moby
  * tarexport/save.go, addAssoc skips canonical references).
  */
-export function archiveTag(typed: string, image: DockerImage): string | undefined {
+function archiveTag(typed: string, image: DockerImage): string | undefined {
   const reference = tryParseReference(typed);
   if (reference === undefined || reference.digest !== undefined) return undefined;
   const wanted = formatReference(reference);

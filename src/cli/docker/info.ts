@@ -59,7 +59,7 @@ export async function dockerInfo(options: Record<string, unknown>): Promise<void
   print(renderDockerInfo(data, optionalString(options.format)));
 }
 
-export function renderDockerInfo(data: DockerRootInfo, format: string | undefined): string {
+function renderDockerInfo(data: DockerRootInfo, format: string | undefined): string {
   return renderInfoFormat(data, INFO_TYPE, format) ?? [
     `Docker Root Dir: ${data.DockerRootDir}`,
     ` Found by: ${data.FoundBy}`,

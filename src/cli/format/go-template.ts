@@ -37,7 +37,7 @@ function unescape(text: string): string {
  * A docker formatter row type: every field a method returning a string, `{{json .}}` the
  * sorted map of them through json.Marshal (so '<', '>', '&' come out as \u003c …).
  */
-export function rowGoType(typeName: string, fields: readonly string[]): GoType {
+function rowGoType(typeName: string, fields: readonly string[]): GoType {
   return rowType(typeName, fields, (v) => jsonText(sortKeys(plainRow(v as Row, fields)), true));
 }
 
@@ -71,7 +71,7 @@ export function renderRows(spec: FormatSpec, rows: Row[], headers: Record<string
 }
 
 /** docker: tmpl.Funcs(HeaderFunctions).Execute(buffer, FullHeader()) with the error ignored. */
-export function headerRow(template: Template, headers: Record<string, string>): string {
+function headerRow(template: Template, headers: Record<string, string>): string {
   return template.execute(val(map(STRING), headers), { header: true });
 }
 

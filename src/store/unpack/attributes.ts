@@ -51,7 +51,7 @@ export function boundedMtime(ts: Timestamp): Timestamp {
  * the header's truncated to the microsecond; libuv 1.52 (Node 24, 26) keeps them, so the
  * header's own time is passed and the time set is within ~120 ns of it (measured on each).
  */
-export function fsTime(mtime: Timestamp): string {
+function fsTime(mtime: Timestamp): string {
   const ts = boundedMtime(mtime);
   if (ts.nanoseconds === 0) return String(ts.seconds);
   const nanoseconds = LIBUV_KEEPS_NANOSECONDS ? ts.nanoseconds : Math.floor(ts.nanoseconds / 1000) * 1000 + 500;

@@ -63,7 +63,7 @@ export interface NumberNode {
   isChar: boolean;
 }
 
-export function pipeString(pipe: Pipe): string {
+function pipeString(pipe: Pipe): string {
   let s = '';
   if (pipe.decl.length > 0) s = `${pipe.decl.map(argString).join(', ')} ${pipe.isAssign ? '=' : ':='} `;
   return s + pipe.cmds.map(commandString).join(' | ');

@@ -51,7 +51,7 @@ export function compile(source: string): Template {
  * docker wraps both parse and execution errors as "template parsing error: …". What Go's
  * templates can do and this engine cannot is UNSUPPORTED, so no fallback hides it.
  */
-export function templateError(message: string, unsupported = false): StowageError {
+function templateError(message: string, unsupported = false): StowageError {
   return new StowageError(unsupported ? 'UNSUPPORTED' : 'CONFIG_INVALID', `template parsing error: ${message}`);
 }
 

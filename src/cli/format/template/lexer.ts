@@ -20,7 +20,7 @@ export interface Token {
   line: number;
 }
 
-export const KEYWORDS = new Set(['block', 'break', 'continue', 'define', 'else', 'end', 'if', 'range', 'template', 'with']);
+const KEYWORDS = new Set(['block', 'break', 'continue', 'define', 'else', 'end', 'if', 'range', 'template', 'with']);
 
 const SPACE = /[ \t\r\n]/;
 const ALNUM = /[\p{L}\p{Nd}_]/u;

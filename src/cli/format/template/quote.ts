@@ -8,7 +8,7 @@ export function runeString(n: bigint): string {
 }
 
 /** unicode.IsPrint, near enough: letters, marks, numbers, punctuation, symbols and ' '. */
-export const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
 const ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v' };
 
 /** strconv.Quote (asciiOnly: QuoteToASCII). */

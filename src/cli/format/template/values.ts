@@ -73,7 +73,7 @@ export function val(t: GoType, v: unknown): Val {
 }
 
 /** An interface's dynamic value: what the JS value is, as encoding/json would decode it. */
-export function concrete(iface: GoType & { k: 'iface' }, v: unknown): Val {
+function concrete(iface: GoType & { k: 'iface' }, v: unknown): Val {
   if (v === null || v === undefined) return { t: iface, v: null };
   if (typeof v === 'string') return { t: STRING, v };
   if (typeof v === 'boolean') return { t: BOOL, v };
