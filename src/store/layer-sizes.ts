@@ -24,8 +24,9 @@ export function isTarLayer(descriptor: Pick<Descriptor, 'mediaType'>): boolean {
 /**
  * A pass-through that measures a layer as it is written: each chunk also goes to a decompressor
  * and tar walker, and the next chunk waits until they have taken it, so a slow walker slows the
- * copy instead of buffering it. `size` is known after the stream ends, undefined when it cannot
- * be known now (no zstd in this Node). The copy itself never fails for the meter: the digest decides.
+ * copy instead of buffering it. `size` is known after the stream ends, undefined when the
+ * measuring failed other than on the tar (the copy was cut short). The copy itself never fails
+ * for the meter: the digest decides.
  */
 export class LayerSizeMeter extends Transform {
   size: number | undefined;
@@ -80,7 +81,7 @@ export class LayerSizeMeter extends Transform {
 
 /**
  * A layer blob's unpacked size from its file, or undefined when it cannot be known now (the file
- * is gone, or this Node has no zstd). A blob that is not a readable tar never becomes one: it is
+ * is gone, or reading it failed). A blob that is not a readable tar never becomes one: it is
  * counted at its stored size, the nearest to what it takes, and remembered like any other.
  */
 export async function measureBlobFile(path: string, storedSize: number): Promise<number | undefined> {

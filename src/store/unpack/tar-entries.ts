@@ -12,7 +12,7 @@ export type { TarEntry, TarHeader };
 /**
  * The entries of an uncompressed tar. A truncated or corrupt archive (or a failing source)
  * throws StowageError('LAYER_INVALID') — an archive that cannot be parsed is not a list of
- * entries to judge one by one; a StowageError from the source (zstd refused) passes unchanged.
+ * entries to judge one by one; a StowageError from the source (a copy cut short) passes unchanged.
  * Asking for the next entry discards what is left of the current one's data.
  */
 export async function* readTarEntries(tar: Readable): AsyncGenerator<TarEntry> {
