@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { detectCompression, MAGIC_LENGTH } from '../compression/decompress.js';
 import { Digest } from '../digest/digest.js';
 import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
@@ -18,13 +19,6 @@ import type { ImageSource, ManifestBytes } from './types.js';
  */
 
 const CONFIG_LIMIT = 16 << 20;
-const GZIP_MAGIC = [0x1f, 0x8b];
-/** Compressions docker load accepts but a Docker schema 2 manifest has no media type for. */
-const OTHER_MAGIC: Array<{ name: string; bytes: number[] }> = [
-  { name: 'zstd', bytes: [0x28, 0xb5, 0x2f, 0xfd] },
-  { name: 'bzip2', bytes: [0x42, 0x5a, 0x68] },
-  { name: 'xz', bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
-];
 
 interface LayerFile {
   descriptor: Descriptor;
@@ -105,15 +99,16 @@ async function describeLayer(files: LayoutFiles, path: string): Promise<Descript
   let size = 0;
   for await (const chunk of file.stream) {
     const bytes = chunk as Buffer;
-    if (head.length < 8) head = Buffer.concat([head, bytes.subarray(0, 8 - head.length)]);
+    if (head.length < MAGIC_LENGTH) head = Buffer.concat([head, bytes.subarray(0, MAGIC_LENGTH - head.length)]);
     hash.update(bytes);
     size += bytes.length;
   }
-  const other = OTHER_MAGIC.find((m) => startsWith(head, m.bytes));
-  if (other !== undefined) {
-    throw new StowageError('UNSUPPORTED', `${path} in ${files.location} is ${other.name}-compressed; only uncompressed and gzip layers can be described by a Docker manifest`);
+  // docker load takes zstd, bzip2 and xz layers too, but a Docker schema 2 manifest has no media type for them.
+  const compression = detectCompression(head);
+  if (compression !== 'none' && compression !== 'gzip') {
+    throw new StowageError('UNSUPPORTED', `${path} in ${files.location} is ${compression}-compressed; only uncompressed and gzip layers can be described by a Docker manifest`);
   }
-  const mediaType = startsWith(head, GZIP_MAGIC) ? MediaType.DOCKER_LAYER : 'application/vnd.docker.image.rootfs.diff.tar';
+  const mediaType = compression === 'gzip' ? MediaType.DOCKER_LAYER : 'application/vnd.docker.image.rootfs.diff.tar';
   return { mediaType, size, digest: `sha256:${hash.digest('hex')}` };
 }
 
@@ -131,10 +126,6 @@ function checkDiffIdCount(config: Buffer, entry: DockerManifestEntry, location: 
       `${location}: the image config lists ${diffIds.length} layers, manifest.json ${entry.Layers.length}`,
     );
   }
-}
-
-function startsWith(head: Buffer, magic: number[]): boolean {
-  return magic.every((b, i) => head[i] === b);
 }
 
 function missing(files: LayoutFiles, path: string): StowageError {

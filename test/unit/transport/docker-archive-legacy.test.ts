@@ -128,4 +128,25 @@ describe('legacy docker archives (docker save <= 24, skopeo): no OCI part', () =
     await rejectsWith(DockerArchiveSource.open(broken), 'MANIFEST_INVALID', /"gone\/layer.tar", which is not in the archive/);
     assert.ok((await readFile(broken)).length > 0);
   });
+
+  it('refuses a zstd, bzip2 or xz layer file, which a Docker schema 2 manifest has no media type for', async () => {
+    const magics: Array<[string, number[]]> = [
+      ['zstd', [0x28, 0xb5, 0x2f, 0xfd]],
+      ['bzip2', [0x42, 0x5a, 0x68]],
+      ['xz', [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]],
+    ];
+    for (const [name, magic] of magics) {
+      const file = join(root, `${name}.tar`);
+      const layer = Buffer.concat([Buffer.from(magic), Buffer.from('compressed layer bytes')]);
+      await writeFile(
+        file,
+        await packTar([
+          { name: 'c.json', data: configOne },
+          { name: 'l/layer.tar', data: layer },
+          { name: 'manifest.json', data: Buffer.from(JSON.stringify([{ Config: 'c.json', RepoTags: null, Layers: ['l/layer.tar'] }])) },
+        ]),
+      );
+      await rejectsWith(DockerArchiveSource.open(file), 'UNSUPPORTED', new RegExp(`l/layer.tar in .* is ${name}-compressed`));
+    }
+  });
 });
