@@ -26,7 +26,7 @@ export function imageRecords(metadata: StoreMetadata): ImageRecord[] {
  * Each layer's unpacked size, bottom first, as docker counts it (layer-size.ts): what docker's
  * `history` shows per layer, and their sum is its `images` SIZE (moby's layer Size() walks the
  * chain, so a layer listed twice counts twice). A layer not measured (a foreign layer the store
- * does not hold, a blob this Node cannot decompress) counts its stored size.
+ * does not hold, a blob that could not be read) counts its stored size.
  */
 function unpackedLayerSizes(image: { layers: Array<{ digest: string; size: number }> }, metadata: Pick<StoreMetadata, 'layerSizes'>): number[] {
   return image.layers.map((layer) => {
