@@ -3,6 +3,7 @@ import { link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import type { Readable, Transform } from 'node:stream';
 import { Digest, Digester } from '../digest/index.js';
+import { errnoWords } from '../errors/errno-words.js';
 import { StowageError } from '../errors/error.js';
 import { streamToFileAtomic, syncDirectory, tempPathBeside, writeFileAtomic } from '../transport/atomic-file.js';
 import type { StoreLayout } from './layout.js';
@@ -91,14 +92,15 @@ export class Staging {
 }
 
 /**
- * A full disk as one line naming the file: write(2) fails with ENOSPC and no path, so Node's
- * message is only "ENOSPC: no space left on device, write". A StowageError, so the copier does
- * not try the blob again (it would fill the disk again), and its message survives the copier's
- * "blob <digest>: …" prefix.
+ * A full disk (ENOSPC) or a used-up quota (EDQUOT) as one line naming the file: write(2) fails
+ * with no path, so Node's message is only "ENOSPC: no space left on device, write". A
+ * StowageError, so the copier does not try the blob again (it would fill the disk again), and
+ * its message survives the copier's "blob <digest>: …" prefix.
  */
 export function fullDiskAt(err: unknown, path: string): unknown {
-  if ((err as NodeJS.ErrnoException | undefined)?.code !== 'ENOSPC') return err;
-  return new StowageError('INTERNAL', `no space left on device writing ${path}`, { errno: 'ENOSPC', path });
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return err;
+  return new StowageError('INTERNAL', `${errnoWords(code)} writing ${path}`, { errno: code, path });
 }
 
 async function hasSize(path: string, size: number): Promise<boolean> {

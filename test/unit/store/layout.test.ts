@@ -6,7 +6,8 @@ import { Digest } from '../../../src/digest/digest.js';
 import { chainIds, layerChain, storedDiffIds, validateDiffIds } from '../../../src/store/chain.js';
 import { StoreLayout } from '../../../src/store/layout.js';
 import { imageBlobs } from '../../../src/store/records.js';
-import { isStaleLayerTemp, layerTempName, ownerGone } from '../../../src/store/staging.js';
+import { isStowageError } from '../../../src/errors/error.js';
+import { fullDiskAt, isStaleLayerTemp, layerTempName, ownerGone } from '../../../src/store/staging.js';
 
 const hex = (c: string): string => c.repeat(64);
 const A = `sha256:${hex('a')}`;
@@ -84,5 +85,16 @@ describe('store bookkeeping', () => {
     assert.equal(isStaleLayerTemp(hex('a')), false);
     assert.match(layerTempName(), new RegExp(`^\\.tmp-${process.pid}-[0-9a-f]{12}$`));
     assert.equal(isStaleLayerTemp(layerTempName()), false, 'our own unpack is live');
+  });
+
+  it('a full disk or a used-up quota is one final error naming the file; other errors pass unchanged', () => {
+    const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: write`), { code, syscall: 'write' });
+    for (const [code, words] of [['ENOSPC', 'no space left on device'], ['EDQUOT', 'disk quota exceeded']] as const) {
+      const err = fullDiskAt(errno(code), '/store/stowage/staging/x');
+      assert.ok(isStowageError(err), `${code} is a StowageError, so the copier does not try again`);
+      assert.equal(err.message, `${words} writing /store/stowage/staging/x`);
+    }
+    const other = errno('EIO');
+    assert.equal(fullDiskAt(other, '/x'), other);
   });
 });
