@@ -47,7 +47,8 @@ async function nextHeader(input: ByteSource): Promise<TarHeader | null> {
     const raw = decodeHeaderBlock(block);
     if (raw.typeflag === 'x' || raw.typeflag === 'g' || raw.typeflag === 'L' || raw.typeflag === 'K') {
       const data = await extendedData(input, raw);
-      if (raw.typeflag === 'x') pax = new Map([...(pax ?? []), ...parsePaxRecords(data)]);
+      // A second 'x' replaces the first, as in Go's archive/tar and GNU tar: one entry holds one header's worth at most.
+      if (raw.typeflag === 'x') pax = parsePaxRecords(data);
       else if (raw.typeflag === 'g') return globalHeader(raw, parsePaxRecords(data));
       else if (raw.typeflag === 'L') longName = cString(data);
       else longLink = cString(data);

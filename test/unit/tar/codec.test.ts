@@ -148,6 +148,17 @@ describe('src/tar round trips', () => {
     assert.equal(after?.header.uid, 0);
   });
 
+  it('of two pax headers in a row only the last describes the entry, as Go and GNU tar read them', async () => {
+    // Go's reader.go next(): `paxHdrs, err = parsePAX(tr)` replaces what an earlier one said. Merging
+    // them would also let a hostile layer pile up any number of 1 MiB headers for one entry.
+    const first = encodeExtended('x', Buffer.from('PaxHeaders/1'), Buffer.from(recordOf('uid', '7') + recordOf('SCHILY.xattr.user.a', 'b')));
+    const second = encodeExtended('x', Buffer.from('PaxHeaders/2'), Buffer.from(recordOf('path', 'good')));
+    const header = await firstHeader(Buffer.concat([first, second, rawBlock({ name: 'f' }), END_OF_ARCHIVE]));
+    assert.equal(header.name, 'good');
+    assert.equal(header.uid, 0);
+    assert.deepEqual(header.xattrs, new Map());
+  });
+
   it('reads GNU long names and link targets (L/K) and base-256 numbers', async () => {
     const longName = `${'n'.repeat(300)}/file`;
     const longLink = `${'l'.repeat(200)}`;
