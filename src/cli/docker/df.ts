@@ -3,6 +3,7 @@ import type { DockerContainer } from '../../dockerroot/model.js';
 import { parseFormat, renderDiskUsage, renderRows, type Row } from '../format/go-template.js';
 import { firstName, imageRow } from '../format/image-rows.js';
 import { ellipsis, renderTable, truncateId } from '../format/table.js';
+import { quote } from '../format/template/quote.js';
 import { createdSince, humanDuration, humanSizePrecise, humanSizeWithPrecision } from '../format/units.js';
 import { DF_HEADERS, DF_TABLE, dfRow, IMAGE_DU_HEADERS, IMAGE_DU_TABLE } from '../system-df.js';
 import { optionalString, print } from '../verb-output.js';
@@ -75,7 +76,7 @@ function containerRow({ container, sizeRw, volumes }: ContainerUsage, now: numbe
     ID: truncate ? truncateId(container.id) : container.id,
     Image: container.imageName ?? (container.image !== undefined ? truncateId(container.image) : ''),
     // docker quotes the command after cutting it to 20 characters (strconv.Quote).
-    Command: JSON.stringify(truncate ? ellipsis(container.command ?? '', 20) : (container.command ?? '')),
+    Command: quote(truncate ? ellipsis(container.command ?? '', 20) : (container.command ?? '')),
     LocalVolumes: String(volumes),
     Size: humanSizeWithPrecision(sizeRw, 3),
     RunningFor: createdSince(container.created, now),

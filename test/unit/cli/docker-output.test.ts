@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseFormat, renderRows } from '../../../src/cli/format/go-template.js';
 import { HISTORY_HEADERS, HISTORY_TABLE, HISTORY_TABLE_NOT_HUMAN, historyRows } from '../../../src/cli/format/history-rows.js';
+import { verbose as dockerVerbose } from '../../../src/cli/docker/df.js';
 import { renderImages } from '../../../src/cli/images.js';
 import { deletedImagesSection, totalReclaimed } from '../../../src/cli/prune.js';
 import { removeLines } from '../../../src/cli/rmi.js';
@@ -104,5 +105,13 @@ describe('rmi and prune lines', () => {
       `Deleted Images:\nuntagged: alpine:latest\ndeleted: ${digest}\n\nTotal reclaimed space: 7.798MB\n`,
     );
     assert.equal(deletedImagesSection([]) + totalReclaimed(0), 'Total reclaimed space: 0B\n');
+  });
+});
+
+describe('stowage docker df -v: the COMMAND column as docker quotes it', () => {
+  it('strconv.Quote, not JSON: control characters are \\a, \\x1b, never \\u0007', () => {
+    const container = { id: 'c'.repeat(64), image: undefined, name: 'c1', mountId: undefined, initId: undefined, parent: undefined, directory: undefined, paths: [], command: 'sh -c \x07\x1b' };
+    const usage = { images: [], layersSize: 0, containers: [{ container, sizeRw: 0, volumes: 0 }], volumes: [] };
+    assert.equal(dockerVerbose(usage, '{{range .Containers}}{{.Command}}{{end}}', NOW), '"sh -c \\a\\x1b"');
   });
 });
