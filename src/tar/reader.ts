@@ -55,9 +55,10 @@ async function nextHeader(input: ByteSource): Promise<TarHeader | null> {
       continue;
     }
     const header = fromRaw(raw);
+    // Go's order (reader.go next()): the pax records, then the GNU long name and link over them.
+    if (pax !== null) applyPax(header, pax);
     if (longName !== null) header.name = longName;
     if (longLink !== null) header.linkname = longLink;
-    if (pax !== null) applyPax(header, pax);
     if (header.type !== null && HEADER_ONLY_TYPES.has(header.type)) header.size = 0;
     return header;
   }

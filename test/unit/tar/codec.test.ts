@@ -159,6 +159,20 @@ describe('src/tar round trips', () => {
     assert.deepEqual(header.xattrs, new Map());
   });
 
+  it('a GNU long name or link target wins over a pax path or linkpath, as in Go (reader.go next())', async () => {
+    const pax = encodeExtended('x', Buffer.from('PaxHeaders/f'), Buffer.from(recordOf('path', 'pax-name') + recordOf('linkpath', 'pax-target')));
+    const bytes = Buffer.concat([
+      pax,
+      encodeExtended('L', Buffer.from('././@LongLink'), Buffer.from('gnu-name\0')),
+      encodeExtended('K', Buffer.from('././@LongLink'), Buffer.from('gnu-target\0')),
+      rawBlock({ name: 'short', typeflag: '2', linkname: Buffer.from('short-target') }),
+      END_OF_ARCHIVE,
+    ]);
+    const header = await firstHeader(bytes);
+    assert.equal(header.name, 'gnu-name');
+    assert.equal(header.linkname, 'gnu-target');
+  });
+
   it('reads GNU long names and link targets (L/K) and base-256 numbers', async () => {
     const longName = `${'n'.repeat(300)}/file`;
     const longLink = `${'l'.repeat(200)}`;
