@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { systemError } from '../errors/errno-words.js';
 import { StowageError } from '../errors/error.js';
+import { EXTENDED_HEADER_LIMIT } from '../tar/index.js';
 import { parseTarHeader, parsePaxRecords, BLOCK, type TarHeader } from './tar-header.js';
 
 /**
@@ -30,8 +31,6 @@ export interface TarEntry {
   target?: string;
 }
 
-/** Pax and GNU extended headers are small; a larger one is a broken or hostile archive. */
-const EXTENDED_HEADER_LIMIT = 1 << 20;
 /** Links followed in a chain before giving up (a loop, or a hostile archive). */
 const LINK_DEPTH_LIMIT = 16;
 
