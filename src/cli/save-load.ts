@@ -11,7 +11,7 @@ import type { ImageStore } from '../store/store.js';
 import type { ImageRecord } from '../store/types.js';
 import { copyImage } from '../transport/copy.js';
 import { DockerArchiveSource, DockerArchiveWriter } from '../transport/docker-archive.js';
-import { IMAGE_NAME_ANNOTATION, parseManifestJson } from '../transport/docker-manifest-json.js';
+import { IMAGE_NAME_ANNOTATION, normaliseArchiveName, parseManifestJson, savedTag } from '../transport/docker-manifest-json.js';
 import { ArchiveFiles } from '../transport/layout-files.js';
 import { readLayoutIndex, REF_NAME_ANNOTATION } from '../transport/layout-source.js';
 import { LayoutArchiveBuilder, OciArchiveSource } from '../transport/oci-archive.js';
@@ -71,8 +71,7 @@ async function savedImages(store: ImageStore, names: string[]): Promise<Array<{ 
       }
     }
     const image = await store.resolve(name);
-    const tagged = reference !== undefined && reference.digest === undefined && image.repoTags.some((t) => normalise(t) === formatReference(reference));
-    add(image, tagged ? familiarString(reference) : undefined);
+    add(image, savedTag(name, image.repoTags));
   }
   return result;
 }
@@ -138,18 +137,13 @@ async function archiveImages(file: string, label: string): Promise<Array<{ open:
   if (entries.length === 0) throw new StowageError('MANIFEST_UNKNOWN', `${label} holds no image`);
   return entries.map((entry, index) => {
     const name = entry.annotations?.[IMAGE_NAME_ANNOTATION] ?? entry.annotations?.[REF_NAME_ANNOTATION];
-    const tag = name && /[/:]/.test(name) ? safeFormat(name) : undefined;
+    const tag = name && /[/:]/.test(name) ? normaliseArchiveName(name) : undefined;
     return { open: () => OciArchiveSource.open(file, `@${index}`), tags: tag ? [tag] : [] };
   });
 }
 
-function safeFormat(name: string): string | undefined {
-  const reference = tryParseReference(name);
-  return reference ? formatReference(reference) : undefined;
-}
-
 function normalise(tag: string): string {
-  return safeFormat(tag) ?? tag;
+  return normaliseArchiveName(tag) ?? tag;
 }
 
 /**

@@ -3,7 +3,7 @@ import { en } from 'zod/locales';
 import { Digest } from '../digest/digest.js';
 import { StowageError } from '../errors/error.js';
 import type { ParsedManifest } from '../oci/manifest.js';
-import { formatReference, parseReference, tryParseReference, type Reference } from '../reference/reference.js';
+import { familiarString, formatReference, parseReference, tryParseReference, type Reference } from '../reference/reference.js';
 import { normaliseName } from './tar-index.js';
 
 /**
@@ -66,6 +66,19 @@ export function parseArchiveReference(ref: string): Reference {
 export function normaliseArchiveName(name: string): string | undefined {
   const parsed = tryParseReference(name);
   return parsed ? formatReference(parsed) : undefined;
+}
+
+/**
+ * The RepoTag `docker save` records for an image named `typed` (moby tarexport/save.go): the
+ * name as typed, familiar (`alpine:latest`), when the image has that tag. None for an ID or a
+ * digest (addAssoc skips canonical references), nor for a name that is none of its tags (a
+ * short hex ID parses as a name too).
+ */
+export function savedTag(typed: string, repoTags: readonly string[]): string | undefined {
+  const reference = tryParseReference(typed);
+  if (reference === undefined || reference.digest !== undefined) return undefined;
+  const wanted = formatReference(reference);
+  return repoTags.some((tag) => normaliseArchiveName(tag) === wanted) ? familiarString(reference) : undefined;
 }
 
 /** The manifest.json entry a ref names: by RepoTag, `@N`, or the only one. */

@@ -1,7 +1,6 @@
-import type { DockerImage } from '../../dockerroot/model.js';
 import { resolveImage } from '../../dockerroot/resolve.js';
-import { familiarString, formatReference, tryParseReference } from '../../reference/reference.js';
 import { copyImage } from '../../transport/copy.js';
+import { savedTag } from '../../transport/docker-manifest-json.js';
 import { parseImageName, type ImageName } from '../../transport/image-name.js';
 import { openSink } from '../../transport/open.js';
 import { progressReporter } from '../progress.js';
@@ -16,7 +15,8 @@ import { openRoot } from './open-root.js';
 export async function dockerExport(name: string, destination: string, options: Record<string, unknown>): Promise<void> {
   const { view } = await openRoot(options);
   const image = resolveImage(view, name);
-  const to = destinationName(destination, archiveTag(name, image));
+  // The name as typed, so `docker load` answers to it, as after `docker save NAME`.
+  const to = destinationName(destination, savedTag(name, image.repoTags));
   const client = await registryClient(options);
   try {
     const source = await view.openSource(image);
@@ -40,24 +40,6 @@ export async function dockerExport(name: string, destination: string, options: R
   } finally {
     await client.close();
   }
-}
-
-/**
- * The tag the archive gives the image: the name as typed, normalised as docker does (`alpine` is
- * `alpine:latest`, `myreg:5000/x` is `myreg:5000/x:latest`), so `docker load` answers to that
- * name. None for an ID or a digest: `docker save` records neither as a RepoTag (moby
- * tarexport/save.go, addAssoc skips canonical references).
- */
-function archiveTag(typed: string, image: DockerImage): string | undefined {
-  const reference = tryParseReference(typed);
-  if (reference === undefined || reference.digest !== undefined) return undefined;
-  const wanted = formatReference(reference);
-  // A short hex ID parses as a name too; it is the name only when the image has that tag.
-  const tagged = image.repoTags.some((tag) => {
-    const parsed = tryParseReference(tag);
-    return parsed !== undefined && formatReference(parsed) === wanted;
-  });
-  return tagged ? familiarString(reference) : undefined;
 }
 
 function destinationName(destination: string, tag: string | undefined): ImageName {
