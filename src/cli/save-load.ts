@@ -11,7 +11,7 @@ import type { ImageStore } from '../store/store.js';
 import type { ImageRecord } from '../store/types.js';
 import { copyImage } from '../transport/copy.js';
 import { DockerArchiveSource, DockerArchiveWriter } from '../transport/docker-archive.js';
-import { IMAGE_NAME_ANNOTATION, normaliseArchiveName, parseManifestJson, savedTag } from '../transport/docker-manifest-json.js';
+import { IMAGE_NAME_ANNOTATION, imageNameAnnotations, normaliseArchiveName, parseManifestJson, savedTag } from '../transport/docker-manifest-json.js';
 import { ArchiveFiles } from '../transport/layout-files.js';
 import { readLayoutIndex, REF_NAME_ANNOTATION } from '../transport/layout-source.js';
 import { LayoutArchiveBuilder, OciArchiveSource } from '../transport/oci-archive.js';
@@ -83,12 +83,7 @@ async function openArchiveWriter(file: string, oci: boolean): Promise<{ image(ta
     return { image: (tag) => writer.image(`docker-archive:${file}${tag ? `:${tag}` : ''}`, tag), write: () => writer.write(), discard: () => writer.discard() };
   }
   const builder = await LayoutArchiveBuilder.create(file);
-  const annotations = (tag: string | undefined): Record<string, string> => {
-    if (tag === undefined) return {};
-    const reference = parseReference(tag);
-    return { [IMAGE_NAME_ANNOTATION]: formatReference(reference), [REF_NAME_ANNOTATION]: reference.tag ?? 'latest' };
-  };
-  return { image: (tag) => builder.image(`oci-archive:${file}`, annotations(tag)), write: () => builder.write(), discard: () => builder.discard() };
+  return { image: (tag) => builder.image(`oci-archive:${file}`, tag === undefined ? {} : imageNameAnnotations(parseReference(tag))), write: () => builder.write(), discard: () => builder.discard() };
 }
 
 /**

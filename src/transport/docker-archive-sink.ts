@@ -3,10 +3,10 @@ import { Digest } from '../digest/digest.js';
 import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { parseManifest } from '../oci/manifest.js';
 import { MediaType } from '../oci/media-types.js';
-import { familiarString, formatReference, type Reference } from '../reference/reference.js';
+import { familiarString, type Reference } from '../reference/reference.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { IMAGE_NAME_ANNOTATION, parseArchiveReference, type DockerManifestEntry } from './docker-manifest-json.js';
-import { blobPath, REF_NAME_ANNOTATION } from './layout-source.js';
+import { imageNameAnnotations, parseArchiveReference, type DockerManifestEntry } from './docker-manifest-json.js';
+import { blobPath } from './layout-source.js';
 import { LayoutArchiveBuilder, OneImageArchiveSink } from './oci-archive.js';
 import type { ImageSink } from './types.js';
 
@@ -41,8 +41,7 @@ export class DockerArchiveWriter {
   /** A sink for one image, named NAME:TAG (the RepoTag `docker load` gives it) or unnamed (loaded by ID). */
   image(name: string, ref?: string): ImageSink {
     const reference = ref === undefined ? undefined : parseArchiveReference(ref);
-    // Docker 25+ annotates each index.json entry with the full name and the tag.
-    const annotations = reference === undefined ? {} : { [IMAGE_NAME_ANNOTATION]: formatReference(reference), ...(reference.tag ? { [REF_NAME_ANNOTATION]: reference.tag } : {}) };
+    const annotations = reference === undefined ? {} : imageNameAnnotations(reference);
     let top: string | undefined;
     const inner = this.builder.image(name, annotations, (manifest) => {
       const parsed = parseManifest(manifest.bytes, manifest.mediaType);

@@ -4,6 +4,7 @@ import { Digest } from '../digest/digest.js';
 import { StowageError } from '../errors/error.js';
 import type { ParsedManifest } from '../oci/manifest.js';
 import { familiarString, formatReference, parseReference, tryParseReference, type Reference } from '../reference/reference.js';
+import { REF_NAME_ANNOTATION } from './layout-source.js';
 import { normaliseName } from './tar-index.js';
 
 /**
@@ -60,6 +61,14 @@ export function parseArchiveReference(ref: string): Reference {
     throw new StowageError('REFERENCE_INVALID', `docker-archive names images by NAME:TAG or @N, not by digest: ${JSON.stringify(ref)}`);
   }
   return parsed;
+}
+
+/**
+ * The index.json annotations Docker 25+ gives an image saved as `reference` (a NAME:TAG): the
+ * full name, and the tag as the OCI ref name.
+ */
+export function imageNameAnnotations(reference: Reference): Record<string, string> {
+  return { [IMAGE_NAME_ANNOTATION]: formatReference(reference), ...(reference.tag ? { [REF_NAME_ANNOTATION]: reference.tag } : {}) };
 }
 
 /** The normalised form of a name found in an archive, or undefined when it does not parse. */
