@@ -1,6 +1,7 @@
-// Extended attributes from a layer's pax records (SCHILY.xattr.*), put on the files unpacked:
-// security.capability (file capabilities: `ping` without them cannot open its raw socket) and
-// user.*, as moby's archive.createTarFile applies them.
+// Extended attributes from a layer's pax records (SCHILY.xattr.*), put on the files unpacked,
+// every namespace the layer carries, as moby's archive.createTarFile applies them (unprivileged,
+// the kernel refuses security.* and trusted.*, and the entry is reported). What images carry is
+// security.capability (file capabilities: `ping` without them cannot open its raw socket) and user.*.
 //
 // Node has no setxattr(2), so setfattr(1) (Debian package `attr`) sets them. A native addon was
 // the other way (fs-xattr builds with node-gyp at install, @napi-rs/xattr ships a binary per
