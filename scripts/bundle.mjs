@@ -31,7 +31,8 @@ const serveApart = {
 };
 
 await rm('dist/bundle', { recursive: true, force: true });
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outdir: 'dist/bundle', plugins: [serveApart] });
+// The layer-size measuring thread (src/store/layer-sizes.ts) is an entry of its own, beside main.
+await build({ ...common, entryPoints: { main: 'src/cli/main.ts', 'layer-size-worker': 'src/store/layer-size-worker.ts' }, outdir: 'dist/bundle', plugins: [serveApart] });
 await build({ ...common, entryPoints: ['src/cli/serve.ts'], outdir: 'dist/bundle/serve' });
 await refuseNamedImportsOfCommonJs('dist/bundle');
 

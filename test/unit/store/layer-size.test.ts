@@ -72,6 +72,20 @@ describe('measured as the blob streams in, and from a file', () => {
     assert.equal(meter.size, blob.length);
   });
 
+  it('meters run side by side on the measuring thread; one cut short leaves the others right', async () => {
+    const tar = await packTar([{ name: 'big', data: randomBytes(3 * 1024 * 1024) }, ...SIZED_LAYERS.changes!.members]);
+    const blob = gzipSync(tar);
+    const cut = new LayerSizeMeter(blob.length);
+    const source = Readable.from(chunks(blob, 64 * 1024));
+    const aborted = pipeline(source, cut, new Writable({ write: (_c, _e, cb) => (source.destroy(new Error('connection reset')), cb()) }));
+    const meters = [new LayerSizeMeter(blob.length), new LayerSizeMeter(blob.length)];
+    const copies = meters.map((meter) => pipeline(Readable.from(chunks(blob, 100_000)), meter, new Writable({ write: (_c, _e, cb) => cb() })));
+    await assert.rejects(aborted, /connection reset/);
+    await Promise.all(copies);
+    assert.equal(cut.size, undefined);
+    for (const meter of meters) assert.equal(meter.size, 3 * 1024 * 1024 + SIZED_LAYERS.changes!.size);
+  });
+
   it('from a file: measured, the stored size for a non-tar, undefined for a missing file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'stowage-layer-size-'));
     try {
