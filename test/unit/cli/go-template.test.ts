@@ -87,6 +87,27 @@ describe('renderRows: docker images --format, byte for byte (recorded from docke
   });
 });
 
+describe('templates of text and fields only (the executor\'s shortcut)', () => {
+  // `{{""}}` is an action the shortcut does not take: the same template through the executor.
+  const both = (format: string, rows: Array<Record<string, unknown>>): [string, string] => [
+    renderRows(parseFormat(format, DEFAULT), rows as Array<Record<string, string>>, IMAGE_HEADERS, '*formatter.imageContext'),
+    renderRows(parseFormat(`${format}{{""}}`, DEFAULT), rows as Array<Record<string, string>>, IMAGE_HEADERS, '*formatter.imageContext'),
+  ];
+
+  it('print what the executor prints, for strings, empty and absent fields, and other values', () => {
+    const rows = [{ ...PROBE_ROWS[0], Tag: '' }, { ...PROBE_ROWS[1], Size: undefined }, { ...PROBE_ROWS[1], Size: 12 }, { ...PROBE_ROWS[1], Size: ['a'] }];
+    for (const format of ['table {{.Repository}}\\t{{.Tag}}', 'table {{.Repository}}\\t{{.Size}}', '{{.ID}} {{.Size}}:{{.Tag}}']) {
+      const [fast, full] = both(format, rows);
+      assert.equal(fast, full, format);
+    }
+    assert.equal(both('{{.Size}}|', rows)[0], '1.98MB|\n|\n12|\na|\n');
+  });
+
+  it('an unknown field still fails with Go\'s message', () => {
+    assert.throws(() => images('{{.Repository}} {{.Foo}}'), { message: /can't evaluate field Foo in type \*formatter.imageContext/ });
+  });
+});
+
 describe('renderInspect: docker image inspect --format, byte for byte (template-golden.ts)', () => {
   for (const [template, stdout, stderr] of CASES) {
     it(JSON.stringify(template), () => {
