@@ -171,6 +171,7 @@ export async function storeVerbs(ctx: BenchContext): Promise<Row[]> {
   await mkdir(join(root, 'stowage'), { recursive: true });
   const images: Record<string, unknown> = {};
   const tags: Record<string, string> = {};
+  const layerSizes: Record<string, number> = {};
   for (let i = 0; i < 1000; i++) {
     const h = (s: string) => `sha256:${createHash('sha256').update(`${s}${i}`).digest('hex')}`;
     images[h('m')] = {
@@ -185,8 +186,10 @@ export async function storeVerbs(ctx: BenchContext): Promise<Row[]> {
       platform: { os: 'linux', architecture: 'amd64' },
     };
     tags[`docker.io/library/image${i}:latest`] = h('m');
+    layerSizes[h('l')] = 7_340_032;
   }
-  await writeFile(join(root, 'stowage', 'images.json'), JSON.stringify({ version: 1, images, tags }));
+  // As a pull writes it: each layer's unpacked size measured once (src/store/layer-sizes.ts).
+  await writeFile(join(root, 'stowage', 'images.json'), JSON.stringify({ version: 1, images, tags, layerSizes }));
   // inspect reads the config: give the images real config blobs (the layers are never read).
   await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
   for (const image of Object.values(images) as Array<{ config: { digest: string } }>) {
