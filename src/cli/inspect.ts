@@ -8,7 +8,8 @@ import { hostPlatform, parsePlatform, selectPlatform } from '../oci/platform.js'
 import { formatReference, tryParseReference } from '../reference/reference.js';
 import { parseImageName, type ImageName } from '../transport/image-name.js';
 import { openSource } from '../transport/open.js';
-import type { ImageSource, ManifestBytes } from '../transport/types.js';
+import type { ImageSource } from '../transport/types.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 import { registryClient } from './registry-options.js';
 
 interface ImageConfig {

@@ -11,3 +11,4 @@ export {
 } from './media-types.js';
 export { descriptorSchema, type Descriptor, type Platform } from './descriptor.js';
 export { parseManifest, referrerDescriptor, type ParsedManifest } from './manifest.js';
+export type { ManifestBytes } from './manifest-bytes.js';

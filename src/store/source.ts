@@ -4,7 +4,8 @@ import type { Readable } from 'node:stream';
 import { Digest } from '../digest/digest.js';
 import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import type { ImageSource, ManifestBytes } from '../transport/types.js';
+import type { ImageSource } from '../transport/types.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 import type { StoreLayout } from './layout.js';
 import type { ImageRecord } from './types.js';
 

@@ -11,7 +11,7 @@ import { Digest } from '../digest/digest.js';
 import { StowageError } from '../errors/error.js';
 import { parseManifest } from '../oci/manifest.js';
 import { MediaType } from '../oci/media-types.js';
-import type { ManifestBytes } from './types.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
 export type ManifestFormat = 'oci' | 'v2s2';
 

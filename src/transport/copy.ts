@@ -7,7 +7,8 @@ import { parseManifest } from '../oci/manifest.js';
 import { hostPlatform, selectPlatform, type PlatformSpec } from '../oci/platform.js';
 import { convertManifest, type ManifestFormat } from './convert.js';
 import { createLimiter } from './limiter.js';
-import type { ImageSink, ImageSource, ManifestBytes } from './types.js';
+import type { ImageSink, ImageSource } from './types.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
 export interface CopyOptions {
   /** Which image of a multi-arch index to copy (default: this machine's); `all` keeps the whole index. */

@@ -19,7 +19,8 @@ import {
 import { ArchiveFiles, type LayoutFiles } from './layout-files.js';
 import { blobPath, LayoutSource, MANIFEST_LIMIT, readLayoutIndex } from './layout-source.js';
 import { TarIndex } from './tar-index.js';
-import type { ImageSource, ManifestBytes } from './types.js';
+import type { ImageSource } from './types.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
 export { DockerArchiveSink, DockerArchiveWriter } from './docker-archive-sink.js';
 

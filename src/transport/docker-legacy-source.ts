@@ -7,7 +7,8 @@ import type { Descriptor } from '../oci/descriptor.js';
 import { MediaType } from '../oci/media-types.js';
 import type { DockerManifestEntry } from './docker-manifest-json.js';
 import type { LayoutFiles } from './layout-files.js';
-import type { ImageSource, ManifestBytes } from './types.js';
+import type { ImageSource } from './types.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
 /**
  * An image of a `docker save` archive without a matching OCI manifest (Docker <= 24, skopeo's

@@ -1,4 +1,4 @@
-export type { ImageSource, ImageSink, ManifestBytes, BlobOrigin } from './types.js';
+export type { ImageSource, ImageSink, BlobOrigin } from './types.js';
 export { copyImage, type CopyOptions, type CopyProgress, type CopyResult } from './copy.js';
 export { parseImageName, type ImageName } from './image-name.js';
 export { openSource, openSink, type OpenContext } from './open.js';

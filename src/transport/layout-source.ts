@@ -4,7 +4,8 @@ import { isStowageError, StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { parseManifest } from '../oci/manifest.js';
 import type { LayoutFiles } from './layout-files.js';
-import type { ImageSource, ManifestBytes } from './types.js';
+import type { ImageSource } from './types.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
 /**
  * Reading an OCI image layout (oci-image/image-layout.md) through LayoutFiles, so a directory

@@ -10,7 +10,8 @@ import { ArchiveFiles } from './layout-files.js';
 import { LayoutSource, readLayoutIndex, REF_NAME_ANNOTATION, selectEntry } from './layout-source.js';
 import { checkLayoutRef, OciLayoutSink } from './oci-layout.js';
 import { TarIndex } from './tar-index.js';
-import type { ImageSink, ManifestBytes } from './types.js';
+import type { ImageSink } from './types.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
 /** `oci-archive:FILE[:REF]`: an OCI image layout in a tar, read in place (no extraction). */
 export class OciArchiveSource extends LayoutSource {

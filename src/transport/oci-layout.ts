@@ -8,7 +8,8 @@ import { MediaType } from '../oci/media-types.js';
 import { streamToFileAtomic, tempPathBeside, writeFileAtomic } from './atomic-file.js';
 import { DirectoryFiles } from './layout-files.js';
 import { blobPath, checkLayoutMarker, LayoutSource, readLayoutIndex, REF_NAME_ANNOTATION, selectEntry } from './layout-source.js';
-import type { ImageSink, ManifestBytes } from './types.js';
+import type { ImageSink } from './types.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
 /** `oci:DIR[:REF]`: an OCI image layout directory (oci-image/image-layout.md). */
 export class OciLayoutSource extends LayoutSource {

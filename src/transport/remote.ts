@@ -4,7 +4,8 @@ import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import type { RegistryClient, RepositoryRef } from '../registry/client/client.js';
 import { formatReference, type Reference } from '../reference/reference.js';
-import type { BlobOrigin, ImageSink, ImageSource, ManifestBytes } from './types.js';
+import type { BlobOrigin, ImageSink, ImageSource } from './types.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
 /** `docker://host/repo[:tag|@digest]` read through the registry client. */
 export class RemoteSource implements ImageSource {

@@ -1,19 +1,13 @@
 import type { Readable } from 'node:stream';
 import type { Digest } from '../digest/digest.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
 /**
  * The seams every place an image lives implements (../shared/ARCHITECTURE.md): a source an
  * image can be read from, a sink it can be written to. Moving an image is `copyImage(source,
  * sink)` in copy.ts; a new place is one new file implementing these, plus the shared suite.
  */
-
-/** A manifest or index exactly as stored: the bytes are what digests are computed over. */
-export interface ManifestBytes {
-  bytes: Buffer;
-  mediaType: string;
-  digest: Digest;
-}
 
 /** Where a registry-backed source lives, so a registry sink can mount instead of copying bytes. */
 export interface BlobOrigin {

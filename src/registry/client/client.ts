@@ -7,7 +7,7 @@ import { StowageError } from '../../errors/error.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import { parseManifest } from '../../oci/manifest.js';
 import { MediaType, isManifestMediaType, stripParameters } from '../../oci/media-types.js';
-import type { ManifestBytes } from '../../transport/types.js';
+import type { ManifestBytes } from '../../oci/manifest-bytes.js';
 import { Authenticator, repositoryScope } from './auth/authenticator.js';
 import { DockerConfigCredentials, type CredentialStore } from './auth/credentials.js';
 import { TokenProvider } from './auth/token.js';

@@ -7,7 +7,7 @@ import { Digest } from '../../../src/digest/digest.js';
 import { convertManifest, parseManifestFormat } from '../../../src/transport/convert.js';
 import { copyImage } from '../../../src/transport/copy.js';
 import { OciLayoutSink, OciLayoutSource } from '../../../src/transport/oci-layout.js';
-import type { ManifestBytes } from '../../../src/transport/types.js';
+import type { ManifestBytes } from '../../../src/oci/manifest-bytes.js';
 import { writeSizedImage, writeSizedIndex, type SizedImage } from '../../support/sized-image.js';
 
 const manifestOf = (value: object): ManifestBytes => {

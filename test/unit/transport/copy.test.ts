@@ -6,7 +6,8 @@ import { StowageError } from '../../../src/errors/error.js';
 import type { Descriptor } from '../../../src/oci/descriptor.js';
 import { copyImage } from '../../../src/transport/copy.js';
 import { createLimiter } from '../../../src/transport/limiter.js';
-import type { ImageSink, ImageSource, ManifestBytes } from '../../../src/transport/types.js';
+import type { ImageSink, ImageSource } from '../../../src/transport/types.js';
+import type { ManifestBytes } from '../../../src/oci/manifest-bytes.js';
 
 const blob = (n: number): Descriptor => {
   const data = Buffer.from(`layer ${n}`);

@@ -9,7 +9,8 @@ import { isStowageError, type ErrorCode } from '../../../src/errors/error.js';
 import type { Descriptor } from '../../../src/oci/descriptor.js';
 import { parseManifest } from '../../../src/oci/manifest.js';
 import { OciLayoutSource } from '../../../src/transport/oci-layout.js';
-import type { ImageSink, ImageSource, ManifestBytes } from '../../../src/transport/types.js';
+import type { ImageSink, ImageSource } from '../../../src/transport/types.js';
+import type { ManifestBytes } from '../../../src/oci/manifest-bytes.js';
 import { writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../../support/oci-layout.js';
 
 export interface TransportHarness {
