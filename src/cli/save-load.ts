@@ -15,7 +15,7 @@ import { IMAGE_NAME_ANNOTATION, imageNameAnnotations, normaliseArchiveName, pars
 import { ArchiveFiles } from '../transport/layout-files.js';
 import { readLayoutIndex, REF_NAME_ANNOTATION } from '../transport/layout-source.js';
 import { LayoutArchiveBuilder, OciArchiveSource } from '../transport/oci-archive.js';
-import { TarIndex } from '../transport/tar-index.js';
+import { TarIndex } from '../tar/file-index.js';
 import type { ImageSink, ImageSource } from '../transport/types.js';
 import { openStore } from './store-access.js';
 

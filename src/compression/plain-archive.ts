@@ -16,7 +16,7 @@ export interface PlainArchive {
 }
 
 /**
- * An archive (docker save, OCI) as an uncompressed tar file: the archive readers (tar-index.ts)
+ * An archive (docker save, OCI) as an uncompressed tar file: the archive readers (tar/file-index.ts)
  * seek in it. A plain tar file is used where it is. A compressed file, or a stream (stdin), is
  * written out, decompressed as it passes, into a directory `scratch()` makes: the caller passes
  * one on the store's file system (a 10 GB archive does not fit the tmpfs os.tmpdir() often is,

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../transport/atomic-file.js';
+import { writeFileAtomic } from '../fs/durable.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { StowageError } from '../errors/error.js';
 import type { StoreLayout } from './layout.js';

@@ -5,7 +5,7 @@ import type { Readable, Transform } from 'node:stream';
 import { Digest, Digester } from '../digest/index.js';
 import { errnoWords } from '../errors/errno-words.js';
 import { StowageError } from '../errors/error.js';
-import { streamToFileAtomic, syncDirectory, tempPathBeside, writeFileAtomic } from '../transport/atomic-file.js';
+import { streamToFileAtomic, syncDirectory, tempPathBeside, writeFileAtomic } from '../fs/durable.js';
 import type { StoreLayout } from './layout.js';
 
 /**

@@ -4,7 +4,7 @@ import type { Descriptor, Platform } from '../oci/descriptor.js';
 import { parseManifest } from '../oci/manifest.js';
 import { MediaType } from '../oci/media-types.js';
 import { familiarString, type Reference } from '../reference/reference.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../fs/durable.js';
 import { imageNameAnnotations, parseArchiveReference, type DockerManifestEntry } from './docker-manifest-json.js';
 import { blobPath } from './layout-source.js';
 import { LayoutArchiveBuilder, OneImageArchiveSink } from './oci-archive.js';

@@ -18,7 +18,7 @@ import {
 } from './docker-manifest-json.js';
 import { ArchiveFiles, type LayoutFiles } from './layout-files.js';
 import { blobPath, LayoutSource, MANIFEST_LIMIT, readLayoutIndex } from './layout-source.js';
-import { TarIndex } from './tar-index.js';
+import { TarIndex } from '../tar/file-index.js';
 import type { ImageSource } from './types.js';
 import type { ManifestBytes } from '../oci/manifest-bytes.js';
 

@@ -5,7 +5,7 @@ import { StowageError } from '../errors/error.js';
 import type { ParsedManifest } from '../oci/manifest.js';
 import { familiarString, formatReference, parseReference, tryParseReference, type Reference } from '../reference/reference.js';
 import { REF_NAME_ANNOTATION } from './layout-source.js';
-import { normaliseName } from './tar-index.js';
+import { normaliseName } from '../tar/file-index.js';
 
 /**
  * `manifest.json` of the `docker save` format (docker/image-v1.2.md, "Combined Image JSON +

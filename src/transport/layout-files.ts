@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StowageError } from '../errors/error.js';
-import type { TarIndex } from './tar-index.js';
+import type { TarIndex } from '../tar/file-index.js';
 
 /**
  * The files of an OCI image layout, wherever they are: a directory (oci:) or members of a tar

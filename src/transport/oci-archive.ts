@@ -4,12 +4,12 @@ import type { Readable } from 'node:stream';
 import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { MediaType } from '../oci/media-types.js';
-import { writeDirectoryArchive } from './archive-writer.js';
-import { TEMP_PREFIX, writeFileAtomic } from './atomic-file.js';
+import { writeDirectoryArchive } from '../tar/pack-directory.js';
+import { TEMP_PREFIX, writeFileAtomic } from '../fs/durable.js';
 import { ArchiveFiles } from './layout-files.js';
 import { LayoutSource, readLayoutIndex, REF_NAME_ANNOTATION, selectEntry } from './layout-source.js';
 import { checkLayoutRef, OciLayoutSink } from './oci-layout.js';
-import { TarIndex } from './tar-index.js';
+import { TarIndex } from '../tar/file-index.js';
 import type { ImageSink } from './types.js';
 import type { ManifestBytes } from '../oci/manifest-bytes.js';
 

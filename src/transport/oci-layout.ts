@@ -5,7 +5,7 @@ import { Digest, Digester } from '../digest/index.js';
 import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { MediaType } from '../oci/media-types.js';
-import { streamToFileAtomic, tempPathBeside, writeFileAtomic } from './atomic-file.js';
+import { streamToFileAtomic, tempPathBeside, writeFileAtomic } from '../fs/durable.js';
 import { DirectoryFiles } from './layout-files.js';
 import { blobPath, checkLayoutMarker, LayoutSource, readLayoutIndex, REF_NAME_ANNOTATION, selectEntry } from './layout-source.js';
 import type { ImageSink } from './types.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { TarIndex } from '../../src/transport/tar-index.js';
+import { TarIndex } from '../../src/tar/file-index.js';
 import type { BuiltImage } from '../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 import { mountTmpfs } from '../support/tmpfs.js';

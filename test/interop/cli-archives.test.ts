@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TarIndex } from '../../src/transport/tar-index.js';
+import { TarIndex } from '../../src/tar/file-index.js';
 import { startDockerd, type Dockerd } from '../support/dockerd.js';
 import { pushBaseAndApp } from '../support/base-app.js';
 import type { BuiltImage } from '../support/oci-layout.js';

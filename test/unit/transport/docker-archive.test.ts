@@ -7,7 +7,7 @@ import { MediaType } from '../../../src/oci/media-types.js';
 import { parseManifest } from '../../../src/oci/manifest.js';
 import { DockerArchiveSink, DockerArchiveSource } from '../../../src/transport/docker-archive.js';
 import { OciLayoutSource } from '../../../src/transport/oci-layout.js';
-import { TarIndex } from '../../../src/transport/tar-index.js';
+import { TarIndex } from '../../../src/tar/file-index.js';
 import { writeImageLayout, writeIndexLayout } from '../../support/oci-layout.js';
 import { packTar, type TarMember } from './tar-fixtures.js';
 import { copyByHand, rejectsWith, runTransportSuite } from './transport-suite.js';

@@ -1,8 +1,10 @@
 import { StowageError } from '../errors/error.js';
-import { BLOCK, decodeHeaderBlock, isZeroBlock, parsePaxRecords as parseRecords, parsePaxInteger, TarFormatError } from '../tar/index.js';
+import { BLOCK, decodeHeaderBlock, isZeroBlock } from './header.js';
+import { parsePaxRecords as parseRecords, parsePaxInteger } from './pax.js';
+import { TarFormatError } from './types.js';
 
 /**
- * One tar header block for tar-index.ts, through src/tar's decoder (the one tar parser of the
+ * One tar header block for file-index.ts, through src/tar's decoder (the one tar parser of the
  * project): only what locating members needs, name, type, size, link name.
  */
 

@@ -7,7 +7,7 @@ import { BackgroundFlush } from '../storage/fs/background-flush.js';
 import { writeAndRename } from '../storage/fs/durable-file.js';
 
 /**
- * Durable, atomic file writes for the local transports: content goes to a temporary file
+ * Durable, atomic file writes for the local transports and the store: content goes to a temporary file
  * beside its destination (same directory, so the rename cannot cross filesystems), is
  * fsynced, then renamed over the destination, and the directory is fsynced so the new name
  * survives a crash. A reader sees the old file or the complete new one, never a prefix.

@@ -3,8 +3,8 @@ import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { packTar, type PackEntry } from '../tar/index.js';
-import { handleWriter, syncDirectory, TEMP_PREFIX, tempPathBeside } from './atomic-file.js';
+import { handleWriter, syncDirectory, TEMP_PREFIX, tempPathBeside } from '../fs/durable.js';
+import { packTar, type PackEntry } from './writer.js';
 
 /**
  * Writes a directory (a layout built by a sink) as an uncompressed tar at `file`, atomically:

@@ -3,8 +3,8 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { systemError } from '../errors/errno-words.js';
 import { StowageError } from '../errors/error.js';
-import { EXTENDED_HEADER_LIMIT } from '../tar/index.js';
-import { parseTarHeader, parsePaxRecords, BLOCK, type TarHeader } from './tar-header.js';
+import { parseTarHeader, parsePaxRecords, BLOCK, type TarHeader } from './file-index-header.js';
+import { EXTENDED_HEADER_LIMIT } from './reader.js';
 
 /**
  * Random access into an uncompressed tar file, without extracting it.

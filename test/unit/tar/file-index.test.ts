@@ -3,9 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { normaliseName, TarIndex } from '../../../src/transport/tar-index.js';
-import { blocks, END_OF_ARCHIVE, packTar, rawHeader } from './tar-fixtures.js';
-import { readAll, rejectsWith } from './transport-suite.js';
+import { normaliseName, TarIndex } from '../../../src/tar/file-index.js';
+import { blocks, END_OF_ARCHIVE, packTar, rawHeader } from '../transport/tar-fixtures.js';
+import { readAll, rejectsWith } from '../transport/transport-suite.js';
 
 describe('TarIndex', () => {
   let dir: string;
