@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { mkdir, readdir } from 'node:fs/promises';
 import { StowageError } from '../errors/error.js';
+import { writeStreamAtomic } from '../fs/durable.js';
 import { exportToDirectory, exportToTar } from '../store/unpack/index.js';
 import { openStore } from './store-access.js';
 
@@ -31,14 +29,10 @@ export async function exportImage(name: string, options: Record<string, unknown>
     await exportToTar(layers, process.stdout);
     return;
   }
-  // Written beside the target and renamed: a failed export never leaves a truncated tar under its name.
-  const temp = join(dirname(output), `.stowage-tmp-${randomBytes(6).toString('hex')}`);
-  try {
-    await exportToTar(layers, createWriteStream(temp));
-    await rename(temp, output);
-  } finally {
-    await rm(temp, { force: true });
-  }
+  // Written beside the target, fsynced and renamed: a failed export never leaves a truncated tar under its name.
+  await writeStreamAtomic(output, async (out) => {
+    await exportToTar(layers, out);
+  });
 }
 
 /** `stowage image unpack IMAGE`: the layer directories, one per chain ID, as overlay2 holds them. */

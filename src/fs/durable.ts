@@ -3,17 +3,21 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { BackgroundFlush } from '../storage/fs/background-flush.js';
-import { writeAndRename } from '../storage/fs/durable-file.js';
+import { BackgroundFlush } from './background-flush.js';
 
 /**
- * Durable, atomic file writes for the local transports and the store: content goes to a temporary file
- * beside its destination (same directory, so the rename cannot cross filesystems), is
+ * Durable, atomic file writes, the one implementation for the storage driver, the local store,
+ * the local transports, the CLI and the client's docker config: content goes to a temporary
+ * file beside its destination (same directory, so the rename cannot cross filesystems), is
  * fsynced, then renamed over the destination, and the directory is fsynced so the new name
  * survives a crash. A reader sees the old file or the complete new one, never a prefix.
  */
 
-/** Prefix of in-flight temporary files; never a valid blob name (not hex) nor a layout file name. */
+/**
+ * Prefix of in-flight temporary files; never a valid blob name (not hex) nor a layout file name.
+ * The registry's leftover sweep (registry/store/leftovers.ts) and the drivers' list and walk
+ * know temporary entries by it (storage/path.ts is this constant).
+ */
 export const TEMP_PREFIX = '.stowage-tmp-';
 
 /** A fresh temporary path in the same directory as `path`. */
@@ -21,8 +25,20 @@ export function tempPathBeside(path: string): string {
   return join(dirname(path), `${TEMP_PREFIX}${basename(path).slice(0, 32)}-${randomBytes(8).toString('hex')}`);
 }
 
-export async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+/**
+ * Makes a directory's entries durable (the names renamed into it). With `ignoreMissing`, a
+ * directory gone since (ENOENT, ENOTDIR) is success: the storage driver's writes race with
+ * deletes of their parents, and what was deleted has nothing left to make durable.
+ */
+export async function syncDirectory(dir: string, options: { ignoreMissing?: boolean } = {}): Promise<void> {
+  let handle: FileHandle;
+  try {
+    handle = await open(dir, 'r');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (options.ignoreMissing && (code === 'ENOENT' || code === 'ENOTDIR')) return;
+    throw err;
+  }
   try {
     await handle.sync();
   } finally {
@@ -30,10 +46,50 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Writes `bytes` to `path` atomically and durably. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  await writeAndRename(tempPathBeside(path), path, bytes);
+/**
+ * Writes `bytes` to the new file `temp`, fsyncs it and renames it to `path`: a reader sees the
+ * old file or the whole new one, never a prefix. When a step fails `temp` is removed and `path`
+ * is untouched. The caller fsyncs the directory (writeFileAtomic does; the storage driver does
+ * its own way, see syncDirectory). `mode` is applied whatever the umask (a secret's 0600).
+ */
+export async function writeAndRename(temp: string, path: string, bytes: Uint8Array, mode?: number): Promise<void> {
+  await fillAndRename(temp, path, mode, async (handle) => {
+    await handle.writeFile(bytes);
+    if (mode !== undefined) await handle.chmod(mode);
+  });
+}
+
+/** Writes `bytes` to `path` atomically and durably; `temp` names the temporary file where a convention wants its own. */
+export async function writeFileAtomic(path: string, bytes: Uint8Array, options: { temp?: string; mode?: number } = {}): Promise<void> {
+  await writeAndRename(options.temp ?? tempPathBeside(path), path, bytes, options.mode);
   await syncDirectory(dirname(path));
+}
+
+/**
+ * Writes `path` atomically and durably from `write`, which streams into the Writable it is
+ * given (an archive packer, a root filesystem export) and resolves once that has finished.
+ * When it fails, the temporary file is removed and `path` is never touched.
+ */
+export async function writeStreamAtomic(path: string, write: (out: Writable) => Promise<void>, temp = tempPathBeside(path)): Promise<void> {
+  await fillAndRename(temp, path, undefined, (handle) => write(handleWriter(handle)));
+  await syncDirectory(dirname(path));
+}
+
+/** Creates `temp`, lets `fill` write it, fsyncs, closes and renames it to `path`; removes `temp` on any failure. */
+async function fillAndRename(temp: string, path: string, mode: number | undefined, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
+  try {
+    const handle = await open(temp, 'wx', mode);
+    try {
+      await fill(handle);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
 }
 
 /**
@@ -47,21 +103,10 @@ export async function streamToFileAtomic(
   temp: string,
   path: string,
 ): Promise<void> {
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await pipeline([source, ...transforms, handleWriter(handle)]);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
+  await writeStreamAtomic(path, (out) => pipeline([source, ...transforms, out]), temp).catch((err: unknown) => {
     source.destroy();
-    await unlink(temp).catch(() => undefined);
     throw err;
-  }
-  await syncDirectory(dirname(path));
+  });
 }
 
 /**

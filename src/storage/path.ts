@@ -30,7 +30,7 @@ export function pathExists(path: string): StowageError {
 }
 
 /** Temporary files drivers create beside their targets; list and walk never show them. */
-export const TEMP_PREFIX = '.stowage-tmp-';
+export { TEMP_PREFIX } from '../fs/durable.js';
 
 /** Mutating the root itself (deleting it, renaming onto it) is never meant. */
 export function checkFilePath(path: string): string {

@@ -1,9 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { open, readdir, rename, stat, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { handleWriter, syncDirectory, TEMP_PREFIX, tempPathBeside } from '../fs/durable.js';
+import { TEMP_PREFIX, writeStreamAtomic } from '../fs/durable.js';
 import { packTar, type PackEntry } from './writer.js';
 
 /**
@@ -15,20 +15,8 @@ import { packTar, type PackEntry } from './writer.js';
  */
 export async function writeDirectoryArchive(dir: string, file: string): Promise<void> {
   const entries = await listEntries(dir, '');
-  const temp = tempPathBeside(file);
-  const handle = await open(temp, 'wx');
-  try {
-    // The file sets the pace: packTar reads a member's bytes only as fast as they are written.
-    await pipeline(Readable.from(packTar(members(dir, entries))), handleWriter(handle));
-    await handle.sync();
-    await handle.close();
-    await rename(temp, file);
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-  await syncDirectory(dirname(file));
+  // The file sets the pace: packTar reads a member's bytes only as fast as they are written.
+  await writeStreamAtomic(file, (out) => pipeline(Readable.from(packTar(members(dir, entries))), out));
 }
 
 interface Entry {

@@ -3,11 +3,11 @@ import { createReadStream, type Stats } from 'node:fs';
 import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { writeAndRename } from '../../fs/durable.js';
 import type { FileInfo, FileWriter, StorageDriver } from '../driver.js';
 import { storageError } from '../errors.js';
 import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
 import { syncTree, withParents } from './directories.js';
-import { writeAndRename } from './durable-file.js';
 import { isCode, syncDirectory } from './errno.js';
 import { FilesystemWriter } from './writer.js';
 

@@ -3,9 +3,9 @@ import { dirname } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../../errors/error.js';
+import { BackgroundFlush } from '../../fs/background-flush.js';
 import type { FileWriter } from '../driver.js';
 import { storageError } from '../errors.js';
-import { BackgroundFlush } from './background-flush.js';
 import { isCode, syncDirectory } from './errno.js';
 
 const WRITE_HIGH_WATER_MARK = 1 << 20;

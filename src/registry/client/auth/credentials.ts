@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, realpath, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { StowageError } from '../../../errors/error.js';
+import { writeFileAtomic } from '../../../fs/durable.js';
 
 /**
  * Docker's credential sources (docker/cli `cli/config`), read and written the way docker does
@@ -148,23 +149,14 @@ export class DockerConfigCredentials implements CredentialStore {
     return parsed as ConfigFile;
   }
 
-  /** Atomic replace (temp file, fsync, rename), through a symlinked config.json as docker does. */
+  /** Atomic replace (temp file, fsync, rename, fsync dir), through a symlinked config.json as docker does. */
   private async write(config: ConfigFile): Promise<void> {
     await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     const target = await realpath(this.file).catch(() => this.file);
     const temp = join(dirname(target), `.config.json.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      const handle = await open(temp, 'wx', 0o600);
-      try {
-        await handle.writeFile(`${JSON.stringify(config, null, '\t')}\n`);
-        await handle.chmod(0o600); // whatever the umask
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, target);
+      await writeFileAtomic(target, Buffer.from(`${JSON.stringify(config, null, '\t')}\n`), { temp, mode: 0o600 });
     } catch (err) {
-      await rm(temp, { force: true });
       throw new StowageError('CONFIG_INVALID', `cannot write docker config ${target}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }
   }
