@@ -1,6 +1,7 @@
 import type { ImageStore } from '../store/store.js';
 import type { ImageRecord } from '../store/types.js';
-import { readConfigView, type ConfigView, type ContainerConfigView } from './config-view.js';
+import type { ContainerConfig, ImageConfig } from '../oci/config.js';
+import { readConfigView } from './config-view.js';
 import { renderInspect } from './format/go-template.js';
 import { IMAGE_INSPECT_TYPE } from './format/inspect-type.js';
 import { familiarReference as familiar } from '../reference/reference.js';
@@ -64,12 +65,12 @@ export async function inspectImage(store: ImageStore, image: ImageRecord): Promi
 }
 
 /** Docker's field order (DockerOCIImageConfig); like docker, empty fields are left out. */
-const CONFIG_FIELDS: Array<keyof ContainerConfigView> = [
+const CONFIG_FIELDS: Array<keyof ContainerConfig> = [
   'User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels',
   'StopSignal', 'ArgsEscaped', 'Healthcheck', 'OnBuild', 'Shell',
 ];
 
-function dockerConfig(config: ConfigView['config']): Record<string, unknown> {
+function dockerConfig(config: ImageConfig['config']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of CONFIG_FIELDS) {
     const value = config?.[field];

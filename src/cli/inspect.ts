@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { Digest } from '../digest/digest.js';
 import { Digester } from '../digest/digester.js';
 import { StowageError } from '../errors/error.js';
+import type { ImageConfig } from '../oci/config.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { parseManifest } from '../oci/manifest.js';
 import { hostPlatform, parsePlatform, selectPlatform } from '../oci/platform.js';
@@ -11,15 +12,6 @@ import { openSource } from '../transport/open.js';
 import type { ImageSource } from '../transport/types.js';
 import type { ManifestBytes } from '../oci/manifest-bytes.js';
 import { registryClient } from './registry-options.js';
-
-interface ImageConfig {
-  created?: string;
-  architecture?: string;
-  os?: string;
-  variant?: string;
-  author?: string;
-  config?: { Labels?: Record<string, string> | null; Env?: string[] | null };
-}
 
 /**
  * `stowage inspect REF`: what skopeo inspect shows, without pulling layers: the manifest

@@ -1,3 +1,4 @@
+import type { ImageConfig } from '../oci/config.js';
 import type { ImageSource } from '../transport/types.js';
 
 /**
@@ -46,7 +47,7 @@ export interface DockerImage {
   /** The config blob exactly as stored (its sha256 is the config digest). */
   configBytes: Buffer;
   /** The parsed config (image-spec config JSON). */
-  config: ImageConfigJson;
+  config: ImageConfig;
   /** Bottom layer first, one per config rootfs.diff_ids entry. */
   layers: DockerLayer[];
   /** Local parent image ID (imagedb metadata `parent`, legacy `parent`), if any. */
@@ -66,21 +67,6 @@ export interface DockerImage {
    */
   target?: { digest: string; mediaType: string; size: number };
   manifestDigest?: string;
-}
-
-/** The parts of an image config the verbs use; everything else is passed through. */
-export interface ImageConfigJson {
-  architecture?: string;
-  os?: string;
-  variant?: string;
-  created?: string;
-  author?: string;
-  config?: Record<string, unknown>;
-  container_config?: Record<string, unknown>;
-  docker_version?: string;
-  rootfs?: { type?: string; diff_ids?: string[] };
-  history?: Array<{ created?: string; created_by?: string; empty_layer?: boolean; comment?: string; author?: string }>;
-  [key: string]: unknown;
 }
 
 /** A container's writable layer (layerdb/mounts, or a containerd active snapshot). */

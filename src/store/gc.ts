@@ -1,6 +1,7 @@
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chainIds, storedDiffIds } from './chain.js';
+import { chainIds } from '../oci/config.js';
+import { storedDiffIds } from './chain.js';
 import type { StoreLayout } from './layout.js';
 import type { StoreMetadata } from './metadata.js';
 import { imageBlobs } from './records.js';

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
+import { parseImageConfig, validateDiffIds, type ImageConfig } from '../oci/config.js';
 import { parseManifest } from '../oci/manifest.js';
 import type { ImageSink } from '../transport/types.js';
 import type { ManifestBytes } from '../oci/manifest-bytes.js';
-import { validateDiffIds } from './chain.js';
 import type { StoreLayout } from './layout.js';
 import { isTarLayer, LayerSizeMeter, measureLayers } from './layer-sizes.js';
 import { collectGarbage } from './gc.js';
@@ -17,15 +17,6 @@ export interface StoreSinkOptions {
   tags: string[];
   /** `repo@digest` the image was served under (the index's digest for a multi-arch pull). */
   repoDigests: string[];
-}
-
-/** As the config says: nothing in it is trusted to have the type the spec gives it. */
-interface ImageConfig {
-  created?: unknown;
-  architecture?: unknown;
-  os?: unknown;
-  variant?: unknown;
-  rootfs?: { diff_ids?: unknown };
 }
 
 /**
@@ -137,15 +128,9 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** As the config says: nothing in it is trusted to have the type the spec gives it (text(), validateDiffIds check each field used). */
 function parseConfig(bytes: Buffer, digest: string): ImageConfig {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new StowageError('MANIFEST_INVALID', `image config ${digest} is not valid JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StowageError('MANIFEST_INVALID', `image config ${digest} is not a JSON object`);
-  const config = value as ImageConfig;
+  const config = parseImageConfig(bytes, `image config ${digest}`, 'MANIFEST_INVALID');
   if (config.rootfs !== undefined && (typeof config.rootfs !== 'object' || config.rootfs === null)) {
     throw new StowageError('MANIFEST_INVALID', `image config ${digest}: rootfs is not an object`);
   }

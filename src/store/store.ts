@@ -2,7 +2,8 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { StowageError } from '../errors/error.js';
 import { formatReference, parseReference } from '../reference/reference.js';
-import { chainIds, storedDiffIds } from './chain.js';
+import { chainIds, type ImageConfig } from '../oci/config.js';
+import { storedDiffIds } from './chain.js';
 import { repairStore, scanStore } from './check.js';
 import { collectGarbage, listBlobs, treeSize } from './gc.js';
 import { StoreLayout } from './layout.js';
@@ -174,11 +175,11 @@ export class ImageStore {
     };
   }
 
-  async readConfig(image: ImageRecord): Promise<Record<string, unknown>> {
+  async readConfig(image: ImageRecord): Promise<ImageConfig> {
     const bytes = await readFile(this.layout.blob(image.config.digest)).catch(() => {
       throw new StowageError('BLOB_UNKNOWN', `config ${image.config.digest} is missing from the store; run stowage system check`);
     });
-    return JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    return JSON.parse(bytes.toString('utf8')) as ImageConfig;
   }
 
   blobPath(digest: string): string {

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import { detectCompression, MAGIC_LENGTH } from '../compression/decompress.js';
 import { Digest } from '../digest/digest.js';
 import { StowageError } from '../errors/error.js';
+import type { ImageConfig } from '../oci/config.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { MediaType } from '../oci/media-types.js';
 import type { DockerManifestEntry } from './docker-manifest-json.js';
@@ -117,7 +118,7 @@ async function describeLayer(files: LayoutFiles, path: string): Promise<Descript
 function checkDiffIdCount(config: Buffer, entry: DockerManifestEntry, location: string): void {
   let diffIds: unknown;
   try {
-    diffIds = (JSON.parse(config.toString('utf8')) as { rootfs?: { diff_ids?: unknown } } | null)?.rootfs?.diff_ids;
+    diffIds = (JSON.parse(config.toString('utf8')) as ImageConfig | null)?.rootfs?.diff_ids;
   } catch {
     throw new StowageError('MANIFEST_INVALID', `${location}: the image config ${entry.Config} is not valid JSON`);
   }

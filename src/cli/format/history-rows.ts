@@ -1,3 +1,4 @@
+import type { HistoryEntry } from '../../oci/config.js';
 import type { ImageRecord } from '../../store/types.js';
 import { ellipsis, truncateId } from './table.js';
 import { createdSince, humanSize } from './units.js';
@@ -9,14 +10,6 @@ import { createdSince, humanSize } from './units.js';
  * the rest `<missing>` (their intermediate images were never pulled). SIZE is the layer's
  * unpacked size, as docker's; `{{.ContentSize}}` is its blob as stored (compressed, as pulled).
  */
-
-export interface HistoryEntry {
-  created?: string;
-  created_by?: string;
-  author?: string;
-  comment?: string;
-  empty_layer?: boolean;
-}
 
 export const HISTORY_TABLE = '{{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';
 export const HISTORY_TABLE_NOT_HUMAN = '{{.ID}}\t{{.CreatedAt}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}';

@@ -8,10 +8,10 @@ import { isStowageError, StowageError } from '../../errors/error.js';
 import type { Descriptor } from '../../oci/descriptor.js';
 import { parseManifest, type ParsedManifest } from '../../oci/manifest.js';
 import { formatPlatform, platformMatches, type PlatformSpec } from '../../oci/platform.js';
-import { chainIds, validateDiffIds } from '../../store/chain.js';
+import { chainIds, parseImageConfig, validateDiffIds } from '../../oci/config.js';
 import { blobPath, MANIFEST_LIMIT } from '../../transport/layout-source.js';
 import { METADATA_LIMIT, type ConfinedFs } from '../confined-fs.js';
-import type { DockerImage, DockerLayer, ImageConfigJson } from '../model.js';
+import type { DockerImage, DockerLayer } from '../model.js';
 import { contentBlobPath, type ContentStoreFiles } from './content-store.js';
 import type { ImageRecord } from './metadata.js';
 import { imageNames } from './names.js';
@@ -67,7 +67,7 @@ export async function resolveImage(ctx: ImageContext, records: ImageRecord[]): P
     }
     const configBytes = await readBlob(ctx, chosen.config.digest, METADATA_LIMIT);
     if (configBytes === undefined) throw new StowageError('BLOB_UNKNOWN', `config ${chosen.config.digest} is not in the content store`);
-    const config = parseConfig(configBytes, chosen.config.digest);
+    const config = parseImageConfig(configBytes, `config ${chosen.config.digest}`, 'CONFIG_INVALID');
     const diffIds = validateDiffIds(config.rootfs?.diff_ids, chosen.parsed.layers.length, chosen.config.digest);
     const layers = await imageLayers(ctx, diffIds, chosen.parsed.layers);
     const unpacked = layers.every((l) => l.size !== undefined);
@@ -125,17 +125,6 @@ async function readBlob(ctx: ImageContext, digest: string, limit: number): Promi
   const actual = Digest.of(bytes, parsed.algorithm);
   if (!actual.equals(parsed)) throw new StowageError('DIGEST_INVALID', `${ctx.fs.join(contentBlobPath(parsed))} has digest ${actual.toString()}`);
   return bytes;
-}
-
-function parseConfig(bytes: Buffer, digest: string): ImageConfigJson {
-  let value: unknown;
-  try {
-    value = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new StowageError('CONFIG_INVALID', `config ${digest} is not valid JSON`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StowageError('CONFIG_INVALID', `config ${digest} is not a JSON object`);
-  return value as ImageConfigJson;
 }
 
 /** The image's layers bottom-up, each the shared DockerLayer of its chain ID. */

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { tryParseReference } from '../../reference/reference.js';
 import type { ConfinedFs } from '../confined-fs.js';
-import type { DockerImage, DockerLayer, ImageConfigJson } from '../model.js';
+import type { ImageConfig } from '../../oci/config.js';
+import type { DockerImage, DockerLayer } from '../model.js';
 
 /**
  * image/<driver>/imagedb (moby image/fsstore.go): `content/sha256/<id>` is each image's config
@@ -99,9 +100,9 @@ function readImage(
   // Not hashed here: listing 1,000 images would spend more on it than on reading them. Export
   // checks every blob's digest as it streams (a config changed on disk is named there), and
   // `stowage docker inspect` says when its bytes do not match (see inspect.ts).
-  let config: ImageConfigJson;
+  let config: ImageConfig;
   try {
-    config = JSON.parse(configBytes.toString('utf8')) as ImageConfigJson;
+    config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
   } catch {
     problems.push(`image ${hex.slice(0, 12)}: its config is not JSON`);
     return undefined;
@@ -126,7 +127,7 @@ function readImage(
   };
 }
 
-function imageLayers(hex: string, config: ImageConfigJson, layers: Map<string, DockerLayer>, problems: string[]): DockerLayer[] {
+function imageLayers(hex: string, config: ImageConfig, layers: Map<string, DockerLayer>, problems: string[]): DockerLayer[] {
   const diffIds = config.rootfs?.diff_ids;
   if (!Array.isArray(diffIds) || !diffIds.every((d) => typeof d === 'string' && /^sha256:[a-f0-9]{64}$/.test(d))) {
     problems.push(`image ${hex.slice(0, 12)}: its config has no valid rootfs.diff_ids`);

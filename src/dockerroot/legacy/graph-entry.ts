@@ -1,6 +1,6 @@
 import path from 'node:path';
+import type { ImageConfig } from '../../oci/config.js';
 import type { ConfinedFs } from '../confined-fs.js';
-import type { ImageConfigJson } from '../model.js';
 import { LEGACY_ID, shortId } from './ids.js';
 
 /**
@@ -13,7 +13,7 @@ export interface GraphEntry {
   id: string;
   /** The `json` file exactly as stored. */
   jsonBytes: Buffer;
-  json: ImageConfigJson;
+  json: ImageConfig;
   parent: string | undefined;
   /** `layersize`, if present and a number. */
   size: number | undefined;
@@ -45,7 +45,7 @@ export async function readGraphEntry(fs: ConfinedFs, id: string, problems: strin
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     return `image ${shortId(id)}: ${fs.join(jsonPath)} is not a JSON object; image skipped`;
   }
-  const config = json as ImageConfigJson;
+  const config = json as ImageConfig;
   if (config.id !== id) {
     return `image ${shortId(id)}: ${fs.join(jsonPath)} names id ${JSON.stringify(String(config.id).slice(0, 80))}, not its directory's; image skipped (docker 1.9 refused it too)`;
   }
@@ -67,7 +67,7 @@ export async function readGraphEntry(fs: ConfinedFs, id: string, problems: strin
  * graph/<id>/parent file wins (a compatibility ID written by `docker load` of content-addressed
  * v1.9 archives); else json `parent`; else the hex of json `parent_id` (`sha256:<hex>`, v1.9).
  */
-async function parentOf(fs: ConfinedFs, dir: string, json: ImageConfigJson, problems: string[]): Promise<string | undefined> {
+async function parentOf(fs: ConfinedFs, dir: string, json: ImageConfig, problems: string[]): Promise<string | undefined> {
   let fromFile: string | undefined;
   try {
     fromFile = (await fs.readTrimmed(path.join(dir, 'parent'))) || undefined;

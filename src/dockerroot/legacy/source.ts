@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { StowageError } from '../../errors/error.js';
+import type { ImageConfig } from '../../oci/config.js';
 import type { ImageSource } from '../../transport/types.js';
 import type { ConfinedFs } from '../confined-fs.js';
 import { createLayerSource } from '../layer-source.js';
-import type { DockerImage, DockerLayer, ImageConfigJson } from '../model.js';
+import type { DockerImage, DockerLayer } from '../model.js';
 import { assembleLayer } from '../tarsplit/index.js';
 import type { Chain } from './chains.js';
 import type { GraphEntry } from './graph-entry.js';
@@ -46,7 +47,7 @@ export async function openLegacySource(store: LegacyStore, image: DockerImage): 
   const synthesised: DockerImage = {
     ...image,
     configBytes,
-    config: JSON.parse(configBytes.toString('utf8')) as ImageConfigJson,
+    config: JSON.parse(configBytes.toString('utf8')) as ImageConfig,
     layers: image.layers.map((layer) => ({ ...layer })),
   };
   return createLayerSource(store.fs, synthesised);

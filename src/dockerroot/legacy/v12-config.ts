@@ -1,4 +1,4 @@
-import type { ImageConfigJson } from '../model.js';
+import type { ImageConfig } from '../../oci/config.js';
 import { goString, marshalMap, rawMembers } from './go-json.js';
 
 /**
@@ -18,7 +18,7 @@ const GRAPH_ONLY_FIELDS = ['id', 'parent', 'Size', 'parent_id', 'layer_id', 'thr
 export interface LegacyLayerJson {
   /** The graph/<id>/json bytes. */
   bytes: Buffer;
-  json: ImageConfigJson;
+  json: ImageConfig;
 }
 
 /** `chain` from the root ancestor to the image; `diffIds` one per entry of it. */
@@ -33,7 +33,7 @@ export function v12Config(chain: readonly LegacyLayerJson[], diffIds: readonly s
 }
 
 /** image.History as Go marshals it: created always, the rest omitted when empty. */
-function historyEntry(json: ImageConfigJson): string {
+function historyEntry(json: ImageConfig): string {
   const fields = [`"created":${goString(goTime(json.created))}`];
   const author = typeof json.author === 'string' ? json.author : '';
   const createdBy = commandLine(json.container_config?.Cmd);

@@ -3,7 +3,7 @@
 // `docker system df` print for them. The tests render the same records and compare bytes.
 /* eslint-disable */
 import type { ImageRecord } from '../../../src/store/types.js';
-import type { HistoryEntry } from '../../../src/cli/format/history-rows.js';
+import type { HistoryEntry } from '../../../src/oci/config.js';
 
 export const NOW = 1795425439000; // 2026-11-23T09:17:19.000Z
 

@@ -9,7 +9,7 @@ import { Digest } from '../../../src/digest/digest.js';
 import type { ContainerdImage } from '../../../src/dockerroot/containerd/images.js';
 import { isContainerdRoot, loadContainerdRoot } from '../../../src/dockerroot/containerd/load.js';
 import type { DockerRootView } from '../../../src/dockerroot/model.js';
-import { chainIds } from '../../../src/store/chain.js';
+import { chainIds } from '../../../src/oci/config.js';
 import { writeBolt, type BoltTree } from '../../support/bbolt-writer.js';
 
 // A containerd root built by hand: meta.db and the snapshotter's metadata.db written with the
