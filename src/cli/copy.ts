@@ -1,4 +1,5 @@
 import { parsePlatform } from '../oci/platform.js';
+import '../ops/transports.js';
 import { formatName, inFormat, parseManifestFormat } from '../transport/convert.js';
 import { copyImage } from '../transport/copy.js';
 import { parseImageName } from '../transport/image-name.js';

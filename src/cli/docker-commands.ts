@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { transportForms } from '../ops/transports.js';
 import { withRegistryOptions } from './registry-options.js';
 
 /**
@@ -84,7 +85,7 @@ export function registerDockerCommands(program: Command): void {
       .command('export')
       .description('copy an image out of a Docker root: DEST is a file (docker save archive) or any transport name')
       .argument('<image>')
-      .argument('<destination>', 'FILE, docker-archive:FILE[:REF], oci:DIR[:REF], oci-archive:FILE[:REF] or docker://REF')
+      .argument('<destination>', `FILE or ${transportForms('sink')}`)
       .option('-q, --quiet', 'no progress output')),
   ).action(async (image: string, destination: string, options: Record<string, unknown>) => {
     const { dockerExport } = await import('./docker/export.js');

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander';
+import { transportForms, transportHelp } from '../ops/transports.js';
 import { withRegistryOptions } from './registry-options.js';
 import { registerDockerCommands } from './docker-commands.js';
 import { registerStoreCommands } from './store-commands.js';
@@ -37,13 +38,14 @@ withRegistryOptions(
   program
     .command('copy')
     .description('copy an image between registries, OCI layouts and archives (skopeo transport syntax)')
-    .argument('<source>', 'docker://REF, oci:DIR[:REF], oci-archive:FILE[:REF] or docker-archive:FILE[:REF]')
-    .argument('<destination>', 'same forms as the source')
+    .argument('<source>', transportForms('source'))
+    .argument('<destination>', transportForms('sink'))
     .option('--platform <os/arch[/variant]>', "which image of a multi-arch index (default: this machine's)")
     .option('-a, --all', 'copy the whole multi-arch index')
     .option('--concurrency <n>', 'blobs transferred in parallel', positiveInteger, 4)
     .option('-f, --format <format>', 'write the manifest in these media types: oci or v2s2 (Docker schema 2), as skopeo --format; its digest changes')
-    .option('-q, --quiet', 'no progress output'),
+    .option('-q, --quiet', 'no progress output')
+    .addHelpText('after', transportHelp()),
 ).action(async (source: string, destination: string, options: Record<string, unknown>) => {
   const { copy } = await import('./copy.js');
   await copy(source, destination, options);
@@ -56,7 +58,8 @@ withRegistryOptions(
     .argument('<image>', 'a reference (docker:// implied) or any transport name')
     .option('--raw', 'the manifest (or with --config the config) exactly as stored')
     .option('--config', "the image's config")
-    .option('--platform <os/arch[/variant]>', 'which image of a multi-arch index'),
+    .option('--platform <os/arch[/variant]>', 'which image of a multi-arch index')
+    .addHelpText('after', transportHelp('source')),
 ).action(async (image: string, options: Record<string, unknown>) => {
   const { inspect } = await import('./inspect.js');
   await inspect(image, options);

@@ -1,60 +1,60 @@
 import { StowageError } from '../errors/error.js';
-import { parseReference, type Reference } from '../reference/reference.js';
+import type { Reference } from '../reference/reference.js';
+import { findTransport, listTransports } from './table.js';
 
-/**
- * An image location in skopeo's transport syntax (containers-transports(5)):
- *   docker://host/repo[:tag|@digest]   a registry
- *   oci:DIR[:REF]                       an OCI image layout directory
- *   oci-archive:FILE[:REF]              an OCI layout in a tar file
- *   docker-archive:FILE[:NAME:TAG|:@N]  the `docker save` format
- *   docker-root:[/ROOT:]IMAGE           an image in Docker's own store on disk (read-only)
- */
-export type ImageName =
-  | { transport: 'docker'; reference: Reference }
-  | { transport: 'oci' | 'oci-archive' | 'docker-archive'; path: string; ref?: string }
-  | { transport: 'docker-root'; root?: string; image: string };
-
-const TRANSPORTS = ['docker', 'oci', 'oci-archive', 'docker-archive', 'docker-root'];
-
-export function parseImageName(text: string): ImageName {
-  const colon = text.indexOf(':');
-  const transport = colon > 0 ? text.slice(0, colon) : '';
-  if (!TRANSPORTS.includes(transport)) {
-    throw new StowageError(
-      'REFERENCE_INVALID',
-      `"${text}" names no transport: use docker://REF, oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF] or docker-root:[/ROOT:]IMAGE`,
-    );
-  }
-  const rest = text.slice(colon + 1);
-  if (transport === 'docker-root') return parseDockerRootName(text, rest);
-  if (transport === 'docker') {
-    if (!rest.startsWith('//')) throw new StowageError('REFERENCE_INVALID', `"${text}": the docker transport is written docker://REF`);
-    return { transport: 'docker', reference: parseReference(rest.slice(2)) };
-  }
-  if (rest === '') throw new StowageError('REFERENCE_INVALID', `"${text}": a path is required after ${transport}:`);
-  // FILE:REF split at the first colon, as containers/image does: the path cannot hold one,
-  // the reference may (`docker.io/library/alpine:latest`, `host:5000/x:t`).
-  const at = rest.indexOf(':');
-  const path = at === -1 ? rest : rest.slice(0, at);
-  const ref = at === -1 ? '' : rest.slice(at + 1);
-  const kind = transport as 'oci' | 'oci-archive' | 'docker-archive';
-  return ref ? { transport: kind, path, ref } : { transport: kind, path };
+/** What `oci:`, `oci-archive:` and `docker-archive:` name: a file or directory, and maybe one of its images. */
+export interface PathName {
+  path: string;
+  ref?: string;
 }
 
 /**
- * `docker-root:alpine:latest` reads the Docker root found as dockerd would find it;
- * `docker-root:/mnt/disk/var/lib/docker:alpine:latest` names the root: a path (starting with
- * `/` or `.`) up to the first colon.
+ * The parsed form of each transport's names, by scheme. A transport registered from another
+ * folder adds its own entry (TypeScript declaration merging), as src/dockerroot/transport.ts
+ * adds `docker-root`, so this folder never imports the transports that extend it.
  */
-function parseDockerRootName(text: string, rest: string): ImageName {
-  let root: string | undefined;
-  let image = rest;
-  if (rest.startsWith('/') || rest.startsWith('.')) {
-    const at = rest.indexOf(':');
-    if (at === -1) throw new StowageError('REFERENCE_INVALID', `"${text}": name the image after the root, docker-root:ROOT:IMAGE`);
-    root = rest.slice(0, at);
-    image = rest.slice(at + 1);
+export interface ImageNames {
+  docker: { reference: Reference };
+  oci: PathName;
+  'oci-archive': PathName;
+  'docker-archive': PathName;
+}
+
+export type TransportScheme = keyof ImageNames;
+
+/**
+ * An image location in skopeo's transport syntax (containers-transports(5)): `SCHEME:REST`,
+ * parsed by the transport the scheme names (table.ts lists them, with their syntax).
+ */
+export type ImageName<K extends TransportScheme = TransportScheme> = { [P in K]: { transport: P } & ImageNames[P] }[K];
+
+/** The scheme a name starts with (`oci` for `oci:dir:tag`), if it is a registered transport's. */
+function schemeOf(text: string): string | undefined {
+  const colon = text.indexOf(':');
+  if (colon <= 0) return undefined;
+  const scheme = text.slice(0, colon);
+  return findTransport(scheme) !== undefined ? scheme : undefined;
+}
+
+/** Whether `text` starts with a registered transport's scheme (`docker-root:alpine` does, `alpine:3` does not). */
+export function isTransportName(text: string): boolean {
+  return schemeOf(text) !== undefined;
+}
+
+export function parseImageName(text: string): ImageName {
+  const scheme = schemeOf(text);
+  const transport = scheme !== undefined ? findTransport(scheme) : undefined;
+  if (scheme === undefined || transport === undefined) {
+    const forms = listTransports().map((t) => t.syntax);
+    throw new StowageError('REFERENCE_INVALID', `"${text}" names no transport: use ${forms.slice(0, -1).join(', ')} or ${forms[forms.length - 1] ?? ''}`);
   }
-  if (image === '') throw new StowageError('REFERENCE_INVALID', `"${text}": an image (name, name:tag or ID) is required after docker-root:`);
-  return root !== undefined ? { transport: 'docker-root', root, image } : { transport: 'docker-root', image };
+  return transport.parse(text.slice(scheme.length + 1), text);
+}
+
+/**
+ * A name as `stowage inspect` takes it (skopeo inspect): one with a transport's scheme is that
+ * transport's; anything else is a registry reference, `docker://` implied.
+ */
+export function parseImageNameOrReference(text: string): ImageName {
+  return parseImageName(isTransportName(text) ? text : `docker://${text}`);
 }

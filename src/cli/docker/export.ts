@@ -1,7 +1,7 @@
 import { resolveImage } from '../../dockerroot/resolve.js';
 import { copyImage } from '../../transport/copy.js';
 import { savedTag } from '../../transport/docker-manifest-json.js';
-import { parseImageName, type ImageName } from '../../transport/image-name.js';
+import { isTransportName, parseImageName, type ImageName } from '../../transport/image-name.js';
 import { openSink } from '../../transport/open.js';
 import { progressReporter } from '../progress.js';
 import { registryClient } from '../registry-options.js';
@@ -43,6 +43,6 @@ export async function dockerExport(name: string, destination: string, options: R
 }
 
 function destinationName(destination: string, tag: string | undefined): ImageName {
-  if (/^(docker|oci|oci-archive|docker-archive|docker-root):/.test(destination)) return parseImageName(destination);
+  if (isTransportName(destination)) return parseImageName(destination);
   return tag !== undefined ? { transport: 'docker-archive', path: destination, ref: tag } : { transport: 'docker-archive', path: destination };
 }
