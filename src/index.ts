@@ -13,3 +13,5 @@ export * from './registry/client/index.js';
 export { RegistryStore, purgeUploads, type RegistryStoreOptions } from './registry/store/index.js';
 export { createRegistryServer, DEFAULT_POLICY, type RegistryServerOptions, type RegistryPolicy } from './registry/server/index.js';
 export * from './transport/index.js';
+export { dockerRootTransport } from './ops/transports.js';
+export { inspectImage, type InspectOptions, type ManifestInspection, type ConfigInspection, type ImageInspection, type ImageSummary } from './ops/inspect.js';

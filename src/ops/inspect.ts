@@ -1,0 +1,132 @@
+import { pipeline } from 'node:stream/promises';
+import { Digest } from '../digest/digest.js';
+import { Digester } from '../digest/digester.js';
+import { StowageError } from '../errors/error.js';
+import type { Descriptor } from '../oci/descriptor.js';
+import { parseManifest } from '../oci/manifest.js';
+import { hostPlatform, parsePlatform, selectPlatform, type PlatformSpec } from '../oci/platform.js';
+import type { RegistryClient } from '../registry/client/client.js';
+import { parseImageNameOrReference, type ImageName } from '../transport/image-name.js';
+import { openSource, transportOf } from '../transport/open.js';
+import type { ImageSource, ManifestBytes } from '../transport/types.js';
+import './transports.js';
+
+/** The fields of an image config the summary shows (image-spec config.md). */
+interface ImageConfig {
+  created?: string;
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  author?: string;
+  config?: { Labels?: Record<string, string> | null; Env?: string[] | null };
+}
+
+export interface InspectOptions {
+  /** Reaches registries (docker:// names); the caller owns it and closes it. */
+  client: RegistryClient;
+  /** Which image of a multi-arch index: `os/arch[/variant]` or a spec; default this machine's. */
+  platform?: string | PlatformSpec;
+  /** Where a source reports what it read past (a damaged Docker root). */
+  warn?: (line: string) => void;
+}
+
+/** `--raw`: the manifest or index the name points at, exactly as stored. */
+export interface ManifestInspection {
+  name: ImageName;
+  manifest: ManifestBytes;
+}
+
+/** `--config`: plus the image manifest chosen (the platform's, from an index) and its config, verified. */
+export interface ConfigInspection extends ManifestInspection {
+  image: ManifestBytes;
+  config: Buffer;
+}
+
+/** What `skopeo inspect` prints, field for field. */
+export interface ImageSummary {
+  Name?: string;
+  Digest: string;
+  RepoTags: string[];
+  Created: string | undefined;
+  Author: string;
+  Labels: Record<string, string> | null;
+  Architecture: string | undefined;
+  Variant?: string;
+  Os: string | undefined;
+  MediaType: string;
+  Layers: string[];
+  LayersData: Array<{ MIMEType: string; Digest: string; Size: number; Annotations: Record<string, string> | null }>;
+  Env: string[] | null;
+}
+
+export interface ImageInspection extends ConfigInspection {
+  summary: ImageSummary;
+}
+
+type Depth = 'manifest' | 'config' | 'summary';
+
+/**
+ * `stowage inspect`: an image's manifest, config or summary, read without its layers (skopeo
+ * inspect). `image` is a transport name, or a registry reference with `docker://` implied.
+ * `depth` says how far to read: the manifest only, its config too, or the summary (the default,
+ * which also lists a registry repository's tags).
+ */
+export function inspectImage(image: string | ImageName, options: InspectOptions & { depth: 'manifest' }): Promise<ManifestInspection>;
+export function inspectImage(image: string | ImageName, options: InspectOptions & { depth: 'config' }): Promise<ConfigInspection>;
+export function inspectImage(image: string | ImageName, options: InspectOptions & { depth?: 'summary' }): Promise<ImageInspection>;
+export async function inspectImage(image: string | ImageName, options: InspectOptions & { depth?: Depth }): Promise<ManifestInspection | ConfigInspection | ImageInspection> {
+  const name = typeof image === 'string' ? parseImageNameOrReference(image) : image;
+  const source = await openSource(name, { client: options.client, ...(options.warn ? { warn: options.warn } : {}) });
+  try {
+    const manifest = await source.getManifest();
+    if (options.depth === 'manifest') return { name, manifest };
+    const chosen = await chooseImage(source, manifest, options.platform);
+    const parsed = parseManifest(chosen.bytes, chosen.mediaType);
+    if (!parsed.config) throw new Error(`${source.name} is not an image manifest`);
+    const config = await readConfig(source, parsed.config);
+    if (options.depth === 'config') return { name, manifest, image: chosen, config };
+    const fields = JSON.parse(config.toString('utf8')) as ImageConfig;
+    const repository = transportOf(name).repository?.(name as never);
+    const tags = name.transport === 'docker' ? await options.client.listTags({ domain: name.reference.domain, path: name.reference.path }).catch(() => undefined) : undefined;
+    const summary: ImageSummary = {
+      ...(repository !== undefined ? { Name: repository } : {}),
+      Digest: manifest.digest.toString(),
+      RepoTags: tags ?? [],
+      Created: fields.created,
+      Author: fields.author ?? '',
+      Labels: fields.config?.Labels ?? null,
+      Architecture: fields.architecture,
+      ...(fields.variant ? { Variant: fields.variant } : {}),
+      Os: fields.os,
+      MediaType: chosen.mediaType,
+      Layers: parsed.layers.map((l) => l.digest),
+      LayersData: parsed.layers.map((l) => ({ MIMEType: l.mediaType, Digest: l.digest, Size: l.size, Annotations: l.annotations ?? null })),
+      Env: fields.config?.Env ?? null,
+    };
+    return { name, manifest, image: chosen, config, summary } satisfies ImageInspection;
+  } finally {
+    await source.close();
+  }
+}
+
+/** An index's image for the platform (parsed only then: a manifest needs none). */
+async function chooseImage(source: ImageSource, top: ManifestBytes, platform: string | PlatformSpec | undefined): Promise<ManifestBytes> {
+  const parsed = parseManifest(top.bytes, top.mediaType);
+  if (parsed.kind !== 'index') return top;
+  const wanted = typeof platform === 'string' ? parsePlatform(platform) : (platform ?? hostPlatform());
+  const chosen = selectPlatform(parsed.manifests, wanted);
+  return source.getManifest(Digest.parse(chosen.digest));
+}
+
+const CONFIG_LIMIT = 16 * 1024 * 1024;
+
+/** The config, verified against its descriptor and capped: a registry could send anything. */
+async function readConfig(source: ImageSource, descriptor: Descriptor): Promise<Buffer> {
+  if (descriptor.size > CONFIG_LIMIT) throw new StowageError('MANIFEST_INVALID', `config ${descriptor.digest} is ${descriptor.size} bytes, over the ${CONFIG_LIMIT}-byte limit`);
+  const verifier = new Digester({ expected: Digest.parse(descriptor.digest), expectedSize: descriptor.size });
+  const chunks: Buffer[] = [];
+  await pipeline(await source.getBlob(descriptor), verifier, async (verified: AsyncIterable<Buffer>) => {
+    for await (const chunk of verified) chunks.push(chunk);
+  });
+  return Buffer.concat(chunks);
+}
