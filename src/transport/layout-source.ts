@@ -81,6 +81,10 @@ export function selectEntry(entries: Descriptor[], ref: string | undefined, loca
   throw new StowageError('MANIFEST_UNKNOWN', `no image ${JSON.stringify(ref)} in ${location} (${known})`);
 }
 
+function notAManifest(digest: Digest, location: string): StowageError {
+  return new StowageError('MANIFEST_UNKNOWN', `manifest ${digest} is not in ${location}: the blob of that digest is not a manifest`);
+}
+
 export class LayoutSource implements ImageSource {
   readonly name: string;
   protected readonly files: LayoutFiles;
@@ -113,6 +117,9 @@ export class LayoutSource implements ImageSource {
       parsed = parseManifest(bytes, descriptor?.mediaType);
     } catch (err) {
       if (!isStowageError(err, 'MANIFEST_INVALID')) throw err;
+      // Nothing named this digest a manifest (it is not the top one nor a child of one read):
+      // a config or layer blob asked for as a manifest is not there, as a registry answers.
+      if (descriptor === undefined && digest !== undefined) throw notAManifest(target, this.files.location);
       throw new StowageError('MANIFEST_INVALID', `${this.name}: manifest ${target}: ${err.message}`);
     }
     for (const child of parsed.manifests) if (!this.known.has(child.digest)) this.known.set(child.digest, child);
