@@ -8,18 +8,10 @@ import { hostPlatform, parsePlatform, selectPlatform, type PlatformSpec } from '
 import type { RegistryClient } from '../registry/client/client.js';
 import { parseImageNameOrReference, type ImageName } from '../transport/image-name.js';
 import { openSource, transportOf } from '../transport/open.js';
-import type { ImageSource, ManifestBytes } from '../transport/types.js';
+import type { ImageSource } from '../transport/types.js';
+import type { ImageConfig } from '../oci/config.js';
+import type { ManifestBytes } from '../oci/manifest-bytes.js';
 import './transports.js';
-
-/** The fields of an image config the summary shows (image-spec config.md). */
-interface ImageConfig {
-  created?: string;
-  architecture?: string;
-  os?: string;
-  variant?: string;
-  author?: string;
-  config?: { Labels?: Record<string, string> | null; Env?: string[] | null };
-}
 
 export interface InspectOptions {
   /** Reaches registries (docker:// names); the caller owns it and closes it. */

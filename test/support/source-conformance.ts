@@ -15,7 +15,8 @@ import { parseManifest, type ParsedManifest } from '../../src/oci/manifest.js';
 import { selectPlatform, type PlatformSpec } from '../../src/oci/platform.js';
 import { copyImage } from '../../src/transport/copy.js';
 import { OciLayoutSink, OciLayoutSource } from '../../src/transport/oci-layout.js';
-import type { ImageSource, ManifestBytes } from '../../src/transport/types.js';
+import type { ImageSource } from '../../src/transport/types.js';
+import type { ManifestBytes } from '../../src/oci/manifest-bytes.js';
 import { readAll, rejectsWith } from '../unit/transport/transport-suite.js';
 
 export interface SourceFixture {
