@@ -12,3 +12,4 @@ export {
 export { descriptorSchema, type Descriptor, type Platform } from './descriptor.js';
 export { parseManifest, referrerDescriptor, type ParsedManifest } from './manifest.js';
 export type { ManifestBytes } from './manifest-bytes.js';
+export { chainIds, parseImageConfig, type ImageConfig, type ContainerConfig, type HistoryEntry } from './config.js';

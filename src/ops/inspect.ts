@@ -3,7 +3,7 @@ import { Digest } from '../digest/digest.js';
 import { Digester } from '../digest/digester.js';
 import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
-import { parseManifest } from '../oci/manifest.js';
+import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import { hostPlatform, parsePlatform, selectPlatform, type PlatformSpec } from '../oci/platform.js';
 import type { RegistryClient } from '../registry/client/client.js';
 import { parseImageNameOrReference, type ImageName } from '../transport/image-name.js';
@@ -72,8 +72,7 @@ export async function inspectImage(image: string | ImageName, options: InspectOp
   try {
     const manifest = await source.getManifest();
     if (options.depth === 'manifest') return { name, manifest };
-    const chosen = await chooseImage(source, manifest, options.platform);
-    const parsed = parseManifest(chosen.bytes, chosen.mediaType);
+    const { image: chosen, parsed } = await chooseImage(source, manifest, options.platform);
     if (!parsed.config) throw new Error(`${source.name} is not an image manifest`);
     const config = await readConfig(source, parsed.config);
     if (options.depth === 'config') return { name, manifest, image: chosen, config };
@@ -101,13 +100,14 @@ export async function inspectImage(image: string | ImageName, options: InspectOp
   }
 }
 
-/** An index's image for the platform (parsed only then: a manifest needs none). */
-async function chooseImage(source: ImageSource, top: ManifestBytes, platform: string | PlatformSpec | undefined): Promise<ManifestBytes> {
+/** The image `top` names for the platform, parsed (once: top here, a chosen child here too). */
+async function chooseImage(source: ImageSource, top: ManifestBytes, platform: string | PlatformSpec | undefined): Promise<{ image: ManifestBytes; parsed: ParsedManifest }> {
   const parsed = parseManifest(top.bytes, top.mediaType);
-  if (parsed.kind !== 'index') return top;
+  if (parsed.kind !== 'index') return { image: top, parsed };
   const wanted = typeof platform === 'string' ? parsePlatform(platform) : (platform ?? hostPlatform());
   const chosen = selectPlatform(parsed.manifests, wanted);
-  return source.getManifest(Digest.parse(chosen.digest));
+  const image = await source.getManifest(Digest.parse(chosen.digest));
+  return { image, parsed: parseManifest(image.bytes, image.mediaType) };
 }
 
 const CONFIG_LIMIT = 16 * 1024 * 1024;

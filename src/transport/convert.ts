@@ -9,7 +9,7 @@
 
 import { Digest } from '../digest/digest.js';
 import { StowageError } from '../errors/error.js';
-import { parseManifest } from '../oci/manifest.js';
+import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import { MediaType } from '../oci/media-types.js';
 import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
@@ -53,9 +53,15 @@ export function inFormat(mediaType: string, format: ManifestFormat): boolean {
  * with no counterpart (a zstd layer to Docker, an artifact's config) is refused, as skopeo does,
  * rather than written under a type that says something else.
  */
-export function convertManifest(manifest: ManifestBytes, format: ManifestFormat, children: ReadonlyMap<string, ManifestBytes> = new Map()): ManifestBytes {
+export function convertManifest(
+  manifest: ManifestBytes,
+  format: ManifestFormat,
+  children: ReadonlyMap<string, ManifestBytes> = new Map(),
+  /** What parseManifest made of `manifest`, when the caller (copy) has it already. */
+  known?: ParsedManifest,
+): ManifestBytes {
   if (inFormat(manifest.mediaType, format)) return manifest;
-  const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+  const parsed = known ?? parseManifest(manifest.bytes, manifest.mediaType);
   const body = JSON.parse(manifest.bytes.toString('utf8')) as Record<string, unknown>;
   const table = TABLES[format];
   const what = `manifest ${manifest.digest}`;

@@ -65,7 +65,8 @@ export async function copyImage(source: ImageSource, sink: ImageSink, options: C
       const chosen = selectPlatform(parsed.manifests, options.platform ?? hostPlatform());
       named = await copier.manifest(chosen);
     }
-    written = await copier.tree(named, true);
+    // The top manifest was parsed above: passed along unless a child of the index was chosen.
+    written = await copier.tree(named, true, named === top ? parsed : undefined);
   } catch (err) {
     // Stop what has not started and wait for what has, so the caller closes a quiet sink.
     await copier.abort();
@@ -113,9 +114,8 @@ class Copier {
     return manifest;
   }
 
-  /** Everything a manifest reaches, then the manifest itself (converted with `format`); returns what was written. */
-  async tree(manifest: ManifestBytes, top: boolean): Promise<ManifestBytes> {
-    const parsed = parseManifest(manifest.bytes, manifest.mediaType);
+  /** Everything a manifest reaches, then the manifest itself (converted with `format`); returns what was written. `parsed`: the manifest, when the caller parsed it already. */
+  async tree(manifest: ManifestBytes, top: boolean, parsed = parseManifest(manifest.bytes, manifest.mediaType)): Promise<ManifestBytes> {
     const children = new Map<string, ManifestBytes>();
     if (parsed.kind === 'index') {
       await Promise.all(
@@ -128,7 +128,7 @@ class Copier {
       const blobs = [...(parsed.config ? [parsed.config] : []), ...parsed.layers.filter((l) => !l.urls?.length)];
       await Promise.all(blobs.map((blob) => this.blob(blob)));
     }
-    const written = this.options.format ? convertManifest(manifest, this.options.format, children) : manifest;
+    const written = this.options.format ? convertManifest(manifest, this.options.format, children, parsed) : manifest;
     await this.sink.putManifest(written, { top });
     this.options.progress?.manifestWritten?.(written);
     return written;
