@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Writable, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -52,16 +52,27 @@ export async function syncDirectory(dir: string, options: { ignoreMissing?: bool
  * is untouched. The caller fsyncs the directory (writeFileAtomic does; the storage driver does
  * its own way, see syncDirectory). `mode` is applied whatever the umask (a secret's 0600).
  */
-export async function writeAndRename(temp: string, path: string, bytes: Uint8Array, mode?: number): Promise<void> {
-  await fillAndRename(temp, path, mode, async (handle) => {
+export async function writeAndRename(temp: string, path: string, bytes: Uint8Array, options: DurableWriteOptions = {}): Promise<void> {
+  const { mode } = options;
+  await fillAndRename(temp, path, options, async (handle) => {
     await handle.writeFile(bytes);
     if (mode !== undefined) await handle.chmod(mode);
   });
 }
 
+export interface DurableWriteOptions {
+  /** The new file's mode, whatever the umask (a secret's 0600). */
+  mode?: number;
+  /**
+   * Fail with EEXIST instead of replacing `path`: the temp file is hard-linked to `path`, which
+   * link(2) refuses atomically when the name exists, then unlinked. Readers still never see a prefix.
+   */
+  exclusive?: boolean;
+}
+
 /** Writes `bytes` to `path` atomically and durably; `temp` names the temporary file where a convention wants its own. */
 export async function writeFileAtomic(path: string, bytes: Uint8Array, options: { temp?: string; mode?: number } = {}): Promise<void> {
-  await writeAndRename(options.temp ?? tempPathBeside(path), path, bytes, options.mode);
+  await writeAndRename(options.temp ?? tempPathBeside(path), path, bytes, options.mode === undefined ? {} : { mode: options.mode });
   await syncDirectory(dirname(path));
 }
 
@@ -71,21 +82,26 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, options: 
  * When it fails, the temporary file is removed and `path` is never touched.
  */
 export async function writeStreamAtomic(path: string, write: (out: Writable) => Promise<void>, temp = tempPathBeside(path)): Promise<void> {
-  await fillAndRename(temp, path, undefined, (handle) => write(handleWriter(handle)));
+  await fillAndRename(temp, path, {}, (handle) => write(handleWriter(handle)));
   await syncDirectory(dirname(path));
 }
 
 /** Creates `temp`, lets `fill` write it, fsyncs, closes and renames it to `path`; removes `temp` on any failure. */
-async function fillAndRename(temp: string, path: string, mode: number | undefined, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
+async function fillAndRename(temp: string, path: string, options: DurableWriteOptions, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
   try {
-    const handle = await open(temp, 'wx', mode);
+    const handle = await open(temp, 'wx', options.mode);
     try {
       await fill(handle);
       await handle.sync();
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    if (options.exclusive) {
+      await link(temp, path);
+      await unlink(temp);
+    } else {
+      await rename(temp, path);
+    }
   } catch (err) {
     await unlink(temp).catch(() => undefined);
     throw err;

@@ -15,8 +15,12 @@ export interface StorageDriver {
   /** The whole content of a small file (links, manifests). */
   getContent(path: string): Promise<Buffer>;
 
-  /** Replaces a small file atomically: readers see the old content or the new, never a mix. */
-  putContent(path: string, content: Uint8Array): Promise<void>;
+  /**
+   * Replaces a small file atomically and durably: readers see the old content or the new,
+   * never a mix, and once resolved the content survives a crash. See PutOptions for a secret
+   * (owner-only) file and for creating a file only if it is absent.
+   */
+  putContent(path: string, content: Uint8Array, options?: PutOptions): Promise<void>;
 
   /** Streams a file from `offset` (default 0) up to and including `end` (default: to the end). */
   reader(path: string, options?: { offset?: number; end?: number }): Promise<Readable>;
@@ -56,6 +60,19 @@ export interface StorageDriver {
     visit: (info: FileInfo) => boolean | void | Promise<boolean | void>,
     options?: { temporary?: boolean },
   ): Promise<void>;
+}
+
+export interface PutOptions {
+  /**
+   * The content is a secret (the token issuer's private key): readable by the owner only where
+   * the backend has owners (the filesystem driver: mode 0600, new parent directories 0700).
+   */
+  private?: boolean;
+  /**
+   * Create only: PATH_EXISTS when the path already holds a file, atomically with respect to
+   * other writers (two servers starting at once on one root must not replace each other's key).
+   */
+  exclusive?: boolean;
 }
 
 export interface FileInfo {

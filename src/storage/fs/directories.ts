@@ -9,12 +9,13 @@ const PARENT_RACE_RETRIES = 3;
  * concurrent delete may remove `dir` between the mkdir and the action. The directory may even
  * be back by the time we look (another writer re-created it) while what we had put in it, a
  * temporary file, went with the delete: so any ENOENT is retried, not only a missing `dir`.
+ * `mode` is that of the directories it creates (0700 for a secret's), not of existing ones.
  */
-export async function withParents<T>(dir: string, action: () => Promise<T>): Promise<T> {
+export async function withParents<T>(dir: string, action: () => Promise<T>, mode?: number): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       // Inside the retry: a recursive mkdir itself fails with ENOENT when a parent it just made is deleted.
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, ...(mode === undefined ? {} : { mode }) });
       return await action();
     } catch (err) {
       // ENOTDIR too: Node's recursive mkdir reports it when a directory it found is removed under it.

@@ -4,7 +4,7 @@ import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { writeAndRename } from '../../fs/durable.js';
-import type { FileInfo, FileWriter, StorageDriver } from '../driver.js';
+import type { FileInfo, FileWriter, PutOptions, StorageDriver } from '../driver.js';
 import { storageError } from '../errors.js';
 import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
 import { syncTree, withParents } from './directories.js';
@@ -31,13 +31,16 @@ export class FilesystemDriver implements StorageDriver {
     }
   }
 
-  async putContent(path: string, content: Uint8Array): Promise<void> {
+  async putContent(path: string, content: Uint8Array, options: PutOptions = {}): Promise<void> {
     const full = this.fullPath(checkFilePath(path));
     const dir = dirname(full);
+    const write = { ...(options.private ? { mode: 0o600 } : {}), ...(options.exclusive ? { exclusive: true } : {}) };
     try {
-      await withParents(dir, () => writeAndRename(`${dir}/${TEMP_PREFIX}${randomBytes(8).toString('hex')}`, full, content));
+      const temp = `${dir}/${TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
+      await withParents(dir, () => writeAndRename(temp, full, content, write), options.private ? 0o700 : undefined);
       await syncDirectory(dir);
     } catch (err) {
+      if (options.exclusive && isCode(err, 'EEXIST')) throw pathExists(path);
       throw storageError(err, full);
     }
   }

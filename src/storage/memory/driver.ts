@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { StowageError } from '../../errors/error.js';
-import type { FileInfo, FileWriter, StorageDriver } from '../driver.js';
+import type { FileInfo, FileWriter, PutOptions, StorageDriver } from '../driver.js';
 import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
 
 const READ_CHUNK = 1 << 20;
@@ -48,8 +48,10 @@ export class MemoryDriver implements StorageDriver {
     return Buffer.from(this.fileAt(path).content);
   }
 
-  async putContent(path: string, content: Uint8Array): Promise<void> {
+  /** No owners here, so `private` changes nothing; `exclusive` is atomic: nothing awaits between the check and the set. */
+  async putContent(path: string, content: Uint8Array, options: PutOptions = {}): Promise<void> {
     this.checkCreatable(checkFilePath(path));
+    if (options.exclusive && this.files.has(path)) throw pathExists(path);
     const file = new MemoryFile();
     file.append(content);
     this.files.set(path, file);
