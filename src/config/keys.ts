@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AccessRuleSchema, GroupsSchema } from '../registry/server/auth/access.js';
 import { accept, field, isEmpty, judged, refuse, section, text, warn, yaml, type Infer, type Verdict } from './key-table.js';
+import { DRIVER_KEYS, unregisteredDriverKeys } from './storage-keys.js';
 
 /**
  * Every key `stowage serve` reads from a distribution-style config.yml, in one table: what
@@ -32,7 +33,6 @@ const Headers = z
     if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `"${bad.slice(0, 60)}" is not a header name` });
   });
 
-const storageDriver = refuse('only the filesystem and inmemory drivers are implemented so far');
 const verdict = (v: Verdict['verdict'], why: string): Verdict => ({ verdict: v, why }) as Verdict;
 
 export const KEYS = section({
@@ -50,11 +50,8 @@ export const KEYS = section({
     reportcaller: warn('caller reporting is not implemented'),
   }),
   storage: section({
-    filesystem: section({
-      rootdirectory: text(z.string().min(1)),
-      maxthreads: warn("a limit on Go's threads; Stowage's I/O needs none"),
-    }),
-    inmemory: yaml(z.unknown()),
+    // One section per registered driver (src/storage/drivers.ts), built from its definition.
+    ...DRIVER_KEYS,
     delete: section({ enabled: yaml(Flag) }),
     maintenance: section({
       uploadpurging: section({
@@ -68,11 +65,7 @@ export const KEYS = section({
     cache: warn('no blob descriptor cache is implemented: descriptors are read from storage'),
     redirect: accept('Stowage never redirects blob downloads: the filesystem driver has nowhere to send them'),
     tag: warn('tag lookup concurrency is tuning Stowage does not need'),
-    s3: storageDriver,
-    azure: storageDriver,
-    gcs: storageDriver,
-    swift: storageDriver,
-    oss: storageDriver,
+    ...unregisteredDriverKeys(),
   }),
   auth: section({
     htpasswd: section({ realm: text(z.string().min(1)), path: text(z.string().min(1)) }),

@@ -1,15 +1,14 @@
-import { resolve as resolvePath } from 'node:path';
 import { StowageError } from '../errors/error.js';
 import type { AuthSettings } from '../registry/server/auth/build.js';
 import { checkPublicUrl, compileTrust } from '../registry/server/auth/origin.js';
 import { ALGORITHMS } from '../registry/server/auth/token.js';
 import { resolveLimits, type RegistryLimits } from '../registry/server/limits.js';
+import { filesystemDriver } from '../storage/fs/definition.js';
 import { LOG_LEVELS, type ConfigFile } from './keys.js';
 import type { ServeConfig, ServeFlags } from './serve-config.js';
+import { namedDriver } from './storage-keys.js';
 import { count, parseAddress, parseDuration, positive } from './values.js';
 
-/** distribution's filesystem driver's default root, for `storage: filesystem: {}`. */
-const DISTRIBUTION_ROOT = '/var/lib/registry';
 /** Default token lifetime of the built-in issuer. */
 const DEFAULT_TOKEN_EXPIRATION = 300;
 
@@ -56,20 +55,18 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
 }
 
 /**
- * Exactly one driver. A config file must name one (distribution refuses a config without
- * it): falling back to ./data would put a production registry's data somewhere nobody chose.
+ * Exactly one driver (storage-keys.ts). A config file must name one (distribution refuses a
+ * config without it): falling back to ./data would put a production registry's data somewhere
+ * nobody chose. `--root` is the filesystem driver's root, whatever the file names.
  */
 function resolveStorage(storage: NonNullable<ConfigFile['storage']>, flags: ServeFlags, fromFile: boolean): ServeConfig['storage'] {
-  if (storage.filesystem !== undefined && storage.inmemory !== undefined) {
-    throw new StowageError('CONFIG_INVALID', 'storage: configure one driver, not both filesystem and inmemory');
-  }
-  if (flags.root !== undefined) return { kind: 'filesystem', rootDirectory: resolvePath(flags.root) };
-  if (storage.filesystem !== undefined) return { kind: 'filesystem', rootDirectory: resolvePath(storage.filesystem.rootdirectory ?? DISTRIBUTION_ROOT) };
-  if (storage.inmemory !== undefined) return { kind: 'inmemory' };
+  const named = namedDriver(storage);
+  if (flags.root !== undefined) return { kind: 'filesystem', ...filesystemDriver.options({ rootdirectory: flags.root }) };
+  if (named) return named;
   if (fromFile) {
     throw new StowageError('CONFIG_INVALID', 'the config names no storage: set storage.filesystem.rootdirectory (or storage.inmemory), or give --root');
   }
-  return { kind: 'filesystem', rootDirectory: resolvePath('./data') };
+  return { kind: 'filesystem', ...filesystemDriver.options({ rootdirectory: './data' }) };
 }
 
 function resolveLogLevel(flag: string | undefined, config: ConfigFile): string {

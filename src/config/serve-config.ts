@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { StowageError } from '../errors/error.js';
+import type { DriverConfig } from '../storage/drivers.js';
 import type { AuthSettings } from '../registry/server/auth/build.js';
 import type { OriginSettings } from '../registry/server/auth/origin.js';
 import type { RegistryLimits } from '../registry/server/limits.js';
@@ -19,7 +20,8 @@ import { resolveConfig } from './resolve.js';
 export interface ServeConfig {
   host: string;
   port: number;
-  storage: { kind: 'filesystem'; rootDirectory: string } | { kind: 'inmemory' };
+  /** The one storage driver (src/storage/drivers.ts) and its options. */
+  storage: DriverConfig;
   deleteEnabled: boolean;
   /** distribution's storage.maintenance.readonly: reads only, every write 405 UNSUPPORTED, no purge. */
   readOnly: boolean;

@@ -1,0 +1,47 @@
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { StowageError } from '../errors/error.js';
+import type { RegistryOptions } from '../registry/server/registry.js';
+import type { ServeConfig } from './serve-config.js';
+
+/** The Registry `stowage serve` runs, from its resolved config: TLS files read, logs as JSON lines to `logStream`. */
+export async function registryOptions(config: ServeConfig, logStream: NodeJS.WritableStream): Promise<RegistryOptions> {
+  return {
+    storage: config.storage,
+    host: config.host,
+    port: config.port,
+    policy: {
+      deleteEnabled: config.deleteEnabled,
+      maxManifestBytes: config.maxManifestBytes,
+      maxCatalogEntries: config.maxCatalogEntries,
+      automaticCrossMount: config.automaticCrossMount,
+    },
+    readOnly: config.readOnly,
+    ...(config.tls ? { tls: await readTls(config.tls) } : {}),
+    http2: config.http2,
+    limits: config.limits,
+    origin: config.origin,
+    ...(config.headers ? { headers: config.headers } : {}),
+    ...(config.auth ? { auth: config.auth } : {}),
+    ...(config.uploadPurging ? { uploadPurging: config.uploadPurging } : {}),
+    drainTimeoutSeconds: config.drainTimeoutSeconds,
+    logger: {
+      level: config.logLevel,
+      stream: logStream,
+      // pino's `base` replaces its default fields: they are kept, the configured ones added.
+      ...(config.logFields ? { base: { pid: process.pid, hostname: hostname(), ...config.logFields } } : {}),
+    },
+    logRequests: config.logRequests || config.logLevel === 'debug',
+  };
+}
+
+async function readTls(tls: { certificate: string; key: string }): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (what: string, path: string): Promise<Buffer> => {
+    try {
+      return await readFile(path);
+    } catch (err) {
+      throw new StowageError('CONFIG_INVALID', `cannot read TLS ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { cert: await read('certificate', tls.certificate), key: await read('key', tls.key) };
+}
