@@ -48,9 +48,10 @@ export async function startSecuredRegistry(options: SecuredRegistryOptions): Pro
       ? { token: { service: SECURED_SERVICE, issuer: SECURED_ISSUER, builtin: { htpasswd, expirationSeconds: options.expirationSeconds ?? 3600 } }, ...policy }
       : { htpasswd: { realm: 'Stowage Test', path: htpasswd }, ...policy };
   const storage = join(root, 'storage');
-  const { controller } = await createAccessController(settings, { storageRoot: storage });
+  const driver = new FilesystemDriver(storage);
+  const { controller } = await createAccessController(settings, { storage: driver });
   const app = createRegistryServer({
-    store: new RegistryStore({ driver: new FilesystemDriver(storage) }),
+    store: new RegistryStore({ driver }),
     auth: controller,
     ...(options.automaticCrossMount !== undefined ? { policy: { automaticCrossMount: options.automaticCrossMount } } : {}),
   });

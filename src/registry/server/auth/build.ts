@@ -1,10 +1,10 @@
-import { join } from 'node:path';
 import { StowageError } from '../../../errors/error.js';
+import type { StorageDriver } from '../../../storage/driver.js';
 import { AccessRules, type AccessRule, type Groups } from './access.js';
 import { BasicAccessController } from './basic.js';
 import { HtpasswdFile } from './htpasswd.js';
 import { TokenIssuer } from './issuer.js';
-import { TrustStore, ephemeralSigningKey, loadOrCreateSigningKey, loadSigningKey, type SigningKey } from './keys.js';
+import { TrustStore, ephemeralSigningKey, loadOrCreateStoredSigningKey, loadSigningKey, type SigningKey } from './keys.js';
 import { BearerAccessController, TOKEN_PATH, TokenVerifier } from './token.js';
 import type { AccessController } from './types.js';
 
@@ -34,8 +34,11 @@ export interface AccessControlSetup {
 }
 
 export interface BuildOptions {
-  /** The storage root, where a generated token key is kept; absent for in-memory storage. */
-  storageRoot?: string;
+  /**
+   * The registry's storage, where the built-in issuer keeps the key it generates
+   * (TOKEN_KEY_PATH); absent: a key for this process only.
+   */
+  storage?: StorageDriver;
   /** Runtime problems (an htpasswd file gone bad). */
   onError?: (message: string) => void;
 }
@@ -59,7 +62,7 @@ export async function createAccessController(settings: AuthSettings, options: Bu
   let description = `token (issuer ${token.issuer}, service ${token.service}, realm ${token.realm ?? TOKEN_PATH})`;
   if (token.builtin) {
     const users = await HtpasswdFile.load(token.builtin.htpasswd, htpasswdOptions);
-    const key = await builtinKey(token.builtin.key, options.storageRoot);
+    const key = await builtinKey(token.builtin.key, options.storage);
     if (token.signingAlgorithms && !token.signingAlgorithms.includes(key.alg)) {
       throw new StowageError('CONFIG_INVALID', `auth.token.signingalgorithms leaves out ${key.alg}, the algorithm of the built-in issuer's key`);
     }
@@ -79,8 +82,8 @@ export async function createAccessController(settings: AuthSettings, options: Bu
   return { controller, description: `${description}; ${policy}` };
 }
 
-async function builtinKey(path: string | undefined, storageRoot: string | undefined): Promise<SigningKey> {
+async function builtinKey(path: string | undefined, storage: StorageDriver | undefined): Promise<SigningKey> {
   if (path) return loadSigningKey(path);
-  if (storageRoot) return loadOrCreateSigningKey(join(storageRoot, 'auth', 'token-key.pem'));
+  if (storage) return loadOrCreateStoredSigningKey(storage);
   return ephemeralSigningKey();
 }

@@ -1,7 +1,9 @@
 import { X509Certificate, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { StowageError } from '../../../errors/error.js';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { isStowageError, StowageError } from '../../../errors/error.js';
+import type { StorageDriver } from '../../../storage/driver.js';
+import { FilesystemDriver } from '../../../storage/fs/driver.js';
 
 /** The header fields jwt.md names for finding the signing key. */
 export interface KeyHeader {
@@ -212,32 +214,41 @@ export async function loadSigningKey(path: string): Promise<SigningKey> {
   }
 }
 
+/** Where the built-in issuer keeps the key it generates, in the registry's storage: `<root>/auth/token-key.pem` on the filesystem driver. */
+export const TOKEN_KEY_PATH = '/auth/token-key.pem';
+
 /**
- * The built-in issuer's key when none is configured: read from `path`, or generated (EC P-256)
- * and written there with mode 0600 on first start, so tokens survive a restart.
+ * The built-in issuer's key when none is configured: read from the registry's storage, or
+ * generated (EC P-256) and stored there on first start, so tokens survive a restart. Through
+ * the driver, so it lives wherever the registry's data does; written durably, owner-only (0600
+ * in a 0700 directory on the filesystem driver) and exclusively: two servers starting at once
+ * on one root must not replace each other's key, so the one that loses the race reads the winner's.
  */
-export async function loadOrCreateSigningKey(path: string): Promise<SigningKey> {
+export async function loadOrCreateStoredSigningKey(driver: StorageDriver, path = TOKEN_KEY_PATH, label = `${path} (${driver.name} storage)`): Promise<SigningKey> {
   try {
-    return signingKey(createPrivateKey(await readFile(path, 'utf8')));
+    return signingKey(createPrivateKey((await driver.getContent(path)).toString('utf8')));
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+    if (!isStowageError(err, 'PATH_NOT_FOUND')) {
       if (err instanceof StowageError) throw err;
-      throw new StowageError('CONFIG_INVALID', `token signing key ${path} cannot be used: ${(err as Error).message}`);
+      throw new StowageError('CONFIG_INVALID', `token signing key ${label} cannot be used: ${(err as Error).message}`);
     }
   }
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   try {
-    // 'wx': two servers starting at once on one root must not overwrite each other's key.
-    await writeFile(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    await driver.putContent(path, Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })), { private: true, exclusive: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateSigningKey(path);
-    throw new StowageError('CONFIG_INVALID', `cannot write token signing key ${path}: ${(err as Error).message}`);
+    if (isStowageError(err, 'PATH_EXISTS')) return loadOrCreateStoredSigningKey(driver, path, label);
+    throw new StowageError('CONFIG_INVALID', `cannot write token signing key ${label}: ${(err as Error).message}`);
   }
   return signingKey(privateKey);
 }
 
-/** A key for this process only (in-memory storage: nowhere to keep one). */
+/** loadOrCreateStoredSigningKey for a key file of its own, outside any registry storage. */
+export async function loadOrCreateSigningKey(path: string): Promise<SigningKey> {
+  return loadOrCreateStoredSigningKey(new FilesystemDriver(dirname(path)), `/${basename(path)}`, path);
+}
+
+/** A key for this process only. */
 export function ephemeralSigningKey(): SigningKey {
   return signingKey(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
 }
