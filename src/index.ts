@@ -8,10 +8,23 @@ export { Digest, Digester, type DigestAlgorithm } from './digest/index.js';
 export * from './reference/index.js';
 export * from './oci/index.js';
 export { hostPlatform, parsePlatform, formatPlatform, selectPlatform, type PlatformSpec } from './oci/platform.js';
+/** Storage drivers: the StorageDriver interface, the factory (createDriver, openDriver over DRIVERS), FilesystemDriver and MemoryDriver. */
 export * from './storage/index.js';
 export * from './registry/client/index.js';
 export { RegistryStore, purgeUploads, type RegistryStoreOptions } from './registry/store/index.js';
 export { createRegistryServer, DEFAULT_POLICY, type RegistryServerOptions, type RegistryPolicy } from './registry/server/index.js';
+/** The registry server as one object (options → start → shutdown) that `stowage serve` runs; see Registry. */
+export {
+  Registry,
+  type AuthSettings,
+  type OriginSettings,
+  type RegistryAddress,
+  type RegistryLimits,
+  type RegistryOptions,
+  type RegistryStarted,
+  type RegistryStopped,
+  type UploadPurging,
+} from './registry/server/index.js';
 export * from './transport/index.js';
 export { dockerRootTransport } from './ops/transports.js';
 export { inspectImage, type InspectOptions, type ManifestInspection, type ConfigInspection, type ImageInspection, type ImageSummary } from './ops/inspect.js';

@@ -1,0 +1,181 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { StorageDriver } from '../../storage/driver.js';
+import { describeDriver, openDriver, type DriverConfig } from '../../storage/drivers.js';
+import { RegistryStore } from '../store/registry.js';
+import { createAccessController, type AuthSettings } from './auth/build.js';
+import type { OriginSettings } from './auth/origin.js';
+import type { RegistryPolicy } from './context.js';
+import { resolveLimits, type RegistryLimits } from './limits.js';
+import { purgeAge, scheduleMaintenance, type UploadPurging } from './maintenance.js';
+import { createRegistryServer } from './server.js';
+
+/** What a Registry serves, and how. Everything but `storage` has the default `stowage serve` has without a config file. */
+export interface RegistryOptions {
+  /** Where its data lives: a driver, or one the factory opens (`{ kind: 'filesystem', rootDirectory }`, `{ kind: 'inmemory' }`). */
+  storage: StorageDriver | DriverConfig;
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port to listen on (default 5000; 0 for any free one, see the address `start` returns). */
+  port?: number;
+  /** Deletes, manifest and catalog page sizes, automatic cross-mount (server.ts DEFAULT_POLICY). */
+  policy?: Partial<RegistryPolicy>;
+  /** distribution's storage.maintenance.readonly: reads only, every write 405 UNSUPPORTED, nothing purged. */
+  readOnly?: boolean;
+  /** PEM certificate and key: HTTPS, and HTTP/2 to clients that offer it unless `http2` is false. */
+  tls?: { cert: Buffer | string; key: Buffer | string };
+  /** Offer HTTP/2 with TLS (default true). */
+  http2?: boolean;
+  /** Resource limits (limits.ts); each one not given keeps its default. */
+  limits?: Partial<RegistryLimits>;
+  /** How the server names itself in URLs it sends, and which proxies it believes (auth/origin.ts). */
+  origin?: OriginSettings;
+  /** distribution's http.headers: added to every response. */
+  headers?: Record<string, string[]>;
+  /** Access control (htpasswd, or tokens with the built-in issuer, plus `access` rules); absent: open to anyone. */
+  auth?: AuthSettings;
+  /** Purge abandoned uploads (distribution's uploadpurging); absent: never purged. */
+  uploadPurging?: UploadPurging;
+  /** Seconds in-flight requests get to finish on `shutdown` (default 30). */
+  drainTimeoutSeconds?: number;
+  /** pino logger options, or false for silence (the default). */
+  logger?: FastifyServerOptions['logger'];
+  /** Log every request (default off). */
+  logRequests?: boolean;
+}
+
+/** Where a started Registry listens. */
+export interface RegistryAddress {
+  /** `http://127.0.0.1:5000`: the configured host, the bound port. */
+  url: string;
+  scheme: 'http' | 'https';
+  host: string;
+  port: number;
+}
+
+/** What `start` returns: the address, and one line each on storage and access control. */
+export interface RegistryStarted extends RegistryAddress {
+  storage: string;
+  access: string;
+}
+
+/** What `shutdown` reports. */
+export interface RegistryStopped {
+  /** Every in-flight request finished within drainTimeoutSeconds (otherwise the rest were cut). */
+  drained: boolean;
+}
+
+const DEFAULT_DRAIN_SECONDS = 30;
+
+interface Prepared {
+  app: FastifyInstance;
+  store: RegistryStore;
+  storage: string;
+  access: string;
+}
+
+/**
+ * A registry server (OCI distribution v1.1) as one object: options → `start()` →
+ * `shutdown()`. `stowage serve` is this object behind a config file; a Node program embeds it
+ * the same way, and `await using` closes it.
+ *
+ *   await using registry = new Registry({ storage: { kind: 'inmemory' }, port: 0 });
+ *   const { url } = await registry.start();
+ *
+ * `prepare()` builds everything but the listener: `(await registry.prepare()).inject(...)`
+ * answers requests without a socket.
+ */
+export class Registry implements AsyncDisposable {
+  private prepared: Promise<Prepared> | undefined;
+  private stopping: Promise<RegistryStopped> | undefined;
+  private stopMaintenance: (() => void) | undefined;
+
+  constructor(readonly options: RegistryOptions) {}
+
+  /** Opens the storage and access control and builds the HTTP app, once; nothing listens yet. */
+  async prepare(): Promise<FastifyInstance> {
+    this.prepared ??= this.build();
+    return (await this.prepared).app;
+  }
+
+  /** The store the server serves (after `prepare` or `start`). */
+  async store(): Promise<RegistryStore> {
+    await this.prepare();
+    return (await this.prepared!).store;
+  }
+
+  /** Listens, then starts background maintenance (leftover sweep, upload purge) unless read-only. */
+  async start(): Promise<RegistryStarted> {
+    await this.prepare();
+    const { app, store, storage, access } = await this.prepared!;
+    const options = this.options;
+    const host = options.host ?? '127.0.0.1';
+    await app.listen({ host, port: options.port ?? 5000 });
+    const bound = app.server.address();
+    const port = typeof bound === 'object' && bound ? bound.port : (options.port ?? 5000);
+    const scheme = options.tls ? 'https' : 'http';
+    // Read-only: another process (distribution's garbage collector) may own the root; nothing is deleted.
+    if (!options.readOnly) {
+      const purging = options.uploadPurging && purgeAge(options.uploadPurging, resolveLimits(options.limits).uploadSessionTtlMs);
+      this.stopMaintenance = scheduleMaintenance(app.log, store, purging);
+    }
+    return { url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`, scheme, host, port, storage, access };
+  }
+
+  /**
+   * Stops accepting connections and lets in-flight requests finish, for up to
+   * drainTimeoutSeconds; past that, the connections left are closed (unfinished uploads live
+   * under _uploads, never under a digest). Once is enough: later calls return the same result.
+   */
+  shutdown(): Promise<RegistryStopped> {
+    this.stopping ??= this.close();
+    return this.stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.shutdown();
+  }
+
+  private async build(): Promise<Prepared> {
+    const options = this.options;
+    const driver = isDriver(options.storage) ? options.storage : await openDriver(options.storage);
+    const storage = isDriver(options.storage) ? `${options.storage.name} driver` : describeDriver(options.storage);
+    const store = new RegistryStore({ driver });
+    // Runtime auth problems (an htpasswd file gone bad) go to the server's log once it exists.
+    let logError = (message: string): void => void process.stderr.write(`stowage: ${message}\n`);
+    const setup = options.auth ? await createAccessController(options.auth, { storage: driver, onError: (message) => logError(message) }) : undefined;
+    const app = createRegistryServer({
+      store,
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.logger !== undefined ? { logger: options.logger } : {}),
+      ...(options.logRequests !== undefined ? { logRequests: options.logRequests } : {}),
+      ...(options.tls ? { tls: { cert: Buffer.from(options.tls.cert), key: Buffer.from(options.tls.key) } } : {}),
+      ...(options.http2 !== undefined ? { http2: options.http2 } : {}),
+      ...(options.limits ? { limits: options.limits } : {}),
+      ...(options.origin ? { origin: options.origin } : {}),
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
+      ...(setup ? { auth: setup.controller } : {}),
+    });
+    logError = (message) => app.log.error(message);
+    return { app, store, storage, access: setup ? setup.description : 'none (anyone may pull, push and delete)' };
+  }
+
+  private async close(): Promise<RegistryStopped> {
+    this.stopMaintenance?.();
+    if (!this.prepared) return { drained: true };
+    const { app } = await this.prepared;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), (this.options.drainTimeoutSeconds ?? DEFAULT_DRAIN_SECONDS) * 1000);
+    });
+    const drained = await Promise.race([app.close().then(() => true as const), deadline]);
+    clearTimeout(timer);
+    // Node's HTTP/1 servers can cut what is left; HTTP/2 sessions were already sent GOAWAY (transport.ts).
+    if (!drained) (app.server as { closeAllConnections?: () => void }).closeAllConnections?.();
+    return { drained };
+  }
+}
+
+function isDriver(storage: StorageDriver | DriverConfig): storage is StorageDriver {
+  return typeof (storage as Partial<StorageDriver>).getContent === 'function';
+}
