@@ -1,40 +1,62 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRegistryServer } from '../../src/registry/server/server.js';
-import { RegistryStore } from '../../src/registry/store/registry.js';
+import { Registry } from '../../src/registry/server/registry.js';
+import type { StorageDriver } from '../../src/storage/driver.js';
+import type { DriverConfig } from '../../src/storage/drivers.js';
 import { FilesystemDriver } from '../../src/storage/fs/driver.js';
+import { MirroredMemoryDriver } from './mirrored-memory-driver.js';
 
 export interface TestRegistry {
   /** 'http://127.0.0.1:PORT' */
   url: string;
-  /** The filesystem driver's root directory. */
+  /** The filesystem driver's root directory (for other drivers, where the suites' on-disk checks look). */
   root: string;
   close(): Promise<void>;
 }
 
-/** A real registry server on a free loopback port over a fresh temp directory. */
+/**
+ * How the API suites get each registered driver (src/storage/drivers.ts) over a root
+ * directory. The same root gives the same storage back: the restart tests restart on it.
+ * test/integration/server/drivers/ runs the suites once per driver here but the filesystem one.
+ */
+const memories = new Map<string, MirroredMemoryDriver>();
+export const TEST_DRIVERS: Readonly<Record<DriverConfig['kind'], (root: string) => StorageDriver>> = {
+  filesystem: (root) => new FilesystemDriver(root),
+  inmemory: (root) => {
+    let driver = memories.get(root);
+    if (!driver) memories.set(root, (driver = new MirroredMemoryDriver(root)));
+    return driver;
+  },
+};
+
+let driverName: DriverConfig['kind'] = 'filesystem';
+
+/** The driver startRegistry uses from now on in this process (a per-driver wrapper calls it before importing a suite). */
+export function useDriver(name: DriverConfig['kind']): void {
+  driverName = name;
+}
+
+/** A real registry server (the Registry object) on a free loopback port over a fresh temp directory. */
 export async function startRegistry(
   options: { deleteEnabled?: boolean; maxManifestBytes?: number; root?: string; automaticCrossMount?: boolean } = {},
 ): Promise<TestRegistry> {
   const root = options.root ?? (await mkdtemp(join(tmpdir(), 'stowage-registry-')));
-  const store = new RegistryStore({ driver: new FilesystemDriver(root) });
-  const app = createRegistryServer({
-    store,
+  const registry = new Registry({
+    storage: TEST_DRIVERS[driverName](root),
+    port: 0,
     policy: {
       deleteEnabled: options.deleteEnabled ?? true,
       ...(options.maxManifestBytes !== undefined ? { maxManifestBytes: options.maxManifestBytes } : {}),
       ...(options.automaticCrossMount !== undefined ? { automaticCrossMount: options.automaticCrossMount } : {}),
     },
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('registry did not bind a TCP port');
+  const { url } = await registry.start();
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url,
     root,
     close: async () => {
-      await app.close();
+      await registry.shutdown();
       if (!options.root) await rm(root, { recursive: true, force: true });
     },
   };
