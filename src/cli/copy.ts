@@ -1,16 +1,15 @@
+import { copy as copyImage } from '../ops/copy.js';
 import { parsePlatform } from '../oci/platform.js';
 import '../ops/transports.js';
 import { formatName, inFormat, parseManifestFormat } from '../transport/convert.js';
-import { copyImage } from '../transport/copy.js';
 import { parseImageName } from '../transport/image-name.js';
-import { openSink, openSource } from '../transport/open.js';
 import { interruptible } from './interrupt.js';
 import { progressReporter } from './progress.js';
-import { registryClient } from './registry-options.js';
+import { registryClientOptions } from './registry-options.js';
 import { warn } from './verb-output.js';
 
 /**
- * `stowage copy SRC DST`: skopeo's transport syntax, one copyImage call; Ctrl-C stops it and
+ * `stowage copy SRC DST`: skopeo's transport syntax, one copy call; Ctrl-C stops it and
  * exits 130. `--format oci|v2s2` rewrites the manifest's media types (convert.ts): stderr says
  * so, stdout has the new digest.
  */
@@ -19,35 +18,28 @@ export async function copy(src: string, dst: string, options: Record<string, unk
   const to = parseImageName(dst);
   const format = typeof options.format === 'string' ? parseManifestFormat(options.format) : undefined;
   const platform = options.all ? 'all' : typeof options.platform === 'string' ? parsePlatform(options.platform) : undefined;
-  const client = await registryClient(options);
-  const source = await openSource(from, { client, warn });
-  const sink = await openSink(to, { client });
   const reporter = await progressReporter(Boolean(options.quiet));
-  try {
-    await interruptible(async (interrupt) => {
-      interrupt.onSignal(reporter.stop);
-      const result = await copyImage(source, sink, {
+  await interruptible(async (interrupt) => {
+    interrupt.onSignal(reporter.stop);
+    const result = await reporter.around(
+      copyImage(from, to, {
+        registry: registryClientOptions(options),
+        warn,
         signal: interrupt.signal,
-        ...(platform ? { platform } : {}),
+        platform,
         ...(options.concurrency ? { concurrency: Number(options.concurrency) } : {}),
-        ...(reporter.progress ? { progress: reporter.progress } : {}),
-        ...(format ? { format } : {}),
-      });
-      reporter.stop();
-      if (result.convertedFrom && format && !options.quiet) {
-        process.stderr.write(`Converted to ${formatName(format)} media types: manifest ${result.digest} (was ${result.convertedFrom.digest})\n`);
-      }
-      // Kept as it is (the digest is the source's), but skopeo 1.9 and podman 4.3 skip index.json
-      // entries of Docker media types ("no descriptor found for reference"): say how to fix it.
-      if (!format && (to.transport === 'oci' || to.transport === 'oci-archive') && !inFormat(result.mediaType, 'oci')) {
-        warn(`${dst} holds ${result.mediaType}, which skopeo and podman do not read from an OCI layout; copy with --format oci to convert it`);
-      }
-      if (!options.quiet) process.stdout.write(`${result.digest}\n`);
-    });
-  } finally {
-    reporter.stop();
-    await sink.close();
-    await source.close();
-    await client.close();
-  }
+        onProgress: reporter.onProgress,
+        format,
+      }),
+    );
+    if (result.convertedFrom && format && !options.quiet) {
+      process.stderr.write(`Converted to ${formatName(format)} media types: manifest ${result.digest} (was ${result.convertedFrom.digest})\n`);
+    }
+    // Kept as it is (the digest is the source's), but skopeo 1.9 and podman 4.3 skip index.json
+    // entries of Docker media types ("no descriptor found for reference"): say how to fix it.
+    if (!format && (to.transport === 'oci' || to.transport === 'oci-archive') && !inFormat(result.mediaType, 'oci')) {
+      warn(`${dst} holds ${result.mediaType}, which skopeo and podman do not read from an OCI layout; copy with --format oci to convert it`);
+    }
+    if (!options.quiet) process.stdout.write(`${result.digest}\n`);
+  });
 }

@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
+import { pull as pullImage } from '../ops/pull.js';
 import { familiarString, formatReference, parseReference, type Reference } from '../reference/reference.js';
-import { parsePlatform } from '../oci/platform.js';
-import { copyImage } from '../transport/copy.js';
-import { RemoteSource } from '../transport/remote.js';
 import { interruptible } from './interrupt.js';
 import { progressReporter } from './progress.js';
-import { registryClient } from './registry-options.js';
+import { registryClientOptions } from './registry-options.js';
 import { openStore } from './store-access.js';
+import { optionalString } from './verb-output.js';
 
 /**
  * `stowage pull NAME[:TAG|@DIGEST]`: docker pull into the local store. Ctrl-C stops it, removes
@@ -18,39 +17,17 @@ export async function pull(name: string, options: Record<string, unknown>, comma
   const out = (line: string): void => void (quiet || process.stdout.write(`${line}\n`));
   if (!/[:@][^/]*$/.test(name)) out('Using default tag: latest');
   const store = await openStore(options, command);
-  const client = await registryClient(options);
-  const source = new RemoteSource(client, reference);
-  try {
-    await interruptible(async (interrupt) => {
-      const names = pullNames(reference);
-      out(`${names.pulling}: Pulling from ${reference.path}`);
-      const top = await source.getManifest();
-      const repoDigest = `${reference.domain}/${reference.path}@${top.digest}`;
-      const tags = reference.digest ? [] : [formatReference(reference)];
-      const before = await store.list();
-      const sink = await store.sink({ tags, repoDigests: [repoDigest] });
-      const reporter = await progressReporter(quiet);
-      interrupt.onSignal(reporter.stop);
-      try {
-        const platform = typeof options.platform === 'string' ? parsePlatform(options.platform) : undefined;
-        const result = await copyImage(source, sink, {
-          signal: interrupt.signal,
-          ...(platform ? { platform } : {}),
-          ...(reporter.progress ? { progress: reporter.progress } : {}),
-        });
-        reporter.stop();
-        const known = before.some((image) => image.manifest.digest === result.digest.toString() && tags.every((t) => image.repoTags.includes(t)));
-        out(`Digest: ${top.digest}`);
-        out(known ? `Status: Image is up to date for ${names.status}` : `Status: Downloaded newer image for ${names.status}`);
-      } finally {
-        reporter.stop();
-        await sink.close();
-      }
-      process.stdout.write(`${names.final}\n`);
-    });
-  } finally {
-    await client.close();
-  }
+  await interruptible(async (interrupt) => {
+    const names = pullNames(reference);
+    out(`${names.pulling}: Pulling from ${reference.path}`);
+    const reporter = await progressReporter(quiet);
+    interrupt.onSignal(reporter.stop);
+    const platform = optionalString(options.platform);
+    const result = await reporter.around(pullImage(reference, { store, registry: registryClientOptions(options), platform, signal: interrupt.signal, onProgress: reporter.onProgress }));
+    out(`Digest: ${result.digest}`);
+    out(result.upToDate ? `Status: Image is up to date for ${names.status}` : `Status: Downloaded newer image for ${names.status}`);
+    process.stdout.write(`${names.final}\n`);
+  });
 }
 
 /**

@@ -14,11 +14,16 @@ function collect(value: string, previous: string[]): string[] {
 
 export async function registryClient(options: Record<string, unknown>, extra: RegistryClientOptions = {}): Promise<RegistryClient> {
   const { RegistryClient } = await import('../registry/client/client.js');
+  return new RegistryClient(registryClientOptions(options, extra));
+}
+
+/** The client those flags ask for, as options an operation makes its client from. */
+export function registryClientOptions(options: Record<string, unknown>, extra: RegistryClientOptions = {}): RegistryClientOptions {
   const mirrors = (options.registryMirror as string[] | undefined) ?? [];
-  return new RegistryClient({
+  return {
     insecureRegistries: (options.insecureRegistry as string[] | undefined) ?? [],
     ...(mirrors.length > 0 ? { mirrors: { 'docker.io': mirrors } } : {}),
     userAgent: 'stowage/0.1',
     ...extra,
-  });
+  };
 }

@@ -1,10 +1,9 @@
 import { resolveImage } from '../../dockerroot/resolve.js';
-import { copyImage } from '../../transport/copy.js';
+import { copy } from '../../ops/copy.js';
 import { savedTag } from '../../transport/docker-manifest-json.js';
 import { isTransportName, parseImageName, type ImageName } from '../../transport/image-name.js';
-import { openSink } from '../../transport/open.js';
 import { progressReporter } from '../progress.js';
-import { registryClient } from '../registry-options.js';
+import { registryClientOptions } from '../registry-options.js';
 import { openRoot } from './open-root.js';
 
 /**
@@ -17,29 +16,9 @@ export async function dockerExport(name: string, destination: string, options: R
   const image = resolveImage(view, name);
   // The name as typed, so `docker load` answers to it, as after `docker save NAME`.
   const to = destinationName(destination, savedTag(name, image.repoTags));
-  const client = await registryClient(options);
-  try {
-    const source = await view.openSource(image);
-    try {
-      const sink = await openSink(to, { client });
-      try {
-        const reporter = await progressReporter(Boolean(options.quiet));
-        try {
-          const result = await copyImage(source, sink, { ...(reporter.progress ? { progress: reporter.progress } : {}) });
-          reporter.stop();
-          if (!options.quiet) process.stdout.write(`${result.digest}\n`);
-        } finally {
-          reporter.stop();
-        }
-      } finally {
-        await sink.close();
-      }
-    } finally {
-      await source.close();
-    }
-  } finally {
-    await client.close();
-  }
+  const reporter = await progressReporter(Boolean(options.quiet));
+  const result = await reporter.around(copy(() => view.openSource(image), to, { registry: registryClientOptions(options), onProgress: reporter.onProgress }));
+  if (!options.quiet) process.stdout.write(`${result.digest}\n`);
 }
 
 function destinationName(destination: string, tag: string | undefined): ImageName {
