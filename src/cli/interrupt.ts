@@ -51,3 +51,28 @@ export class Interrupted extends Error {
     this.name = 'Interrupted';
   }
 }
+
+/**
+ * save and load: SIGINT, SIGTERM or SIGHUP aborts the operation's signal (its scratch
+ * directories go at once, synchronously: ops/resources.ts Scratch) and the process then dies of
+ * the signal as if no handler had caught it, so the shell sees 130 / 143 / 129 and a parent sees
+ * the signal, not an exit code.
+ */
+export async function dieOnSignal<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const unlisten = (): void => {
+    for (const name of signals) process.off(name, handler);
+  };
+  const handler = (name: NodeJS.Signals): void => {
+    unlisten();
+    controller.abort(new Interrupted(name));
+    process.kill(process.pid, name);
+  };
+  for (const name of signals) process.once(name, handler);
+  try {
+    return await work(controller.signal);
+  } finally {
+    unlisten();
+  }
+}
