@@ -1,3 +1,4 @@
+import { prune } from '../ops/prune.js';
 import type { RemoveEvent } from '../store/types.js';
 import { confirm } from './confirm.js';
 import { humanSizePrecise } from './format/units.js';
@@ -15,8 +16,7 @@ export const ALL_WARNING = 'WARNING! This will remove all images, tagged or not.
 export async function imagePrune(options: Record<string, unknown>): Promise<void> {
   const all = options.all === true;
   if (!(await confirm(all ? ALL_WARNING : DANGLING_WARNING, options.force === true))) return;
-  const store = await openStore(options);
-  const result = await store.prune({ all });
+  const result = await prune({ store: await openStore(options), all });
   print(`${deletedImagesSection(result.events)}${totalReclaimed(result.reclaimed)}`);
 }
 

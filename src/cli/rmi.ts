@@ -1,4 +1,4 @@
-import { isStowageError } from '../errors/error.js';
+import { remove } from '../ops/remove.js';
 import type { RemoveEvent } from '../store/types.js';
 import { openStore } from './store-access.js';
 import { print } from './verb-output.js';
@@ -11,19 +11,10 @@ import { reportError } from './report-error.js';
  * that with -f images that were not there are reported but do not fail the command.
  */
 export async function rmi(names: string[], options: Record<string, unknown>): Promise<void> {
-  const force = options.force === true;
   const store = await openStore(options);
-  const failures: unknown[] = [];
-  for (const name of names) {
-    try {
-      print(removeLines(await store.remove(name, { force })));
-    } catch (err) {
-      failures.push(err);
-    }
-  }
-  for (const err of failures) reportError(err);
-  const fatal = failures.some((err) => !isStowageError(err, 'MANIFEST_UNKNOWN'));
-  if (failures.length > 0 && (!force || fatal)) process.exitCode = 1;
+  const result = await remove(names, { store, force: options.force === true, onProgress: (event) => print(removeLines(event.events)) });
+  for (const { error } of result.failures) reportError(error);
+  if (result.failed) process.exitCode = 1;
 }
 
 /** docker's lines: "Untagged: alpine:latest", "Deleted: sha256:…". */

@@ -1,3 +1,4 @@
+import { prune } from '../ops/prune.js';
 import { confirm } from './confirm.js';
 import { openStore } from './store-access.js';
 import { print } from './verb-output.js';
@@ -22,7 +23,6 @@ export function systemPruneWarning(all: boolean): string {
 export async function systemPrune(options: Record<string, unknown>): Promise<void> {
   const all = options.all === true;
   if (!(await confirm(systemPruneWarning(all), options.force === true))) return;
-  const store = await openStore(options);
-  const result = await store.prune({ all, staging: true });
+  const result = await prune({ store: await openStore(options), all, system: true });
   print(`${deletedImagesSection(result.events)}${totalReclaimed(result.reclaimed)}`);
 }
