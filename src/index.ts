@@ -26,5 +26,7 @@ export {
   type UploadPurging,
 } from './registry/server/index.js';
 export * from './transport/index.js';
-export { dockerRootTransport } from './ops/transports.js';
-export { inspectImage, type InspectOptions, type ManifestInspection, type ConfigInspection, type ImageInspection, type ImageSummary } from './ops/inspect.js';
+/** The operations the CLI verbs call: pull, push, copy, save, load, inspectImage, exportRootfs, tag, remove, prune. */
+export * from './ops/index.js';
+/** The local image store (an OCI layout plus images.json) that pull, load and the store verbs use. */
+export { ImageStore } from './store/store.js';

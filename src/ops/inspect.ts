@@ -5,7 +5,7 @@ import { StowageError } from '../errors/error.js';
 import type { Descriptor } from '../oci/descriptor.js';
 import { parseManifest, type ParsedManifest } from '../oci/manifest.js';
 import { hostPlatform, parsePlatform, selectPlatform, type PlatformSpec } from '../oci/platform.js';
-import type { RegistryClient } from '../registry/client/client.js';
+import { registryClient, withResources, type RegistryAccess } from './resources.js';
 import { parseImageNameOrReference, type ImageName } from '../transport/image-name.js';
 import { openSource, transportOf } from '../transport/open.js';
 import type { ImageSource } from '../transport/types.js';
@@ -13,9 +13,7 @@ import type { ImageConfig } from '../oci/config.js';
 import type { ManifestBytes } from '../oci/manifest-bytes.js';
 import './transports.js';
 
-export interface InspectOptions {
-  /** Reaches registries (docker:// names); the caller owns it and closes it. */
-  client: RegistryClient;
+export interface InspectOptions extends RegistryAccess {
   /** Which image of a multi-arch index: `os/arch[/variant]` or a spec; default this machine's. */
   platform?: string | PlatformSpec;
   /** Where a source reports what it read past (a damaged Docker root). */
@@ -68,8 +66,9 @@ export function inspectImage(image: string | ImageName, options: InspectOptions 
 export function inspectImage(image: string | ImageName, options: InspectOptions & { depth?: 'summary' }): Promise<ImageInspection>;
 export async function inspectImage(image: string | ImageName, options: InspectOptions & { depth?: Depth }): Promise<ManifestInspection | ConfigInspection | ImageInspection> {
   const name = typeof image === 'string' ? parseImageNameOrReference(image) : image;
-  const source = await openSource(name, { client: options.client, ...(options.warn ? { warn: options.warn } : {}) });
-  try {
+  return withResources(async (scope) => {
+    const client = await registryClient(options, scope);
+    const source = scope.own(await openSource(name, { client, ...(options.warn ? { warn: options.warn } : {}) }));
     const manifest = await source.getManifest();
     if (options.depth === 'manifest') return { name, manifest };
     const { image: chosen, parsed } = await chooseImage(source, manifest, options.platform);
@@ -78,7 +77,7 @@ export async function inspectImage(image: string | ImageName, options: InspectOp
     if (options.depth === 'config') return { name, manifest, image: chosen, config };
     const fields = JSON.parse(config.toString('utf8')) as ImageConfig;
     const repository = transportOf(name).repository?.(name as never);
-    const tags = name.transport === 'docker' ? await options.client.listTags({ domain: name.reference.domain, path: name.reference.path }).catch(() => undefined) : undefined;
+    const tags = name.transport === 'docker' ? await client.listTags({ domain: name.reference.domain, path: name.reference.path }).catch(() => undefined) : undefined;
     const summary: ImageSummary = {
       ...(repository !== undefined ? { Name: repository } : {}),
       Digest: manifest.digest.toString(),
@@ -95,9 +94,7 @@ export async function inspectImage(image: string | ImageName, options: InspectOp
       Env: fields.config?.Env ?? null,
     };
     return { name, manifest, image: chosen, config, summary } satisfies ImageInspection;
-  } finally {
-    await source.close();
-  }
+  });
 }
 
 /** The image `top` names for the platform, parsed (once: top here, a chosen child here too). */
