@@ -4,7 +4,8 @@ import { withRegistryOptions } from './registry-options.js';
 
 /**
  * `stowage docker …`: Docker's own store read from its files, with no daemon and never a
- * write. Every verb takes the flags that say which root and which store to read.
+ * write. Every verb takes the flags that say which root and which store to read. `images`,
+ * `inspect`, `df` and `info` are the local store's verbs handed a Docker root's catalog.
  */
 export function registerDockerCommands(program: Command): void {
   const docker = program
@@ -30,8 +31,8 @@ export function registerDockerCommands(program: Command): void {
       .option('-f, --filter <filter>', 'dangling=, reference=, before=, since=, label=', collect, [])
       .option('--format <format>', 'table, table TEMPLATE, json or a Go template, e.g. "{{.Repository}}:{{.Tag}}"'),
   ).action(async (repository: string | undefined, options: Record<string, unknown>) => {
-    const { dockerImages } = await import('./docker/images.js');
-    await dockerImages(repository, options);
+    const [{ images }, { openDockerCatalog }] = await Promise.all([import('./images.js'), import('./catalogs.js')]);
+    await images(repository, options, openDockerCatalog);
   });
 
   withRootOptions(
@@ -41,8 +42,8 @@ export function registerDockerCommands(program: Command): void {
       .argument('<image...>', 'name, name:tag, name@digest or ID (prefix)')
       .option('-f, --format <format>', 'json, or a Go template such as "{{.Id}}", "{{index .RepoDigests 0}}" or "{{json .Stowage}}"'),
   ).action(async (names: string[], options: Record<string, unknown>) => {
-    const { dockerInspect } = await import('./docker/inspect.js');
-    await dockerInspect(names, options);
+    const [{ imageInspect }, { openDockerCatalog }] = await Promise.all([import('./image-inspect.js'), import('./catalogs.js')]);
+    await imageInspect(names, options, openDockerCatalog);
   });
 
   withRootOptions(
@@ -53,8 +54,8 @@ export function registerDockerCommands(program: Command): void {
       .option('--exact', "walk layer directories instead of trusting layerdb's recorded sizes")
       .option('--format <format>', 'table, table TEMPLATE, json or a Go template ({{.Type}} …; with -v, over {{.Images}}, {{.Containers}}, {{.Volumes}})'),
   ).action(async (options: Record<string, unknown>) => {
-    const { dockerDf } = await import('./docker/df.js');
-    await dockerDf(options);
+    const [{ systemDf }, { openDockerCatalog }] = await Promise.all([import('./system-df.js'), import('./catalogs.js')]);
+    await systemDf(options, openDockerCatalog);
   });
 
   withRootOptions(
@@ -64,8 +65,8 @@ export function registerDockerCommands(program: Command): void {
       .option('-f, --format <format>', 'json, or a Go template such as "{{.DockerRootDir}}" or "{{.Images}}"'),
   ).action(
     async (options: Record<string, unknown>) => {
-      const { dockerInfo } = await import('./docker/info.js');
-      await dockerInfo(options);
+      const [{ info }, { openDockerCatalog }] = await Promise.all([import('./info.js'), import('./catalogs.js')]);
+      await info(options, openDockerCatalog);
     },
   );
 

@@ -1,90 +1,23 @@
-import type { ImageStore } from '../store/store.js';
-import type { ImageRecord } from '../store/types.js';
-import type { ContainerConfig, ImageConfig } from '../oci/config.js';
-import { readConfigView } from './config-view.js';
+import { inspectImages } from '../ops/image-inspect.js';
+import { openStoreCatalog, type OpenCatalog } from './catalogs.js';
 import { renderInspect } from './format/go-template.js';
 import { IMAGE_INSPECT_TYPE } from './format/inspect-type.js';
-import { familiarReference as familiar } from '../reference/reference.js';
-import { openStore } from './store-access.js';
-import { optionalString, print } from './verb-output.js';
 import { reportError } from './report-error.js';
+import { optionalString, print } from './verb-output.js';
 
 /**
- * `stowage image inspect IMAGE...`: a JSON array shaped as docker's (Engine API ImageInspect),
- * with GraphDriver saying where the image's files are: its config and layer blobs and its
- * unpacked layers. As docker's inspector does, images found are printed, each one not found
- * (or whose template failed) is an error line after them, and the exit status is then 1:
- * with nothing found that is `[]` (no --format) or an empty line (a template), and the error.
+ * `stowage image inspect IMAGE...` and `stowage docker inspect IMAGE...`: a JSON array shaped
+ * as docker's (Engine API ImageInspect), saying where each image's files are (the local store:
+ * GraphDriver's blobs and unpacked layers; a Docker root: a "Stowage" section with each layer's
+ * chain ID, cache ID, directory and size). As docker's inspector does, images found are printed,
+ * each one not found (or whose template failed) is an error line after them, and the exit
+ * status is then 1: with nothing found that is `[]` (no --format) or an empty line (a
+ * template), and the error.
  */
-export async function imageInspect(names: string[], options: Record<string, unknown>): Promise<void> {
-  const store = await openStore(options);
-  const found: Record<string, unknown>[] = [];
-  const failures: unknown[] = [];
-  for (const name of names) {
-    try {
-      found.push(await inspectImage(store, await store.resolve(name)));
-    } catch (err) {
-      failures.push(err);
-    }
-  }
+export async function imageInspect(names: string[], options: Record<string, unknown>, open: OpenCatalog = openStoreCatalog): Promise<void> {
+  const { found, failures } = await inspectImages(await open(options), names);
   const output = renderInspect(found, optionalString(options.format), IMAGE_INSPECT_TYPE);
   print(output.text);
   for (const err of [...failures, ...output.errors]) reportError(err);
   if (failures.length + output.errors.length > 0) process.exitCode = 1;
-}
-
-export async function inspectImage(store: ImageStore, image: ImageRecord): Promise<Record<string, unknown>> {
-  const config = await readConfigView(store, image);
-  const unpacked = await store.unpackedLayers(image);
-  return {
-    Id: image.id,
-    RepoTags: image.repoTags.map(familiar),
-    RepoDigests: image.repoDigests.map(familiar),
-    Parent: '',
-    Comment: config.comment ?? '',
-    Created: image.created ?? config.created ?? '',
-    DockerVersion: config.docker_version ?? '',
-    Author: config.author ?? '',
-    Config: dockerConfig(config.config),
-    Architecture: config.architecture ?? image.platform.architecture,
-    ...optional('Variant', config.variant ?? image.platform.variant),
-    Os: config.os ?? image.platform.os,
-    ...optional('OsVersion', config['os.version']),
-    Size: image.size,
-    GraphDriver: {
-      Data: {
-        // docker's GraphDriver.Data is map[string]string: paths joined with ':' as overlay2's LowerDir.
-        Blobs: [image.config, ...image.layers].map((d) => store.blobPath(d.digest)).join(':'),
-        UnpackedLayers: unpacked.filter((l) => l.exists).map((l) => l.path).join(':'),
-      },
-      Name: 'stowage',
-    },
-    RootFS: { Type: 'layers', Layers: config.rootfs?.diff_ids ?? [] },
-    Metadata: { LastTagTime: image.pulled },
-  };
-}
-
-/** Docker's field order (DockerOCIImageConfig); like docker, empty fields are left out. */
-const CONFIG_FIELDS: Array<keyof ContainerConfig> = [
-  'User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels',
-  'StopSignal', 'ArgsEscaped', 'Healthcheck', 'OnBuild', 'Shell',
-];
-
-function dockerConfig(config: ImageConfig['config']): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const field of CONFIG_FIELDS) {
-    const value = config?.[field];
-    if (!isEmpty(value)) out[field] = value;
-  }
-  return out;
-}
-
-function isEmpty(value: unknown): boolean {
-  if (value === undefined || value === null || value === '' || value === false) return true;
-  if (Array.isArray(value)) return value.length === 0;
-  return typeof value === 'object' && Object.keys(value as object).length === 0;
-}
-
-function optional(key: string, value: string | undefined): Record<string, string> {
-  return value === undefined || value === '' ? {} : { [key]: value };
 }

@@ -1,35 +1,25 @@
-import type { ImageStore } from '../store/store.js';
-import type { ImageRecord } from '../store/types.js';
-import { readConfigView } from './config-view.js';
+import type { CatalogImage } from '../catalog/catalog.js';
+import { listImages } from '../ops/images.js';
+import { openStoreCatalog, type OpenCatalog } from './catalogs.js';
 import { parseFormat, renderRows } from './format/go-template.js';
-import { filterImages, imageTime, parseImageFilters, sortNewestFirst, type FilterContext } from './format/image-filters.js';
 import { IMAGE_HEADERS, IMAGE_TABLE, IMAGE_TABLE_WITH_DIGEST, imageRows } from './format/image-rows.js';
 import { truncateId } from './format/table.js';
-import { openStore } from './store-access.js';
 import { optionalString, print, stringList } from './verb-output.js';
 
 /**
- * `stowage images [REPOSITORY[:TAG]]` / `image ls`: docker's `images` over the local store.
- * Flags as docker's: -a (no intermediate images here, so all are shown anyway), -q, --digests,
- * --no-trunc, --filter (dangling, reference, before, since, label), --format.
+ * `stowage images [REPOSITORY[:TAG]]` / `image ls`, and `stowage docker images`: docker's
+ * `images` over a catalog (the local store, or a Docker root). Flags as docker's: -a
+ * (intermediate images; the local store keeps none), -q, --digests, --no-trunc, --filter
+ * (dangling, reference, before, since, label), --format. SIZE is docker's: the layers unpacked.
  */
-export async function images(repository: string | undefined, options: Record<string, unknown>): Promise<void> {
-  const filterArgs = stringList(options.filter);
-  if (repository !== undefined && repository !== '') filterArgs.push(`reference=${repository}`);
-  const spec = parseImageFilters(filterArgs);
-  const store = await openStore(options);
-  const all = await store.list();
-  const context: FilterContext<ImageRecord> = {
-    before: await boundary(store, spec.before, Math.min),
-    since: await boundary(store, spec.since, Math.max),
-  };
-  if (spec.labels.length > 0) context.labelsOf = await labelLookup(store, all);
-  const selected = sortNewestFirst(filterImages(all, spec, context));
+export async function images(repository: string | undefined, options: Record<string, unknown>, open: OpenCatalog = openStoreCatalog): Promise<void> {
+  const catalog = await open(options);
+  const selected = await listImages(catalog, { reference: repository, filters: stringList(options.filter), all: options.all === true });
   print(renderImages(selected, options, Date.now()));
 }
 
 /** The listing for images already filtered and sorted; `now` dates the CREATED column. */
-export function renderImages(selected: ImageRecord[], options: Record<string, unknown>, now: number): string {
+export function renderImages(selected: readonly CatalogImage[], options: Record<string, unknown>, now: number): string {
   const source = optionalString(options.format);
   const truncate = options.trunc !== false;
   const showDigests = options.digests === true;
@@ -45,24 +35,7 @@ export function renderImages(selected: ImageRecord[], options: Record<string, un
 }
 
 /** -q: each image once (docker repeats an ID per tag; scripts feeding `rmi` want each once). */
-function quietIds(selected: ImageRecord[], truncate: boolean): string {
+function quietIds(selected: readonly CatalogImage[], truncate: boolean): string {
   const ids = new Set(selected.map((image) => (truncate ? truncateId(image.id) : image.id)));
   return [...ids].map((id) => `${id}\n`).join('');
-}
-
-/** `before=`/`since=` name images; several of one kind narrow to the strictest, as moby does. */
-async function boundary(store: ImageStore, names: string[], pick: (...times: number[]) => number): Promise<number | undefined> {
-  if (names.length === 0) return undefined;
-  const times = await Promise.all(names.map(async (name) => imageTime(await store.resolve(name))));
-  return pick(...times);
-}
-
-async function labelLookup(store: ImageStore, all: ImageRecord[]): Promise<(image: ImageRecord) => Record<string, string> | undefined> {
-  const labels = new Map<string, Record<string, string> | undefined>();
-  for (const image of all) {
-    if (labels.has(image.id)) continue;
-    const config = await readConfigView(store, image);
-    labels.set(image.id, config.config?.Labels ?? undefined);
-  }
-  return (image) => labels.get(image.id);
 }

@@ -1,3 +1,4 @@
+import type { ContainerUsage, UsageOptions, VolumeUsage } from '../catalog/usage.js';
 import type { DockerImage, DockerRootView } from './model.js';
 import type { ConfinedFs } from './confined-fs.js';
 import { changedSize, directorySize } from './dir-size.js';
@@ -8,7 +9,7 @@ import { changedSize, directorySize } from './dir-size.js';
  * one image uses it; a container's size is its writable layer's; a volume's, its _data.
  */
 
-export interface ImageUsage {
+export interface RootImageUsage {
   image: DockerImage;
   size: number;
   sharedSize: number;
@@ -16,31 +17,12 @@ export interface ImageUsage {
   containers: number;
 }
 
-export interface ContainerUsage {
-  container: DockerRootView['containers'][number];
-  sizeRw: number;
-  /** The named volumes it mounts. */
-  volumes: number;
-}
-
-export interface VolumeUsage {
-  name: string;
-  directory: string;
-  size: number;
-  links: number;
-}
-
 export interface RootUsage {
-  images: ImageUsage[];
+  images: RootImageUsage[];
   /** Bytes of the layers the listed images use (docker's LayersSize). */
   layersSize: number;
   containers: ContainerUsage[];
   volumes: VolumeUsage[];
-}
-
-export interface UsageOptions {
-  /** Walk layer directories instead of trusting layerdb's `size` (--exact). */
-  exact?: boolean;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { CatalogContainer } from '../catalog/usage.js';
 import type { ImageConfig } from '../oci/config.js';
 import type { ImageSource } from '../transport/types.js';
 
@@ -69,13 +70,8 @@ export interface DockerImage {
   manifestDigest?: string;
 }
 
-/** A container's writable layer (layerdb/mounts, or a containerd active snapshot). */
-export interface DockerContainer {
-  id: string;
-  /** Image ID it was created from, when known (containers/<id>/config.v2.json). */
-  image: string | undefined;
-  /** Name without the leading slash, when known. */
-  name: string | undefined;
+/** A container's writable layer (layerdb/mounts, or a containerd active snapshot), and what `docker ps` shows of it. */
+export interface DockerContainer extends CatalogContainer {
   /** The driver directory holding its writable layer (overlay2/<mount-id>). */
   mountId: string | undefined;
   /** `-init` layer directory ID, if any. */
@@ -90,18 +86,6 @@ export interface DockerContainer {
    */
   diffBase?: string;
   paths: string[];
-  /** From containers/<id>/config.v2.json when present (docker ps's columns). */
-  imageName?: string;
-  created?: string;
-  command?: string;
-  /** docker's status word: created, running, paused, restarting, exited, dead. */
-  state?: string;
-  /** docker's STATUS column as `docker ps -a` prints it, e.g. "Exited (0) 2 hours ago" needs a clock: kept raw here. */
-  exitCode?: number;
-  startedAt?: string;
-  finishedAt?: string;
-  /** Names of the named volumes it mounts. */
-  volumes?: string[];
 }
 
 export interface DockerVolume {

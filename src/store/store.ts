@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { noSuchImage } from '../catalog/resolve.js';
 import { StowageError } from '../errors/error.js';
 import { formatReference, parseReference } from '../reference/reference.js';
 import { chainIds, type ImageConfig } from '../oci/config.js';
@@ -75,7 +76,7 @@ export class ImageStore {
     const metadata = await this.sized();
     const { image } = resolveImage(metadata, nameOrId);
     const record = imageRecords(metadata).find((r) => r.manifest.digest === image.manifest.digest);
-    if (!record) throw new StowageError('MANIFEST_UNKNOWN', `No such image: ${nameOrId}`);
+    if (!record) throw noSuchImage(nameOrId);
     return record;
   }
 

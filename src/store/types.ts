@@ -1,3 +1,4 @@
+import type { CatalogUsage } from '../catalog/usage.js';
 import type { Descriptor } from '../oci/descriptor.js';
 
 /**
@@ -39,11 +40,10 @@ export interface PruneResult {
   reclaimed: number;
 }
 
-export interface DiskUsage {
+/** `system df` of the local store: docker's numbers, and its unpacked layers and blobs as stored. */
+export interface DiskUsage extends CatalogUsage<ImageRecord> {
   /** Per image, in docker's unpacked numbers: layers other images share, and the rest. */
   images: Array<{ image: ImageRecord; sharedSize: number; uniqueSize: number }>;
-  /** Every layer (chain ID) once, unpacked: docker's Images SIZE. */
-  layersSize: number;
   /** Every blob file under blobs/, once: the content the store holds. */
   totalBlobBytes: number;
   blobCount: number;

@@ -1,3 +1,4 @@
+import type { CatalogImage } from '../../catalog/catalog.js';
 import { familiarString, tryParseReference, type Reference } from '../../reference/reference.js';
 import { truncateId } from './table.js';
 import { createdSince, humanSize, humanSizePrecise } from './units.js';
@@ -26,22 +27,6 @@ export const IMAGE_HEADERS: Record<string, string> = {
   ContentSize: 'CONTENT SIZE',
 };
 
-/** What a listing needs of an image: the local store's ListedImage, or an image of Docker's own store. */
-export interface ListedImage {
-  /** sha256:<hex> */
-  id: string;
-  /** Full references (`docker.io/library/alpine:latest`). */
-  repoTags: readonly string[];
-  repoDigests: readonly string[];
-  created?: string | undefined;
-  /** When it entered the store, if known: the time used when `created` is missing. */
-  pulled?: string | undefined;
-  /** docker's SIZE: the layers unpacked. */
-  size: number;
-  /** The image's blobs as the store holds them (layers compressed, as pulled), when known: `{{.ContentSize}}`. */
-  contentSize?: number | undefined;
-}
-
 export interface ImageRowOptions {
   /** IDs cut to 12 hex digits (no --no-trunc). */
   truncate: boolean;
@@ -51,7 +36,7 @@ export interface ImageRowOptions {
   needDigest: boolean;
   now: number;
   /** `system df -v` knows these; `images` does not (docker prints N/A). */
-  usage?: (image: ListedImage) => { sharedSize: number; uniqueSize: number; containers: number } | undefined;
+  usage?: (image: CatalogImage) => { sharedSize: number; uniqueSize: number; containers: number } | undefined;
 }
 
 export type ImageRow = Record<
@@ -60,13 +45,13 @@ export type ImageRow = Record<
 >;
 
 /** Every row docker would print for these images, in order. */
-export function imageRows(images: readonly ListedImage[], options: ImageRowOptions): ImageRow[] {
+export function imageRows(images: readonly CatalogImage[], options: ImageRowOptions): ImageRow[] {
   return images.flatMap((image) =>
     namesOf(image, options).map(({ repository, tag, digest }) => imageRow(image, repository, tag, digest, options)),
   );
 }
 
-export function imageRow(image: ListedImage, repository: string, tag: string, digest: string, options: ImageRowOptions): ImageRow {
+export function imageRow(image: CatalogImage, repository: string, tag: string, digest: string, options: ImageRowOptions): ImageRow {
   // Fields a table does not show are computed only when read (a template or {{json .}}):
   // with 1,000 images the time formatting alone is measurable.
   let usage: { sharedSize: number; uniqueSize: number; containers: number } | undefined | null = null;
@@ -107,7 +92,7 @@ export function imageRow(image: ListedImage, repository: string, tag: string, di
  * `{{.ContentSize}}`: the compressed bytes the store holds, as Docker 29's containerd store shows
  * CONTENT SIZE beside the unpacked size. Not enumerable, so `{{json .}}` stays docker's.
  */
-function withContentSize<R extends object>(image: ListedImage, row: R): R & { ContentSize?: string } {
+function withContentSize<R extends object>(image: CatalogImage, row: R): R & { ContentSize?: string } {
   return Object.defineProperty(row, 'ContentSize', {
     get: () => (image.contentSize === undefined ? 'N/A' : humanSize(image.contentSize)),
     enumerable: false,
@@ -121,7 +106,7 @@ interface RowName {
 }
 
 /** docker's imageFormatTaggedAndDigest, with first-seen order where Go iterates a map. */
-function namesOf(image: ListedImage, options: ImageRowOptions): RowName[] {
+function namesOf(image: CatalogImage, options: ImageRowOptions): RowName[] {
   const tags = groupByRepository(image.repoTags, (ref) => ref.tag);
   const digests = groupByRepository(image.repoDigests, (ref) => ref.digest);
   if (tags.size === 0 && digests.size === 0) return [{ repository: '<none>', tag: '<none>', digest: '<none>' }];
@@ -154,7 +139,7 @@ function groupByRepository(references: readonly string[], pick: (ref: Reference)
 }
 
 /** `docker images` first tag of an image as repository and tag (system df -v shows only that). */
-export function firstName(image: ListedImage): { repository: string; tag: string } {
+export function firstName(image: CatalogImage): { repository: string; tag: string } {
   for (const reference of image.repoTags) {
     const ref = tryParseReference(reference);
     if (ref?.tag !== undefined) return { repository: familiarString({ domain: ref.domain, path: ref.path }), tag: ref.tag };

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parseFormat, renderRows } from '../../../src/cli/format/go-template.js';
 import { HISTORY_HEADERS, HISTORY_TABLE, HISTORY_TABLE_NOT_HUMAN, historyRows } from '../../../src/cli/format/history-rows.js';
-import { verbose as dockerVerbose } from '../../../src/cli/docker/df.js';
+import { verbose as dockerVerbose } from '../../../src/cli/system-df.js';
 import { renderImages } from '../../../src/cli/images.js';
 import { deletedImagesSection, totalReclaimed } from '../../../src/cli/prune.js';
 import { removeLines } from '../../../src/cli/rmi.js';

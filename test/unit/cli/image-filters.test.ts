@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { filterImages, imageTime, parseImageFilters, sortNewestFirst } from '../../../src/cli/format/image-filters.js';
-import { pathMatch } from '../../../src/cli/format/path-match.js';
+import { filterImages, imageTime, parseImageFilters, sortNewestFirst } from '../../../src/ops/image-filters.js';
+import { pathMatch } from '../../../src/ops/path-match.js';
 import type { ImageRecord } from '../../../src/store/types.js';
 
 const hex = (c: string): string => c.repeat(64);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderInfo, type StoreInfo } from '../../../src/cli/info.js';
+import { renderInfo } from '../../../src/cli/info.js';
+import type { StoreInfoValues as StoreInfo } from '../../../src/store/catalog.js';
 import { describeCheck } from '../../../src/cli/system-check.js';
 
 const digest = (c: string): string => `sha256:${c.repeat(64)}`;

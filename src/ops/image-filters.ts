@@ -1,11 +1,12 @@
-import { familiarString, parseReference, tryParseReference, type Reference } from '../../reference/reference.js';
-import type { ListedImage } from './image-rows.js';
+import type { CatalogImage } from '../catalog/catalog.js';
+import { familiarString, tryParseReference } from '../reference/reference.js';
 import { BadPatternError, compilePathPattern } from './path-match.js';
 
 /**
  * `images --filter` and the REPOSITORY[:TAG] argument, as the docker daemon applies them
- * (moby daemon/images: Images): everything here is pure, over listed images, so the verb
- * only resolves `before=`/`since=` images and reads labels when those filters are given.
+ * (moby daemon/images: Images): everything here is pure, over listed images, so the
+ * operation (images.ts) only resolves `before=`/`since=` images and reads labels when those
+ * filters are given.
  */
 
 export interface LabelFilter {
@@ -80,7 +81,7 @@ function parseLabel(value: string): LabelFilter {
   return eq < 0 ? { key: value } : { key: value.slice(0, eq), value: value.slice(eq + 1) };
 }
 
-export interface FilterContext<T extends ListedImage = ListedImage> {
+export interface FilterContext<T extends CatalogImage = CatalogImage> {
   /** Only images created strictly before this time (ms), from `before=IMAGE`. */
   before?: number;
   /** Only images created strictly after this time (ms), from `since=IMAGE`. */
@@ -93,7 +94,7 @@ export interface FilterContext<T extends ListedImage = ListedImage> {
  * Applies the filters in moby's order. With `reference=`, an image keeps only the tags and
  * digests that match and goes when none does; a dangling image never matches a reference.
  */
-export function filterImages<T extends ListedImage>(images: readonly T[], spec: ImageFilterSpec, context: FilterContext<T> = {}): T[] {
+export function filterImages<T extends CatalogImage>(images: readonly T[], spec: ImageFilterSpec, context: FilterContext<T> = {}): T[] {
   const patterns = spec.references.map((p) => compilePathPattern(p));
   const out: T[] = [];
   for (const image of images) {
@@ -127,7 +128,7 @@ function labelsMatch(labels: Record<string, string> | undefined, wanted: readonl
 }
 
 /** When an image was made: its config's `created`, else when it entered the store. */
-export function imageTime(image: ListedImage): number {
+export function imageTime(image: CatalogImage): number {
   const created = image.created === undefined ? Number.NaN : Date.parse(image.created);
   if (!Number.isNaN(created)) return created;
   const pulled = image.pulled === undefined ? Number.NaN : Date.parse(image.pulled);
@@ -135,7 +136,7 @@ export function imageTime(image: ListedImage): number {
 }
 
 /** Newest first, as the daemon sorts its list (by creation time); ties keep the store's order. */
-export function sortNewestFirst<T extends ListedImage>(images: readonly T[]): T[] {
+export function sortNewestFirst<T extends CatalogImage>(images: readonly T[]): T[] {
   return images
     .map((image, index) => ({ image, index, time: imageTime(image) }))
     .sort((a, b) => b.time - a.time || a.index - b.index)
