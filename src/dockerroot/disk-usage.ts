@@ -1,3 +1,4 @@
+import { sharedSizes, type LayerWeight } from '../catalog/shared-layers.js';
 import type { ContainerUsage, UsageOptions, VolumeUsage } from '../catalog/usage.js';
 import type { DockerImage, DockerRootView } from './model.js';
 import type { ConfinedFs } from './confined-fs.js';
@@ -5,8 +6,9 @@ import { changedSize, directorySize } from './dir-size.js';
 
 /**
  * `docker system df` from the files (moby daemon/disk_usage.go and the CLI's formatter):
- * an image's size is the sum of its layers' recorded sizes; a layer is shared when more than
- * one image uses it; a container's size is its writable layer's; a volume's, its _data.
+ * an image's size is the sum of its layers' recorded sizes; a layer is shared as in every
+ * catalog (catalog/shared-layers.ts); a container's size is its writable layer's; a volume's,
+ * its _data.
  */
 
 export interface RootImageUsage {
@@ -56,19 +58,16 @@ export async function diskUsage(view: DockerRootView, fs: ConfinedFs, options: U
   // moby's getLayerRefs and ImageDiskUsage: intermediate images (untagged, with children) are
   // neither listed nor counted, and only layers some listed image uses make up LayersSize.
   const listed = withoutIntermediates(view.images);
-  const refs = new Map<string, number>();
-  for (const image of listed) for (const layer of image.layers) refs.set(layer.chainId, (refs.get(layer.chainId) ?? 0) + 1);
+  const used = new Set(listed.flatMap((image) => image.layers.map((layer) => layer.chainId)));
+  const layersOf = (image: DockerImage): LayerWeight[] => image.layers.map((layer) => ({ key: layer.chainId, size: layerSize.get(layer.chainId) ?? layer.size ?? 0 }));
+  const shared = sharedSizes(listed, (image) => image.id, layersOf);
   const containersOf = new Map<string, number>();
   for (const container of view.containers) if (container.image !== undefined) containersOf.set(container.image, (containersOf.get(container.image) ?? 0) + 1);
 
-  const images = listed.map((image) => {
+  const images = listed.map((image, i) => {
+    const sharedSize = shared[i] ?? 0;
     let size = 0;
-    let sharedSize = 0;
-    for (const layer of image.layers) {
-      const bytes = layerSize.get(layer.chainId) ?? layer.size ?? 0;
-      size += bytes;
-      if ((refs.get(layer.chainId) ?? 0) > 1) sharedSize += bytes;
-    }
+    for (const layer of layersOf(image)) size += layer.size;
     // A size the store states (containerd's, when layers are not unpacked) wins over the sum.
     if (image.size !== undefined && !options.exact) size = image.size;
     return { image, size, sharedSize, uniqueSize: Math.max(0, size - sharedSize), containers: containersOf.get(image.id) ?? 0 };
@@ -86,7 +85,7 @@ export async function diskUsage(view: DockerRootView, fs: ConfinedFs, options: U
     view.volumes.map(async (volume) => ({ ...volume, size: await walkedSize(fs, volume.directory), links: links.get(volume.name) ?? 0 })),
   );
   let layersSize = 0;
-  for (const [chainId, size] of layerSize) if (refs.has(chainId)) layersSize += size;
+  for (const [chainId, size] of layerSize) if (used.has(chainId)) layersSize += size;
   return { images, layersSize, containers, volumes };
 }
 

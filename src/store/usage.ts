@@ -1,3 +1,4 @@
+import { sharedSizes, type LayerWeight } from '../catalog/shared-layers.js';
 import { Digest } from '../digest/digest.js';
 import { layerChain } from './chain.js';
 import type { StoreMetadata } from './metadata.js';
@@ -13,28 +14,20 @@ export interface LayerUsage {
 /**
  * `system df` in docker's numbers (moby daemon/images: LayerDiskUsage, and SharedSize in
  * Images): layers are the layer store's, one per chain ID, each counted at its unpacked size;
- * a layer is shared when more than one image (by image ID) stands on it; UNIQUE is the image's
- * size less its shared part.
+ * shared as every catalog shares them (catalog/shared-layers.ts); UNIQUE is the image's size
+ * less its shared part.
  */
 export function layerUsage(metadata: StoreMetadata, records: ImageRecord[]): LayerUsage {
   const chains = new Map<string, string[]>();
   for (const image of records) if (!chains.has(image.id)) chains.set(image.id, chainKeys(metadata, image));
-  const users = new Map<string, number>();
-  for (const keys of chains.values()) for (const key of new Set(keys)) users.set(key, (users.get(key) ?? 0) + 1);
-
+  // The first record of an ID names the layers (as chains holds them); each record weighs them by its own sizes.
+  const layersOf = (image: ImageRecord): LayerWeight[] => (chains.get(image.id) ?? []).map((key, i) => ({ key, size: image.layerSizes[i] ?? 0 }));
+  const shared = sharedSizes(records, (image) => image.id, layersOf);
   const layerSizes = new Map<string, number>();
-  const images = records.map((image) => {
-    const keys = chains.get(image.id) ?? [];
-    let sharedSize = 0;
-    keys.forEach((key, i) => {
-      const size = image.layerSizes[i] ?? 0;
-      layerSizes.set(key, size);
-      if ((users.get(key) ?? 0) > 1) sharedSize += size;
-    });
-    return { image, sharedSize, uniqueSize: image.size - sharedSize };
-  });
+  for (const image of records) for (const { key, size } of layersOf(image)) layerSizes.set(key, size);
   let layersSize = 0;
   for (const size of layerSizes.values()) layersSize += size;
+  const images = records.map((image, i) => ({ image, sharedSize: shared[i] ?? 0, uniqueSize: image.size - (shared[i] ?? 0) }));
   return { images, layersSize };
 }
 
