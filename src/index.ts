@@ -30,3 +30,7 @@ export * from './transport/index.js';
 export * from './ops/index.js';
 /** The local image store (an OCI layout plus images.json) that pull, load and the store verbs use. */
 export { ImageStore } from './store/store.js';
+/** Where images are held by name: the local store and a Docker root (read-only) implement one interface. */
+export type { ImageCatalog, CatalogImage, CatalogInfo } from './catalog/catalog.js';
+export { StoreCatalog } from './store/catalog.js';
+export { DockerRootCatalog } from './dockerroot/catalog.js';

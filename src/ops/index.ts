@@ -14,3 +14,8 @@ export type { RegistryAccess } from './resources.js';
 export { save, type SavedImage, type SaveOptions } from './save.js';
 export { tag } from './tag.js';
 export { dockerRootTransport } from './transports.js';
+// Over any ImageCatalog (the local store's StoreCatalog, a Docker root's DockerRootCatalog).
+export { listImages, type ListImagesOptions } from './images.js';
+export { inspectImages, type InspectResult } from './image-inspect.js';
+export { diskUsage, usageTotals, type UsageTotal } from './disk-usage.js';
+export { info } from './info.js';
