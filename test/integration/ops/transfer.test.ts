@@ -17,7 +17,7 @@ import { save } from '../../../src/ops/save.js';
 import { RegistryClient } from '../../../src/registry/client/client.js';
 import { ImageStore } from '../../../src/store/store.js';
 import { noCredentials } from '../../support/credentials.js';
-import { eventually } from '../helpers.js';
+import { eventually } from '../../support/registry-images.js';
 import { writeImageLayout, writeIndexLayout, type BuiltImage } from '../../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 

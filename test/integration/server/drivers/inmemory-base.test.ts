@@ -2,4 +2,4 @@
 import { useDriver } from '../../../support/registry.js';
 
 useDriver('inmemory');
-await import('../../base.test.js');
+await import('../base.test.js');

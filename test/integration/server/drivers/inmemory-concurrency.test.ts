@@ -2,4 +2,4 @@
 import { useDriver } from '../../../support/registry.js';
 
 useDriver('inmemory');
-await import('../../concurrency.test.js');
+await import('../concurrency.test.js');

@@ -2,4 +2,4 @@
 import { useDriver } from '../../../support/registry.js';
 
 useDriver('inmemory');
-await import('../../manifest-validation.test.js');
+await import('../manifest-validation.test.js');

@@ -2,4 +2,4 @@
 import { useDriver } from '../../../support/registry.js';
 
 useDriver('inmemory');
-await import('../../referrers.test.js');
+await import('../referrers.test.js');

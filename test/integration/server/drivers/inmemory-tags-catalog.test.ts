@@ -2,4 +2,4 @@
 import { useDriver } from '../../../support/registry.js';
 
 useDriver('inmemory');
-await import('../../tags-catalog.test.js');
+await import('../tags-catalog.test.js');
