@@ -36,7 +36,13 @@ export async function dockerRootVerbs(ctx: BenchContext): Promise<Row[]> {
     const images = await pair(['images'], ['images']);
     const df = await pair(['df'], ['system', 'df']);
     return [
-      { scenario: `8a stowage docker images (${count} images, daemon-free)`, unit: 'ms', ...images, peerName: 'docker images', target: { ratio: 1, better: 'lower' } },
+      {
+        scenario: `8a stowage docker images (${count} images, daemon-free)`,
+        unit: 'ms',
+        ...images,
+        peerName: 'docker images',
+        target: { ratio: 1, better: 'lower' },
+      },
       { scenario: `8b stowage docker df (${count} images)`, unit: 'ms', ...df, peerName: 'docker system df', target: { ratio: 1, better: 'lower' } },
     ];
   } finally {

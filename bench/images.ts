@@ -12,7 +12,10 @@ import tar from 'tar-stream';
  * files that are half pseudo-random and half repeated text, so gzip has something to do, as
  * with real images. Same seed, same bytes, same digests.
  */
-export async function writeBenchImage(dir: string, options: { seed: string; layers: number; layerBytes: number; tag: string }): Promise<{ digest: string; bytes: number }> {
+export async function writeBenchImage(
+  dir: string,
+  options: { seed: string; layers: number; layerBytes: number; tag: string },
+): Promise<{ digest: string; bytes: number }> {
   await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
   const layers: Array<{ digest: string; size: number; diffId: string }> = [];
   for (let i = 0; i < options.layers; i++) layers.push(await writeLayer(dir, `${options.seed}/${i}`, options.layerBytes));
@@ -37,7 +40,20 @@ export async function writeBenchImage(dir: string, options: { seed: string; laye
   );
   const digest = await putBytes(dir, manifest);
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  await writeFile(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': options.tag } }] }));
+  await writeFile(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest,
+          size: manifest.length,
+          annotations: { 'org.opencontainers.image.ref.name': options.tag },
+        },
+      ],
+    }),
+  );
   return { digest, bytes: layers.reduce((sum, l) => sum + l.size, 0) + config.length + manifest.length };
 }
 
@@ -52,7 +68,9 @@ async function writeLayer(dir: string, seed: string, bytes: number): Promise<{ d
   for (let offset = 0, n = 0; offset < bytes; offset += fileSize, n++) {
     const size = Math.min(fileSize, bytes - offset);
     await new Promise<void>((resolve, reject) => {
-      const entry = pack.entry({ name: `data/file-${n}.bin`, size, mtime: new Date('2024-01-01T00:00:00Z'), mode: 0o644 }, (err) => (err ? reject(err) : resolve()));
+      const entry = pack.entry({ name: `data/file-${n}.bin`, size, mtime: new Date('2024-01-01T00:00:00Z'), mode: 0o644 }, (err) =>
+        err ? reject(err) : resolve(),
+      );
       entry.end(content(`${seed}/${n}`, size));
     });
   }

@@ -5,7 +5,10 @@ import { Agent, request } from 'undici';
  * another for `seconds`. Used for HEAD, which wrk cannot measure (it waits for the body the
  * Content-Length announces). Returns requests per second and the 99th-percentile latency.
  */
-export async function load(url: string, options: { method: 'GET' | 'HEAD'; connections: number; seconds: number; headers?: Record<string, string> }): Promise<{ rps: number; p99: number; errors: number }> {
+export async function load(
+  url: string,
+  options: { method: 'GET' | 'HEAD'; connections: number; seconds: number; headers?: Record<string, string> },
+): Promise<{ rps: number; p99: number; errors: number }> {
   const dispatcher = new Agent({ connections: options.connections, pipelining: 1 });
   const latencies: number[] = [];
   let errors = 0;

@@ -34,7 +34,10 @@ export async function timeCommand(cmd: string, args: string[], env: NodeJS.Proce
 }
 
 /** Runs `round` for each side in turn, alternating, so drift on the machine hits both alike. */
-export async function alternate(rounds: number, sides: Record<'stowage' | 'peer', (round: number) => Promise<number>>): Promise<{ stowage: number; peer: number }> {
+export async function alternate(
+  rounds: number,
+  sides: Record<'stowage' | 'peer', (round: number) => Promise<number>>,
+): Promise<{ stowage: number; peer: number }> {
   const results = { stowage: [] as number[], peer: [] as number[] };
   for (let round = 0; round < rounds; round++) {
     const order: Array<'stowage' | 'peer'> = round % 2 === 0 ? ['stowage', 'peer'] : ['peer', 'stowage'];
@@ -74,7 +77,11 @@ export function formatTable(rows: Row[]): string {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const fmt = (cells: Array<string | number>) => cells.map((c, i) => String(c).padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const fmt = (cells: Array<string | number>) =>
+    cells
+      .map((c, i) => String(c).padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   return [fmt(header), ...lines.map(fmt)].join('\n');
 }
 

@@ -35,7 +35,8 @@ async function withServer<T>(side: Side, work: (server: ServerHandle) => Promise
 }
 
 export async function pushWithSkopeo(ctx: BenchContext): Promise<Row> {
-  const push = (side: Side) => () => withServer(side, (s) => timeCommand('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${ctx.large}:img`, `docker://${s.host}/bench/large:1`]));
+  const push = (side: Side) => () =>
+    withServer(side, (s) => timeCommand('skopeo', ['copy', '-q', '--dest-tls-verify=false', `oci:${ctx.large}:img`, `docker://${s.host}/bench/large:1`]));
   const r = await alternate(ctx.rounds, { stowage: push('stowage'), peer: push('peer') });
   return { scenario: '1 push (skopeo oci → registry)', unit: 's', ...r, peerName: 'distribution', target: { ratio: 0.83, better: 'lower' } };
 }
@@ -55,8 +56,16 @@ export async function stowagePullVsSkopeo(ctx: BenchContext): Promise<Row> {
   return withServer('peer', async (dist) => {
     await skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${ctx.large}:img`, `docker://${dist.host}/bench/large:1`]);
     const r = await alternate(ctx.rounds, {
-      stowage: async () => timeCommand(process.execPath, [await bundledCli(), '--root', await makeTempDir('bench-store-'), 'pull', '-q', `${dist.host}/bench/large:1`]),
-      peer: async () => timeCommand('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${dist.host}/bench/large:1`, `oci:${join(await makeTempDir('bench-skopeo-'), 'o')}:img`]),
+      stowage: async () =>
+        timeCommand(process.execPath, [await bundledCli(), '--root', await makeTempDir('bench-store-'), 'pull', '-q', `${dist.host}/bench/large:1`]),
+      peer: async () =>
+        timeCommand('skopeo', [
+          'copy',
+          '-q',
+          '--src-tls-verify=false',
+          `docker://${dist.host}/bench/large:1`,
+          `oci:${join(await makeTempDir('bench-skopeo-'), 'o')}:img`,
+        ]),
     });
     return { scenario: '3 stowage pull vs skopeo copy (from distribution)', unit: 's', ...r, peerName: 'skopeo', target: { ratio: 0.75, better: 'lower' } };
   });
@@ -68,7 +77,9 @@ export async function requestRates(ctx: BenchContext): Promise<Row[]> {
   const measure = (side: Side) =>
     withServer(side, async (s) => {
       await skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${ctx.small}:img`, `docker://${s.host}/bench/small:1`]);
-      const manifest = JSON.parse((await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${s.host}/bench/small:1`])).stdout) as { layers: Array<{ digest: string }> };
+      const manifest = JSON.parse((await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${s.host}/bench/small:1`])).stdout) as {
+        layers: Array<{ digest: string }>;
+      };
       const wrk = async (path: string, method: string) => {
         const script = join(await makeTempDir('bench-wrk-'), 'm.lua');
         await writeFile(script, `wrk.method = "${method}"\nwrk.headers["Accept"] = "application/vnd.oci.image.manifest.v1+json"\n`);
@@ -81,7 +92,14 @@ export async function requestRates(ctx: BenchContext): Promise<Row[]> {
   const stowage = await measure('stowage');
   const peer = await measure('peer');
   return [
-    { scenario: '4a manifest GET, 64 connections', unit: 'req/s', stowage: stowage.manifest.rps, peer: peer.manifest.rps, peerName: 'distribution', target: { ratio: 1.5, better: 'higher' } },
+    {
+      scenario: '4a manifest GET, 64 connections',
+      unit: 'req/s',
+      stowage: stowage.manifest.rps,
+      peer: peer.manifest.rps,
+      peerName: 'distribution',
+      target: { ratio: 1.5, better: 'higher' },
+    },
     { scenario: '4b manifest GET p99', unit: 'ms', stowage: stowage.manifest.p99, peer: peer.manifest.p99, peerName: 'distribution' },
     { scenario: '4c blob HEAD, 64 connections (undici load)', unit: 'req/s', stowage: stowage.blob.rps, peer: peer.blob.rps, peerName: 'distribution' },
     { scenario: '4d blob HEAD p99', unit: 'ms', stowage: stowage.blob.p99, peer: peer.blob.p99, peerName: 'distribution' },
@@ -126,8 +144,17 @@ async function pushRandomImage(base: string, repo: string, size: number): Promis
     return { digest, size: bytes.length };
   };
   const [c, l] = [await put(config), await put(layer)];
-  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...c }, layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l }] });
-  const res = await request(`${base}/v2/${repo}/manifests/1`, { method: 'PUT', body: manifest, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' } });
+  const manifest = JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...c },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', ...l }],
+  });
+  const res = await request(`${base}/v2/${repo}/manifests/1`, {
+    method: 'PUT',
+    body: manifest,
+    headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+  });
   await res.body.dump();
   if (res.statusCode !== 201) throw new Error(`manifest ${res.statusCode}`);
 }
@@ -148,7 +175,11 @@ export async function serverMemory(ctx: BenchContext): Promise<Row> {
       }
       const post = await request(`${s.url}/v2/bench/big/blobs/uploads/`, { method: 'POST' });
       await post.body.dump();
-      const patch = await request(new URL(String(post.headers.location), s.url), { method: 'PATCH', body: Readable.from(body()), headers: { 'content-type': 'application/octet-stream' } });
+      const patch = await request(new URL(String(post.headers.location), s.url), {
+        method: 'PATCH',
+        body: Readable.from(body()),
+        headers: { 'content-type': 'application/octet-stream' },
+      });
       await patch.body.dump();
       const location = new URL(String(patch.headers.location), s.url);
       const digest = `sha256:${hash.digest('hex')}`;
@@ -162,7 +193,14 @@ export async function serverMemory(ctx: BenchContext): Promise<Row> {
     });
   const stowage = await measure('stowage');
   const peer = await measure('peer');
-  return { scenario: `6 server peak RSS, ${Math.round(bytes / 2 ** 20)} MB blob pushed+pulled`, unit: 'MB', stowage, peer, peerName: 'distribution', target: { absolute: 150, better: 'lower' } };
+  return {
+    scenario: `6 server peak RSS, ${Math.round(bytes / 2 ** 20)} MB blob pushed+pulled`,
+    unit: 'MB',
+    stowage,
+    peer,
+    peerName: 'distribution',
+    target: { absolute: 150, better: 'lower' },
+  };
 }
 
 /** Whole-process time of store verbs with 1,000 images in the store. */
@@ -193,19 +231,30 @@ export async function storeVerbs(ctx: BenchContext): Promise<Row[]> {
   // inspect reads the config: give the images real config blobs (the layers are never read).
   await mkdir(join(root, 'blobs', 'sha256'), { recursive: true });
   for (const image of Object.values(images) as Array<{ config: { digest: string } }>) {
-    await writeFile(join(root, 'blobs', 'sha256', image.config.digest.slice(7)), '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}');
+    await writeFile(
+      join(root, 'blobs', 'sha256', image.config.digest.slice(7)),
+      '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":[]}}',
+    );
   }
   await writeFile(join(root, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
   /** Median whole-process time; `args` may differ per run (rmi needs a new image each time). */
   const time = async (args: string[] | ((run: number) => string[])) => {
     const runs: number[] = [];
     const cli = await bundledCli();
-    for (let i = 0; i < (ctx.quick ? 3 : 10); i++) runs.push(await timeCommand(process.execPath, [cli, '--root', root, ...(Array.isArray(args) ? args : args(i))]));
+    for (let i = 0; i < (ctx.quick ? 3 : 10); i++)
+      runs.push(await timeCommand(process.execPath, [cli, '--root', root, ...(Array.isArray(args) ? args : args(i))]));
     return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? NaN;
   };
   const baseline = await time(['--version']);
   return [
-    { scenario: '7a stowage images (1,000 images)', unit: 'ms', stowage: (await time(['images'])) * 1000, peer: NaN, peerName: '(docker images needs a daemon)', target: { absolute: 150, better: 'lower' } },
+    {
+      scenario: '7a stowage images (1,000 images)',
+      unit: 'ms',
+      stowage: (await time(['images'])) * 1000,
+      peer: NaN,
+      peerName: '(docker images needs a daemon)',
+      target: { absolute: 150, better: 'lower' },
+    },
     { scenario: '7b stowage image inspect', unit: 'ms', stowage: (await time(['image', 'inspect', 'image500'])) * 1000, peer: NaN, peerName: '' },
     { scenario: '7c stowage rmi', unit: 'ms', stowage: (await time((run) => ['rmi', `image${999 - run}`])) * 1000, peer: NaN, peerName: '' },
     { scenario: '7d stowage --version (start-up floor)', unit: 'ms', stowage: baseline * 1000, peer: NaN, peerName: '' },

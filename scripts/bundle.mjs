@@ -32,7 +32,12 @@ const serveApart = {
 
 await rm('dist/bundle', { recursive: true, force: true });
 // The layer-size measuring thread (src/store/layer-sizes.ts) is an entry of its own, beside main.
-await build({ ...common, entryPoints: { main: 'src/cli/main.ts', 'layer-size-worker': 'src/store/layer-size-worker.ts' }, outdir: 'dist/bundle', plugins: [serveApart] });
+await build({
+  ...common,
+  entryPoints: { main: 'src/cli/main.ts', 'layer-size-worker': 'src/store/layer-size-worker.ts' },
+  outdir: 'dist/bundle',
+  plugins: [serveApart],
+});
 await build({ ...common, entryPoints: ['src/cli/serve.ts'], outdir: 'dist/bundle/serve' });
 await refuseNamedImportsOfCommonJs('dist/bundle');
 
@@ -52,8 +57,12 @@ async function refuseNamedImportsOfCommonJs(dir) {
   for (const [name, text] of texts) {
     for (const match of text.matchAll(/\{([^{}]*)\} = await import\("([^"]+)"\)/g)) {
       if (!defaultOnly.has(basename(match[2]))) continue;
-      const named = match[1].split(',').map((part) => part.split(':')[0].trim()).filter((n) => n !== '' && n !== 'default');
-      if (named.length > 0) problems.push(`${name}: { ${named.join(', ')} } from ${match[2]}, a CommonJS module (only its default export exists in the bundle)`);
+      const named = match[1]
+        .split(',')
+        .map((part) => part.split(':')[0].trim())
+        .filter((n) => n !== '' && n !== 'default');
+      if (named.length > 0)
+        problems.push(`${name}: { ${named.join(', ')} } from ${match[2]}, a CommonJS module (only its default export exists in the bundle)`);
     }
   }
   if (problems.length > 0) throw new Error(`named imports of CommonJS modules through import():\n  ${problems.join('\n  ')}`);

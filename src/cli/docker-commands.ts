@@ -12,9 +12,7 @@ export function registerDockerCommands(program: Command): void {
     .command('docker')
     .description("read Docker's own image store offline (read-only): where images are, what they take, and taking them out");
 
-  withRootOptions(
-    docker.command('where').description('which Docker root would be read, and why'),
-  ).action(async (options: Record<string, unknown>) => {
+  withRootOptions(docker.command('where').description('which Docker root would be read, and why')).action(async (options: Record<string, unknown>) => {
     const { dockerWhere } = await import('./docker/where.js');
     await dockerWhere(options);
   });
@@ -22,7 +20,7 @@ export function registerDockerCommands(program: Command): void {
   withRootOptions(
     docker
       .command('images')
-      .description("list the images of a Docker root, as `docker images`")
+      .description('list the images of a Docker root, as `docker images`')
       .argument('[repository]', 'REPOSITORY[:TAG]')
       .option('-a, --all', 'show intermediate images too')
       .option('-q, --quiet', 'only image IDs')
@@ -63,12 +61,10 @@ export function registerDockerCommands(program: Command): void {
       .command('info')
       .description('the Docker root, its store, counts and disk use')
       .option('-f, --format <format>', 'json, or a Go template such as "{{.DockerRootDir}}" or "{{.Images}}"'),
-  ).action(
-    async (options: Record<string, unknown>) => {
-      const [{ info }, { openDockerCatalog }] = await Promise.all([import('./info.js'), import('./catalogs.js')]);
-      await info(options, openDockerCatalog);
-    },
-  );
+  ).action(async (options: Record<string, unknown>) => {
+    const [{ info }, { openDockerCatalog }] = await Promise.all([import('./info.js'), import('./catalogs.js')]);
+    await info(options, openDockerCatalog);
+  });
 
   withRootOptions(
     docker
@@ -82,12 +78,14 @@ export function registerDockerCommands(program: Command): void {
   });
 
   withRootOptions(
-    withRegistryOptions(docker
-      .command('export')
-      .description('copy an image out of a Docker root: DEST is a file (docker save archive) or any transport name')
-      .argument('<image>')
-      .argument('<destination>', `FILE or ${transportForms('sink')}`)
-      .option('-q, --quiet', 'no progress output')),
+    withRegistryOptions(
+      docker
+        .command('export')
+        .description('copy an image out of a Docker root: DEST is a file (docker save archive) or any transport name')
+        .argument('<image>')
+        .argument('<destination>', `FILE or ${transportForms('sink')}`)
+        .option('-q, --quiet', 'no progress output'),
+    ),
   ).action(async (image: string, destination: string, options: Record<string, unknown>) => {
     const { dockerExport } = await import('./docker/export.js');
     await dockerExport(image, destination, options);

@@ -17,7 +17,8 @@ export async function exportImage(name: string, options: Record<string, unknown>
     for (const entry of skipped) process.stderr.write(`skipped ${entry.path}: ${entry.reason}\n`);
     // Like `image unpack`: a tree missing entries (or their attributes) is not the image's root filesystem.
     const count = skipped.length;
-    if (count > 0) throw new StowageError('LAYER_INVALID', `${count} entr${count === 1 ? 'y' : 'ies'} of ${name} could not be written whole into ${dir} (listed above)`);
+    if (count > 0)
+      throw new StowageError('LAYER_INVALID', `${count} entr${count === 1 ? 'y' : 'ies'} of ${name} could not be written whole into ${dir} (listed above)`);
     return;
   }
   const output = optionalString(options.output);

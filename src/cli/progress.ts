@@ -20,10 +20,13 @@ export async function progressReporter(quiet: boolean): Promise<ProgressReporter
   if (quiet) return reporter(undefined, () => undefined);
   const out = process.stderr;
   if (!out.isTTY) {
-    return reporter((event) => {
-      if (event.type === 'blob-finished') out.write(`${verb(event.outcome)} blob ${short(event.descriptor)} (${formatBytes(event.descriptor.size)})\n`);
-      else if (event.type === 'manifest-written') out.write(`Wrote manifest ${event.manifest.digest}\n`);
-    }, () => undefined);
+    return reporter(
+      (event) => {
+        if (event.type === 'blob-finished') out.write(`${verb(event.outcome)} blob ${short(event.descriptor)} (${formatBytes(event.descriptor.size)})\n`);
+        else if (event.type === 'manifest-written') out.write(`Wrote manifest ${event.manifest.digest}\n`);
+      },
+      () => undefined,
+    );
   }
   // cli-progress is CommonJS. Node's loader offers its exports both as named bindings and as
   // `default` (module.exports); esbuild's split bundle offers only `default`. So `default`, which
@@ -39,7 +42,10 @@ export async function progressReporter(quiet: boolean): Promise<ProgressReporter
       // After stop() nothing draws again: MultiBar.create would hide the cursor and start over.
       if (stopped) return;
       if (event.type === 'copy-started') {
-        bars ??= new MultiBar({ format: ' {id} [{bar}] {percentage}% | {done} / {size}', hideCursor: true, clearOnComplete: false, stream: out }, Presets.shades_classic);
+        bars ??= new MultiBar(
+          { format: ' {id} [{bar}] {percentage}% | {done} / {size}', hideCursor: true, clearOnComplete: false, stream: out },
+          Presets.shades_classic,
+        );
       } else if (event.type === 'blob-started') {
         const d = event.descriptor;
         if (bars) open.set(d.digest, bars.create(Math.max(d.size, 1), 0, { id: short(d), done: formatBytes(0), size: formatBytes(d.size) }));

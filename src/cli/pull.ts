@@ -23,7 +23,9 @@ export async function pull(name: string, options: Record<string, unknown>, comma
     const reporter = await progressReporter(quiet);
     interrupt.onSignal(reporter.stop);
     const platform = optionalString(options.platform);
-    const result = await reporter.around(pullImage(reference, { store, registry: registryClientOptions(options), platform, signal: interrupt.signal, onProgress: reporter.onProgress }));
+    const result = await reporter.around(
+      pullImage(reference, { store, registry: registryClientOptions(options), platform, signal: interrupt.signal, onProgress: reporter.onProgress }),
+    );
     out(`Digest: ${result.digest}`);
     out(result.upToDate ? `Status: Image is up to date for ${names.status}` : `Status: Downloaded newer image for ${names.status}`);
     process.stdout.write(`${names.final}\n`);

@@ -9,4 +9,3 @@ export function reportError(err: unknown): void {
   process.stderr.write(`stowage: ${message}\n`);
   if (process.env.STOWAGE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
 }
-

@@ -127,7 +127,10 @@ function prune(cmd: Command, scope: 'image' | 'system'): void {
 function df(cmd: Command): void {
   withRoot(cmd)
     .option('-v, --verbose', 'show each image')
-    .option('--format <format>', 'table, table TEMPLATE, json or TEMPLATE ({{.Type}}, {{.TotalCount}}, {{.Active}}, {{.Size}}, {{.Reclaimable}}; with -v, over {{.Images}})')
+    .option(
+      '--format <format>',
+      'table, table TEMPLATE, json or TEMPLATE ({{.Type}}, {{.TotalCount}}, {{.Active}}, {{.Size}}, {{.Reclaimable}}; with -v, over {{.Images}})',
+    )
     .action(async (options: Options, command: Command) => {
       const verb = await import('./system-df.js');
       await verb.systemDf(withStoreRoot(options, command));

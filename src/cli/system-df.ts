@@ -36,7 +36,13 @@ export function summary(usage: CatalogUsage, format: string | undefined): string
 function dfRow({ type, total, active, size, reclaimable }: UsageTotal): Row {
   // docker: "1.2MB (45%)", the percentage an integer division; no percentage when SIZE is 0.
   const share = size > 0 ? ` (${Math.trunc((reclaimable * 100) / size)}%)` : '';
-  return { Type: type, TotalCount: String(total), Active: String(active), Size: humanSizePrecise(size), Reclaimable: `${humanSizePrecise(reclaimable)}${share}` };
+  return {
+    Type: type,
+    TotalCount: String(total),
+    Active: String(active),
+    Size: humanSizePrecise(size),
+    Reclaimable: `${humanSizePrecise(reclaimable)}${share}`,
+  };
 }
 
 /** `-v`: docker's four sections, then a line each for what the catalog holds beyond them. */
@@ -44,7 +50,13 @@ export function verbose(usage: CatalogUsage, format: string | undefined, now: nu
   const truncate = format === undefined || format === '' || format.startsWith('table');
   const imageRows = usage.images.map(({ image, sharedSize, uniqueSize, containers }) => {
     const { repository, tag } = firstName(image);
-    return imageRow(image, repository, tag, '', { truncate, showDigests: false, needDigest: false, now, usage: () => ({ sharedSize, uniqueSize, containers: containers ?? 0 }) });
+    return imageRow(image, repository, tag, '', {
+      truncate,
+      showDigests: false,
+      needDigest: false,
+      now,
+      usage: () => ({ sharedSize, uniqueSize, containers: containers ?? 0 }),
+    });
   });
   const containerRows = (usage.containers ?? []).map((c) => containerRow(c, now, truncate));
   const volumeRows = (usage.volumes ?? []).map(volumeRow);
@@ -57,7 +69,10 @@ export function verbose(usage: CatalogUsage, format: string | undefined, now: nu
     '\nContainers space usage:\n\n',
     renderTable(CONTAINER_DU_COLUMNS, containerRows.map(containerCells)),
     '\nLocal Volumes space usage:\n\n',
-    renderTable(VOLUME_DU_COLUMNS, volumeRows.map((r) => [r.Name, r.Links, r.Size] as string[])),
+    renderTable(
+      VOLUME_DU_COLUMNS,
+      volumeRows.map((r) => [r.Name, r.Links, r.Size] as string[]),
+    ),
     `\nBuild cache usage: ${humanSizePrecise(0)}\n\n`,
     renderTable(['CACHE ID', 'CACHE TYPE', 'SIZE', 'CREATED', 'LAST USED', 'USAGE', 'SHARED'], []),
     ...closingLines(usage),
@@ -68,7 +83,8 @@ export function verbose(usage: CatalogUsage, format: string | undefined, now: nu
 function closingLines(usage: CatalogUsage): string[] {
   const lines: string[] = [];
   if (usage.unpackedLayers !== undefined) lines.push(`Unpacked layers usage: ${counted(usage.unpackedLayers.bytes, usage.unpackedLayers.count, 'layer')}\n`);
-  if (usage.blobCount !== undefined && usage.totalBlobBytes !== undefined) lines.push(`Content usage: ${counted(usage.totalBlobBytes, usage.blobCount, 'blob')}\n`);
+  if (usage.blobCount !== undefined && usage.totalBlobBytes !== undefined)
+    lines.push(`Content usage: ${counted(usage.totalBlobBytes, usage.blobCount, 'blob')}\n`);
   return lines.length > 0 ? ['\n', ...lines] : [];
 }
 

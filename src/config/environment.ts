@@ -26,7 +26,9 @@ export function applyEnvironment(file: Record<string, unknown>, env: NodeJS.Proc
   const tree = structuredClone(file);
   const sources = new Map<string, string>();
   const unknown: string[] = [];
-  for (const name of Object.keys(env).filter((n) => n.startsWith(PREFIX)).sort()) {
+  for (const name of Object.keys(env)
+    .filter((n) => n.startsWith(PREFIX))
+    .sort()) {
     const raw = env[name];
     // distribution does not let the environment change the format version; empty means unset.
     if (raw === undefined || raw === '' || name === `${PREFIX}VERSION`) continue;

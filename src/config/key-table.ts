@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
  * The machinery of the configuration key table (keys.ts): every key a config file may hold,

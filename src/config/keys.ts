@@ -26,12 +26,10 @@ const LogLevel = z
 const HeaderName = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const HeaderValue = z.string().regex(/^[^\r\n\0]*$/, 'a header value cannot hold CR, LF or NUL');
 /** Go's http.Header, as distribution reads `http.headers`: a name to a list of values (or one). */
-const Headers = z
-  .record(z.string(), z.union([HeaderValue.transform((v) => [v]), z.array(HeaderValue).min(1)]))
-  .superRefine((headers, ctx) => {
-    const bad = Object.keys(headers).find((name) => !HeaderName.test(name));
-    if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `"${bad.slice(0, 60)}" is not a header name` });
-  });
+const Headers = z.record(z.string(), z.union([HeaderValue.transform((v) => [v]), z.array(HeaderValue).min(1)])).superRefine((headers, ctx) => {
+  const bad = Object.keys(headers).find((name) => !HeaderName.test(name));
+  if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `"${bad.slice(0, 60)}" is not a header name` });
+});
 
 const verdict = (v: Verdict['verdict'], why: string): Verdict => ({ verdict: v, why }) as Verdict;
 
@@ -44,7 +42,9 @@ export const KEYS = section({
     fields: yaml(z.record(z.string(), z.unknown())),
     accesslog: section({ disabled: yaml(Flag) }),
     formatter: judged((v) =>
-      v === 'json' ? verdict('accept', 'logs are JSON lines') : verdict('warn', 'logs are JSON lines (pino); the text and logstash formats are not implemented'),
+      v === 'json'
+        ? verdict('accept', 'logs are JSON lines')
+        : verdict('warn', 'logs are JSON lines (pino); the text and logstash formats are not implemented'),
     ),
     hooks: warn('log hooks (mail on error) are not implemented'),
     reportcaller: warn('caller reporting is not implemented'),
@@ -108,7 +108,15 @@ export const KEYS = section({
     draintimeout: text(Duration),
     headers: yaml(Headers),
     // Stowage's own: reverse proxies whose X-Forwarded-* headers are believed (auth/origin.ts).
-    trustedproxies: yaml(z.union([z.string().min(1).transform((v) => [v]), Texts])),
+    trustedproxies: yaml(
+      z.union([
+        z
+          .string()
+          .min(1)
+          .transform((v) => [v]),
+        Texts,
+      ]),
+    ),
     tls: section({
       certificate: text(z.string().min(1)),
       key: text(z.string().min(1)),
@@ -136,9 +144,7 @@ export const KEYS = section({
     net: judged((v) =>
       v === 'tcp' || isEmpty(v) ? verdict('accept', 'tcp') : verdict('refuse', 'only tcp is implemented: Stowage would listen elsewhere than asked'),
     ),
-    prefix: judged((v) =>
-      isEmpty(v) || v === '/' ? verdict('accept', 'none') : verdict('refuse', 'serving the API under a path prefix is not implemented'),
-    ),
+    prefix: judged((v) => (isEmpty(v) || v === '/' ? verdict('accept', 'none') : verdict('refuse', 'serving the API under a path prefix is not implemented'))),
     secret: accept('upload state stays on the server: there is nothing to sign'),
     relativeurls: judged((v) =>
       v === false
@@ -162,7 +168,9 @@ export const KEYS = section({
       : verdict('refuse', 'webhooks are not implemented: the events they would send would be lost');
   }),
   middleware: judged((v) =>
-    isEmpty(v) ? verdict('accept', 'none') : verdict('refuse', 'middleware (CDN redirects, custom hooks) is not implemented: requests would be served without it'),
+    isEmpty(v)
+      ? verdict('accept', 'none')
+      : verdict('refuse', 'middleware (CDN redirects, custom hooks) is not implemented: requests would be served without it'),
   ),
   proxy: judged((v) =>
     isEmpty(v) ? verdict('accept', 'none') : verdict('refuse', 'the pull-through cache is not supported yet: Stowage would serve only what it stores'),

@@ -103,11 +103,16 @@ function resolveAuth(config: ConfigFile): AuthSettings | undefined {
   if (!token) return undefined;
   if (!token.service) throw new StowageError('CONFIG_INVALID', 'auth.token.service is required (the audience tokens are issued for)');
   if (!token.issuer) throw new StowageError('CONFIG_INVALID', 'auth.token.issuer is required (the issuer tokens must name)');
-  if (!token.builtin && !token.realm) throw new StowageError('CONFIG_INVALID', 'auth.token.realm is required (the token server clients are sent to), unless auth.token.builtin is set');
-  if (!token.builtin && !token.rootcertbundle && !token.jwks) throw new StowageError('CONFIG_INVALID', 'auth.token needs rootcertbundle or jwks to verify token signatures, unless auth.token.builtin is set');
+  if (!token.builtin && !token.realm)
+    throw new StowageError('CONFIG_INVALID', 'auth.token.realm is required (the token server clients are sent to), unless auth.token.builtin is set');
+  if (!token.builtin && !token.rootcertbundle && !token.jwks)
+    throw new StowageError('CONFIG_INVALID', 'auth.token needs rootcertbundle or jwks to verify token signatures, unless auth.token.builtin is set');
   const refused = token.signingalgorithms?.find((alg) => !ALGORITHMS.includes(alg));
   if (refused !== undefined) {
-    throw new StowageError('CONFIG_INVALID', `auth.token.signingalgorithms: ${refused.slice(0, 20)} is not accepted (asymmetric only: ${ALGORITHMS.join(', ')})`);
+    throw new StowageError(
+      'CONFIG_INVALID',
+      `auth.token.signingalgorithms: ${refused.slice(0, 20)} is not accepted (asymmetric only: ${ALGORITHMS.join(', ')})`,
+    );
   }
   let builtin: NonNullable<AuthSettings['token']>['builtin'];
   if (token.builtin) {
@@ -139,7 +144,10 @@ function uploadPurging(
   return {
     uploadPurging: {
       ageSeconds: parseDuration(section?.age ?? '168h', 'storage.maintenance.uploadpurging.age'),
-      intervalSeconds: positive('storage.maintenance.uploadpurging.interval', parseDuration(section?.interval ?? '24h', 'storage.maintenance.uploadpurging.interval')),
+      intervalSeconds: positive(
+        'storage.maintenance.uploadpurging.interval',
+        parseDuration(section?.interval ?? '24h', 'storage.maintenance.uploadpurging.interval'),
+      ),
       dryRun: section?.dryrun === true,
     },
   };

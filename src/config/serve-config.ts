@@ -61,11 +61,7 @@ export interface ServeFlags {
   logLevel?: string;
 }
 
-export async function loadServeConfig(
-  configPath: string | undefined,
-  flags: ServeFlags,
-  env: NodeJS.ProcessEnv,
-): Promise<ServeConfig> {
+export async function loadServeConfig(configPath: string | undefined, flags: ServeFlags, env: NodeJS.ProcessEnv): Promise<ServeConfig> {
   const file = configPath ? await readConfigFile(configPath) : {};
   const overrides = applyEnvironment(file, env, KEYS);
   const where = (key: string): string => {

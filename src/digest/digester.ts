@@ -20,9 +20,7 @@ export class Digester extends Transform {
   private bytes = 0;
   private result: Digest | undefined;
 
-  constructor(
-    options: { algorithm?: DigestAlgorithm; expected?: Digest; expectedSize?: number; onProgress?: (bytes: number) => void } = {},
-  ) {
+  constructor(options: { algorithm?: DigestAlgorithm; expected?: Digest; expectedSize?: number; onProgress?: (bytes: number) => void } = {}) {
     // 1 MiB buffers: the default 16 KiB makes a multi-GB copy pay per-chunk overhead thousands of times more.
     super({ highWaterMark: 1024 * 1024 });
     this.onProgress = options.onProgress;
@@ -41,7 +39,7 @@ export class Digester extends Transform {
    * need not hash the same bytes again (hashing is the copy path's main CPU cost).
    */
   verifies(digest: Digest, size: number): boolean {
-    return this.expected !== undefined && this.expected.equals(digest) && this.expectedSize === size;
+    return this.expected?.equals(digest) === true && this.expectedSize === size;
   }
 
   /** The digest of everything that passed; only after the stream has ended. */

@@ -104,7 +104,12 @@ export class DockerRootCatalog implements ImageCatalog<RootImage> {
       DockerRootDir: view.root,
       FoundBy: discovered.source,
       Driver: view.driver,
-      ImageStore: view.kind === 'containerd' ? 'containerd image store' : view.kind === 'legacy-graph' ? 'legacy graph (Docker before 1.10)' : `graph driver (image/${view.driver})`,
+      ImageStore:
+        view.kind === 'containerd'
+          ? 'containerd image store'
+          : view.kind === 'legacy-graph'
+            ? 'legacy graph (Docker before 1.10)'
+            : `graph driver (image/${view.driver})`,
       Images: view.images.length,
       Layers: view.layers.length,
       Containers: view.containers.length,
@@ -123,7 +128,15 @@ export class DockerRootCatalog implements ImageCatalog<RootImage> {
   private catalogImage(image: DockerImage): RootImage {
     let listed = this.listed.get(image);
     if (listed === undefined) {
-      listed = { id: image.id, repoTags: image.repoTags, repoDigests: image.repoDigests, created: image.config.created, pulled: image.lastTagTime, size: imageSize(image), docker: image };
+      listed = {
+        id: image.id,
+        repoTags: image.repoTags,
+        repoDigests: image.repoDigests,
+        created: image.config.created,
+        pulled: image.lastTagTime,
+        size: imageSize(image),
+        docker: image,
+      };
       this.listed.set(image, listed);
     }
     return listed;

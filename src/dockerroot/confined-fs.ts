@@ -2,7 +2,7 @@
 // every path is resolved with realpath and must stay inside the root, so a symlink such as
 // overlay2/l/ABC -> /etc is reported, never followed. Nothing here can write.
 
-import { access, lstat, open, readdir, readFile, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { access, lstat, open, readdir, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { closeSync, constants, constants as fsConstants, fstatSync, openSync, readdirSync, readSync, realpathSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { StowageError } from '../errors/error.js';

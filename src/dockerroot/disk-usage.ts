@@ -59,7 +59,8 @@ export async function diskUsage(view: DockerRootView, fs: ConfinedFs, options: U
   // neither listed nor counted, and only layers some listed image uses make up LayersSize.
   const listed = withoutIntermediates(view.images);
   const used = new Set(listed.flatMap((image) => image.layers.map((layer) => layer.chainId)));
-  const layersOf = (image: DockerImage): LayerWeight[] => image.layers.map((layer) => ({ key: layer.chainId, size: layerSize.get(layer.chainId) ?? layer.size ?? 0 }));
+  const layersOf = (image: DockerImage): LayerWeight[] =>
+    image.layers.map((layer) => ({ key: layer.chainId, size: layerSize.get(layer.chainId) ?? layer.size ?? 0 }));
   const shared = sharedSizes(listed, (image) => image.id, layersOf);
   const containersOf = new Map<string, number>();
   for (const container of view.containers) if (container.image !== undefined) containersOf.set(container.image, (containersOf.get(container.image) ?? 0) + 1);

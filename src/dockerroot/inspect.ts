@@ -36,7 +36,9 @@ export function inspectDockerImage(view: DockerRootView, image: DockerImage, fs?
     Stowage: {
       Root: view.root,
       // Graph drivers name a config by its sha256 (imagedb): false means it changed on disk since.
-      ...(view.kind !== 'containerd' && view.kind !== 'legacy-graph' ? { ConfigVerified: `sha256:${createHash('sha256').update(image.configBytes).digest('hex')}` === image.id } : {}),
+      ...(view.kind !== 'containerd' && view.kind !== 'legacy-graph'
+        ? { ConfigVerified: `sha256:${createHash('sha256').update(image.configBytes).digest('hex')}` === image.id }
+        : {}),
       Store: view.kind,
       Files: image.paths,
       Layers: image.layers.map((layer) => ({

@@ -101,9 +101,6 @@ function checkDiffIds(image: DockerImage): void {
   const expected = image.config.rootfs?.diff_ids ?? [];
   const found = image.layers.map((l) => l.diffId);
   if (expected.length !== found.length || expected.some((d, i) => d !== found[i])) {
-    throw new StowageError(
-      'CONFIG_INVALID',
-      `image ${image.id}: its config lists ${expected.length} diff IDs, the store ${found.length} layers, not the same`,
-    );
+    throw new StowageError('CONFIG_INVALID', `image ${image.id}: its config lists ${expected.length} diff IDs, the store ${found.length} layers, not the same`);
   }
 }

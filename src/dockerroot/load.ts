@@ -35,7 +35,10 @@ export interface OpenedRoot {
 export async function openDockerRoot(options: OpenOptions = {}): Promise<OpenedRoot> {
   const discovered = await discoverRoot(options.dockerRoot);
   const fs = await ConfinedFs.open(discovered.root).catch((err: unknown) => {
-    const hint = discovered.desktopDisk !== undefined ? ` (Docker Desktop keeps images inside its VM disk, ${discovered.desktopDisk}; run stowage inside the VM or give --docker-root)` : '';
+    const hint =
+      discovered.desktopDisk !== undefined
+        ? ` (Docker Desktop keeps images inside its VM disk, ${discovered.desktopDisk}; run stowage inside the VM or give --docker-root)`
+        : '';
     throw new StowageError('PATH_NOT_FOUND', `no Docker root: ${(err as Error).message}${hint}`);
   });
   const view = await loadView(fs, discovered, options);

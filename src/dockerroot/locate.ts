@@ -56,7 +56,8 @@ function locatePath(view: DockerRootView, target: string, parentOf: Map<string, 
   for (const container of view.containers) if (container.paths.some(within)) out.push(containerEntry(view, container, 'container files'));
   for (const volume of view.volumes) {
     const dir = path.dirname(volume.directory);
-    if (within(dir)) out.push({ kind: 'volume', name: volume.name, directory: volume.directory, containers: view.containers.filter((c) => c.volumes?.includes(volume.name)) });
+    if (within(dir))
+      out.push({ kind: 'volume', name: volume.name, directory: volume.directory, containers: view.containers.filter((c) => c.volumes?.includes(volume.name)) });
   }
   if (out.length === 0) {
     const description = storeArea(view, target);

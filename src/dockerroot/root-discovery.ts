@@ -61,7 +61,8 @@ export async function discoverRoot(
             ...(typeof json.features?.['containerd-snapshotter'] === 'boolean' ? { containerdSnapshotter: json.features['containerd-snapshotter'] } : {}),
           };
     const configured = typeof json?.['data-root'] === 'string' ? json['data-root'] : typeof json?.graph === 'string' ? json.graph : undefined;
-    if (configured !== undefined) candidates.push({ path: path.resolve(configured), source: `${file} ${json?.['data-root'] !== undefined ? 'data-root' : 'graph'}`, config });
+    if (configured !== undefined)
+      candidates.push({ path: path.resolve(configured), source: `${file} ${json?.['data-root'] !== undefined ? 'data-root' : 'graph'}`, config });
     // A daemon.json that moves the root does not describe the default path any more.
     candidates.push({ path: fallback, source: label, config: configured === undefined ? config : undefined });
   }
@@ -89,7 +90,13 @@ export function defaultLocations(env: NodeJS.ProcessEnv): RootLocation[] {
   const rootless = process.getuid?.() !== 0;
   return [
     ...(rootless
-      ? [{ file: path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'docker', 'daemon.json'), fallback: path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'docker'), label: 'rootless' }]
+      ? [
+          {
+            file: path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'docker', 'daemon.json'),
+            fallback: path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'docker'),
+            label: 'rootless',
+          },
+        ]
       : []),
     { file: '/etc/docker/daemon.json', fallback: '/var/lib/docker', label: 'default' },
     { file: '/var/snap/docker/current/config/daemon.json', fallback: '/var/snap/docker/common/var-lib-docker', label: 'snap package' },

@@ -113,12 +113,7 @@ async function fillAndRename(temp: string, path: string, options: DurableWriteOp
  * When any stream fails (a digest mismatch raised at the end of a verifying transform
  * included), the temporary file is removed and `path` is never touched.
  */
-export async function streamToFileAtomic(
-  source: Readable,
-  transforms: Transform[],
-  temp: string,
-  path: string,
-): Promise<void> {
+export async function streamToFileAtomic(source: Readable, transforms: Transform[], temp: string, path: string): Promise<void> {
   await writeStreamAtomic(path, (out) => pipeline([source, ...transforms, out]), temp).catch((err: unknown) => {
     source.destroy();
     throw err;
@@ -149,16 +144,22 @@ export function handleWriter(handle: FileHandle): Writable {
     },
     // Chunks queued while a write was in flight go down in one writev, without copying them together.
     writev(chunks: Array<{ chunk: Buffer }>, callback) {
-      write(chunks.map((c) => c.chunk), callback);
+      write(
+        chunks.map((c) => c.chunk),
+        callback,
+      );
     },
     final(callback) {
-      flush.settle().then(() => callback(), (err: Error) => callback(err));
+      flush.settle().then(
+        () => callback(),
+        (err: Error) => callback(err),
+      );
     },
   });
 }
 
 async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<number> {
-  let pending = buffers.filter((b) => b.length > 0);
+  const pending = buffers.filter((b) => b.length > 0);
   let total = 0;
   while (pending.length > 0) {
     const { bytesWritten } = pending.length === 1 ? await handle.write(pending[0] as Buffer) : await handle.writev(pending);

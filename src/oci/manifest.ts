@@ -3,14 +3,7 @@ import { en } from 'zod/locales';
 import { StowageError } from '../errors/error.js';
 import { annotationsSchema, descriptorSchema, mediaTypeSchema, type Descriptor } from './descriptor.js';
 import { scanJson } from './json-scan.js';
-import {
-  isDockerMediaType,
-  isIndexMediaType,
-  isManifestMediaType,
-  isSchema1MediaType,
-  MediaType,
-  stripParameters,
-} from './media-types.js';
+import { isDockerMediaType, isIndexMediaType, isManifestMediaType, isSchema1MediaType, MediaType, stripParameters } from './media-types.js';
 
 export type { Descriptor, Platform } from './descriptor.js';
 
@@ -58,8 +51,11 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedMa
   const header = typeof contentType === 'string' ? stripParameters(contentType) : undefined;
 
   // Schema 1 is refused outright, however it announces itself (docker/manifest-v2-2.md superseded it).
-  if ((header !== undefined && isSchema1MediaType(header)) || body.schemaVersion === 1 ||
-      (typeof body.mediaType === 'string' && isSchema1MediaType(body.mediaType))) {
+  if (
+    (header !== undefined && isSchema1MediaType(header)) ||
+    body.schemaVersion === 1 ||
+    (typeof body.mediaType === 'string' && isSchema1MediaType(body.mediaType))
+  ) {
     invalid('Docker image manifest schema 1 is not supported; push the image as Docker schema 2 or OCI');
   }
   // manifest.md / image-index.md: schemaVersion MUST be 2.
@@ -90,10 +86,25 @@ export function parseManifest(bytes: Uint8Array, contentType?: string): ParsedMa
 
   if (kind === 'manifest') {
     const m = validate(imageManifestSchema, body);
-    return checkSizeText(compact({ mediaType, kind, config: m.config, layers: m.layers, manifests: [], subject: m.subject, artifactType: m.artifactType, annotations: m.annotations }), sizes);
+    return checkSizeText(
+      compact({
+        mediaType,
+        kind,
+        config: m.config,
+        layers: m.layers,
+        manifests: [],
+        subject: m.subject,
+        artifactType: m.artifactType,
+        annotations: m.annotations,
+      }),
+      sizes,
+    );
   }
   const ix = validate(indexSchema, body);
-  return checkSizeText(compact({ mediaType, kind, layers: [], manifests: ix.manifests, subject: ix.subject, artifactType: ix.artifactType, annotations: ix.annotations }), sizes);
+  return checkSizeText(
+    compact({ mediaType, kind, layers: [], manifests: ix.manifests, subject: ix.subject, artifactType: ix.artifactType, annotations: ix.annotations }),
+    sizes,
+  );
 }
 
 /**

@@ -62,7 +62,11 @@ export async function copyBetween(
 }
 
 /** A name is opened here and closed with the scope; an opener's result too; an object passed in is the caller's. */
-async function openEnd<T extends ImageSource | ImageSink>(spec: ImageName | T | (() => Promise<T>), scope: Resources, open: (name: ImageName) => Promise<T>): Promise<T> {
+async function openEnd<T extends ImageSource | ImageSink>(
+  spec: ImageName | T | (() => Promise<T>),
+  scope: Resources,
+  open: (name: ImageName) => Promise<T>,
+): Promise<T> {
   if (typeof spec === 'function') return scope.own(await spec());
   if ('transport' in spec) return scope.own(await open(spec));
   return spec;

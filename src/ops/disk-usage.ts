@@ -30,9 +30,27 @@ export function usageTotals(usage: CatalogUsage): UsageTotal[] {
   for (const image of images) if ((image.containers ?? 0) > 0) used += (image.size ?? image.image.size) - image.sharedSize;
   const active = containers.filter((c) => isActive(c.container));
   const totals: UsageTotal[] = [
-    { type: 'Images', total: images.length, active: images.filter((image) => (image.containers ?? 0) > 0).length, size: usage.layersSize, reclaimable: usage.layersSize - used },
-    { type: 'Containers', total: containers.length, active: active.length, size: sum(containers.map((c) => c.sizeRw)), reclaimable: sum(containers.filter((c) => !isActive(c.container)).map((c) => c.sizeRw)) },
-    { type: 'Local Volumes', total: volumes.length, active: volumes.filter((v) => v.links > 0).length, size: sum(volumes.map((v) => v.size)), reclaimable: sum(volumes.filter((v) => v.links === 0).map((v) => v.size)) },
+    {
+      type: 'Images',
+      total: images.length,
+      active: images.filter((image) => (image.containers ?? 0) > 0).length,
+      size: usage.layersSize,
+      reclaimable: usage.layersSize - used,
+    },
+    {
+      type: 'Containers',
+      total: containers.length,
+      active: active.length,
+      size: sum(containers.map((c) => c.sizeRw)),
+      reclaimable: sum(containers.filter((c) => !isActive(c.container)).map((c) => c.sizeRw)),
+    },
+    {
+      type: 'Local Volumes',
+      total: volumes.length,
+      active: volumes.filter((v) => v.links > 0).length,
+      size: sum(volumes.map((v) => v.size)),
+      reclaimable: sum(volumes.filter((v) => v.links === 0).map((v) => v.size)),
+    },
     { type: 'Build Cache', total: 0, active: 0, size: 0, reclaimable: 0 },
   ];
   if (usage.unpackedLayers !== undefined) totals.push(idle('Unpacked', usage.unpackedLayers.count, usage.unpackedLayers.bytes));

@@ -10,7 +10,7 @@ import { exportToDirectory, exportToTar } from '../store/unpack/index.js';
  * export never leaves a truncated tar under its name; a stream; or a function giving the stream
  * once the image is found), or the files themselves into a directory, which must be empty.
  */
-export type RootfsTarget = { tar: string | Writable | (() => Writable) } | { directory: string; /** Create device nodes (root only). */ devices?: boolean };
+export type RootfsTarget = { tar: string | Writable | (() => Writable) } | { directory: string /** Create device nodes (root only). */; devices?: boolean };
 
 export interface ExportRootfsResult {
   /**

@@ -142,4 +142,3 @@ export function sortNewestFirst<T extends CatalogImage>(images: readonly T[]): T
     .sort((a, b) => b.time - a.time || a.index - b.index)
     .map((entry) => entry.image);
 }
-

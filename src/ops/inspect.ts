@@ -64,7 +64,10 @@ type Depth = 'manifest' | 'config' | 'summary';
 export function inspectImage(image: string | ImageName, options: InspectOptions & { depth: 'manifest' }): Promise<ManifestInspection>;
 export function inspectImage(image: string | ImageName, options: InspectOptions & { depth: 'config' }): Promise<ConfigInspection>;
 export function inspectImage(image: string | ImageName, options: InspectOptions & { depth?: 'summary' }): Promise<ImageInspection>;
-export async function inspectImage(image: string | ImageName, options: InspectOptions & { depth?: Depth }): Promise<ManifestInspection | ConfigInspection | ImageInspection> {
+export async function inspectImage(
+  image: string | ImageName,
+  options: InspectOptions & { depth?: Depth },
+): Promise<ManifestInspection | ConfigInspection | ImageInspection> {
   const name = typeof image === 'string' ? parseImageNameOrReference(image) : image;
   return withResources(async (scope) => {
     const client = await registryClient(options, scope);
@@ -77,7 +80,8 @@ export async function inspectImage(image: string | ImageName, options: InspectOp
     if (options.depth === 'config') return { name, manifest, image: chosen, config };
     const fields = JSON.parse(config.toString('utf8')) as ImageConfig;
     const repository = transportOf(name).repository?.(name as never);
-    const tags = name.transport === 'docker' ? await client.listTags({ domain: name.reference.domain, path: name.reference.path }).catch(() => undefined) : undefined;
+    const tags =
+      name.transport === 'docker' ? await client.listTags({ domain: name.reference.domain, path: name.reference.path }).catch(() => undefined) : undefined;
     const summary: ImageSummary = {
       ...(repository !== undefined ? { Name: repository } : {}),
       Digest: manifest.digest.toString(),
@@ -98,7 +102,11 @@ export async function inspectImage(image: string | ImageName, options: InspectOp
 }
 
 /** The image `top` names for the platform, parsed (once: top here, a chosen child here too). */
-async function chooseImage(source: ImageSource, top: ManifestBytes, platform: string | PlatformSpec | undefined): Promise<{ image: ManifestBytes; parsed: ParsedManifest }> {
+async function chooseImage(
+  source: ImageSource,
+  top: ManifestBytes,
+  platform: string | PlatformSpec | undefined,
+): Promise<{ image: ManifestBytes; parsed: ParsedManifest }> {
   const parsed = parseManifest(top.bytes, top.mediaType);
   if (parsed.kind !== 'index') return { image: top, parsed };
   const wanted = typeof platform === 'string' ? parsePlatform(platform) : (platform ?? hostPlatform());
@@ -111,7 +119,8 @@ const CONFIG_LIMIT = 16 * 1024 * 1024;
 
 /** The config, verified against its descriptor and capped: a registry could send anything. */
 async function readConfig(source: ImageSource, descriptor: Descriptor): Promise<Buffer> {
-  if (descriptor.size > CONFIG_LIMIT) throw new StowageError('MANIFEST_INVALID', `config ${descriptor.digest} is ${descriptor.size} bytes, over the ${CONFIG_LIMIT}-byte limit`);
+  if (descriptor.size > CONFIG_LIMIT)
+    throw new StowageError('MANIFEST_INVALID', `config ${descriptor.digest} is ${descriptor.size} bytes, over the ${CONFIG_LIMIT}-byte limit`);
   const verifier = new Digester({ expected: Digest.parse(descriptor.digest), expectedSize: descriptor.size });
   const chunks: Buffer[] = [];
   await pipeline(await source.getBlob(descriptor), verifier, async (verified: AsyncIterable<Buffer>) => {

@@ -41,7 +41,8 @@ export interface PullResult {
 export async function pull(name: string | Reference, options: PullOptions): Promise<PullResult> {
   const reference = typeof name === 'string' ? parseReference(name) : name;
   // The store keeps images, not indexes: one platform's image is pulled.
-  if (options.platform === 'all') throw new StowageError('UNSUPPORTED', 'pull stores one image: name a platform, or copy the whole index to a layout with copy(…, { platform: "all" })');
+  if (options.platform === 'all')
+    throw new StowageError('UNSUPPORTED', 'pull stores one image: name a platform, or copy the whole index to a layout with copy(…, { platform: "all" })');
   const { store } = options;
   return withResources(async (scope) => {
     const source = scope.own(new RemoteSource(await registryClient(options, scope), reference));

@@ -78,9 +78,15 @@ async function savedImages(store: ImageStore, names: readonly string[]): Promise
     const nameOnly = reference !== undefined && !name.includes('@') && !/:[^/]*$/.test(name);
     if (nameOnly) {
       const repository = formatReference({ domain: reference.domain, path: reference.path });
-      const tagged = (await store.list()).flatMap((image) => image.repoTags.filter((t) => normalise(t).startsWith(`${repository}:`)).map((t) => ({ image, tag: familiarString(parseReference(t)) })));
+      const tagged = (await store.list()).flatMap((image) =>
+        image.repoTags.filter((t) => normalise(t).startsWith(`${repository}:`)).map((t) => ({ image, tag: familiarString(parseReference(t)) })),
+      );
       if (tagged.length > 0) {
-        tagged.sort((a, b) => (a.tag < b.tag ? -1 : 1)).forEach(({ image, tag }) => add(image, tag));
+        tagged
+          .sort((a, b) => (a.tag < b.tag ? -1 : 1))
+          .forEach(({ image, tag }) => {
+            add(image, tag);
+          });
         continue;
       }
     }
@@ -91,13 +97,20 @@ async function savedImages(store: ImageStore, names: readonly string[]): Promise
 }
 
 /** The archive save writes: docker-archive, or with --format oci an OCI archive named as Docker 25+ names images. */
-async function openArchiveWriter(file: string, oci: boolean): Promise<{ image(tag: string | undefined): ImageSink; write(): Promise<void>; discard(): Promise<void> }> {
+async function openArchiveWriter(
+  file: string,
+  oci: boolean,
+): Promise<{ image(tag: string | undefined): ImageSink; write(): Promise<void>; discard(): Promise<void> }> {
   if (!oci) {
     const writer = await DockerArchiveWriter.create(file);
     return { image: (tag) => writer.image(`docker-archive:${file}${tag ? `:${tag}` : ''}`, tag), write: () => writer.write(), discard: () => writer.discard() };
   }
   const builder = await LayoutArchiveBuilder.create(file);
-  return { image: (tag) => builder.image(`oci-archive:${file}`, tag === undefined ? {} : imageNameAnnotations(parseReference(tag))), write: () => builder.write(), discard: () => builder.discard() };
+  return {
+    image: (tag) => builder.image(`oci-archive:${file}`, tag === undefined ? {} : imageNameAnnotations(parseReference(tag))),
+    write: () => builder.write(),
+    discard: () => builder.discard(),
+  };
 }
 
 function normalise(tag: string): string {

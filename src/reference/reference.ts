@@ -114,19 +114,16 @@ export function checkRepositoryName(name: string): void {
   else if (isValidPath(name.toLowerCase())) reason = `repository name ${quote(name)} must be lowercase`;
   else {
     reason =
-      `invalid repository name ${quote(name)}: each '/'-separated component must be lowercase letters and digits, ` +
-      `separated by '.', '_', '__' or '-'`;
+      `invalid repository name ${quote(name)}: each '/'-separated component must be lowercase letters and digits, ` + `separated by '.', '_', '__' or '-'`;
   }
   throw new StowageError('NAME_INVALID', reason, { name });
 }
 
 export function checkTag(tag: string): void {
   if (isValidTag(tag)) return;
-  throw new StowageError(
-    'TAG_INVALID',
-    `invalid tag ${quote(tag)}: a tag is 1 to 128 letters, digits, '_', '.' or '-', and must not start with '.' or '-'`,
-    { tag },
-  );
+  throw new StowageError('TAG_INVALID', `invalid tag ${quote(tag)}: a tag is 1 to 128 letters, digits, '_', '.' or '-', and must not start with '.' or '-'`, {
+    tag,
+  });
 }
 
 /**

@@ -55,11 +55,7 @@ export interface StorageDriver {
    * (TEMP_PREFIX), which list and walk otherwise hide, are visited too: for the sweep that
    * removes those a crash left behind.
    */
-  walk(
-    path: string,
-    visit: (info: FileInfo) => boolean | void | Promise<boolean | void>,
-    options?: { temporary?: boolean },
-  ): Promise<void>;
+  walk(path: string, visit: (info: FileInfo) => boolean | undefined | Promise<boolean | undefined>, options?: { temporary?: boolean }): Promise<void>;
 }
 
 export interface PutOptions {

@@ -39,11 +39,7 @@ export function checkFilePath(path: string): string {
 }
 
 /** The inclusive byte range to read, or undefined for an empty read; RANGE_INVALID when impossible. */
-export function resolveRange(
-  path: string,
-  size: number,
-  options: { offset?: number; end?: number },
-): { start: number; end: number } | undefined {
+export function resolveRange(path: string, size: number, options: { offset?: number; end?: number }): { start: number; end: number } | undefined {
   const start = options.offset ?? 0;
   const end = options.end;
   if (!Number.isSafeInteger(start) || start < 0 || start > size) {

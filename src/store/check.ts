@@ -87,7 +87,10 @@ function referencedBlobs(metadata: StoreMetadata): Map<string, string[]> {
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 async function hashesTo(path: string, digest: string): Promise<boolean> {

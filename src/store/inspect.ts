@@ -30,7 +30,10 @@ export async function inspectStoreImage(store: ImageStore, image: ImageRecord): 
       Data: {
         // docker's GraphDriver.Data is map[string]string: paths joined with ':' as overlay2's LowerDir.
         Blobs: [image.config, ...image.layers].map((d) => store.blobPath(d.digest)).join(':'),
-        UnpackedLayers: unpacked.filter((l) => l.exists).map((l) => l.path).join(':'),
+        UnpackedLayers: unpacked
+          .filter((l) => l.exists)
+          .map((l) => l.path)
+          .join(':'),
       },
       Name: 'stowage',
     },
@@ -41,8 +44,19 @@ export async function inspectStoreImage(store: ImageStore, image: ImageRecord): 
 
 /** Docker's field order (DockerOCIImageConfig); like docker, empty fields are left out. */
 const CONFIG_FIELDS: Array<keyof ContainerConfig> = [
-  'User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels',
-  'StopSignal', 'ArgsEscaped', 'Healthcheck', 'OnBuild', 'Shell',
+  'User',
+  'ExposedPorts',
+  'Env',
+  'Entrypoint',
+  'Cmd',
+  'Volumes',
+  'WorkingDir',
+  'Labels',
+  'StopSignal',
+  'ArgsEscaped',
+  'Healthcheck',
+  'OnBuild',
+  'Shell',
 ];
 
 function dockerConfig(config: ImageConfig['config']): Record<string, unknown> {

@@ -36,7 +36,9 @@ port.on('message', (message: MeterRequest) => {
     return;
   }
   const { chunk } = message;
-  input.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), () => port.postMessage({ id: message.id, taken: chunk.byteLength } satisfies MeterReply));
+  input.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), () =>
+    port.postMessage({ id: message.id, taken: chunk.byteLength } satisfies MeterReply),
+  );
 });
 
 function start(id: number): PassThrough {

@@ -6,20 +6,22 @@ import type { ImageRecord } from './types.js';
 export function imageRecords(metadata: StoreMetadata): ImageRecord[] {
   const tags = new Map<string, string[]>();
   for (const [ref, digest] of Object.entries(metadata.tags)) tags.set(digest, [...(tags.get(digest) ?? []), ref]);
-  return Object.values(metadata.images)
-    .map((image): ImageRecord => {
-      const { diffIds: _diffIds, ...rest } = image;
-      const layerSizes = unpackedLayerSizes(image, metadata);
-      return {
-        ...rest,
-        repoTags: (tags.get(image.manifest.digest) ?? []).sort(),
-        size: layerSizes.reduce((sum, size) => sum + size, 0),
-        layerSizes,
-        contentSize: imageSize(image),
-      };
-    })
-    // ISO 8601 times order as strings; plain comparison, not localeCompare (ICU, slow by 1,000s).
-    .sort((a, b) => compareDesc(a.created ?? a.pulled, b.created ?? b.pulled));
+  return (
+    Object.values(metadata.images)
+      .map((image): ImageRecord => {
+        const { diffIds: _diffIds, ...rest } = image;
+        const layerSizes = unpackedLayerSizes(image, metadata);
+        return {
+          ...rest,
+          repoTags: (tags.get(image.manifest.digest) ?? []).sort(),
+          size: layerSizes.reduce((sum, size) => sum + size, 0),
+          layerSizes,
+          contentSize: imageSize(image),
+        };
+      })
+      // ISO 8601 times order as strings; plain comparison, not localeCompare (ICU, slow by 1,000s).
+      .sort((a, b) => compareDesc(a.created ?? a.pulled, b.created ?? b.pulled))
+  );
 }
 
 /**
@@ -48,8 +50,15 @@ export function missingLayerSizes(metadata: StoreMetadata): Array<{ digest: stri
 }
 
 /** Bytes of an image's blobs as stored (layers compressed, as pulled): manifest, config and each distinct layer once. */
-export function imageSize(image: { manifest: { digest: string; size: number }; config: { digest: string; size: number }; layers: Array<{ digest: string; size: number }> }): number {
-  const sizes = new Map<string, number>([[image.manifest.digest, image.manifest.size], [image.config.digest, image.config.size]]);
+export function imageSize(image: {
+  manifest: { digest: string; size: number };
+  config: { digest: string; size: number };
+  layers: Array<{ digest: string; size: number }>;
+}): number {
+  const sizes = new Map<string, number>([
+    [image.manifest.digest, image.manifest.size],
+    [image.config.digest, image.config.size],
+  ]);
   for (const layer of image.layers) sizes.set(layer.digest, layer.size);
   let total = 0;
   for (const size of sizes.values()) total += size;

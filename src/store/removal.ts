@@ -24,10 +24,7 @@ export function removeImage(metadata: StoreMetadata, input: string, force: boole
   } else {
     const repositories = new Set(tags.map((t) => repositoryOf(t)));
     if (repositories.size > 1 && !force) {
-      throw new StowageError(
-        'DENIED',
-        `conflict: unable to delete ${shortId(image)} (must be forced) - image is referenced in multiple repositories`,
-      );
+      throw new StowageError('DENIED', `conflict: unable to delete ${shortId(image)} (must be forced) - image is referenced in multiple repositories`);
     }
     for (const t of tags) {
       delete metadata.tags[t];

@@ -198,7 +198,10 @@ export class ImageStore {
     return Promise.all(
       chainIds(diffIds ?? []).map(async (chainId) => {
         const path = this.layout.layer(chainId);
-        const exists = await stat(path).then(() => true, () => false);
+        const exists = await stat(path).then(
+          () => true,
+          () => false,
+        );
         return { chainId: chainId.toString(), path, exists };
       }),
     );

@@ -89,7 +89,8 @@ async function applyVerified(blob: string, diffId: Digest, target: string, name:
     const result = await applyLayer(digester, target, { keepWhiteouts: true });
     await feeding;
     // The extractor reads the tar to its end, so the digester has seen every byte by now.
-    if (!digester.digest().equals(diffId)) throw new StowageError('DIGEST_INVALID', 'digest mismatch', { expected: diffId.toString(), actual: digester.digest().toString() });
+    if (!digester.digest().equals(diffId))
+      throw new StowageError('DIGEST_INVALID', 'digest mismatch', { expected: diffId.toString(), actual: digester.digest().toString() });
     return result;
   } catch (err) {
     const detail = isStowageError(err, 'DIGEST_INVALID') ? (err.detail as { expected?: string; actual?: string } | undefined) : undefined;
@@ -105,7 +106,10 @@ async function applyVerified(blob: string, diffId: Digest, target: string, name:
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Entry names and reasons come from the archive: no control character reaches the terminal. */

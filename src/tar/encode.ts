@@ -133,7 +133,14 @@ export function encodeExtended(typeflag: 'x' | 'g' | 'L' | 'K', name: Buffer, da
 function check(h: TarHeader): void {
   if (h.name === '' && h.type !== 'pax-global-header') throw new TarFormatError('a tar entry needs a name');
   if (h.typeflag.length !== 1 || h.typeflag.charCodeAt(0) > 0xff) throw new TarFormatError(`invalid type flag ${JSON.stringify(h.typeflag)}`);
-  for (const [field, value] of [['uid', h.uid], ['gid', h.gid], ['size', h.size], ['mode', h.mode], ['devmajor', h.devmajor], ['devminor', h.devminor]] as const) {
+  for (const [field, value] of [
+    ['uid', h.uid],
+    ['gid', h.gid],
+    ['size', h.size],
+    ['mode', h.mode],
+    ['devmajor', h.devmajor],
+    ['devminor', h.devminor],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value < 0) throw new TarFormatError(`tar header ${field} ${value} is not a non-negative integer`);
   }
   for (const ts of [h.mtime, h.atime, h.ctime]) {
@@ -141,7 +148,12 @@ function check(h: TarHeader): void {
       throw new TarFormatError('invalid time in a tar header');
     }
   }
-  for (const [field, value] of [['name', h.name], ['linkname', h.linkname], ['uname', h.uname], ['gname', h.gname]] as const) {
+  for (const [field, value] of [
+    ['name', h.name],
+    ['linkname', h.linkname],
+    ['uname', h.uname],
+    ['gname', h.gname],
+  ] as const) {
     if (value.includes('\0')) throw new TarFormatError(`tar header ${field} contains a NUL byte`);
   }
 }

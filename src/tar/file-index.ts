@@ -176,13 +176,7 @@ async function scan(file: string, handle: FileHandle): Promise<Map<string, TarEn
   return entries;
 }
 
-function record(
-  entries: Map<string, TarEntry>,
-  header: TarHeader,
-  pending: { path?: string; linkpath?: string },
-  offset: number,
-  size: number,
-): void {
+function record(entries: Map<string, TarEntry>, header: TarHeader, pending: { path?: string; linkpath?: string }, offset: number, size: number): void {
   const name = normaliseName(pending.path ?? header.name);
   if (name === undefined) return;
   const linkpath = pending.linkpath ?? header.linkname;

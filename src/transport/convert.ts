@@ -94,7 +94,10 @@ export function convertManifest(
 }
 
 /** A descriptor with only what the target format defines, in the spec's order. */
-function descriptor(d: { mediaType: string; digest: string; size: number; urls?: string[]; annotations?: Record<string, string>; platform?: object }, format: ManifestFormat): object {
+function descriptor(
+  d: { mediaType: string; digest: string; size: number; urls?: string[]; annotations?: Record<string, string>; platform?: object },
+  format: ManifestFormat,
+): object {
   return {
     mediaType: d.mediaType,
     digest: d.digest,

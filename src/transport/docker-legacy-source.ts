@@ -108,7 +108,10 @@ async function describeLayer(files: LayoutFiles, path: string): Promise<Descript
   // docker load takes zstd, bzip2 and xz layers too, but a Docker schema 2 manifest has no media type for them.
   const compression = detectCompression(head);
   if (compression !== 'none' && compression !== 'gzip') {
-    throw new StowageError('UNSUPPORTED', `${path} in ${files.location} is ${compression}-compressed; only uncompressed and gzip layers can be described by a Docker manifest`);
+    throw new StowageError(
+      'UNSUPPORTED',
+      `${path} in ${files.location} is ${compression}-compressed; only uncompressed and gzip layers can be described by a Docker manifest`,
+    );
   }
   const mediaType = compression === 'gzip' ? MediaType.DOCKER_LAYER : 'application/vnd.docker.image.rootfs.diff.tar';
   return { mediaType, size, digest: `sha256:${hash.digest('hex')}` };
@@ -123,10 +126,7 @@ function checkDiffIdCount(config: Buffer, entry: DockerManifestEntry, location: 
     throw new StowageError('MANIFEST_INVALID', `${location}: the image config ${entry.Config} is not valid JSON`);
   }
   if (Array.isArray(diffIds) && diffIds.length !== entry.Layers.length) {
-    throw new StowageError(
-      'MANIFEST_INVALID',
-      `${location}: the image config lists ${diffIds.length} layers, manifest.json ${entry.Layers.length}`,
-    );
+    throw new StowageError('MANIFEST_INVALID', `${location}: the image config lists ${diffIds.length} layers, manifest.json ${entry.Layers.length}`);
   }
 }
 

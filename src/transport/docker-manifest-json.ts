@@ -111,7 +111,13 @@ export function selectManifestEntry(entries: DockerManifestEntry[], ref: string 
   const found = entries.find((e) => (e.RepoTags ?? []).some((tag) => normaliseArchiveName(tag) === wanted));
   if (found !== undefined) return found;
   const tags = entries.flatMap((e) => e.RepoTags ?? []);
-  const known = tags.length === 0 ? 'it has no tagged images' : `it has ${tags.slice(0, 10).map((t) => JSON.stringify(t)).join(', ')}${tags.length > 10 ? ', ...' : ''}`;
+  const known =
+    tags.length === 0
+      ? 'it has no tagged images'
+      : `it has ${tags
+          .slice(0, 10)
+          .map((t) => JSON.stringify(t))
+          .join(', ')}${tags.length > 10 ? ', ...' : ''}`;
   throw new StowageError('MANIFEST_UNKNOWN', `no image ${JSON.stringify(ref)} in ${file} (${known})`);
 }
 

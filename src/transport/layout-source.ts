@@ -34,10 +34,7 @@ export function checkLayoutMarker(bytes: Buffer, location: string): void {
     throw new StowageError('MANIFEST_INVALID', `${location}: oci-layout is not valid JSON`);
   }
   if (typeof version !== 'string' || !/^1\.[0-9]+\.[0-9]+$/.test(version)) {
-    throw new StowageError(
-      'MANIFEST_INVALID',
-      `${location}: unsupported OCI layout version ${JSON.stringify(version ?? null)} (1.x.y is supported)`,
-    );
+    throw new StowageError('MANIFEST_INVALID', `${location}: unsupported OCI layout version ${JSON.stringify(version ?? null)} (1.x.y is supported)`);
   }
 }
 
@@ -72,12 +69,16 @@ export function selectEntry(entries: Descriptor[], ref: string | undefined, loca
     throw new StowageError('REFERENCE_INVALID', `${location} holds ${entries.length} images; name one with ${usage}`);
   }
   const position = /^@([0-9]{1,9})$/.exec(ref);
-  const found = position
-    ? entries[Number(position[1])]
-    : entries.find((entry) => entry.annotations?.[REF_NAME_ANNOTATION] === ref);
+  const found = position ? entries[Number(position[1])] : entries.find((entry) => entry.annotations?.[REF_NAME_ANNOTATION] === ref);
   if (found !== undefined) return found;
   const names = entries.map((e) => e.annotations?.[REF_NAME_ANNOTATION]).filter((n): n is string => n !== undefined);
-  const known = names.length === 0 ? 'it has no named images' : `it has ${names.slice(0, 10).map((n) => JSON.stringify(n)).join(', ')}${names.length > 10 ? ', ...' : ''}`;
+  const known =
+    names.length === 0
+      ? 'it has no named images'
+      : `it has ${names
+          .slice(0, 10)
+          .map((n) => JSON.stringify(n))
+          .join(', ')}${names.length > 10 ? ', ...' : ''}`;
   throw new StowageError('MANIFEST_UNKNOWN', `no image ${JSON.stringify(ref)} in ${location} (${known})`);
 }
 

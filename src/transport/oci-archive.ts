@@ -44,12 +44,10 @@ export class LayoutArchiveBuilder {
 
   static async create(file: string): Promise<LayoutArchiveBuilder> {
     const absolute = resolve(file);
-    const workDir = await mkdtemp(join(dirname(absolute), `${TEMP_PREFIX}${basename(absolute).slice(0, 32)}-`)).catch(
-      (err: NodeJS.ErrnoException) => {
-        if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err;
-        throw new StowageError('PATH_NOT_FOUND', `cannot write ${file}: ${dirname(file)} is not a directory`);
-      },
-    );
+    const workDir = await mkdtemp(join(dirname(absolute), `${TEMP_PREFIX}${basename(absolute).slice(0, 32)}-`)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT' && err.code !== 'ENOTDIR') throw err;
+      throw new StowageError('PATH_NOT_FOUND', `cannot write ${file}: ${dirname(file)} is not a directory`);
+    });
     try {
       return new LayoutArchiveBuilder(absolute, workDir, await OciLayoutSink.create(workDir));
     } catch (err) {

@@ -31,7 +31,10 @@ export interface OciLayoutSinkOptions {
 /** REFERENCE_INVALID unless `ref` is a valid org.opencontainers.image.ref.name (or absent). */
 export function checkLayoutRef(ref: string | undefined): void {
   if (ref !== undefined && (ref.length > 255 || !REF_NAME.test(ref))) {
-    throw new StowageError('REFERENCE_INVALID', `invalid OCI layout ref ${JSON.stringify(ref.slice(0, 100))}: letters and digits separated by one of -._:@+ or --, in /-separated components`);
+    throw new StowageError(
+      'REFERENCE_INVALID',
+      `invalid OCI layout ref ${JSON.stringify(ref.slice(0, 100))}: letters and digits separated by one of -._:@+ or --, in /-separated components`,
+    );
   }
 }
 

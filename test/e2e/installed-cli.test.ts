@@ -113,7 +113,14 @@ describe('the installed bin on a terminal (npm pack, npm install --omit=dev)', (
   it('docker export out of a Docker root draws its bars and writes the archive', async () => {
     const dockerRoot = join(dir, 'docker');
     const builder = new GraphRootBuilder(dockerRoot);
-    const layer = await builder.layer(undefined, 'app', await packTar([{ name: 'app', type: 'directory' }, { name: 'app/data.bin', data: pseudoRandomBytes('e2e-export', 2_000_000) }]));
+    const layer = await builder.layer(
+      undefined,
+      'app',
+      await packTar([
+        { name: 'app', type: 'directory' },
+        { name: 'app/data.bin', data: pseudoRandomBytes('e2e-export', 2_000_000) },
+      ]),
+    );
     await builder.image([layer], ['team/app:1']);
     const archive = join(dir, 'app.tar');
     const { code, output } = await runPty(bin, ['docker', 'export', '--docker-root', dockerRoot, 'team/app:1', archive]);

@@ -63,7 +63,12 @@ export interface FuzzReport {
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const ACCEPT_ALL = [OCI_MANIFEST, OCI_INDEX, 'application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.docker.distribution.manifest.list.v2+json'].join(', ');
+const ACCEPT_ALL = [
+  OCI_MANIFEST,
+  OCI_INDEX,
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+].join(', ');
 const REQUEST_TIMEOUT_MS = 30_000;
 const FUZZ_REPOS = 6;
 
@@ -120,7 +125,7 @@ export function isLoopbackUrl(url: string): boolean {
   const host = parsed.hostname.toLowerCase();
   if (host === 'localhost' || host === '[::1]' || host === '::1') return true;
   const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return v4 !== null && v4.slice(1).every((octet) => Number(octet) <= 255);
+  return v4?.slice(1).every((octet) => Number(octet) <= 255) === true;
 }
 
 function describeRequest(method: string, path: string, headers: Record<string, string>, body?: Uint8Array): string {
@@ -234,9 +239,7 @@ class Target {
   /** Plays `plan` on a fresh connection; resolves with what came back when it closes or after `waitMs`. */
   raw(plan: RawPlanStep[], waitMs = 3000): Promise<{ responses: RawResponse[]; closedByServer: boolean }> {
     return new Promise((resolve) => {
-      const socket: Socket = this.tls
-        ? tlsConnect({ host: this.host, port: this.port, rejectUnauthorized: false })
-        : netConnect(this.port, this.host);
+      const socket: Socket = this.tls ? tlsConnect({ host: this.host, port: this.port, rejectUnauthorized: false }) : netConnect(this.port, this.host);
       const chunks: Buffer[] = [];
       let done = false;
       let closedByServer = false;
@@ -311,9 +314,17 @@ async function pushBlob(target: Target, repo: string, bytes: Buffer, rng: Rng): 
   if (typeof post === 'string' || post.status !== 202) throw new Error(`seeding ${repo}: POST ${typeof post === 'string' ? post : post.status}`);
   let location = String(post.headers.location);
   const half = Math.floor(bytes.length / 2);
-  for (const [start, end] of [[0, half], [half, bytes.length]] as const) {
+  for (const [start, end] of [
+    [0, half],
+    [half, bytes.length],
+  ] as const) {
     if (end <= start) continue;
-    const patch = await target.request('PATCH', location, { 'content-type': 'application/octet-stream', 'content-range': `${start}-${end - 1}` }, bytes.subarray(start, end));
+    const patch = await target.request(
+      'PATCH',
+      location,
+      { 'content-type': 'application/octet-stream', 'content-range': `${start}-${end - 1}` },
+      bytes.subarray(start, end),
+    );
     if (typeof patch === 'string' || patch.status !== 202) throw new Error(`seeding ${repo}: PATCH ${typeof patch === 'string' ? patch : patch.status}`);
     location = String(patch.headers.location);
   }
@@ -333,13 +344,15 @@ async function seed(target: Target, rng: Rng, tag: string): Promise<Seeds> {
       await pushBlob(target, repo, bytes, rng);
       blobs.push({ repo, digest: sha256(bytes), bytes });
     }
-    const bytes = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(l), size: l.length })),
-      annotations: { 'org.example.seed': String(i) },
-    }));
+    const bytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256(l), size: l.length })),
+        annotations: { 'org.example.seed': String(i) },
+      }),
+    );
     const res = await target.request('PUT', `/v2/${repo}/manifests/v${i}`, { 'content-type': OCI_MANIFEST }, bytes);
     if (typeof res === 'string' || res.status !== 201) throw new Error(`seeding manifest ${repo}: ${typeof res === 'string' ? res : res.status}`);
     const manifest = { repo, tag: `v${i}`, digest: sha256(bytes), bytes, mediaType: OCI_MANIFEST };
@@ -356,11 +369,18 @@ async function seed(target: Target, rng: Rng, tag: string): Promise<Seeds> {
     const res = await target.request('PUT', `/v2/${repo}/manifests/${child.digest}`, { 'content-type': OCI_MANIFEST }, child.bytes);
     if (typeof res === 'string' || res.status !== 201) throw new Error(`seeding child: ${typeof res === 'string' ? res : res.status}`);
   }
-  const index = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_INDEX,
-    manifests: children.map((c, i) => ({ mediaType: OCI_MANIFEST, digest: c.digest, size: c.bytes.length, platform: { architecture: ['amd64', 'arm64', 'riscv64'][i], os: 'linux' } })),
-  }));
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_INDEX,
+      manifests: children.map((c, i) => ({
+        mediaType: OCI_MANIFEST,
+        digest: c.digest,
+        size: c.bytes.length,
+        platform: { architecture: ['amd64', 'arm64', 'riscv64'][i], os: 'linux' },
+      })),
+    }),
+  );
   const res = await target.request('PUT', `/v2/${repo}/manifests/latest`, { 'content-type': OCI_INDEX }, index);
   if (typeof res === 'string' || res.status !== 201) throw new Error(`seeding index: ${typeof res === 'string' ? res : res.status}`);
   manifests.push({ repo, tag: 'latest', digest: sha256(index), bytes: index, mediaType: OCI_INDEX });
@@ -409,8 +429,19 @@ function randomPath(ctx: Context): string {
   for (let i = rng.int(5); i > 0; i--) segments.push(rng.pick(SEGMENT_POOL));
   const name = rng.chance(0.5) ? rng.pick(ctx.repos) : segments.join('/');
   const blob = rng.pick(ctx.seeds.blobs).digest;
-  const tail = rng.pick(['tags/list', 'manifests/latest', `manifests/${SHA256}`, `manifests/${blob}`, `blobs/${blob}`, `blobs/${SHA256}`,
-    'blobs/uploads/', `blobs/uploads/${randomUUID()}`, `referrers/${blob}`, rng.pick(SEGMENT_POOL), '']);
+  const tail = rng.pick([
+    'tags/list',
+    'manifests/latest',
+    `manifests/${SHA256}`,
+    `manifests/${blob}`,
+    `blobs/${blob}`,
+    `blobs/${SHA256}`,
+    'blobs/uploads/',
+    `blobs/uploads/${randomUUID()}`,
+    `referrers/${blob}`,
+    rng.pick(SEGMENT_POOL),
+    '',
+  ]);
   const query = rng.chance(0.4) ? `?${rng.pick(QUERY_POOL)}` : '';
   return `${rng.pick(['/v2/', '/v2/', '/v2//', '/v2/../', '/'])}${name}/${tail}${query}`;
 }
@@ -438,9 +469,12 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       if (mutation === 'flip') for (let i = rng.range(1, 5); i > 0; i--) bytes[rng.int(bytes.length)] = rng.int(256);
       else if (mutation === 'truncate') bytes = bytes.subarray(0, rng.int(bytes.length));
       else if (mutation === 'append') bytes = Buffer.concat([bytes, rng.bytes(rng.int(64))]);
-      else if (mutation === 'digest-char') bytes = Buffer.from(bytes.toString().replace(/sha256:([0-9a-f])/, (_m, c: string) => `sha256:${c === 'a' ? 'b' : 'a'}`));
-      else if (mutation === 'size') bytes = Buffer.from(bytes.toString().replace(/"size":\d+/, `"size":${rng.pick(['-1', '0', '1.5', '1e400', '"12"', 'null', '9007199254740993'])}`));
-      else if (mutation === 'huge-size') bytes = Buffer.concat([bytes.subarray(0, bytes.length - 1), Buffer.from(`,"annotations":{"pad":"${'x'.repeat(rng.pick([1, 1 << 20, 5 << 20]))}"}}`)]);
+      else if (mutation === 'digest-char')
+        bytes = Buffer.from(bytes.toString().replace(/sha256:([0-9a-f])/, (_m, c: string) => `sha256:${c === 'a' ? 'b' : 'a'}`));
+      else if (mutation === 'size')
+        bytes = Buffer.from(bytes.toString().replace(/"size":\d+/, `"size":${rng.pick(['-1', '0', '1.5', '1e400', '"12"', 'null', '9007199254740993'])}`));
+      else if (mutation === 'huge-size')
+        bytes = Buffer.concat([bytes.subarray(0, bytes.length - 1), Buffer.from(`,"annotations":{"pad":"${'x'.repeat(rng.pick([1, 1 << 20, 5 << 20]))}"}}`)]);
       else if (mutation === 'nest') bytes = Buffer.from(`${'['.repeat(rng.pick([100, 100_000]))}${']'.repeat(rng.pick([0, 100]))}`);
       else if (mutation === 'deep-field') {
         const depth = rng.pick([100, 20_000, 20_000]);
@@ -452,7 +486,14 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       const repo = rng.pick(ctx.repos);
       const reference = rng.pick(['t1', 't2', sha256(bytes), original.digest, sha512(bytes), `${sha256(bytes).slice(0, -1)}x`]);
       const contentType = rng.chance(0.8) ? original.mediaType : rng.pick(headerValues('content-type'));
-      await send(ctx, 'manifest-mutation', 'PUT', `/v2/${repo}/manifests/${reference}${rng.chance(0.2) ? '?tag=x&tag=y' : ''}`, { 'content-type': contentType }, bytes);
+      await send(
+        ctx,
+        'manifest-mutation',
+        'PUT',
+        `/v2/${repo}/manifests/${reference}${rng.chance(0.2) ? '?tag=x&tag=y' : ''}`,
+        { 'content-type': contentType },
+        bytes,
+      );
     },
   },
 
@@ -463,7 +504,14 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       const { rng } = ctx;
       const repo = rng.pick(ctx.repos);
       const bytes = rng.bytes(rng.int(20_000));
-      const digest = rng.pick([sha256(Buffer.concat([bytes, Buffer.from('x')])), sha512(bytes), `sha256:${'0'.repeat(64)}`, 'sha256:../../x', `md5:${'0'.repeat(32)}`, sha256(bytes).toUpperCase()]);
+      const digest = rng.pick([
+        sha256(Buffer.concat([bytes, Buffer.from('x')])),
+        sha512(bytes),
+        `sha256:${'0'.repeat(64)}`,
+        'sha256:../../x',
+        `md5:${'0'.repeat(32)}`,
+        sha256(bytes).toUpperCase(),
+      ]);
       if (rng.chance(0.5)) {
         await send(ctx, 'wrong-digest', 'POST', `/v2/${repo}/blobs/uploads/?digest=${digest}`, { 'content-type': 'application/octet-stream' }, bytes);
         return;
@@ -488,8 +536,15 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       for (let i = rng.range(1, 4); i > 0; i--) {
         const chunk = rng.bytes(rng.range(0, 4096));
         const honest = `${offset}-${offset + chunk.length - 1}`;
-        const range = rng.pick([honest, honest, `${offset + 1}-${offset + chunk.length}`, `0-${chunk.length}`, `${offset}-${offset}`,
-          `bytes ${honest}/*`, ...headerValues('content-range')]);
+        const range = rng.pick([
+          honest,
+          honest,
+          `${offset + 1}-${offset + chunk.length}`,
+          `0-${chunk.length}`,
+          `${offset}-${offset}`,
+          `bytes ${honest}/*`,
+          ...headerValues('content-range'),
+        ]);
         const res = await send(ctx, 'content-range', 'PATCH', location, { 'content-type': 'application/octet-stream', 'content-range': range }, chunk);
         if (typeof res === 'string' || res.status !== 202) break;
         location = String(res.headers.location);
@@ -544,15 +599,36 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       const { rng, target } = ctx;
       const repo = rng.pick(ctx.repos);
       const line = rng.pick([
-        `get /v2/ HTTP/1.1`, `G ET /v2/ HTTP/1.1`, `GET /v2/ HTTP/9.9`, `GET /v2/ HTTP/1.1 extra`, `GET  /v2/  HTTP/1.1`, `${'A'.repeat(10_000)} /v2/ HTTP/1.1`,
-        `GET /v2/\u0000 HTTP/1.1`, `GET /v2/ HTTP/1.0`, `PRI * HTTP/2.0`, `CONNECT 127.0.0.1:22 HTTP/1.1`, `GET http://evil.invalid/v2/ HTTP/1.1`,
-        `OPTIONS * HTTP/1.1`, `GET ${'/'.repeat(5000)}v2/ HTTP/1.1`, `DELETE /v2/${repo}/manifests/t1 HTTP/1.1`, `GET /v2/${repo}/tags/list?${'n=1&'.repeat(2000)} HTTP/1.1`,
+        `get /v2/ HTTP/1.1`,
+        `G ET /v2/ HTTP/1.1`,
+        `GET /v2/ HTTP/9.9`,
+        `GET /v2/ HTTP/1.1 extra`,
+        `GET  /v2/  HTTP/1.1`,
+        `${'A'.repeat(10_000)} /v2/ HTTP/1.1`,
+        `GET /v2/\u0000 HTTP/1.1`,
+        `GET /v2/ HTTP/1.0`,
+        `PRI * HTTP/2.0`,
+        `CONNECT 127.0.0.1:22 HTTP/1.1`,
+        `GET http://evil.invalid/v2/ HTTP/1.1`,
+        `OPTIONS * HTTP/1.1`,
+        `GET ${'/'.repeat(5000)}v2/ HTTP/1.1`,
+        `DELETE /v2/${repo}/manifests/t1 HTTP/1.1`,
+        `GET /v2/${repo}/tags/list?${'n=1&'.repeat(2000)} HTTP/1.1`,
         `POST /v2/${repo}/blobs/uploads/ HTTP/1.1`,
       ]);
       const extra = rng.pick([
-        '', 'Transfer-Encoding: chunked\r\nContent-Length: 5\r\n', 'Content-Length: 5\r\nContent-Length: 6\r\n', 'Content-Length: -1\r\n',
-        'Content-Length: 99999999999999999999\r\n', 'Transfer-Encoding: gzip, chunked\r\n', 'Transfer-Encoding: chunked\r\n', 'X-Bad\r\n',
-        'X-Obs: a\r\n folded\r\n', 'Host: a\r\n', 'Expect: 100-continue\r\nContent-Length: 3\r\n', 'Content-Type: \u00ff\u00fe\r\n',
+        '',
+        'Transfer-Encoding: chunked\r\nContent-Length: 5\r\n',
+        'Content-Length: 5\r\nContent-Length: 6\r\n',
+        'Content-Length: -1\r\n',
+        'Content-Length: 99999999999999999999\r\n',
+        'Transfer-Encoding: gzip, chunked\r\n',
+        'Transfer-Encoding: chunked\r\n',
+        'X-Bad\r\n',
+        'X-Obs: a\r\n folded\r\n',
+        'Host: a\r\n',
+        'Expect: 100-continue\r\nContent-Length: 3\r\n',
+        'Content-Type: \u00ff\u00fe\r\n',
       ]);
       const tail = rng.pick(['', 'abc', '5\r\nhello\r\n0\r\n\r\n', 'zz\r\nhello\r\n0\r\n\r\n', '5\r\nhello', `0\r\n\r\nGET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n`]);
       const request = `${line}\r\nHost: fuzz\r\n${extra}\r\n${tail}`;
@@ -572,7 +648,9 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       const post = await send(ctx, 'slow-stop', 'POST', `/v2/${repo}/blobs/uploads/`);
       if (typeof post === 'string' || post.status !== 202) return;
       const location = String(post.headers.location);
-      const steps: RawPlanStep[] = [{ data: `PATCH ${location} HTTP/1.1\r\nHost: fuzz\r\nContent-Type: application/octet-stream\r\nContent-Length: 1048576\r\n\r\n` }];
+      const steps: RawPlanStep[] = [
+        { data: `PATCH ${location} HTTP/1.1\r\nHost: fuzz\r\nContent-Type: application/octet-stream\r\nContent-Length: 1048576\r\n\r\n` },
+      ];
       for (let i = rng.range(2, 8); i > 0; i--) steps.push({ data: rng.bytes(rng.range(1, 2048)), waitMs: rng.range(20, 150) });
       steps.push({ destroy: true });
       const { responses } = await target.raw(steps, 500);
@@ -593,24 +671,33 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       const { rng } = ctx;
       const repo = rng.pick(ctx.repos);
       const blobs = Array.from({ length: rng.range(2, 5) }, () => rng.bytes(rng.range(1, 64 * 1024)));
-      await Promise.all(blobs.map(async (bytes) => {
-        const post = await send(ctx, 'concurrent-uploads', 'POST', `/v2/${repo}/blobs/uploads/`);
-        if (typeof post === 'string' || post.status !== 202) return;
-        const location = String(post.headers.location);
-        // Half the time, two clients PATCH the same session at once.
-        const racing = rng.chance(0.5);
-        const patches = racing ? [bytes, bytes] : [bytes];
-        await Promise.all(patches.map((b) => send(ctx, 'concurrent-uploads', 'PATCH', location, { 'content-type': 'application/octet-stream', 'content-range': `0-${b.length - 1}` }, b)));
-        const put = await send(ctx, 'concurrent-uploads', 'PUT', `${location}?digest=${sha256(bytes)}`);
-        if (typeof put === 'string' || put.status !== 201) {
-          if (!racing) ctx.violation(`concurrent-uploads: an honest upload of ${bytes.length} bytes failed to complete: ${typeof put === 'string' ? put : put.status}`);
-          return;
-        }
-        const get = await send(ctx, 'concurrent-uploads', 'GET', `/v2/${repo}/blobs/${sha256(bytes)}`);
-        if (typeof get !== 'string' && (get.status !== 200 || !get.body.equals(bytes))) {
-          ctx.violation(`concurrent-uploads: ${sha256(bytes)} served ${typeof get === 'string' ? get : `${get.status}, ${get.body.length} bytes`} after a 201`);
-        }
-      }));
+      await Promise.all(
+        blobs.map(async (bytes) => {
+          const post = await send(ctx, 'concurrent-uploads', 'POST', `/v2/${repo}/blobs/uploads/`);
+          if (typeof post === 'string' || post.status !== 202) return;
+          const location = String(post.headers.location);
+          // Half the time, two clients PATCH the same session at once.
+          const racing = rng.chance(0.5);
+          const patches = racing ? [bytes, bytes] : [bytes];
+          await Promise.all(
+            patches.map((b) =>
+              send(ctx, 'concurrent-uploads', 'PATCH', location, { 'content-type': 'application/octet-stream', 'content-range': `0-${b.length - 1}` }, b),
+            ),
+          );
+          const put = await send(ctx, 'concurrent-uploads', 'PUT', `${location}?digest=${sha256(bytes)}`);
+          if (typeof put === 'string' || put.status !== 201) {
+            if (!racing)
+              ctx.violation(`concurrent-uploads: an honest upload of ${bytes.length} bytes failed to complete: ${typeof put === 'string' ? put : put.status}`);
+            return;
+          }
+          const get = await send(ctx, 'concurrent-uploads', 'GET', `/v2/${repo}/blobs/${sha256(bytes)}`);
+          if (typeof get !== 'string' && (get.status !== 200 || !get.body.equals(bytes))) {
+            ctx.violation(
+              `concurrent-uploads: ${sha256(bytes)} served ${typeof get === 'string' ? get : `${get.status}, ${get.body.length} bytes`} after a 201`,
+            );
+          }
+        }),
+      );
     },
   },
 
@@ -621,17 +708,24 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       const { rng } = ctx;
       if (rng.chance(0.6)) {
         const blob = rng.pick(ctx.seeds.blobs);
-        const range = rng.pick([...headerValues('range'), `bytes=${rng.int(blob.bytes.length)}-`, `bytes=${rng.int(blob.bytes.length)}-${rng.int(blob.bytes.length * 2)}`, `bytes=-${rng.int(blob.bytes.length + 5)}`]);
+        const range = rng.pick([
+          ...headerValues('range'),
+          `bytes=${rng.int(blob.bytes.length)}-`,
+          `bytes=${rng.int(blob.bytes.length)}-${rng.int(blob.bytes.length * 2)}`,
+          `bytes=-${rng.int(blob.bytes.length + 5)}`,
+        ]);
         const method = rng.pick(['GET', 'GET', 'HEAD']);
         const headers: Record<string, string> = rng.chance(0.8) ? { range } : {};
         const res = await send(ctx, 'seed-read', method, `/v2/${blob.repo}/blobs/${blob.digest}`, headers);
         if (typeof res === 'string') return;
         const size = blob.bytes.length;
-        if (res.status === 200 && method === 'GET' && !res.body.equals(blob.bytes)) ctx.violation(`seed-read: ${blob.digest} served wrong bytes (range ${range})`);
+        if (res.status === 200 && method === 'GET' && !res.body.equals(blob.bytes))
+          ctx.violation(`seed-read: ${blob.digest} served wrong bytes (range ${range})`);
         if (res.status === 206) {
           const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(res.headers['content-range']));
           if (!m || Number(m[3]) !== size) ctx.violation(`seed-read: bad Content-Range ${String(res.headers['content-range'])} for ${range}`);
-          else if (method === 'GET' && !res.body.equals(blob.bytes.subarray(Number(m[1]), Number(m[2]) + 1))) ctx.violation(`seed-read: wrong bytes for ${range} of ${blob.digest}`);
+          else if (method === 'GET' && !res.body.equals(blob.bytes.subarray(Number(m[1]), Number(m[2]) + 1)))
+            ctx.violation(`seed-read: wrong bytes for ${range} of ${blob.digest}`);
         }
         if (![200, 206, 416].includes(res.status)) ctx.violation(`seed-read: GET ${blob.digest} with range ${range} -> ${res.status}`);
         return;
@@ -641,8 +735,10 @@ const strategies: Record<string, { weight: number; run: Strategy }> = {
       const accept = rng.pick([ACCEPT_ALL, ...headerValues('accept')]);
       const res = await send(ctx, 'seed-read', rng.pick(['GET', 'HEAD']), `/v2/${manifest.repo}/manifests/${reference}`, { accept });
       if (typeof res === 'string') return;
-      if (res.status === 200 && res.body.length > 0 && !res.body.equals(manifest.bytes)) ctx.violation(`seed-read: ${manifest.repo}:${reference} served different bytes`);
-      if (res.status !== 200 && !(res.status === 404 && manifest.mediaType === OCI_INDEX)) ctx.violation(`seed-read: ${manifest.repo}:${reference} (Accept ${accept}) -> ${res.status}`);
+      if (res.status === 200 && res.body.length > 0 && !res.body.equals(manifest.bytes))
+        ctx.violation(`seed-read: ${manifest.repo}:${reference} served different bytes`);
+      if (res.status !== 200 && !(res.status === 404 && manifest.mediaType === OCI_INDEX))
+        ctx.violation(`seed-read: ${manifest.repo}:${reference} (Accept ${accept}) -> ${res.status}`);
     },
   },
 
@@ -749,7 +845,10 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
           if (!line) continue;
           try {
             const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string; stack?: string }; url?: string; method?: string };
-            if (entry.err) serverErrors.push(`${entry.method ?? ''} ${entry.url ?? ''}: ${entry.err.message ?? ''} ${(entry.err.stack ?? '').split('\n').slice(1, 4).join(' <')}`);
+            if (entry.err)
+              serverErrors.push(
+                `${entry.method ?? ''} ${entry.url ?? ''}: ${entry.err.message ?? ''} ${(entry.err.stack ?? '').split('\n').slice(1, 4).join(' <')}`,
+              );
           } catch {
             // not JSON: ignore
           }
@@ -777,7 +876,8 @@ export async function runFuzz(options: FuzzOptions = {}): Promise<FuzzReport> {
   try {
     log(`fuzzing ${url} for ${seconds} s, ${concurrency} at a time, seed ${seedValue}`);
     const base = await target.request('GET', '/v2/');
-    if (typeof base === 'string' || base.status !== 200) throw new Error(`${url}/v2/ does not answer 200 (${typeof base === 'string' ? base : base.status}): nothing to fuzz`);
+    if (typeof base === 'string' || base.status !== 200)
+      throw new Error(`${url}/v2/ does not answer 200 (${typeof base === 'string' ? base : base.status}): nothing to fuzz`);
     const seeds = await seed(target, rng, runTag);
     const repos = Array.from({ length: FUZZ_REPOS }, (_, i) => `fuzz/${runTag}/r${i}`);
     for (const repo of repos) {

@@ -23,15 +23,26 @@ describe('archives with a real dockerd and skopeo', () => {
   let app: BuiltImage;
   const root = () => join(dir, 'store');
   const stowage = (...args: string[]) => runOk(process.execPath, [STOWAGE_CLI, '--root', root(), ...args], { timeoutMs: 180_000 });
-  const shell = (script: string) => runOk('sh', ['-c', script], { env: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}`, STOWAGE: `${process.execPath} ${STOWAGE_CLI}` }, timeoutMs: 180_000 });
+  const shell = (script: string) =>
+    runOk('sh', ['-c', script], {
+      env: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}`, STOWAGE: `${process.execPath} ${STOWAGE_CLI}` },
+      timeoutMs: 180_000,
+    });
   const repoTags = async (archive: string): Promise<string[][]> => {
     const bytes = await (await TarIndex.open(archive)).read('manifest.json', 1 << 20);
     return (JSON.parse((bytes as Buffer).toString('utf8')) as Array<{ RepoTags: string[] | null }>).map((e) => e.RepoTags ?? []);
   };
   const dockerImages = async (): Promise<string[]> =>
-    (await dockerd.docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.trim().split('\n').filter((l) => l !== '').sort();
+    (await dockerd.docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '')
+      .sort();
   const dockerClear = async (): Promise<void> => {
-    const ids = (await dockerd.docker(['images', '-q'])).stdout.trim().split('\n').filter((l) => l !== '');
+    const ids = (await dockerd.docker(['images', '-q'])).stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '');
     if (ids.length > 0) await dockerd.docker(['rmi', '-f', ...new Set(ids)]);
   };
 
@@ -61,9 +72,16 @@ describe('archives with a real dockerd and skopeo', () => {
     assert.deepEqual(await dockerImages(), [`${host}/lib/base:1`, `${host}/team/app:1`]);
     const ids = JSON.parse((await dockerd.docker(['image', 'inspect', '--format', '{{json .Id}}', `${host}/lib/base:1`])).stdout) as string;
     assert.equal(ids, base.config.digest);
-    for (const [name, image] of [[`${host}/lib/base:1`, base], [`${host}/team/app:1`, app]] as const) {
+    for (const [name, image] of [
+      [`${host}/lib/base:1`, base],
+      [`${host}/team/app:1`, app],
+    ] as const) {
       const config = JSON.parse((await skopeo(['inspect', '--config', `docker-archive:${archive}:${name}`])).stdout) as { rootfs: { diff_ids: string[] } };
-      assert.deepEqual(config.rootfs.diff_ids, image.layers.map((l) => l.diffId), name);
+      assert.deepEqual(
+        config.rootfs.diff_ids,
+        image.layers.map((l) => l.diffId),
+        name,
+      );
     }
     await dockerClear();
   });
@@ -114,7 +132,11 @@ describe('archives with a real dockerd and skopeo', () => {
       assert.equal(docker.code, 0, docker.stderr);
       const ours = await runOk(process.execPath, [STOWAGE_CLI, '--root', join(dir, `pull-${Math.random().toString(36).slice(2)}`), 'pull', name]);
       // Docker's layer lines ("…: Pull complete") are progress; the named lines must agree.
-      const named = (out: string): string[] => out.trim().split('\n').filter((l) => /Pulling from|^Digest:|^Status:/.test(l) || l === out.trim().split('\n').at(-1));
+      const named = (out: string): string[] =>
+        out
+          .trim()
+          .split('\n')
+          .filter((l) => /Pulling from|^Digest:|^Status:/.test(l) || l === out.trim().split('\n').at(-1));
       assert.deepEqual(named(ours.stdout), named(docker.stdout), name);
     }
     await dockerClear();

@@ -50,7 +50,8 @@ describe('--format prints what the docker CLI prints', () => {
   const refs: string[] = [];
   const storeEnv = (): NodeJS.ProcessEnv => ({ ...process.env, STOWAGE_ROOT: join(dir, 'store') });
   const stowage = (...args: string[]): Promise<RunResult> => run(process.execPath, [STOWAGE_CLI, ...args], { env: storeEnv(), timeoutMs: 120_000 });
-  const docker = (...args: string[]): Promise<RunResult> => run(DOCKER_BIN, args, { env: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}` }, timeoutMs: 120_000 });
+  const docker = (...args: string[]): Promise<RunResult> =>
+    run(DOCKER_BIN, args, { env: { ...process.env, DOCKER_HOST: `unix://${dockerd.socket}` }, timeoutMs: 120_000 });
 
   /** What a user sees: stdout, stderr without our prefix, and whether it failed. */
   const seen = (r: RunResult): { stdout: string; stderr: string; failed: boolean } => ({
@@ -66,7 +67,11 @@ describe('--format prints what the docker CLI prints', () => {
     const src = join(dir, 'src');
     await writeImageLayout(src, { layers: 2, seed: 'format-interop', tag: 'base' });
     await writeImageLayout(src, { layers: 3, seed: 'format-interop', tag: 'app' });
-    for (const [tag, name] of [['base', 'lib/base:1'], ['app', 'team/app:1'], ['app', 'team/app:2']] as const) {
+    for (const [tag, name] of [
+      ['base', 'lib/base:1'],
+      ['app', 'team/app:1'],
+      ['app', 'team/app:2'],
+    ] as const) {
       await skopeo(['copy', '--dest-tls-verify=false', `oci:${src}:${tag}`, `docker://${host}/${name}`]);
       refs.push(`${host}/${name}`);
     }
@@ -112,11 +117,17 @@ describe('--format prints what the docker CLI prints', () => {
       const rows = (r: RunResult): { head: string; body: string[]; stderr: string; failed: boolean } => {
         const { stdout, stderr, failed } = seen(r);
         const lines = stdout.split('\n');
-        return template.startsWith('table') ? { head: lines[0] ?? '', body: lines.slice(1).sort(), stderr, failed } : { head: '', body: lines.sort(), stderr, failed };
+        return template.startsWith('table')
+          ? { head: lines[0] ?? '', body: lines.slice(1).sort(), stderr, failed }
+          : { head: '', body: lines.sort(), stderr, failed };
       };
       const theirs = rows(await docker('images', '--digests', '--format', template));
       assert.deepEqual(rows(await stowage('images', '--digests', '--format', template)), theirs, 'stowage images');
-      assert.deepEqual(rows(await stowage('docker', 'images', '--digests', '--format', template, '--docker-root', dockerd.root)), theirs, 'stowage docker images');
+      assert.deepEqual(
+        rows(await stowage('docker', 'images', '--digests', '--format', template, '--docker-root', dockerd.root)),
+        theirs,
+        'stowage docker images',
+      );
     });
   }
 
@@ -134,10 +145,21 @@ describe('--format prints what the docker CLI prints', () => {
       assert.equal((await stowage('history', '--format', format, ref)).stdout, (await docker('history', '--format', format, ref)).stdout, format);
     }
     for (const format of ['{{.Type}}={{.TotalCount}}/{{.Active}}', 'table {{.Type}}\\t{{.TotalCount}}', '{{json .Type}}']) {
-      assert.equal((await stowage('docker', 'df', '--format', format, '--docker-root', dockerd.root)).stdout, (await docker('system', 'df', '--format', format)).stdout, format);
+      assert.equal(
+        (await stowage('docker', 'df', '--format', format, '--docker-root', dockerd.root)).stdout,
+        (await docker('system', 'df', '--format', format)).stdout,
+        format,
+      );
     }
     const verbose = '{{range .Images}}{{.Repository}}:{{.Tag}} {{end}}|{{len .Containers}} {{len .Volumes}} {{len .BuildCache}}';
-    const sorted = (s: string): string => s.split('|').map((part) => part.split(' ').sort().join(' ')).join('|');
-    assert.equal(sorted((await stowage('docker', 'df', '-v', '--format', verbose, '--docker-root', dockerd.root)).stdout), sorted((await docker('system', 'df', '-v', '--format', verbose)).stdout));
+    const sorted = (s: string): string =>
+      s
+        .split('|')
+        .map((part) => part.split(' ').sort().join(' '))
+        .join('|');
+    assert.equal(
+      sorted((await stowage('docker', 'df', '-v', '--format', verbose, '--docker-root', dockerd.root)).stdout),
+      sorted((await docker('system', 'df', '-v', '--format', verbose)).stdout),
+    );
   });
 });

@@ -13,7 +13,8 @@ describe('stowage copy against CNCF distribution', () => {
   let dist: ServerHandle;
   let dir: string;
   let host: string;
-  const stowage = (...args: string[]) => runOk(process.execPath, [STOWAGE_CLI, ...args], { env: { ...process.env, DOCKER_CONFIG: join(dir, 'docker-config') } });
+  const stowage = (...args: string[]) =>
+    runOk(process.execPath, [STOWAGE_CLI, ...args], { env: { ...process.env, DOCKER_CONFIG: join(dir, 'docker-config') } });
 
   before(async () => {
     dir = await makeTempDir('stowage-client-dist-');
@@ -31,7 +32,14 @@ describe('stowage copy against CNCF distribution', () => {
       const built =
         kind === 'image'
           ? await writeImageLayout(fixture, { layers: 3, seed: `dist-${kind}`, tag: 't' })
-          : await writeIndexLayout(fixture, { seed: `dist-${kind}`, tag: 't', platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }] });
+          : await writeIndexLayout(fixture, {
+              seed: `dist-${kind}`,
+              tag: 't',
+              platforms: [
+                { os: 'linux', architecture: 'amd64' },
+                { os: 'linux', architecture: 'arm64', variant: 'v8' },
+              ],
+            });
       const all = kind === 'index' ? ['--all'] : [];
       await stowage('copy', '-q', ...all, `oci:${fixture}:t`, `docker://${host}/rt/${kind}:t`);
       await stowage('copy', '-q', ...all, `docker://${host}/rt/${kind}:t`, `oci:${join(dir, `${kind}-oci`)}:t`);

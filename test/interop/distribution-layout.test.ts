@@ -1,27 +1,12 @@
 // Stowage and CNCF distribution (docker-registry 2.8) share one on-disk format: a data
 // directory written by one is served unchanged by the other. Pushes and pulls use skopeo.
 
-import assert from "node:assert/strict";
-import { mkdir, readFile, readdir, utimes, writeFile } from "node:fs/promises";
-import { join, relative } from "node:path";
-import { after, before, describe, it } from "node:test";
-import {
-  assertSameImage,
-  writeImageLayout,
-  writeIndexLayout,
-  type BuiltImage,
-  type BuiltIndex,
-} from "../support/oci-layout.js";
-import {
-  makeTempDir,
-  removeTempDirs,
-  run,
-  skopeo,
-  startDistribution,
-  startStowage,
-  stopAll,
-  type ServerHandle,
-} from "../support/process.js";
+import assert from 'node:assert/strict';
+import { mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { assertSameImage, writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../support/oci-layout.js';
+import { makeTempDir, removeTempDirs, run, skopeo, startDistribution, startStowage, stopAll, type ServerHandle } from '../support/process.js';
 
 interface ListTagsOutput {
   Repository: string;
@@ -29,18 +14,18 @@ interface ListTagsOutput {
 }
 
 const push = (layout: string, tag: string, server: ServerHandle, dest: string): Promise<unknown> =>
-  skopeo(["copy", "--all", "--preserve-digests", "--dest-tls-verify=false", `oci:${layout}:${tag}`, `docker://${server.host}/${dest}`]);
+  skopeo(['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout}:${tag}`, `docker://${server.host}/${dest}`]);
 
 const pull = (server: ServerHandle, src: string, layout: string, tag: string): Promise<unknown> =>
-  skopeo(["copy", "--all", "--preserve-digests", "--src-tls-verify=false", `docker://${server.host}/${src}`, `oci:${layout}:${tag}`]);
+  skopeo(['copy', '--all', '--preserve-digests', '--src-tls-verify=false', `docker://${server.host}/${src}`, `oci:${layout}:${tag}`]);
 
 async function listTags(server: ServerHandle, repo: string): Promise<string[]> {
-  const r = await skopeo(["list-tags", "--tls-verify=false", `docker://${server.host}/${repo}`]);
+  const r = await skopeo(['list-tags', '--tls-verify=false', `docker://${server.host}/${repo}`]);
   return (JSON.parse(r.stdout) as ListTagsOutput).Tags.sort();
 }
 
 async function inspectRaw(server: ServerHandle, ref: string): Promise<string> {
-  return (await skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${server.host}/${ref}`])).stdout;
+  return (await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${server.host}/${ref}`])).stdout;
 }
 
 /**
@@ -48,17 +33,17 @@ async function inspectRaw(server: ServerHandle, ref: string): Promise<string> {
  * for link files, "<data>" for blob data files; upload sessions are left out.
  */
 async function metadataTree(root: string): Promise<Map<string, string>> {
-  const base = join(root, "docker", "registry", "v2");
+  const base = join(root, 'docker', 'registry', 'v2');
   const out = new Map<string, string>();
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (entry.name === "_uploads") continue;
+        if (entry.name === '_uploads') continue;
         await walk(path);
       } else if (entry.isFile()) {
         const rel = relative(base, path);
-        out.set(rel, entry.name === "data" ? "<data>" : (await readFile(path, "utf8")).trim());
+        out.set(rel, entry.name === 'data' ? '<data>' : (await readFile(path, 'utf8')).trim());
       }
     }
   };
@@ -76,54 +61,54 @@ interface Fixtures {
 }
 
 async function makeFixtures(seed: string): Promise<Fixtures> {
-  const dir = await makeTempDir("oci-fixtures-");
-  const v1 = await writeImageLayout(dir, { layers: 3, seed: `${seed}-v1`, tag: "v1" });
-  const v2 = await writeImageLayout(dir, { layers: 2, seed: `${seed}-v2`, tag: "v2", sizeBytes: 64 * 1024 });
+  const dir = await makeTempDir('oci-fixtures-');
+  const v1 = await writeImageLayout(dir, { layers: 3, seed: `${seed}-v1`, tag: 'v1' });
+  const v2 = await writeImageLayout(dir, { layers: 2, seed: `${seed}-v2`, tag: 'v2', sizeBytes: 64 * 1024 });
   const multi = await writeIndexLayout(dir, {
     seed: `${seed}-multi`,
-    tag: "multi",
+    tag: 'multi',
     platforms: [
-      { os: "linux", architecture: "amd64" },
-      { os: "linux", architecture: "arm64", variant: "v8" },
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64', variant: 'v8' },
     ],
   });
-  const nested = await writeImageLayout(dir, { layers: 1, seed: `${seed}-nested`, tag: "nested" });
+  const nested = await writeImageLayout(dir, { layers: 1, seed: `${seed}-nested`, tag: 'nested' });
   return { dir, v1, v2, multi, nested };
 }
 
 /** Pushes the fixtures: app/web gets v1, v2, multi and latest (= v1); deep/team/app/tool gets 1.0. */
 async function pushFixtures(f: Fixtures, server: ServerHandle): Promise<void> {
-  await push(f.dir, "v1", server, "app/web:v1");
-  await push(f.dir, "v2", server, "app/web:v2");
-  await push(f.dir, "multi", server, "app/web:multi");
-  await push(f.dir, "v1", server, "app/web:latest");
-  await push(f.dir, "nested", server, "deep/team/app/tool:1.0");
+  await push(f.dir, 'v1', server, 'app/web:v1');
+  await push(f.dir, 'v2', server, 'app/web:v2');
+  await push(f.dir, 'multi', server, 'app/web:multi');
+  await push(f.dir, 'v1', server, 'app/web:latest');
+  await push(f.dir, 'nested', server, 'deep/team/app/tool:1.0');
 }
 
 /** Pulls every pushed tag back and checks digests and blobs against the fixtures. */
 async function pullAndCompare(f: Fixtures, server: ServerHandle): Promise<void> {
-  const out = await makeTempDir("oci-out-");
+  const out = await makeTempDir('oci-out-');
   for (const [src, fixtureTag] of [
-    ["app/web:v1", "v1"],
-    ["app/web:v2", "v2"],
-    ["app/web:multi", "multi"],
-    ["app/web:latest", "v1"],
-    ["deep/team/app/tool:1.0", "nested"],
+    ['app/web:v1', 'v1'],
+    ['app/web:v2', 'v2'],
+    ['app/web:multi', 'multi'],
+    ['app/web:latest', 'v1'],
+    ['deep/team/app/tool:1.0', 'nested'],
   ] as const) {
-    const outTag = src.replace(/[/:]/g, "_");
+    const outTag = src.replace(/[/:]/g, '_');
     await pull(server, src, out, outTag);
     await assertSameImage(f.dir, fixtureTag, out, outTag);
   }
-  assert.deepEqual(await listTags(server, "app/web"), ["latest", "multi", "v1", "v2"]);
-  assert.deepEqual(await listTags(server, "deep/team/app/tool"), ["1.0"]);
-  assert.equal(await inspectRaw(server, "app/web:multi"), f.multi.index.toString("utf8"));
-  assert.equal(await inspectRaw(server, `app/web@${f.v2.digest}`), f.v2.manifest.toString("utf8"));
+  assert.deepEqual(await listTags(server, 'app/web'), ['latest', 'multi', 'v1', 'v2']);
+  assert.deepEqual(await listTags(server, 'deep/team/app/tool'), ['1.0']);
+  assert.equal(await inspectRaw(server, 'app/web:multi'), f.multi.index.toString('utf8'));
+  assert.equal(await inspectRaw(server, `app/web@${f.v2.digest}`), f.v2.manifest.toString('utf8'));
   const head = await fetch(`${server.url}/v2/app/web/manifests/v1`, {
-    method: "HEAD",
-    headers: { accept: "application/vnd.oci.image.manifest.v1+json" },
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
   });
   assert.equal(head.status, 200);
-  assert.equal(head.headers.get("docker-content-digest"), f.v1.digest);
+  assert.equal(head.headers.get('docker-content-digest'), f.v1.digest);
 }
 
 describe("distribution's data directory layout", () => {
@@ -132,18 +117,18 @@ describe("distribution's data directory layout", () => {
     await removeTempDirs();
   });
 
-  describe("distribution writes, Stowage reads", () => {
+  describe('distribution writes, Stowage reads', () => {
     let f: Fixtures;
     let root: string;
     let distributionTags: string[];
 
     before(async () => {
-      f = await makeFixtures("dist-writes");
-      root = await makeTempDir("shared-root-");
+      f = await makeFixtures('dist-writes');
+      root = await makeTempDir('shared-root-');
       const dist = await startDistribution({ root, deleteEnabled: true });
       try {
         await pushFixtures(f, dist);
-        distributionTags = await listTags(dist, "app/web");
+        distributionTags = await listTags(dist, 'app/web');
       } finally {
         await dist.stop();
       }
@@ -153,7 +138,7 @@ describe("distribution's data directory layout", () => {
       const stowage = await startStowage({ root });
       try {
         await pullAndCompare(f, stowage);
-        assert.deepEqual(await listTags(stowage, "app/web"), distributionTags);
+        assert.deepEqual(await listTags(stowage, 'app/web'), distributionTags);
       } finally {
         await stowage.stop();
       }
@@ -162,39 +147,39 @@ describe("distribution's data directory layout", () => {
     it("after Stowage adds a tag to distribution's data, distribution serves old and new tags", async () => {
       const stowage = await startStowage({ root });
       try {
-        await push(f.dir, "v2", stowage, "app/web:added-by-stowage");
-        await push(f.dir, "nested", stowage, "app/new:1");
+        await push(f.dir, 'v2', stowage, 'app/web:added-by-stowage');
+        await push(f.dir, 'nested', stowage, 'app/new:1');
       } finally {
         await stowage.stop();
       }
       const dist = await startDistribution({ root, deleteEnabled: true });
       try {
-        assert.deepEqual(await listTags(dist, "app/web"), ["added-by-stowage", "latest", "multi", "v1", "v2"]);
-        const out = await makeTempDir("oci-out-");
-        await pull(dist, "app/web:added-by-stowage", out, "a");
-        await assertSameImage(f.dir, "v2", out, "a");
-        await pull(dist, "app/new:1", out, "b");
-        await assertSameImage(f.dir, "nested", out, "b");
-        await pull(dist, "app/web:multi", out, "c");
-        await assertSameImage(f.dir, "multi", out, "c");
+        assert.deepEqual(await listTags(dist, 'app/web'), ['added-by-stowage', 'latest', 'multi', 'v1', 'v2']);
+        const out = await makeTempDir('oci-out-');
+        await pull(dist, 'app/web:added-by-stowage', out, 'a');
+        await assertSameImage(f.dir, 'v2', out, 'a');
+        await pull(dist, 'app/new:1', out, 'b');
+        await assertSameImage(f.dir, 'nested', out, 'b');
+        await pull(dist, 'app/web:multi', out, 'c');
+        await assertSameImage(f.dir, 'multi', out, 'c');
       } finally {
         await dist.stop();
       }
     });
   });
 
-  describe("Stowage writes, distribution reads", () => {
+  describe('Stowage writes, distribution reads', () => {
     let f: Fixtures;
     let root: string;
     let stowageTags: string[];
 
     before(async () => {
-      f = await makeFixtures("stowage-writes");
-      root = await makeTempDir("shared-root-");
-      const stowage = await startStowage({ root, args: ["--delete"] });
+      f = await makeFixtures('stowage-writes');
+      root = await makeTempDir('shared-root-');
+      const stowage = await startStowage({ root, args: ['--delete'] });
       try {
         await pushFixtures(f, stowage);
-        stowageTags = await listTags(stowage, "app/web");
+        stowageTags = await listTags(stowage, 'app/web');
       } finally {
         await stowage.stop();
       }
@@ -204,7 +189,7 @@ describe("distribution's data directory layout", () => {
       const dist = await startDistribution({ root, deleteEnabled: true });
       try {
         await pullAndCompare(f, dist);
-        assert.deepEqual(await listTags(dist, "app/web"), stowageTags);
+        assert.deepEqual(await listTags(dist, 'app/web'), stowageTags);
       } finally {
         await dist.stop();
       }
@@ -213,29 +198,29 @@ describe("distribution's data directory layout", () => {
     it("distribution can delete a manifest from Stowage's data, and Stowage then agrees", async () => {
       const dist = await startDistribution({ root, deleteEnabled: true });
       try {
-        await skopeo(["delete", "--tls-verify=false", `docker://${dist.host}/app/web:v2`]);
-        assert.deepEqual(await listTags(dist, "app/web"), ["latest", "multi", "v1"]);
+        await skopeo(['delete', '--tls-verify=false', `docker://${dist.host}/app/web:v2`]);
+        assert.deepEqual(await listTags(dist, 'app/web'), ['latest', 'multi', 'v1']);
       } finally {
         await dist.stop();
       }
       const stowage = await startStowage({ root });
       try {
-        assert.deepEqual(await listTags(stowage, "app/web"), ["latest", "multi", "v1"]);
-        const gone = await run("skopeo", ["inspect", "--raw", "--tls-verify=false", `docker://${stowage.host}/app/web@${f.v2.digest}`]);
-        assert.notEqual(gone.code, 0, "manifest deleted by distribution must be unknown to Stowage");
-        const out = await makeTempDir("oci-out-");
-        await pull(stowage, "app/web:v1", out, "v1");
-        await assertSameImage(f.dir, "v1", out, "v1");
+        assert.deepEqual(await listTags(stowage, 'app/web'), ['latest', 'multi', 'v1']);
+        const gone = await run('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${stowage.host}/app/web@${f.v2.digest}`]);
+        assert.notEqual(gone.code, 0, 'manifest deleted by distribution must be unknown to Stowage');
+        const out = await makeTempDir('oci-out-');
+        await pull(stowage, 'app/web:v1', out, 'v1');
+        await assertSameImage(f.dir, 'v1', out, 'v1');
       } finally {
         await stowage.stop();
       }
     });
   });
 
-  it("for the same pushes, Stowage writes the same metadata files (links) as distribution", async () => {
-    const f = await makeFixtures("same-tree");
-    const distRoot = await makeTempDir("dist-root-");
-    const stowRoot = await makeTempDir("stowage-root-");
+  it('for the same pushes, Stowage writes the same metadata files (links) as distribution', async () => {
+    const f = await makeFixtures('same-tree');
+    const distRoot = await makeTempDir('dist-root-');
+    const stowRoot = await makeTempDir('stowage-root-');
     const dist = await startDistribution({ root: distRoot, deleteEnabled: true });
     try {
       await pushFixtures(f, dist);
@@ -262,9 +247,9 @@ describe("distribution's data directory layout", () => {
     );
   });
 
-  it("after a crash left half-made tags, both registries list the same tags once Stowage has started", async () => {
-    const f = await makeFixtures("crash");
-    const root = await makeTempDir("crash-root-");
+  it('after a crash left half-made tags, both registries list the same tags once Stowage has started', async () => {
+    const f = await makeFixtures('crash');
+    const root = await makeTempDir('crash-root-');
     const dist = await startDistribution({ root, deleteEnabled: true });
     try {
       await pushFixtures(f, dist);
@@ -273,111 +258,98 @@ describe("distribution's data directory layout", () => {
     }
     // What a crashed distribution leaves: a tag with its index entry and no current/link, and
     // a current/link written in place and cut short. Both an hour old and more.
-    const tags = join(root, "docker/registry/v2/repositories/app/web/_manifests/tags");
+    const tags = join(root, 'docker/registry/v2/repositories/app/web/_manifests/tags');
     const hex = f.v2.digest.slice(7);
-    await mkdir(join(tags, "no-current/index/sha256", hex), { recursive: true });
-    await writeFile(join(tags, "no-current/index/sha256", hex, "link"), f.v2.digest);
-    await mkdir(join(tags, "torn/current"), { recursive: true });
-    await writeFile(join(tags, "torn/current/link"), "sha256:");
+    await mkdir(join(tags, 'no-current/index/sha256', hex), { recursive: true });
+    await writeFile(join(tags, 'no-current/index/sha256', hex, 'link'), f.v2.digest);
+    await mkdir(join(tags, 'torn/current'), { recursive: true });
+    await writeFile(join(tags, 'torn/current/link'), 'sha256:');
     const old = new Date(Date.now() - 3 * 3600_000);
-    for (const path of [join(tags, "no-current"), join(tags, "torn"), join(tags, "torn/current/link")]) await utimes(path, old, old);
+    for (const path of [join(tags, 'no-current'), join(tags, 'torn'), join(tags, 'torn/current/link')]) await utimes(path, old, old);
 
     const stowage = await startStowage({ root });
     let stowageTags: string[];
     try {
-      stowageTags = await listTags(stowage, "app/web");
-      assert.deepEqual(stowageTags, ["latest", "multi", "v1", "v2"]);
+      stowageTags = await listTags(stowage, 'app/web');
+      assert.deepEqual(stowageTags, ['latest', 'multi', 'v1', 'v2']);
       for (let i = 0; i < 100 && (await readdir(tags)).length > 4; i++) await new Promise((r) => setTimeout(r, 50));
     } finally {
       await stowage.stop();
     }
     const again = await startDistribution({ root, deleteEnabled: true });
     try {
-      assert.deepEqual(await listTags(again, "app/web"), stowageTags);
+      assert.deepEqual(await listTags(again, 'app/web'), stowageTags);
     } finally {
       await again.stop();
     }
   });
 
-  describe("Stowage configured by a distribution-style config.yml", () => {
-    it("uses rootdirectory, http.addr and delete.enabled from the config", async () => {
-      const root = await makeTempDir("config-root-");
-      const confDir = await makeTempDir("config-");
-      const config = join(confDir, "config.yml");
+  describe('Stowage configured by a distribution-style config.yml', () => {
+    it('uses rootdirectory, http.addr and delete.enabled from the config', async () => {
+      const root = await makeTempDir('config-root-');
+      const confDir = await makeTempDir('config-');
+      const config = join(confDir, 'config.yml');
       await writeFile(
         config,
         [
-          "version: 0.1",
-          "log:",
-          "  fields:",
-          "    service: registry",
-          "storage:",
-          "  cache:",
-          "    blobdescriptor: inmemory",
-          "  filesystem:",
+          'version: 0.1',
+          'log:',
+          '  fields:',
+          '    service: registry',
+          'storage:',
+          '  cache:',
+          '    blobdescriptor: inmemory',
+          '  filesystem:',
           `    rootdirectory: ${root}`,
-          "  delete:",
-          "    enabled: true",
-          "http:",
-          "  addr: 127.0.0.1:0",
-          "  headers:",
-          "    X-Content-Type-Options: [nosniff]",
-          "",
-        ].join("\n"),
+          '  delete:',
+          '    enabled: true',
+          'http:',
+          '  addr: 127.0.0.1:0',
+          '  headers:',
+          '    X-Content-Type-Options: [nosniff]',
+          '',
+        ].join('\n'),
       );
       const stowage = await startStowage({ config, addr: false });
-      assert.equal(new URL(stowage.url).hostname, "127.0.0.1");
-      assert.notEqual(new URL(stowage.url).port, "0");
+      assert.equal(new URL(stowage.url).hostname, '127.0.0.1');
+      assert.notEqual(new URL(stowage.url).port, '0');
       // The storage line may follow the listening line: give it a moment.
       for (let i = 0; i < 30 && !stowage.stdout().includes(root); i++) await new Promise((r) => setTimeout(r, 100));
       assert.ok(stowage.stdout().includes(root), `stdout names the storage path ${root}:\n${stowage.stdout()}`);
 
-      const f = await makeFixtures("config");
-      await push(f.dir, "v1", stowage, "cfg/app:v1");
-      await push(f.dir, "v2", stowage, "cfg/app:v2");
-      const link = await readFile(
-        join(root, "docker/registry/v2/repositories/cfg/app/_manifests/tags/v1/current/link"),
-        "utf8",
-      );
+      const f = await makeFixtures('config');
+      await push(f.dir, 'v1', stowage, 'cfg/app:v1');
+      await push(f.dir, 'v2', stowage, 'cfg/app:v2');
+      const link = await readFile(join(root, 'docker/registry/v2/repositories/cfg/app/_manifests/tags/v1/current/link'), 'utf8');
       assert.equal(link.trim(), f.v1.digest);
-      const data = await readFile(
-        join(root, "docker/registry/v2/blobs/sha256", f.v1.digest.slice(7, 9), f.v1.digest.slice(7), "data"),
-      );
+      const data = await readFile(join(root, 'docker/registry/v2/blobs/sha256', f.v1.digest.slice(7, 9), f.v1.digest.slice(7), 'data'));
       assert.ok(data.equals(f.v1.manifest));
 
-      await skopeo(["delete", "--tls-verify=false", `docker://${stowage.host}/cfg/app:v2`]);
-      assert.deepEqual(await listTags(stowage, "cfg/app"), ["v1"]);
+      await skopeo(['delete', '--tls-verify=false', `docker://${stowage.host}/cfg/app:v2`]);
+      assert.deepEqual(await listTags(stowage, 'cfg/app'), ['v1']);
 
       const status = await stowage.stop();
-      assert.deepEqual(status, { code: 0, signal: null }, "SIGTERM stops Stowage gracefully with exit code 0");
+      assert.deepEqual(status, { code: 0, signal: null }, 'SIGTERM stops Stowage gracefully with exit code 0');
     });
 
-    it("refuses deletes when storage.delete.enabled is false", async () => {
-      const root = await makeTempDir("config-root-");
-      const confDir = await makeTempDir("config-");
-      const config = join(confDir, "config.yml");
+    it('refuses deletes when storage.delete.enabled is false', async () => {
+      const root = await makeTempDir('config-root-');
+      const confDir = await makeTempDir('config-');
+      const config = join(confDir, 'config.yml');
       await writeFile(
         config,
-        [
-          "version: 0.1",
-          "storage:",
-          "  filesystem:",
-          `    rootdirectory: ${root}`,
-          "  delete:",
-          "    enabled: false",
-          "http:",
-          "  addr: 127.0.0.1:0",
-          "",
-        ].join("\n"),
+        ['version: 0.1', 'storage:', '  filesystem:', `    rootdirectory: ${root}`, '  delete:', '    enabled: false', 'http:', '  addr: 127.0.0.1:0', ''].join(
+          '\n',
+        ),
       );
       const stowage = await startStowage({ config, addr: false });
       try {
-        const f = await makeFixtures("config-nodelete");
-        await push(f.dir, "v1", stowage, "cfg/app:v1");
-        const r = await run("skopeo", ["delete", "--tls-verify=false", `docker://${stowage.host}/cfg/app:v1`]);
-        assert.notEqual(r.code, 0, "delete must fail when deletes are disabled");
-        assert.deepEqual(await listTags(stowage, "cfg/app"), ["v1"]);
-        const res = await fetch(`${stowage.url}/v2/cfg/app/manifests/${f.v1.digest}`, { method: "DELETE" });
+        const f = await makeFixtures('config-nodelete');
+        await push(f.dir, 'v1', stowage, 'cfg/app:v1');
+        const r = await run('skopeo', ['delete', '--tls-verify=false', `docker://${stowage.host}/cfg/app:v1`]);
+        assert.notEqual(r.code, 0, 'delete must fail when deletes are disabled');
+        assert.deepEqual(await listTags(stowage, 'cfg/app'), ['v1']);
+        const res = await fetch(`${stowage.url}/v2/cfg/app/manifests/${f.v1.digest}`, { method: 'DELETE' });
         const body = await res.text();
         assert.equal(res.status, 405, body);
         assert.match(body, /UNSUPPORTED/);

@@ -105,7 +105,9 @@ describe('the containerd image store, read from a real containerd root', () => {
   async function gatherFacts(): Promise<CtrFacts> {
     const images = new Map(rows(await ctr('images', 'ls')).map((r) => [r[0] as string, r[2] as string]));
     const snapshots = new Map(
-      rows(await ctr('snapshots', 'ls')).map((r): [string, CtrSnapshot] => (r.length === 3 ? [r[0]!, { parent: r[1], kind: r[2]! }] : [r[0]!, { parent: undefined, kind: r[1]! }])),
+      rows(await ctr('snapshots', 'ls')).map((r): [string, CtrSnapshot] =>
+        r.length === 3 ? [r[0]!, { parent: r[1], kind: r[2]! }] : [r[0]!, { parent: undefined, kind: r[1]! }],
+      ),
     );
     const usage = new Map(rows(await ctr('snapshots', 'usage', '-b')).map((r) => [r[0] as string, Number(r[1])]));
     const mount = await ctr('snapshots', 'mounts', '/mnt/unused', 'c1');
@@ -150,8 +152,15 @@ describe('the containerd image store, read from a real containerd root', () => {
     const shared = image(view, 'team/app:2').layers[0];
     assert.equal(shared, image(view, 'team/base:1').layers[0], 'app and base share their first layer');
     for (const i of view.images) {
-      assert.deepEqual(i.layers.map((l) => l.diffId), i.config.rootfs?.diff_ids);
-      for (const l of i.layers) assert.ok(l.paths.some((p) => p.includes('io.containerd.content.v1.content')), `compressed blob of ${l.chainId}`);
+      assert.deepEqual(
+        i.layers.map((l) => l.diffId),
+        i.config.rootfs?.diff_ids,
+      );
+      for (const l of i.layers)
+        assert.ok(
+          l.paths.some((p) => p.includes('io.containerd.content.v1.content')),
+          `compressed blob of ${l.chainId}`,
+        );
     }
 
     // The container: its snapshot's directory is overlay's upperdir, the image's layers its lowerdirs.
@@ -161,7 +170,12 @@ describe('the containerd image store, read from a real containerd root', () => {
     assert.equal(container?.image, app.digest);
     assert.equal(container?.parent, facts.snapshots.get('c1')?.parent);
     assert.equal(container?.directory, facts.containerMount.upper);
-    assert.deepEqual(facts.containerMount.lower, image(view, 'team/app:2').layers.map((l) => l.directory).reverse());
+    assert.deepEqual(
+      facts.containerMount.lower,
+      image(view, 'team/app:2')
+        .layers.map((l) => l.directory)
+        .reverse(),
+    );
   }
 
   /** Each image through openSource into an OCI layout: the registry's manifests, byte for byte. */
@@ -194,7 +208,10 @@ describe('the containerd image store, read from a real containerd root', () => {
   it('is a containerd root whose meta.db the bbolt reader reads', async () => {
     assert.equal(await isContainerdRoot(containerd.root), true);
     const db = await BoltFile.read(join(containerd.root, 'io.containerd.metadata.v1.bolt', 'meta.db'));
-    const names = db.bucketAt('v1', 'moby', 'images')?.buckets().map(([n]) => n);
+    const names = db
+      .bucketAt('v1', 'moby', 'images')
+      ?.buckets()
+      .map(([n]) => n);
     assert.deepEqual(names?.sort(), [...facts.images.keys()].sort());
   });
 
@@ -243,7 +260,10 @@ describe('the containerd image store, read from a real containerd root', () => {
     t.diagnostic(`${loads} loads while containerd pulled, tagged and removed`);
     const after = await loadContainerdRoot(containerd.root);
     assert.equal(image(after, 'team/late:1').id, late.digest);
-    assert.ok(image(after, 'team/late:1').layers.every((l) => l.cacheId !== undefined), 'unpacked');
+    assert.ok(
+      image(after, 'team/late:1').layers.every((l) => l.cacheId !== undefined),
+      'unpacked',
+    );
     assert.equal(image(after, 'team/app:during').id, app.digest);
     assert.deepEqual(image(after, 'team/base:1').repoTags, [ref('team/base:1')]);
     assert.deepEqual(after.problems, []);
@@ -260,19 +280,33 @@ describe('the containerd image store, read from a real containerd root', () => {
     await mkdir(join(docker, 'containers', id), { recursive: true });
     await writeFile(
       join(docker, 'containers', id, 'config.v2.json'),
-      JSON.stringify({ ID: id, Name: '/web', Path: '/bin/true', Args: [], Config: { Image: ref('team/app:2') }, State: { Running: false, StartedAt: '0001-01-01T00:00:00Z' }, MountPoints: { '/data': { Name: 'vol1', Type: 'volume' } } }),
+      JSON.stringify({
+        ID: id,
+        Name: '/web',
+        Path: '/bin/true',
+        Args: [],
+        Config: { Image: ref('team/app:2') },
+        State: { Running: false, StartedAt: '0001-01-01T00:00:00Z' },
+        MountPoints: { '/data': { Name: 'vol1', Type: 'volume' } },
+      }),
     );
     await mkdir(join(docker, 'volumes', 'vol1', '_data'), { recursive: true });
     await writeFile(join(docker, 'volumes', 'vol1', '_data', 'f'), '12345');
     const cli = (...args: string[]) => runOk(process.execPath, [STOWAGE_CLI, 'docker', ...args, '--docker-root', docker]);
     assert.match((await cli('info')).stdout, /Image Store: containerd image store/);
-    const df = JSON.parse((await cli('df', '-v', '--format', 'json')).stdout) as { Containers: Array<Record<string, string>>; Volumes: Array<Record<string, string>> };
+    const df = JSON.parse((await cli('df', '-v', '--format', 'json')).stdout) as {
+      Containers: Array<Record<string, string>>;
+      Volumes: Array<Record<string, string>>;
+    };
     const web = df.Containers.find((c) => c.ID === id);
     assert.ok(web, JSON.stringify(df.Containers));
     assert.equal(web.Names, 'web');
     assert.equal(web.Image, ref('team/app:2'));
     assert.equal(web.LocalVolumes, '1');
-    assert.deepEqual(df.Volumes.map((v) => [v.Name, v.Links, v.Size]), [['vol1', '1', '5B']]);
+    assert.deepEqual(
+      df.Volumes.map((v) => [v.Name, v.Links, v.Size]),
+      [['vol1', '1', '5B']],
+    );
   });
 });
 

@@ -15,7 +15,6 @@ import { writeIndexLayout, type BuiltImage, type BuiltIndex } from '../support/o
 import { STOWAGE_CLI, makeTempDir, removeTempDirs, run, runOk, skopeo, stopAll } from '../support/process.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
-
 for (const driver of ['overlay2', 'vfs'] as const) {
   describe(`stowage docker on a real dockerd root (${driver})`, () => {
     let dir: string;
@@ -68,7 +67,8 @@ for (const driver of ['overlay2', 'vfs'] as const) {
         it('images: the same rows as docker images', async () => {
           const format = '{{.Repository}}|{{.Tag}}|{{.ID}}|{{.Size}}|{{.Digest}}';
           const ours = lines((await stowage('images', '--digests', '--no-trunc', '--format', format)).stdout);
-          const expected = phase === 'running' ? lines((await dockerd.docker(['images', '--digests', '--no-trunc', '--format', format])).stdout) : snapshot.images;
+          const expected =
+            phase === 'running' ? lines((await dockerd.docker(['images', '--digests', '--no-trunc', '--format', format])).stdout) : snapshot.images;
           if (phase === 'running') snapshot.images = expected;
           assert.deepEqual(ours, expected);
           assert.equal(ours.length, 4, 'lib/base, team/app, local/app:copy, multi/arch');
@@ -81,7 +81,10 @@ for (const driver of ['overlay2', 'vfs'] as const) {
         it('inspect: the fields docker image inspect gives, plus where each layer is', async () => {
           const names = [`${host}/team/app:1`, `${host}/lib/base:1`, 'local/app:copy', `${host}/multi/arch:1`];
           const ours = JSON.parse((await stowage('inspect', ...names)).stdout) as Array<Record<string, unknown>>;
-          const theirs = phase === 'running' ? (JSON.parse((await dockerd.docker(['image', 'inspect', ...names])).stdout) as Array<Record<string, unknown>>) : snapshot.inspect;
+          const theirs =
+            phase === 'running'
+              ? (JSON.parse((await dockerd.docker(['image', 'inspect', ...names])).stdout) as Array<Record<string, unknown>>)
+              : snapshot.inspect;
           if (phase === 'running') snapshot.inspect = theirs;
           assert.equal(ours.length, theirs.length);
           for (const [i, image] of theirs.entries()) {
@@ -92,13 +95,19 @@ for (const driver of ['overlay2', 'vfs'] as const) {
             assert.deepEqual(sorted(mine.RepoTags), sorted(image.RepoTags), `${names[i]}: RepoTags`);
             assert.deepEqual(sorted(mine.RepoDigests), sorted(image.RepoDigests), `${names[i]}: RepoDigests`);
             const layers = (mine.Stowage as { Layers: Array<{ DiffID: string; Directory: string; Size: number }> }).Layers;
-            assert.deepEqual(layers.map((l) => l.DiffID), (image.RootFS as { Layers: string[] }).Layers);
+            assert.deepEqual(
+              layers.map((l) => l.DiffID),
+              (image.RootFS as { Layers: string[] }).Layers,
+            );
             for (const layer of layers) assert.ok(layer.Directory.startsWith(join(dockerd.root, driver)), layer.Directory);
             if (i === 0) {
               // distribution/: the compressed blobs each layer was pulled as, and from where.
               const blobs = (layers as unknown as Array<{ RegistryBlobs: Array<{ Digest: string; Repository: string }> }>).map((l) => l.RegistryBlobs);
               for (const [n, layer] of app.layers.entries()) {
-                assert.ok(blobs[n]?.some((b) => b.Digest === layer.digest && b.Repository === `${host}/team/app`), JSON.stringify(blobs[n]));
+                assert.ok(
+                  blobs[n]?.some((b) => b.Digest === layer.digest && b.Repository === `${host}/team/app`),
+                  JSON.stringify(blobs[n]),
+                );
               }
             }
           }
@@ -109,11 +118,15 @@ for (const driver of ['overlay2', 'vfs'] as const) {
 
         it('df -v: the same images, containers and volumes as docker system df -v', async () => {
           const ours = JSON.parse((await stowage('df', '-v', '--format', 'json')).stdout) as DfJson;
-          const theirs = phase === 'running' ? (JSON.parse((await dockerd.docker(['system', 'df', '-v', '--format', '{{json .}}'])).stdout) as DfJson) : snapshot.df;
+          const theirs =
+            phase === 'running' ? (JSON.parse((await dockerd.docker(['system', 'df', '-v', '--format', '{{json .}}'])).stdout) as DfJson) : snapshot.df;
           if (phase === 'running') snapshot.df = theirs;
           const pickImage = (i: Record<string, string>) => [i.Repository, i.Tag, i.ID, i.Size, i.SharedSize, i.UniqueSize, i.Containers].join('|');
           assert.deepEqual(ours.Images.map(pickImage).sort(), theirs.Images.map(pickImage).sort());
-          assert.ok(ours.Images.some((i) => i.SharedSize !== '0B'), 'app and base share layers');
+          assert.ok(
+            ours.Images.some((i) => i.SharedSize !== '0B'),
+            'app and base share layers',
+          );
           const pickContainer = (c: Record<string, string>) => [c.ID, c.Image, c.Command, c.LocalVolumes, c.Size, c.Names, c.Status].join('|');
           assert.deepEqual(ours.Containers.map(pickContainer).sort(), theirs.Containers.map(pickContainer).sort());
           const pickVolume = (v: Record<string, string>) => [v.Name, v.Links, v.Size].join('|');
@@ -129,9 +142,16 @@ for (const driver of ['overlay2', 'vfs'] as const) {
           assert.ok(entries.length >= 5, `${entries.length} layer directories`);
           for (const name of entries) {
             const found = JSON.parse((await stowage('locate', join(layerRoot, name), '--format', 'json')).stdout) as Array<{ Kind: string }>;
-            assert.ok(found.some((f) => f.Kind === 'layer' || f.Kind === 'container'), `${name}: ${JSON.stringify(found)}`);
+            assert.ok(
+              found.some((f) => f.Kind === 'layer' || f.Kind === 'container'),
+              `${name}: ${JSON.stringify(found)}`,
+            );
           }
-          const byId = JSON.parse((await stowage('locate', app.layers[0]!.diffId.slice(7, 19), '--format', 'json')).stdout) as Array<{ Kind: string; Images: Array<{ RepoTags: string[] }>; Containers: unknown[] }>;
+          const byId = JSON.parse((await stowage('locate', app.layers[0]!.diffId.slice(7, 19), '--format', 'json')).stdout) as Array<{
+            Kind: string;
+            Images: Array<{ RepoTags: string[] }>;
+            Containers: unknown[];
+          }>;
           const layer = byId.find((f) => f.Kind === 'layer');
           assert.ok(layer, 'the first layer, found by a diff ID prefix');
           assert.equal(layer.Images.length, 2, 'used by base and app');
@@ -147,21 +167,37 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       const layout = join(dir, 'exported');
       await runOk(process.execPath, [STOWAGE_CLI, 'copy', '-q', `docker-root:${dockerd.root}:${host}/team/app:1`, `oci:${layout}:app`]);
       // (skopeo 1.9 ignores index.json entries with Docker media types, so Stowage reads it back.)
-      const config = JSON.parse((await runOk(process.execPath, [STOWAGE_CLI, 'inspect', '--config', `oci:${layout}:app`])).stdout) as { rootfs: { diff_ids: string[] } };
-      assert.deepEqual(config.rootfs.diff_ids, app.layers.map((l) => l.diffId));
+      const config = JSON.parse((await runOk(process.execPath, [STOWAGE_CLI, 'inspect', '--config', `oci:${layout}:app`])).stdout) as {
+        rootfs: { diff_ids: string[] };
+      };
+      assert.deepEqual(
+        config.rootfs.diff_ids,
+        app.layers.map((l) => l.diffId),
+      );
 
       await dockerd.restart();
       await dockerd.docker(['rm', 'c1']);
       await dockerd.docker(['rmi', `${host}/team/app:1`, 'local/app:copy']);
       const loaded = await dockerd.docker(['load', '-i', archive]);
       assert.match(loaded.stdout, new RegExp(`Loaded image: ${host}/team/app:1`));
-      const inspected = JSON.parse((await dockerd.docker(['image', 'inspect', `${host}/team/app:1`])).stdout) as Array<{ Id: string; RootFS: { Layers: string[] } }>;
+      const inspected = JSON.parse((await dockerd.docker(['image', 'inspect', `${host}/team/app:1`])).stdout) as Array<{
+        Id: string;
+        RootFS: { Layers: string[] };
+      }>;
       assert.equal(inspected[0]?.Id, app.config.digest);
-      assert.deepEqual(inspected[0]?.RootFS.Layers, app.layers.map((l) => l.diffId));
+      assert.deepEqual(
+        inspected[0]?.RootFS.Layers,
+        app.layers.map((l) => l.diffId),
+      );
       await dockerd.docker(['tag', `${host}/team/app:1`, `${host}/team/reloaded:1`]);
       await dockerd.docker(['push', `${host}/team/reloaded:1`]);
-      const pushed = JSON.parse((await skopeo(['inspect', '--tls-verify=false', '--config', `docker://${host}/team/reloaded:1`])).stdout) as { rootfs: { diff_ids: string[] } };
-      assert.deepEqual(pushed.rootfs.diff_ids, app.layers.map((l) => l.diffId));
+      const pushed = JSON.parse((await skopeo(['inspect', '--tls-verify=false', '--config', `docker://${host}/team/reloaded:1`])).stdout) as {
+        rootfs: { diff_ids: string[] };
+      };
+      assert.deepEqual(
+        pushed.rootfs.diff_ids,
+        app.layers.map((l) => l.diffId),
+      );
       await dockerd.stop();
     });
 
@@ -172,7 +208,9 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       const layer = app.layers[2]!;
       const chainDirs = await readdir(join(meta, 'layerdb', 'sha256'));
       // Remove the top layer of app from layerdb; truncate repositories.json.
-      const topChain = (JSON.parse((await stowage('inspect', `${host}/team/reloaded:1`)).stdout) as Array<{ Stowage: { Layers: Array<{ ChainID: string }> } }>)[0]!.Stowage.Layers[2]!.ChainID;
+      const topChain = (
+        JSON.parse((await stowage('inspect', `${host}/team/reloaded:1`)).stdout) as Array<{ Stowage: { Layers: Array<{ ChainID: string }> } }>
+      )[0]!.Stowage.Layers[2]!.ChainID;
       assert.ok(chainDirs.includes(topChain.slice(7)), `layerdb holds ${layer.diffId}'s chain`);
       await rm(join(meta, 'layerdb', 'sha256', topChain.slice(7)), { recursive: true });
       await writeFile(join(meta, 'repositories.json'), '{"Repositories":{"lib/ba');
@@ -187,7 +225,14 @@ for (const driver of ['overlay2', 'vfs'] as const) {
       assert.equal(copied.code, 1);
       assert.match(copied.stderr, /^stowage: warning: .*repositories\.json: not valid JSON/m);
       assert.match(copied.stderr, /^stowage: (?!warning).*\n$/m);
-      const located = await run(process.execPath, [STOWAGE_CLI, 'docker', 'locate', join(copy, 'overlay2', 'l', 'ESCAPEESCAPEESCAPEESCAPE00', 'passwd'), '--docker-root', copy]);
+      const located = await run(process.execPath, [
+        STOWAGE_CLI,
+        'docker',
+        'locate',
+        join(copy, 'overlay2', 'l', 'ESCAPEESCAPEESCAPEESCAPE00', 'passwd'),
+        '--docker-root',
+        copy,
+      ]);
       assert.doesNotMatch(located.stdout, /root:x:0:0/);
     });
   });

@@ -34,7 +34,6 @@ import { writeImageLayout, type BuiltImage } from '../support/oci-layout.js';
 import { makeTempDir, removeTempDirs, skopeo, stopAll } from '../support/process.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
-
 interface StoredLayer {
   chainId: string;
   diffId: string;
@@ -91,7 +90,10 @@ for (const driver of ['overlay2', 'vfs'] as const) {
     it('the non-UTF-8 name was stored as tar-split name_raw and rebuilt', async () => {
       const layers = await storedLayers(dockerd.root, driver);
       const gunzipped = await Promise.all(layers.map(async (l) => execFileSync('gzip', ['-dc', l.tarSplit]).toString('utf8')));
-      assert.ok(gunzipped.some((text) => text.includes('"name_raw"')), 'some layer has a name_raw entry');
+      assert.ok(
+        gunzipped.some((text) => text.includes('"name_raw"')),
+        'some layer has a name_raw entry',
+      );
     });
 
     it('copies an image out through createLayerSource; docker pulls it pushed, and loads it saved, with the same ID', async () => {
@@ -174,7 +176,16 @@ async function imageFromRoot(fs: ConfinedFs, driver: 'overlay2' | 'vfs', id: str
   const layers: DockerLayer[] = chainIds(diffIds).map((chain, i) => {
     const layer = stored.get(chain.toString());
     assert.ok(layer, `chain ${chain} of ${tag} is in layerdb`);
-    return { diffId: diffIds[i]?.toString() as string, chainId: layer.chainId, cacheId: undefined, directory: layer.directory, paths: [], size: undefined, parent: undefined, tarSplit: layer.tarSplit };
+    return {
+      diffId: diffIds[i]?.toString() as string,
+      chainId: layer.chainId,
+      cacheId: undefined,
+      directory: layer.directory,
+      paths: [],
+      size: undefined,
+      parent: undefined,
+      tarSplit: layer.tarSplit,
+    };
   });
   return { id, repoTags: [tag], repoDigests: [], configBytes, config, layers, parent: undefined, lastTagTime: undefined, paths: [] };
 }

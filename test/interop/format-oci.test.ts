@@ -25,7 +25,15 @@ describe('copy --format oci: skopeo and podman read the layout', () => {
     dir = await makeTempDir('stowage-format-oci-');
     image = await writeSizedImage(join(dir, 'src'), 'app', ['base', 'changes', 'links'], { docker: true });
     const other = await writeSizedImage(join(dir, 'src'), 'other', ['base', 'extra'], { docker: true });
-    list = await writeSizedIndex(join(dir, 'src'), 'multi', [{ image, architecture: 'amd64' }, { image: other, architecture: 'arm64' }], { docker: true });
+    list = await writeSizedIndex(
+      join(dir, 'src'),
+      'multi',
+      [
+        { image, architecture: 'amd64' },
+        { image: other, architecture: 'arm64' },
+      ],
+      { docker: true },
+    );
     registry = await startRegistry();
   });
   after(async () => {
@@ -57,7 +65,10 @@ describe('copy --format oci: skopeo and podman read the layout', () => {
     const inspected = JSON.parse((await skopeo(['inspect', `oci:${join(dir, 'oci')}:app`])).stdout) as { Digest: string; Layers: string[] };
     assert.equal(inspected.Digest, digest);
     assert.deepEqual(inspected.Layers, image.blobs);
-    const raw = JSON.parse((await skopeo(['inspect', '--raw', `oci:${join(dir, 'oci')}:app`])).stdout) as { mediaType: string; config: { digest: string; mediaType: string } };
+    const raw = JSON.parse((await skopeo(['inspect', '--raw', `oci:${join(dir, 'oci')}:app`])).stdout) as {
+      mediaType: string;
+      config: { digest: string; mediaType: string };
+    };
     assert.equal(raw.mediaType, 'application/vnd.oci.image.manifest.v1+json');
     assert.deepEqual([raw.config.mediaType, raw.config.digest], ['application/vnd.oci.image.config.v1+json', image.configDigest]);
     // The config and layers are the source's bytes.
@@ -75,7 +86,10 @@ describe('copy --format oci: skopeo and podman read the layout', () => {
     // podman names the image after the layout's path, which must then be lowercase.
     const lower = join(tmpdir(), `stowage-podman-${randomBytes(6).toString('hex')}`);
     lowerDirs.push(lower);
-    for (const [format, name] of [[[], 'plain'], [['--format', 'oci'], 'oci']] as const) {
+    for (const [format, name] of [
+      [[], 'plain'],
+      [['--format', 'oci'], 'oci'],
+    ] as const) {
       assert.equal((await stowage('copy', '-q', ...format, `oci:${join(dir, 'src')}:app`, `oci:${join(lower, name)}:app`)).code, 0);
     }
     const refused = await run('podman', [...podman, 'pull', `oci:${join(lower, 'plain')}:app`]);
@@ -90,9 +104,15 @@ describe('copy --format oci: skopeo and podman read the layout', () => {
     const out = await stowage('copy', '--all', '--format', 'oci', `oci:${join(dir, 'src')}:multi`, `oci:${join(dir, 'multi')}:multi`);
     assert.equal(out.code, 0, out.stderr);
     assert.match(out.stderr, new RegExp(`\\(was ${list}\\)`));
-    const raw = JSON.parse((await skopeo(['inspect', '--raw', `oci:${join(dir, 'multi')}:multi`])).stdout) as { mediaType: string; manifests: Array<{ mediaType: string }> };
+    const raw = JSON.parse((await skopeo(['inspect', '--raw', `oci:${join(dir, 'multi')}:multi`])).stdout) as {
+      mediaType: string;
+      manifests: Array<{ mediaType: string }>;
+    };
     assert.equal(raw.mediaType, 'application/vnd.oci.image.index.v1+json');
-    assert.deepEqual(raw.manifests.map((m) => m.mediaType), ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.manifest.v1+json']);
+    assert.deepEqual(
+      raw.manifests.map((m) => m.mediaType),
+      ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.oci.image.manifest.v1+json'],
+    );
     const picked = JSON.parse((await skopeo(['inspect', '--override-arch', 'arm64', `oci:${join(dir, 'multi')}:multi`])).stdout) as { Layers: string[] };
     assert.equal(picked.Layers.length, 2);
   });

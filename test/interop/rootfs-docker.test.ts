@@ -99,7 +99,10 @@ describe('stowage export and image unpack give what docker export gives', () => 
     assert.equal(expected.get('opt/links/a')?.group, 'opt/links/a\nopt/links/b\nopt/links/c');
     assert.equal(expected.has('etc/issue.net'), false);
     assert.equal(expected.has('srv'), false);
-    assert.deepEqual([...expected.keys()].filter((n) => n.startsWith('etc/apt/apt.conf.d/')), ['etc/apt/apt.conf.d/99stowage']);
+    assert.deepEqual(
+      [...expected.keys()].filter((n) => n.startsWith('etc/apt/apt.conf.d/')),
+      ['etc/apt/apt.conf.d/99stowage'],
+    );
     assert.equal(dockerOrder.length, expected.size);
     // docker export walks the merged tree: each directory before its children, names sorted.
     assert.deepEqual(dockerOrder.slice(0, 3), ['.dockerenv', 'bin', 'boot']);
@@ -133,7 +136,10 @@ describe('stowage export and image unpack give what docker export gives', () => 
 
   it("stowage image unpack: each layer directory is docker's overlay2 diff of that layer", async () => {
     const paths = (await stowage('image', 'unpack', IMAGE)).stdout.trim().split('\n');
-    const data = JSON.parse((await docker(['image', 'inspect', '--format', '{{json .GraphDriver.Data}}', IMAGE])).stdout) as { UpperDir: string; LowerDir?: string };
+    const data = JSON.parse((await docker(['image', 'inspect', '--format', '{{json .GraphDriver.Data}}', IMAGE])).stdout) as {
+      UpperDir: string;
+      LowerDir?: string;
+    };
     const diffs = [...(data.LowerDir ?? '').split(':').filter(Boolean).reverse(), data.UpperDir];
     assert.equal(paths.length, diffs.length, 'one directory per layer');
     let compared = 0;
@@ -154,10 +160,15 @@ describe('stowage export and image unpack give what docker export gives', () => 
     await docker(['create', '--name', 'again', 'stowage-test/reimported:1', '/bin/true']);
     await docker(['export', '-o', join(dir, 'again.tar'), 'again']);
     const { tree } = await tarTree(join(dir, 'again.tar'));
-    report('docker export of the re-imported export', compareTrees(expected, tree, { ignore: fromInit, ignoreMtime: initMtime, ownerNames: true, rawMode: true }));
+    report(
+      'docker export of the re-imported export',
+      compareTrees(expected, tree, { ignore: fromInit, ignoreMtime: initMtime, ownerNames: true, rawMode: true }),
+    );
     const podman = ['--root', join(dir, 'podman-root'), '--runroot', join(dir, 'podman-run'), '--storage-driver', 'vfs'];
     await runOk('podman', [...podman, 'import', file, 'stowage-test/podman:1'], { timeoutMs: 600_000 });
-    const inspect = JSON.parse((await runOk('podman', [...podman, 'image', 'inspect', 'stowage-test/podman:1'])).stdout) as Array<{ RootFS: { Layers: string[] } }>;
+    const inspect = JSON.parse((await runOk('podman', [...podman, 'image', 'inspect', 'stowage-test/podman:1'])).stdout) as Array<{
+      RootFS: { Layers: string[] };
+    }>;
     assert.equal(inspect[0]?.RootFS.Layers.length, 1);
     assert.ok((await readFile(file)).length > 100_000_000);
   });

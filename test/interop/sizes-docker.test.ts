@@ -71,13 +71,21 @@ describe('SIZE matches docker images, docker history and docker system df', () =
 
   for (const root of ['pulled', 'loaded']) {
     describe(`a store that ${root} them`, () => {
-      it('images: SIZE and --format {{.Size}} are docker\'s', async () => {
+      it("images: SIZE and --format {{.Size}} are docker's", async () => {
         const format = '{{.Repository}}:{{.Tag}} {{.Size}}';
         const ours = sorted(await stowage(root, 'images', '--format', format));
         assert.deepEqual(ours, sorted(await docker('images', '--format', format)));
         assert.equal(ours.length, 4);
         assert.ok(ours.includes(`${host}/t/sized:1 113kB`), ours.join(', '));
-        const sizeColumn = async (table: string) => sorted(table.split('\n').slice(1).filter(Boolean).map((l) => `${l.split(/\s{2,}/)[0]} ${l.split(/\s{2,}/).at(-1)}`).join('\n'));
+        const sizeColumn = async (table: string) =>
+          sorted(
+            table
+              .split('\n')
+              .slice(1)
+              .filter(Boolean)
+              .map((l) => `${l.split(/\s{2,}/)[0]} ${l.split(/\s{2,}/).at(-1)}`)
+              .join('\n'),
+          );
         assert.deepEqual(await sizeColumn(await stowage(root, 'images')), await sizeColumn(await docker('images')));
       });
 
@@ -95,9 +103,24 @@ describe('SIZE matches docker images, docker history and docker system df', () =
       it('system df: the Images SIZE and RECLAIMABLE; -v per image SIZE, SHARED SIZE, UNIQUE SIZE', async () => {
         const imagesRow = (table: string) => (table.split('\n').find((l) => l.startsWith('Images')) ?? '').split(/\s{2,}/).slice(3);
         assert.deepEqual(imagesRow(await stowage(root, 'system', 'df')), imagesRow(await docker('system', 'df')));
-        assert.equal((await stowage(root, 'system', 'df', '--format', '{{.Size}}')).split('\n')[0], (await docker('system', 'df', '--format', '{{.Size}}')).split('\n')[0]);
+        assert.equal(
+          (await stowage(root, 'system', 'df', '--format', '{{.Size}}')).split('\n')[0],
+          (await docker('system', 'df', '--format', '{{.Size}}')).split('\n')[0],
+        );
         // REPOSITORY TAG IMAGE-ID CREATED SIZE SHARED UNIQUE CONTAINERS: all but CREATED.
-        const perImage = (text: string) => sorted(text.split('\n').filter((l) => l.startsWith(`${host}/`)).map((l) => l.split(/\s{2,}/).filter((_, i) => i !== 3).join(' ')).join('\n'));
+        const perImage = (text: string) =>
+          sorted(
+            text
+              .split('\n')
+              .filter((l) => l.startsWith(`${host}/`))
+              .map((l) =>
+                l
+                  .split(/\s{2,}/)
+                  .filter((_, i) => i !== 3)
+                  .join(' '),
+              )
+              .join('\n'),
+          );
         const ours = perImage(await stowage(root, 'system', 'df', '-v'));
         assert.deepEqual(ours, perImage(await docker('system', 'df', '-v')));
         assert.equal(ours.length, 4);
@@ -105,7 +128,7 @@ describe('SIZE matches docker images, docker history and docker system df', () =
     });
   }
 
-  it('the Content row is what the store\'s blobs take: the pulled store\'s gzip layers less than the loaded one\'s tars', async () => {
+  it("the Content row is what the store's blobs take: the pulled store's gzip layers less than the loaded one's tars", async () => {
     const content = async (root: string): Promise<number> => {
       const line = (await stowage(root, 'system', 'df', '--format', '{{.Type}} {{.Size}}')).split('\n').find((l) => l.startsWith('Content ')) ?? '';
       const [, value, unit] = /^Content ([\d.]+)(B|kB|MB|GB)$/.exec(line) ?? [];

@@ -24,7 +24,9 @@ describe('local store with skopeo and distribution', () => {
     root = join(dir, 'root');
     dist = await startDistribution({ root: join(dir, 'registry'), deleteEnabled: true });
     host = new URL(dist.url).host;
-    ({ base, app } = await pushBaseAndApp((from, to) => skopeo(['copy', '--dest-tls-verify=false', from, to]), join(dir, 'src'), host, { seed: 'store-interop' }));
+    ({ base, app } = await pushBaseAndApp((from, to) => skopeo(['copy', '--dest-tls-verify=false', from, to]), join(dir, 'src'), host, {
+      seed: 'store-interop',
+    }));
   });
   after(async () => {
     await stopAll();
@@ -58,7 +60,10 @@ describe('local store with skopeo and distribution', () => {
     const raw = JSON.parse((await skopeo(['inspect', '--raw', `docker-archive:${archive}`])).stdout) as { config: { digest: string } };
     assert.equal(raw.config.digest, app.config.digest);
     const config = JSON.parse((await skopeo(['inspect', '--config', `docker-archive:${archive}`])).stdout) as { rootfs: { diff_ids: string[] } };
-    assert.deepEqual(config.rootfs.diff_ids, app.layers.map((l) => l.diffId));
+    assert.deepEqual(
+      config.rootfs.diff_ids,
+      app.layers.map((l) => l.diffId),
+    );
     await skopeo(['copy', `docker-archive:${archive}`, `oci:${join(dir, 'from-save')}:x`]);
   });
 
@@ -69,7 +74,10 @@ describe('local store with skopeo and distribution', () => {
     assert.equal(loaded.stdout, 'Loaded image: loaded/by-skopeo:v9\n');
     const inspect = JSON.parse((await stowage('image', 'inspect', 'loaded/by-skopeo:v9')).stdout) as Array<{ Id: string; RootFS: { Layers: string[] } }>;
     assert.equal(inspect[0]?.Id, base.config.digest);
-    assert.deepEqual(inspect[0]?.RootFS.Layers, base.layers.map((l) => l.diffId));
+    assert.deepEqual(
+      inspect[0]?.RootFS.Layers,
+      base.layers.map((l) => l.diffId),
+    );
   });
 
   it('pushes from the store back to distribution, same digest', async () => {

@@ -2,34 +2,26 @@
 // layout and archive Stowage writes, and Stowage reads what skopeo writes, every blob verified.
 // No registry and no Docker daemon: only files.
 
-import assert from "node:assert/strict";
-import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
-import { after, before, describe, it } from "node:test";
-import { Digest } from "../../src/digest/digest.js";
-import { parseManifest } from "../../src/oci/manifest.js";
-import { copyImage } from "../../src/transport/copy.js";
-import { DockerArchiveSink, DockerArchiveSource } from "../../src/transport/docker-archive.js";
-import { OciArchiveSink, OciArchiveSource } from "../../src/transport/oci-archive.js";
-import { OciLayoutSink, OciLayoutSource } from "../../src/transport/oci-layout.js";
-import type { ImageSink, ImageSource } from "../../src/transport/types.js";
-import {
-  assertSameImage,
-  findRef,
-  readBlob,
-  writeImageLayout,
-  writeIndexLayout,
-  type BuiltImage,
-  type BuiltIndex,
-} from "../support/oci-layout.js";
-import { makeTempDir, removeTempDirs, skopeo, stopAll } from "../support/process.js";
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { Digest } from '../../src/digest/digest.js';
+import { parseManifest } from '../../src/oci/manifest.js';
+import { copyImage } from '../../src/transport/copy.js';
+import { DockerArchiveSink, DockerArchiveSource } from '../../src/transport/docker-archive.js';
+import { OciArchiveSink, OciArchiveSource } from '../../src/transport/oci-archive.js';
+import { OciLayoutSink, OciLayoutSource } from '../../src/transport/oci-layout.js';
+import type { ImageSink, ImageSource } from '../../src/transport/types.js';
+import { assertSameImage, findRef, readBlob, writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../support/oci-layout.js';
+import { makeTempDir, removeTempDirs, skopeo, stopAll } from '../support/process.js';
 
 /**
  * skopeo converting a docker-archive image to OCI re-serialises its config from Go structs,
  * which changes the digest whenever the original key order differs (the arm64 fixture's
  * `variant`); keeping Docker schema 2 keeps the config bytes, so its digest can be compared.
  */
-const V2S2 = ["--format", "v2s2"];
+const V2S2 = ['--format', 'v2s2'];
 
 interface ImageConfig {
   rootfs: { diff_ids: string[] };
@@ -46,7 +38,7 @@ async function stowageCopy(source: Promise<ImageSource>, sink: Promise<ImageSink
   const src = await source;
   const dst = await sink;
   try {
-    await copyImage(src, dst, { platform: "all" });
+    await copyImage(src, dst, { platform: 'all' });
   } finally {
     await dst.close();
     await src.close();
@@ -98,15 +90,15 @@ describe("skopeo and Stowage's local transports", () => {
   const fixture = (tag: string): Promise<ImageSource> => OciLayoutSource.open(fixtures, tag);
 
   before(async () => {
-    fixtures = await makeTempDir("stowage-transports-fixtures-");
-    work = await makeTempDir("stowage-transports-");
-    image = await writeImageLayout(fixtures, { layers: 3, seed: "transports", tag: "image" });
+    fixtures = await makeTempDir('stowage-transports-fixtures-');
+    work = await makeTempDir('stowage-transports-');
+    image = await writeImageLayout(fixtures, { layers: 3, seed: 'transports', tag: 'image' });
     index = await writeIndexLayout(fixtures, {
-      seed: "transports-index",
-      tag: "index",
+      seed: 'transports-index',
+      tag: 'index',
       platforms: [
-        { os: "linux", architecture: "amd64" },
-        { os: "linux", architecture: "arm64", variant: "v8" },
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
       ],
     });
   });
@@ -115,92 +107,101 @@ describe("skopeo and Stowage's local transports", () => {
     await removeTempDirs();
   });
 
-  describe("skopeo reads what Stowage writes", () => {
-    for (const [tag, what] of [["image", "an image"], ["index", "a multi-arch index"]] as const) {
+  describe('skopeo reads what Stowage writes', () => {
+    for (const [tag, what] of [
+      ['image', 'an image'],
+      ['index', 'a multi-arch index'],
+    ] as const) {
       it(`oci: ${what}: identical raw manifest and identical copy`, async () => {
         const dir = join(work, `stowage-oci-${tag}`);
-        await stowageCopy(fixture(tag), OciLayoutSink.create(dir, "v1"));
-        const raw = (await skopeo(["inspect", "--raw", `oci:${dir}:v1`])).stdout;
-        assert.equal(raw, (await readBlob(fixtures, tag === "image" ? image.digest : index.digest)).toString("utf8"));
+        await stowageCopy(fixture(tag), OciLayoutSink.create(dir, 'v1'));
+        const raw = (await skopeo(['inspect', '--raw', `oci:${dir}:v1`])).stdout;
+        assert.equal(raw, (await readBlob(fixtures, tag === 'image' ? image.digest : index.digest)).toString('utf8'));
         const back = join(work, `skopeo-from-oci-${tag}`);
-        await skopeo(["copy", "--all", "--preserve-digests", `oci:${dir}:v1`, `oci:${back}:v1`]);
-        await assertSameImage(fixtures, tag, back, "v1");
+        await skopeo(['copy', '--all', '--preserve-digests', `oci:${dir}:v1`, `oci:${back}:v1`]);
+        await assertSameImage(fixtures, tag, back, 'v1');
       });
 
       it(`oci-archive: ${what}: identical raw manifest and identical copy`, async () => {
         const file = join(work, `stowage-${tag}.oci.tar`);
-        await stowageCopy(fixture(tag), OciArchiveSink.create(file, "v1"));
-        const raw = (await skopeo(["inspect", "--raw", `oci-archive:${file}:v1`])).stdout;
-        assert.equal(raw, (await readBlob(fixtures, tag === "image" ? image.digest : index.digest)).toString("utf8"));
+        await stowageCopy(fixture(tag), OciArchiveSink.create(file, 'v1'));
+        const raw = (await skopeo(['inspect', '--raw', `oci-archive:${file}:v1`])).stdout;
+        assert.equal(raw, (await readBlob(fixtures, tag === 'image' ? image.digest : index.digest)).toString('utf8'));
         const back = join(work, `skopeo-from-oci-archive-${tag}`);
-        await skopeo(["copy", "--all", "--preserve-digests", `oci-archive:${file}:v1`, `oci:${back}:v1`]);
-        await assertSameImage(fixtures, tag, back, "v1");
+        await skopeo(['copy', '--all', '--preserve-digests', `oci-archive:${file}:v1`, `oci:${back}:v1`]);
+        await assertSameImage(fixtures, tag, back, 'v1');
       });
     }
 
-    it("docker-archive: an image: same config and diff IDs (skopeo rebuilds the manifest)", async () => {
-      const file = join(work, "stowage-image.docker.tar");
-      await stowageCopy(fixture("image"), DockerArchiveSink.create(file, "localhost:5000/stowage/test:v1"));
-      const back = join(work, "skopeo-from-docker-archive");
-      await skopeo(["copy", ...V2S2, `docker-archive:${file}:localhost:5000/stowage/test:v1`, `oci:${back}:v1`]);
-      const config = JSON.parse((await readBlob(fixtures, image.config.digest)).toString("utf8")) as ImageConfig;
-      assert.deepEqual(await contentOf(back, "v1"), { config: image.config.digest, diffIds: config.rootfs.diff_ids });
+    it('docker-archive: an image: same config and diff IDs (skopeo rebuilds the manifest)', async () => {
+      const file = join(work, 'stowage-image.docker.tar');
+      await stowageCopy(fixture('image'), DockerArchiveSink.create(file, 'localhost:5000/stowage/test:v1'));
+      const back = join(work, 'skopeo-from-docker-archive');
+      await skopeo(['copy', ...V2S2, `docker-archive:${file}:localhost:5000/stowage/test:v1`, `oci:${back}:v1`]);
+      const config = JSON.parse((await readBlob(fixtures, image.config.digest)).toString('utf8')) as ImageConfig;
+      assert.deepEqual(await contentOf(back, 'v1'), { config: image.config.digest, diffIds: config.rootfs.diff_ids });
       // The only image is found without a name too.
-      await skopeo(["copy", ...V2S2, `docker-archive:${file}`, `oci:${back}:unnamed`]);
-      assert.equal((await contentOf(back, "unnamed")).config, image.config.digest);
+      await skopeo(['copy', ...V2S2, `docker-archive:${file}`, `oci:${back}:unnamed`]);
+      assert.equal((await contentOf(back, 'unnamed')).config, image.config.digest);
     });
 
-    it("docker-archive: a multi-arch index: the tagged image is linux/amd64, @1 the next", async () => {
-      const file = join(work, "stowage-index.docker.tar");
-      await stowageCopy(fixture("index"), DockerArchiveSink.create(file, "stowage/multi:v1"));
-      const back = join(work, "skopeo-from-docker-archive-index");
-      await skopeo(["copy", ...V2S2, `docker-archive:${file}:stowage/multi:v1`, `oci:${back}:amd64`]);
-      await skopeo(["copy", ...V2S2, `docker-archive:${file}:@1`, `oci:${back}:arm64`]);
-      assert.equal((await contentOf(back, "amd64")).config, index.images[0]!.config.digest);
-      assert.equal((await contentOf(back, "arm64")).config, index.images[1]!.config.digest);
+    it('docker-archive: a multi-arch index: the tagged image is linux/amd64, @1 the next', async () => {
+      const file = join(work, 'stowage-index.docker.tar');
+      await stowageCopy(fixture('index'), DockerArchiveSink.create(file, 'stowage/multi:v1'));
+      const back = join(work, 'skopeo-from-docker-archive-index');
+      await skopeo(['copy', ...V2S2, `docker-archive:${file}:stowage/multi:v1`, `oci:${back}:amd64`]);
+      await skopeo(['copy', ...V2S2, `docker-archive:${file}:@1`, `oci:${back}:arm64`]);
+      assert.equal((await contentOf(back, 'amd64')).config, index.images[0]!.config.digest);
+      assert.equal((await contentOf(back, 'arm64')).config, index.images[1]!.config.digest);
       assert.deepEqual(
-        (await contentOf(back, "arm64")).diffIds,
+        (await contentOf(back, 'arm64')).diffIds,
         index.images[1]!.layers.map((l) => l.diffId),
       );
     });
   });
 
-  describe("Stowage reads what skopeo writes", () => {
-    for (const [tag, what] of [["image", "an image"], ["index", "a multi-arch index"]] as const) {
-      const expected = (): string => (tag === "image" ? image.digest : index.digest);
+  describe('Stowage reads what skopeo writes', () => {
+    for (const [tag, what] of [
+      ['image', 'an image'],
+      ['index', 'a multi-arch index'],
+    ] as const) {
+      const expected = (): string => (tag === 'image' ? image.digest : index.digest);
 
       it(`oci: ${what}: identical digest, every blob verified`, async () => {
         const dir = join(work, `skopeo-oci-${tag}`);
-        await skopeo(["copy", "--all", "--preserve-digests", `oci:${fixtures}:${tag}`, `oci:${dir}:v1`]);
-        assert.equal(await verifyEverything(await OciLayoutSource.open(dir, "v1")), expected());
+        await skopeo(['copy', '--all', '--preserve-digests', `oci:${fixtures}:${tag}`, `oci:${dir}:v1`]);
+        assert.equal(await verifyEverything(await OciLayoutSource.open(dir, 'v1')), expected());
       });
 
       it(`oci-archive: ${what}: identical digest, every blob verified`, async () => {
         const file = join(work, `skopeo-${tag}.oci.tar`);
-        await skopeo(["copy", "--all", "--preserve-digests", `oci:${fixtures}:${tag}`, `oci-archive:${file}:v1`]);
-        assert.equal(await verifyEverything(await OciArchiveSource.open(file, "v1")), expected());
+        await skopeo(['copy', '--all', '--preserve-digests', `oci:${fixtures}:${tag}`, `oci-archive:${file}:v1`]);
+        assert.equal(await verifyEverything(await OciArchiveSource.open(file, 'v1')), expected());
         assert.equal(await verifyEverything(await OciArchiveSource.open(file)), expected());
       });
     }
 
-    it("docker-archive: the config as written, layers whose digests are the diff IDs", async () => {
-      const file = join(work, "skopeo-image.docker.tar");
-      await skopeo(["copy", `oci:${fixtures}:image`, `docker-archive:${file}:stowage/test:v1`]);
-      for (const ref of ["stowage/test:v1", "docker.io/stowage/test:v1", "@0", undefined]) {
+    it('docker-archive: the config as written, layers whose digests are the diff IDs', async () => {
+      const file = join(work, 'skopeo-image.docker.tar');
+      await skopeo(['copy', `oci:${fixtures}:image`, `docker-archive:${file}:stowage/test:v1`]);
+      for (const ref of ['stowage/test:v1', 'docker.io/stowage/test:v1', '@0', undefined]) {
         await verifyEverything(await DockerArchiveSource.open(file, ref));
       }
-      const source = await DockerArchiveSource.open(file, "stowage/test:v1");
+      const source = await DockerArchiveSource.open(file, 'stowage/test:v1');
       const manifest = parseManifest((await source.getManifest()).bytes);
       await source.close();
       assert.equal(manifest.config?.digest, image.config.digest);
       // skopeo stores layers uncompressed, so each layer's digest is its diff ID.
-      assert.deepEqual(manifest.layers.map((l) => l.digest), image.layers.map((l) => l.diffId));
+      assert.deepEqual(
+        manifest.layers.map((l) => l.digest),
+        image.layers.map((l) => l.diffId),
+      );
       // And on: Stowage copies the synthesized image into a layout, unchanged. (Not checked with
       // skopeo: 1.9.3 skips index.json entries of Docker media types, even the ones it writes
       // itself with --format v2s2, and reports "no descriptor found for reference".)
-      const dir = join(work, "stowage-from-skopeo-docker-archive");
-      await stowageCopy(DockerArchiveSource.open(file, "stowage/test:v1"), OciLayoutSink.create(dir, "v1"));
-      assert.equal(await verifyEverything(await OciLayoutSource.open(dir, "v1")), (await findRef(dir, "v1"))?.digest);
+      const dir = join(work, 'stowage-from-skopeo-docker-archive');
+      await stowageCopy(DockerArchiveSource.open(file, 'stowage/test:v1'), OciLayoutSink.create(dir, 'v1'));
+      assert.equal(await verifyEverything(await OciLayoutSource.open(dir, 'v1')), (await findRef(dir, 'v1'))?.digest);
     });
   });
 });

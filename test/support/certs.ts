@@ -56,8 +56,21 @@ async function selfSigned(dir: string, name: string, cn: string): Promise<Issued
 async function issue(dir: string, name: string, cn: string, by: string, ext: string): Promise<Issued> {
   await exec('openssl', ['req', ...EC, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.csr`), '-subj', `/CN=${cn}`]);
   await exec('openssl', [
-    'x509', '-req', '-in', join(dir, `${name}.csr`), '-CA', join(dir, `${by}.pem`), '-CAkey', join(dir, `${by}.key`),
-    '-CAcreateserial', '-out', join(dir, `${name}.pem`), '-days', '365', '-extfile', ext,
+    'x509',
+    '-req',
+    '-in',
+    join(dir, `${name}.csr`),
+    '-CA',
+    join(dir, `${by}.pem`),
+    '-CAkey',
+    join(dir, `${by}.key`),
+    '-CAcreateserial',
+    '-out',
+    join(dir, `${name}.pem`),
+    '-days',
+    '365',
+    '-extfile',
+    ext,
   ]);
   return load(dir, name);
 }

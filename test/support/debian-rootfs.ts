@@ -54,9 +54,13 @@ async function make(): Promise<DebianBase> {
   }
   // No atime/ctime records: a base layer carries mtimes (with nanoseconds where GNU tar has them).
   const temp = `${tar}.tmp-${process.pid}`;
-  await runOk('tar', ['--format=posix', '--pax-option=delete=atime,delete=ctime', '--xattrs', '--xattrs-include=*', '--numeric-owner', '-C', rootfs, '-cf', temp, '.'], {
-    timeoutMs: 10 * 60_000,
-  });
+  await runOk(
+    'tar',
+    ['--format=posix', '--pax-option=delete=atime,delete=ctime', '--xattrs', '--xattrs-include=*', '--numeric-owner', '-C', rootfs, '-cf', temp, '.'],
+    {
+      timeoutMs: 10 * 60_000,
+    },
+  );
   await rename(temp, tar);
   return { tar, rootfs };
 }
@@ -79,11 +83,11 @@ export const LONG_TARGET = `/${longName('t', 150)}/${longName('u', 150)}`;
 export async function writeBuildContext(dir: string, base: string): Promise<void> {
   await mkdir(join(dir, 'setcap'), { recursive: true });
   await cp('/usr/sbin/setcap', join(dir, 'setcap', 'setcap'));
-  await cp((await libcapPath()), join(dir, 'setcap', 'libcap.so.2'));
+  await cp(await libcapPath(), join(dir, 'setcap', 'libcap.so.2'));
   const dockerfile = [
     `FROM ${base}`,
     'RUN rm /etc/issue.net && rm -rf /srv',
-    "RUN rm -rf /etc/apt/apt.conf.d && mkdir /etc/apt/apt.conf.d && echo 'APT::Stowage \"1\";' > /etc/apt/apt.conf.d/99stowage",
+    'RUN rm -rf /etc/apt/apt.conf.d && mkdir /etc/apt/apt.conf.d && echo \'APT::Stowage "1";\' > /etc/apt/apt.conf.d/99stowage',
     'RUN mkdir -p /opt/links && echo linked > /opt/links/a && ln /opt/links/a /opt/links/b && ln /opt/links/a /opt/links/c && ln /usr/bin/true /opt/links/true-hard',
     'RUN cp /usr/bin/true /usr/local/bin/suid && chmod 4755 /usr/local/bin/suid && cp /usr/bin/true /usr/local/bin/sgid && chmod 2711 /usr/local/bin/sgid',
     'COPY setcap/ /tmp/setcap/',

@@ -1,4 +1,4 @@
-import { stat } from "node:fs/promises";
+import { stat } from 'node:fs/promises';
 
 /** Whether something is at `path` (following links); any error reads as no. */
 export async function exists(path: string): Promise<boolean> {

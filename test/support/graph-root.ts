@@ -26,7 +26,10 @@ const sha = (data: string | Buffer): string => createHash('sha256').update(data)
 export class GraphRootBuilder {
   readonly layers = new Map<string, FixtureLayer>();
   private readonly repositories: Record<string, Record<string, string>> = {};
-  constructor(readonly root: string, readonly driver = 'overlay2') {}
+  constructor(
+    readonly root: string,
+    readonly driver = 'overlay2',
+  ) {}
 
   /**
    * A layer whose files are `files` (name → content) under <driver>/<cache>/diff. Or, given a
@@ -39,7 +42,11 @@ export class GraphRootBuilder {
     const existing = this.layers.get(chainId);
     if (existing) return existing;
     const cacheId = sha(`cache:${label}`);
-    const link = sha(`link:${label}`).toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 26).padEnd(26, 'A');
+    const link = sha(`link:${label}`)
+      .toUpperCase()
+      .replace(/[^A-Z0-9]/g, '')
+      .slice(0, 26)
+      .padEnd(26, 'A');
     const size = tar ? tar.length : Object.values(files).reduce((n, c) => n + Buffer.byteLength(c), 0);
     const meta = join(this.root, 'image', this.driver, 'layerdb', 'sha256', chainId.slice(7));
     await mkdir(meta, { recursive: true });
@@ -101,7 +108,17 @@ export class GraphRootBuilder {
     const mountPoints = Object.fromEntries(volumes.map((v) => [`/data/${v}`, { Name: v, Type: 'volume', Driver: 'local' }]));
     await writeFile(
       join(this.root, 'containers', id, 'config.v2.json'),
-      JSON.stringify({ ID: id, Name: `/${name}`, Image: image.id, Created: '2024-01-02T00:00:00Z', Path: '/bin/sh', Args: ['-c', 'echo hello'], Config: { Image: 'app:1' }, State: { Running: false, StartedAt: '0001-01-01T00:00:00Z' }, MountPoints: mountPoints }),
+      JSON.stringify({
+        ID: id,
+        Name: `/${name}`,
+        Image: image.id,
+        Created: '2024-01-02T00:00:00Z',
+        Path: '/bin/sh',
+        Args: ['-c', 'echo hello'],
+        Config: { Image: 'app:1' },
+        State: { Running: false, StartedAt: '0001-01-01T00:00:00Z' },
+        MountPoints: mountPoints,
+      }),
     );
   }
 

@@ -201,8 +201,14 @@ async function writeContainer(root: string, driver: string, id: string, image: s
     }),
   );
   if (driver === 'aufs') {
-    await writeMembers(path.join(root, 'aufs', 'diff', id), [{ name: 'tmp/', type: 'directory' }, { name: 'tmp/out', data: 'written by the container\n' }]);
-    await writeMembers(path.join(root, 'aufs', 'diff', `${id}-init`), [{ name: 'etc/', type: 'directory' }, { name: 'etc/hosts', data: '' }]);
+    await writeMembers(path.join(root, 'aufs', 'diff', id), [
+      { name: 'tmp/', type: 'directory' },
+      { name: 'tmp/out', data: 'written by the container\n' },
+    ]);
+    await writeMembers(path.join(root, 'aufs', 'diff', `${id}-init`), [
+      { name: 'etc/', type: 'directory' },
+      { name: 'etc/hosts', data: '' },
+    ]);
     await writeFile(path.join(root, 'aufs', 'layers', id), [`${id}-init`, ...chain].map((l) => `${l}\n`).join(''));
     await writeFile(path.join(root, 'aufs', 'layers', `${id}-init`), chain.map((l) => `${l}\n`).join(''));
     await mkdir(path.join(root, 'aufs', 'mnt', id), { recursive: true });
@@ -221,7 +227,13 @@ export async function packTar(members: LegacyMember[]): Promise<Buffer> {
   })();
   for (const m of members) {
     const type = m.type ?? 'file';
-    const header = { name: m.name, type, mode: type === 'directory' ? 0o755 : 0o644, mtime: new Date('2015-11-03T20:11:27Z'), ...(m.linkname !== undefined ? { linkname: m.linkname } : {}) };
+    const header = {
+      name: m.name,
+      type,
+      mode: type === 'directory' ? 0o755 : 0o644,
+      mtime: new Date('2015-11-03T20:11:27Z'),
+      ...(m.linkname !== undefined ? { linkname: m.linkname } : {}),
+    };
     await new Promise<void>((resolve, reject) => {
       const done = (err?: Error | null): void => (err ? reject(err) : resolve());
       if (type === 'file') pack.entry({ ...header, size: Buffer.byteLength(m.data ?? '') }, m.data ?? '', done);
@@ -273,7 +285,11 @@ export function tarSplitOf(tarBytes: Buffer): Buffer {
 }
 
 function headerName(header: Buffer): string {
-  const field = (start: number, length: number): string => header.subarray(start, start + length).toString('utf8').replace(/\0.*$/s, '');
+  const field = (start: number, length: number): string =>
+    header
+      .subarray(start, start + length)
+      .toString('utf8')
+      .replace(/\0.*$/s, '');
   const name = field(0, 100);
   const prefix = header.subarray(257, 263).toString('latin1').startsWith('ustar') ? field(345, 155) : '';
   return prefix !== '' ? `${prefix}/${name}` : name;

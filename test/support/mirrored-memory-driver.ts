@@ -37,7 +37,7 @@ export class MirroredMemoryDriver implements StorageDriver {
     return this.memory.list(path);
   }
 
-  walk(path: string, visit: (info: FileInfo) => boolean | void | Promise<boolean | void>, options?: { temporary?: boolean }): Promise<void> {
+  walk(path: string, visit: (info: FileInfo) => boolean | undefined | Promise<boolean | undefined>, options?: { temporary?: boolean }): Promise<void> {
     return this.memory.walk(path, visit, options);
   }
 

@@ -4,24 +4,23 @@
 // blobs (fixed mtimes, fixed owners, pseudo-random file content from AES-CTR keyed by
 // the seed), so digests are stable across runs and differ across seeds. No network.
 
-import { createCipheriv, createHash } from "node:crypto";
-import { mkdir, readFile, readdir, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { gzipSync } from "node:zlib";
-import tar from "tar-stream";
-import { exists } from "./files.js";
+import { createCipheriv, createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { exists } from './files.js';
 
-export const MEDIA_TYPE_OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
-export const MEDIA_TYPE_OCI_INDEX = "application/vnd.oci.image.index.v1+json";
-export const MEDIA_TYPE_OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
-export const MEDIA_TYPE_OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip";
-export const MEDIA_TYPE_DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
-export const MEDIA_TYPE_DOCKER_MANIFEST_LIST =
-  "application/vnd.docker.distribution.manifest.list.v2+json";
-export const ANNOTATION_REF_NAME = "org.opencontainers.image.ref.name";
+export const MEDIA_TYPE_OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const MEDIA_TYPE_OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+export const MEDIA_TYPE_OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+export const MEDIA_TYPE_OCI_LAYER_GZIP = 'application/vnd.oci.image.layer.v1.tar+gzip';
+export const MEDIA_TYPE_DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
+export const MEDIA_TYPE_DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
+export const ANNOTATION_REF_NAME = 'org.opencontainers.image.ref.name';
 
 /** Fixed timestamp used for tar mtimes and config/history dates. */
-export const FIXTURE_EPOCH = new Date("2024-01-01T00:00:00Z");
+export const FIXTURE_EPOCH = new Date('2024-01-01T00:00:00Z');
 
 export interface Platform {
   os: string;
@@ -93,14 +92,19 @@ export interface BuiltIndex {
 }
 
 export function sha256(data: Buffer | string): string {
-  return "sha256:" + createHash("sha256").update(data).digest("hex");
+  return 'sha256:' + createHash('sha256').update(data).digest('hex');
 }
 
 /** Deterministic pseudo-random bytes: AES-256-CTR keystream keyed by sha256(label). */
 export function pseudoRandomBytes(label: string, length: number): Buffer {
-  const key = createHash("sha256").update("stowage-fixture-key\0" + label).digest();
-  const iv = createHash("sha256").update("stowage-fixture-iv\0" + label).digest().subarray(0, 16);
-  const cipher = createCipheriv("aes-256-ctr", key, iv);
+  const key = createHash('sha256')
+    .update('stowage-fixture-key\0' + label)
+    .digest();
+  const iv = createHash('sha256')
+    .update('stowage-fixture-iv\0' + label)
+    .digest()
+    .subarray(0, 16);
+  const cipher = createCipheriv('aes-256-ctr', key, iv);
   return Buffer.concat([cipher.update(Buffer.alloc(length)), cipher.final()]);
 }
 
@@ -109,9 +113,9 @@ function platformString(p: Platform): string {
 }
 
 function blobPath(dir: string, digest: string): string {
-  const [alg, hex] = digest.split(":");
+  const [alg, hex] = digest.split(':');
   if (!alg || !hex) throw new Error(`bad digest ${digest}`);
-  return join(dir, "blobs", alg, hex);
+  return join(dir, 'blobs', alg, hex);
 }
 
 /** Writes a blob under blobs/sha256/ (atomically) and returns its digest. */
@@ -119,7 +123,7 @@ async function putBlob(dir: string, data: Buffer): Promise<string> {
   const digest = sha256(data);
   const path = blobPath(dir, digest);
   if (!(await exists(path))) {
-    await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
+    await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
     const tmp = `${path}.tmp-${process.pid}`;
     await writeFile(tmp, data);
     await rename(tmp, path);
@@ -127,9 +131,7 @@ async function putBlob(dir: string, data: Buffer): Promise<string> {
   return digest;
 }
 
-async function packTar(
-  entries: Array<{ name: string; type: "file" | "directory"; data?: Buffer; mode?: number }>,
-): Promise<Buffer> {
+async function packTar(entries: Array<{ name: string; type: 'file' | 'directory'; data?: Buffer; mode?: number }>): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = (async () => {
@@ -139,20 +141,18 @@ async function packTar(
     const header = {
       name: e.name,
       type: e.type,
-      mode: e.mode ?? (e.type === "directory" ? 0o755 : 0o644),
+      mode: e.mode ?? (e.type === 'directory' ? 0o755 : 0o644),
       mtime: FIXTURE_EPOCH,
       uid: 0,
       gid: 0,
-      uname: "root",
-      gname: "root",
+      uname: 'root',
+      gname: 'root',
     };
     await new Promise<void>((resolve, reject) => {
-      if (e.type === "directory") {
+      if (e.type === 'directory') {
         pack.entry(header, (err) => (err ? reject(err) : resolve()));
       } else {
-        pack.entry({ ...header, size: e.data?.length ?? 0 }, e.data ?? Buffer.alloc(0), (err) =>
-          err ? reject(err) : resolve(),
-        );
+        pack.entry({ ...header, size: e.data?.length ?? 0 }, e.data ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
       }
     });
   }
@@ -162,35 +162,27 @@ async function packTar(
 }
 
 /** Builds one gzip'd tar layer; returns compressed bytes and the diff_id. */
-export async function buildLayer(
-  label: string,
-  index: number,
-  sizeBytes: number,
-): Promise<{ blob: Buffer; diffId: string }> {
+export async function buildLayer(label: string, index: number, sizeBytes: number): Promise<{ blob: Buffer; diffId: string }> {
   const dirName = `layer${index}`;
   // Several files per layer; sizes split the budget unevenly (1/2, 1/3, 1/6).
   const a = Math.max(1, Math.floor(sizeBytes / 2));
   const b = Math.max(1, Math.floor(sizeBytes / 3));
   const c = Math.max(1, sizeBytes - a - b);
-  const text = Buffer.from(
-    `stowage fixture\nlabel: ${label}\nlayer: ${index}\n` +
-      pseudoRandomBytes(`${label}#${index}#text`, 96).toString("hex") +
-      "\n",
-  );
+  const text = Buffer.from(`stowage fixture\nlabel: ${label}\nlayer: ${index}\n` + pseudoRandomBytes(`${label}#${index}#text`, 96).toString('hex') + '\n');
   const tarBytes = await packTar([
-    { name: `${dirName}/`, type: "directory" },
-    { name: `${dirName}/a.bin`, type: "file", data: pseudoRandomBytes(`${label}#${index}#a`, a) },
-    { name: `${dirName}/b.bin`, type: "file", data: pseudoRandomBytes(`${label}#${index}#b`, b) },
-    { name: `${dirName}/sub/`, type: "directory" },
+    { name: `${dirName}/`, type: 'directory' },
+    { name: `${dirName}/a.bin`, type: 'file', data: pseudoRandomBytes(`${label}#${index}#a`, a) },
+    { name: `${dirName}/b.bin`, type: 'file', data: pseudoRandomBytes(`${label}#${index}#b`, b) },
+    { name: `${dirName}/sub/`, type: 'directory' },
     {
       name: `${dirName}/sub/c.bin`,
-      type: "file",
+      type: 'file',
       data: pseudoRandomBytes(`${label}#${index}#c`, c),
     },
-    { name: `${dirName}/README.txt`, type: "file", data: text },
+    { name: `${dirName}/README.txt`, type: 'file', data: text },
     {
       name: `${dirName}/run.sh`,
-      type: "file",
+      type: 'file',
       data: Buffer.from(`#!/bin/sh\necho layer ${index}\n`),
       mode: 0o755,
     },
@@ -200,11 +192,8 @@ export async function buildLayer(
 }
 
 /** Builds an image (layers, config, manifest) into dir's blobs without touching index.json. */
-export async function buildImage(
-  dir: string,
-  opts: { layers: number; seed: string; platform?: Platform; sizeBytes?: number },
-): Promise<BuiltImage> {
-  const platform: Platform = opts.platform ?? { os: "linux", architecture: "amd64" };
+export async function buildImage(dir: string, opts: { layers: number; seed: string; platform?: Platform; sizeBytes?: number }): Promise<BuiltImage> {
+  const platform: Platform = opts.platform ?? { os: 'linux', architecture: 'amd64' };
   const sizeBytes = opts.sizeBytes ?? 8192;
   const label = `${opts.seed}@${platformString(platform)}`;
   const layers: LayerInfo[] = [];
@@ -213,19 +202,19 @@ export async function buildImage(
     const digest = await putBlob(dir, blob);
     layers.push({ digest, size: blob.length, diffId });
   }
-  const created = FIXTURE_EPOCH.toISOString().replace(".000Z", "Z");
+  const created = FIXTURE_EPOCH.toISOString().replace('.000Z', 'Z');
   const config: Record<string, unknown> = {
     created,
     architecture: platform.architecture,
     os: platform.os,
     ...(platform.variant ? { variant: platform.variant } : {}),
     config: {
-      Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-      Cmd: ["/bin/sh"],
-      WorkingDir: "/",
-      Labels: { "org.stowage.fixture.seed": opts.seed },
+      Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],
+      Cmd: ['/bin/sh'],
+      WorkingDir: '/',
+      Labels: { 'org.stowage.fixture.seed': opts.seed },
     },
-    rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffId) },
+    rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
     history: layers.map((_, i) => ({
       created,
       created_by: `stowage-fixture: ADD layer${i} /layer${i}`,
@@ -239,7 +228,7 @@ export async function buildImage(
     mediaType: MEDIA_TYPE_OCI_MANIFEST,
     config: { mediaType: MEDIA_TYPE_OCI_CONFIG, digest: configDigest, size: configBytes.length },
     layers: layers.map((l) => ({ mediaType: MEDIA_TYPE_OCI_LAYER_GZIP, digest: l.digest, size: l.size })),
-    annotations: { "org.opencontainers.image.created": created },
+    annotations: { 'org.opencontainers.image.created': created },
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
   const digest = await putBlob(dir, manifestBytes);
@@ -262,7 +251,7 @@ export interface IndexJson {
 }
 
 export async function readIndexJson(dir: string): Promise<IndexJson> {
-  return JSON.parse(await readFile(join(dir, "index.json"), "utf8")) as IndexJson;
+  return JSON.parse(await readFile(join(dir, 'index.json'), 'utf8')) as IndexJson;
 }
 
 /**
@@ -270,13 +259,13 @@ export async function readIndexJson(dir: string): Promise<IndexJson> {
  * replacing any earlier entry of the same tag (other tags are kept).
  */
 async function addRef(dir: string, desc: Descriptor, tag: string): Promise<void> {
-  await mkdir(join(dir, "blobs", "sha256"), { recursive: true });
-  await writeFile(join(dir, "oci-layout"), JSON.stringify({ imageLayoutVersion: "1.0.0" }));
+  await mkdir(join(dir, 'blobs', 'sha256'), { recursive: true });
+  await writeFile(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
   let index: IndexJson = { schemaVersion: 2, mediaType: MEDIA_TYPE_OCI_INDEX, manifests: [] };
-  if (await exists(join(dir, "index.json"))) index = await readIndexJson(dir);
+  if (await exists(join(dir, 'index.json'))) index = await readIndexJson(dir);
   index.manifests = index.manifests.filter((m) => m.annotations?.[ANNOTATION_REF_NAME] !== tag);
   index.manifests.push({ ...desc, annotations: { ...desc.annotations, [ANNOTATION_REF_NAME]: tag } });
-  await writeFile(join(dir, "index.json"), JSON.stringify(index));
+  await writeFile(join(dir, 'index.json'), JSON.stringify(index));
 }
 
 /**
@@ -284,15 +273,15 @@ async function addRef(dir: string, desc: Descriptor, tag: string): Promise<void>
  * existing layout keeps its other tags) and tags it in index.json.
  */
 export async function writeImageLayout(dir: string, opts: ImageLayoutOptions): Promise<BuiltImage> {
-  if (!Number.isInteger(opts.layers) || opts.layers < 0) throw new Error("layers must be >= 0");
+  if (!Number.isInteger(opts.layers) || opts.layers < 0) throw new Error('layers must be >= 0');
   const image = await buildImage(dir, opts);
-  await addRef(dir, { mediaType: image.mediaType, digest: image.digest, size: image.size }, opts.tag ?? "latest");
+  await addRef(dir, { mediaType: image.mediaType, digest: image.digest, size: image.size }, opts.tag ?? 'latest');
   return image;
 }
 
 /** Writes a multi-platform OCI image index (one image per platform) into the layout at dir. */
 export async function writeIndexLayout(dir: string, opts: IndexLayoutOptions): Promise<BuiltIndex> {
-  if (opts.platforms.length === 0) throw new Error("platforms must not be empty");
+  if (opts.platforms.length === 0) throw new Error('platforms must not be empty');
   const images: BuiltImage[] = [];
   for (const platform of opts.platforms) {
     images.push(
@@ -313,11 +302,11 @@ export async function writeIndexLayout(dir: string, opts: IndexLayoutOptions): P
       size: img.size,
       platform: { ...img.platform },
     })),
-    annotations: { "org.opencontainers.image.created": FIXTURE_EPOCH.toISOString().replace(".000Z", "Z") },
+    annotations: { 'org.opencontainers.image.created': FIXTURE_EPOCH.toISOString().replace('.000Z', 'Z') },
   };
   const indexBytes = Buffer.from(JSON.stringify(index));
   const digest = await putBlob(dir, indexBytes);
-  await addRef(dir, { mediaType: MEDIA_TYPE_OCI_INDEX, digest, size: indexBytes.length }, opts.tag ?? "latest");
+  await addRef(dir, { mediaType: MEDIA_TYPE_OCI_INDEX, digest, size: indexBytes.length }, opts.tag ?? 'latest');
   return {
     digest,
     mediaType: MEDIA_TYPE_OCI_INDEX,
@@ -347,8 +336,11 @@ export async function readBlob(dir: string, digest: string): Promise<Buffer> {
 
 /** All blob digests present under blobs/sha256/. */
 export async function listBlobs(dir: string): Promise<string[]> {
-  const names = await readdir(join(dir, "blobs", "sha256")).catch(() => [] as string[]);
-  return names.filter((n) => /^[a-f0-9]{64}$/.test(n)).map((n) => `sha256:${n}`).sort();
+  const names = await readdir(join(dir, 'blobs', 'sha256')).catch(() => [] as string[]);
+  return names
+    .filter((n) => /^[a-f0-9]{64}$/.test(n))
+    .map((n) => `sha256:${n}`)
+    .sort();
 }
 
 /**
@@ -368,13 +360,13 @@ export async function reachableBlobs(dir: string, digest: string): Promise<strin
       mediaType === MEDIA_TYPE_DOCKER_MANIFEST ||
       mediaType === MEDIA_TYPE_DOCKER_MANIFEST_LIST;
     if (!isManifestLike) return;
-    const doc = JSON.parse(data.toString("utf8")) as {
+    const doc = JSON.parse(data.toString('utf8')) as {
       config?: Descriptor;
       layers?: Descriptor[];
       manifests?: Descriptor[];
     };
-    if (doc.config) await visit(doc.config.digest, doc.config.mediaType ?? "config");
-    for (const l of doc.layers ?? []) await visit(l.digest, l.mediaType ?? "layer");
+    if (doc.config) await visit(doc.config.digest, doc.config.mediaType ?? 'config');
+    for (const l of doc.layers ?? []) await visit(l.digest, l.mediaType ?? 'layer');
     for (const m of doc.manifests ?? []) await visit(m.digest, m.mediaType);
   };
   await visit(digest, undefined);
@@ -387,12 +379,7 @@ export async function reachableBlobs(dir: string, digest: string): Promise<strin
  * in both layouts with identical bytes (and content matching its digest).
  * Returns the reachable digests.
  */
-export async function assertSameImage(
-  srcDir: string,
-  srcTag: string,
-  dstDir: string,
-  dstTag: string,
-): Promise<string[]> {
+export async function assertSameImage(srcDir: string, srcTag: string, dstDir: string, dstTag: string): Promise<string[]> {
   const src = await findRef(srcDir, srcTag);
   const dst = await findRef(dstDir, dstTag);
   if (!src) throw new Error(`tag ${srcTag} not in ${srcDir}/index.json`);
@@ -405,8 +392,8 @@ export async function assertSameImage(
   }
   const a = await reachableBlobs(srcDir, src.digest);
   const b = await reachableBlobs(dstDir, dst.digest);
-  if (a.join(",") !== b.join(",")) {
-    throw new Error(`reachable blobs differ:\n  ${srcDir}: ${a.join(" ")}\n  ${dstDir}: ${b.join(" ")}`);
+  if (a.join(',') !== b.join(',')) {
+    throw new Error(`reachable blobs differ:\n  ${srcDir}: ${a.join(' ')}\n  ${dstDir}: ${b.join(' ')}`);
   }
   for (const d of a) {
     const x = await readBlob(srcDir, d);

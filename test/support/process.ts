@@ -5,29 +5,29 @@
 // `after` hook so nothing survives a failing test. As a last resort a process 'exit'
 // handler SIGKILLs whatever is still tracked.
 
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile, readFile } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parse as parseYaml } from "yaml";
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 /** Repository root (this file compiles to dist/test/support/process.js). */
-export const REPO_ROOT = resolve(fileURLToPath(new URL("../../../", import.meta.url)));
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 /** The compiled CLI beside this file's own build (dist/, or any --outDir), so a build tests itself. */
-export const STOWAGE_CLI = process.env.STOWAGE_CLI ?? fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
-export const DISTRIBUTION_BIN = process.env.DOCKER_REGISTRY_BIN ?? "docker-registry";
+export const STOWAGE_CLI = process.env.STOWAGE_CLI ?? fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+export const DISTRIBUTION_BIN = process.env.DOCKER_REGISTRY_BIN ?? 'docker-registry';
 
 // ---------------------------------------------------------------------------
 // Process tracking
 
 const tracked = new Set<ChildProcess>();
 
-process.on("exit", () => {
+process.on('exit', () => {
   for (const child of tracked) {
     try {
-      child.kill("SIGKILL");
+      child.kill('SIGKILL');
     } catch {
       // already gone
     }
@@ -36,7 +36,7 @@ process.on("exit", () => {
 
 function track(child: ChildProcess): void {
   tracked.add(child);
-  child.once("exit", () => tracked.delete(child));
+  child.once('exit', () => tracked.delete(child));
 }
 
 function exited(child: ChildProcess): boolean {
@@ -52,14 +52,14 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<ExitStatus | 
   if (exited(child)) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolvePromise) => {
     const timer = setTimeout(() => {
-      child.off("exit", onExit);
+      child.off('exit', onExit);
       resolvePromise(undefined);
     }, timeoutMs);
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       clearTimeout(timer);
       resolvePromise({ code, signal });
     };
-    child.once("exit", onExit);
+    child.once('exit', onExit);
   });
 }
 
@@ -69,11 +69,11 @@ function waitExit(child: ChildProcess, timeoutMs: number): Promise<ExitStatus | 
  */
 export async function stopProcess(child: ChildProcess, graceMs = 10_000): Promise<ExitStatus> {
   if (exited(child)) return { code: child.exitCode, signal: child.signalCode };
-  child.kill("SIGTERM");
+  child.kill('SIGTERM');
   const status = await waitExit(child, graceMs);
   if (status) return status;
-  child.kill("SIGKILL");
-  return (await waitExit(child, 5_000)) ?? { code: null, signal: "SIGKILL" };
+  child.kill('SIGKILL');
+  return (await waitExit(child, 5_000)) ?? { code: null, signal: 'SIGKILL' };
 }
 
 /** Stops every process started by these helpers that is still running. */
@@ -86,7 +86,7 @@ export async function stopAll(): Promise<void> {
 
 const tempDirs = new Set<string>();
 
-export async function makeTempDir(prefix = "stowage-test-"): Promise<string> {
+export async function makeTempDir(prefix = 'stowage-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   tempDirs.add(dir);
   return dir;
@@ -122,28 +122,28 @@ export interface RunResult {
 /** Runs cmd with args to completion (killed after timeoutMs, default 120 s). Never rejects on a non-zero exit. */
 export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise<RunResult> {
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  const command = [cmd, ...args].join(" ");
+  const command = [cmd, ...args].join(' ');
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     track(child);
-    let stdout = "";
-    let stderr = "";
+    let stdout = '';
+    let stderr = '';
     let timedOut = false;
-    child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
+      child.kill('SIGKILL');
     }, timeoutMs);
-    child.once("error", (err) => {
+    child.once('error', (err) => {
       clearTimeout(timer);
       reject(new Error(`cannot run ${command}: ${err.message}`));
     });
-    child.once("close", (code, signal) => {
+    child.once('close', (code, signal) => {
       clearTimeout(timer);
       resolvePromise({ code, signal, stdout, stderr, timedOut, command });
     });
@@ -158,13 +158,13 @@ export async function runOk(cmd: string, args: string[], opts: RunOptions = {}):
 }
 
 export function describeFailure(r: RunResult): string {
-  const status = r.timedOut ? "timed out" : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
+  const status = r.timedOut ? 'timed out' : r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
   return `\`${r.command}\` failed (${status})\n--- stderr ---\n${r.stderr.trim()}\n--- stdout ---\n${r.stdout.trim()}`;
 }
 
 /** Runs skopeo; rejects with its output unless it exits 0. */
 export function skopeo(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return runOk("skopeo", args, opts);
+  return runOk('skopeo', args, opts);
 }
 
 // ---------------------------------------------------------------------------
@@ -175,12 +175,12 @@ export function freePort(): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const srv = createServer();
     srv.unref();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
       const addr = srv.address();
-      if (addr === null || typeof addr === "string") {
+      if (addr === null || typeof addr === 'string') {
         srv.close();
-        reject(new Error("no port"));
+        reject(new Error('no port'));
         return;
       }
       const port = addr.port;
@@ -226,7 +226,7 @@ const LISTENING_RE = /listening on (https?:\/\/[^\s"'\\,}]+)/;
 
 function clientUrl(raw: string): string {
   const u = new URL(raw);
-  if (u.hostname === "0.0.0.0" || u.hostname === "[::]" || u.hostname === "::") u.hostname = "127.0.0.1";
+  if (u.hostname === '0.0.0.0' || u.hostname === '[::]' || u.hostname === '::') u.hostname = '127.0.0.1';
   return u.origin;
 }
 
@@ -237,43 +237,43 @@ function clientUrl(raw: string): string {
  */
 export async function startStowage(opts: StartStowageOptions = {}): Promise<ServerHandle> {
   let root = opts.root;
-  if (root === undefined && opts.config === undefined) root = await makeTempDir("stowage-root-");
+  if (root === undefined && opts.config === undefined) root = await makeTempDir('stowage-root-');
   if (root === undefined && opts.config !== undefined) {
-    const cfg = parseYaml(await readFile(opts.config, "utf8")) as {
+    const cfg = parseYaml(await readFile(opts.config, 'utf8')) as {
       storage?: { filesystem?: { rootdirectory?: string } };
     } | null;
-    root = cfg?.storage?.filesystem?.rootdirectory ?? "";
+    root = cfg?.storage?.filesystem?.rootdirectory ?? '';
   }
-  const args = [STOWAGE_CLI, "serve"];
+  const args = [STOWAGE_CLI, 'serve'];
   if (opts.config !== undefined) args.push(opts.config);
-  const addr = opts.addr ?? "127.0.0.1:0";
-  if (addr !== false) args.push("--addr", addr);
-  if (opts.root !== undefined || opts.config === undefined) args.push("--root", root ?? "");
+  const addr = opts.addr ?? '127.0.0.1:0';
+  if (addr !== false) args.push('--addr', addr);
+  if (opts.root !== undefined || opts.config === undefined) args.push('--root', root ?? '');
   args.push(...(opts.args ?? []));
 
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: opts.env ?? process.env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8");
-  child.stderr?.setEncoding("utf8");
-  child.stderr?.on("data", (d: string) => (stderr += d));
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => (stderr += d));
 
-  const command = `node ${args.map((a) => (a === STOWAGE_CLI ? "dist/src/cli/main.js" : a)).join(" ")}`;
+  const command = `node ${args.map((a) => (a === STOWAGE_CLI ? 'dist/src/cli/main.js' : a)).join(' ')}`;
   const url = await new Promise<string>((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      child.kill("SIGKILL");
+      child.kill('SIGKILL');
       reject(new Error(`${command}: no "listening on" line within ${opts.timeoutMs ?? 20_000} ms\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
     }, opts.timeoutMs ?? 20_000);
     const onData = (d: string): void => {
       stdout += d;
       const m = LISTENING_RE.exec(stdout);
-      if (m && m[1]) {
+      if (m?.[1]) {
         cleanup();
         resolvePromise(clientUrl(m[1]));
       }
@@ -291,20 +291,20 @@ export async function startStowage(opts: StartStowageOptions = {}): Promise<Serv
     };
     const cleanup = (): void => {
       clearTimeout(timer);
-      child.off("exit", onExit);
-      child.off("error", onError);
-      child.stdout?.off("data", onData);
-      child.stdout?.on("data", (d: string) => (stdout += d));
+      child.off('exit', onExit);
+      child.off('error', onError);
+      child.stdout?.off('data', onData);
+      child.stdout?.on('data', (d: string) => (stdout += d));
     };
-    child.stdout?.on("data", onData);
-    child.once("exit", onExit);
-    child.once("error", onError);
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+    child.once('error', onError);
   });
 
   return {
     url,
     host: new URL(url).host,
-    root: root ?? "",
+    root: root ?? '',
     process: child,
     stdout: () => stdout,
     stderr: () => stderr,
@@ -333,48 +333,48 @@ export async function startDistribution(opts: StartDistributionOptions): Promise
       if (!/address already in use/i.test(lastError.message)) throw lastError;
     }
   }
-  throw lastError ?? new Error("cannot start distribution");
+  throw lastError ?? new Error('cannot start distribution');
 }
 
 async function startDistributionOnce(opts: StartDistributionOptions): Promise<ServerHandle> {
   const port = await freePort();
-  const confDir = await makeTempDir("distribution-conf-");
-  const configPath = join(confDir, "config.yml");
+  const confDir = await makeTempDir('distribution-conf-');
+  const configPath = join(confDir, 'config.yml');
   const config = [
-    "version: 0.1",
-    "log:",
-    "  level: info",
-    "  accesslog:",
-    "    disabled: true",
-    "storage:",
-    "  filesystem:",
+    'version: 0.1',
+    'log:',
+    '  level: info',
+    '  accesslog:',
+    '    disabled: true',
+    'storage:',
+    '  filesystem:',
     `    rootdirectory: ${JSON.stringify(opts.root)}`,
-    "  delete:",
-    `    enabled: ${opts.deleteEnabled ? "true" : "false"}`,
-    "  maintenance:",
-    "    uploadpurging:",
-    "      enabled: false",
-    "http:",
+    '  delete:',
+    `    enabled: ${opts.deleteEnabled ? 'true' : 'false'}`,
+    '  maintenance:',
+    '    uploadpurging:',
+    '      enabled: false',
+    'http:',
     `  addr: 127.0.0.1:${port}`,
-    "  secret: stowage-interop-tests",
-    "health:",
-    "  storagedriver:",
-    "    enabled: false",
-    "",
-  ].join("\n");
+    '  secret: stowage-interop-tests',
+    'health:',
+    '  storagedriver:',
+    '    enabled: false',
+    '',
+  ].join('\n');
   await writeFile(configPath, config);
 
-  const child = spawn(DISTRIBUTION_BIN, ["serve", configPath], {
+  const child = spawn(DISTRIBUTION_BIN, ['serve', configPath], {
     cwd: confDir,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);
-  let stdout = "";
-  let stderr = "";
-  child.stdout?.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-  child.stderr?.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   let spawnError: Error | undefined;
-  child.once("error", (err) => (spawnError = err));
+  child.once('error', (err) => (spawnError = err));
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);

@@ -77,7 +77,11 @@ export function spawnPty(cmd: string, args: string[], options: PtyOptions = {}):
 }
 
 /** Runs `cmd args` on a PTY to the end; resolves with its exit code and what it showed. */
-export async function runPty(cmd: string, args: string[], options: PtyOptions & { input?: string; timeoutMs?: number } = {}): Promise<{ code: number | null; output: string }> {
+export async function runPty(
+  cmd: string,
+  args: string[],
+  options: PtyOptions & { input?: string; timeoutMs?: number } = {},
+): Promise<{ code: number | null; output: string }> {
   const pty = spawnPty(cmd, args, options);
   if (options.input !== undefined) pty.type(options.input);
   const timer = setTimeout(() => pty.child.kill('SIGKILL'), options.timeoutMs ?? 120_000);

@@ -102,7 +102,19 @@ export async function dirTree(root: string): Promise<Tree> {
       const child = rel === '' ? name : `${rel}/${name}`;
       const abs = join(root, child);
       const st = await lstat(abs, { bigint: true });
-      const type = st.isFile() ? 'file' : st.isDirectory() ? 'directory' : st.isSymbolicLink() ? 'symlink' : st.isCharacterDevice() ? 'character-device' : st.isBlockDevice() ? 'block-device' : st.isFIFO() ? 'fifo' : 'socket';
+      const type = st.isFile()
+        ? 'file'
+        : st.isDirectory()
+          ? 'directory'
+          : st.isSymbolicLink()
+            ? 'symlink'
+            : st.isCharacterDevice()
+              ? 'character-device'
+              : st.isBlockDevice()
+                ? 'block-device'
+                : st.isFIFO()
+                  ? 'fifo'
+                  : 'socket';
       const node: Node = {
         type,
         mode: Number(st.mode & 0o7777n),
@@ -110,7 +122,10 @@ export async function dirTree(root: string): Promise<Tree> {
         gid: Number(st.gid),
         size: type === 'file' ? Number(st.size) : 0,
         linkname: type === 'symlink' ? await readlink(abs) : '',
-        mtime: { seconds: Number(st.mtimeNs / 1_000_000_000n - (st.mtimeNs % 1_000_000_000n < 0n ? 1n : 0n)), nanoseconds: Number(((st.mtimeNs % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n) },
+        mtime: {
+          seconds: Number(st.mtimeNs / 1_000_000_000n - (st.mtimeNs % 1_000_000_000n < 0n ? 1n : 0n)),
+          nanoseconds: Number(((st.mtimeNs % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n),
+        },
         xattrs: xattrs.get(child) ?? {},
         group: '',
       };
@@ -213,11 +228,20 @@ export function compareTrees(expected: Tree, actual: Tree, options: CompareOptio
       diff('mtime seconds', want.mtime.seconds, got.mtime.seconds);
       // Sub-second only where both carry it (docker export truncates to the second).
       const unit = options.mtimeMicroseconds ? 1000 : 1;
-      if (want.mtime.nanoseconds !== 0 && got.mtime.nanoseconds !== 0 && Math.floor(want.mtime.nanoseconds / unit) !== Math.floor(got.mtime.nanoseconds / unit)) {
+      if (
+        want.mtime.nanoseconds !== 0 &&
+        got.mtime.nanoseconds !== 0 &&
+        Math.floor(want.mtime.nanoseconds / unit) !== Math.floor(got.mtime.nanoseconds / unit)
+      ) {
         diff('mtime nanoseconds', want.mtime.nanoseconds, got.mtime.nanoseconds);
       }
     }
-    const pick = (x: Record<string, string>) => Object.fromEntries(Object.entries(x).filter(([k]) => keep(k)).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const pick = (x: Record<string, string>) =>
+      Object.fromEntries(
+        Object.entries(x)
+          .filter(([k]) => keep(k))
+          .sort(([a], [b]) => (a < b ? -1 : 1)),
+      );
     diff('xattrs', pick(want.xattrs), pick(got.xattrs));
     diff('hard-link group', want.group, got.group);
   }

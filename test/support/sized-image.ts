@@ -98,7 +98,12 @@ async function putBlob(dir: string, data: Buffer): Promise<string> {
  * written, by tag). Media types are OCI's, or Docker schema 2's with `docker: true`; layers
  * gzip'd, or plain tars with `uncompressed: true` (OCI only), as `docker save` writes them.
  */
-export async function writeSizedImage(dir: string, tag: string, layerNames: string[], options: { docker?: boolean; uncompressed?: boolean } = {}): Promise<SizedImage> {
+export async function writeSizedImage(
+  dir: string,
+  tag: string,
+  layerNames: string[],
+  options: { docker?: boolean; uncompressed?: boolean } = {},
+): Promise<SizedImage> {
   const layers: Array<{ digest: string; size: number; diffId: string }> = [];
   for (const name of layerNames) {
     const layer = SIZED_LAYERS[name];
@@ -122,8 +127,16 @@ export async function writeSizedImage(dir: string, tag: string, layerNames: stri
   );
   const configDigest = await putBlob(dir, config);
   const types = options.docker
-    ? { manifest: 'application/vnd.docker.distribution.manifest.v2+json', config: 'application/vnd.docker.container.image.v1+json', layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip' }
-    : { manifest: 'application/vnd.oci.image.manifest.v1+json', config: 'application/vnd.oci.image.config.v1+json', layer: `application/vnd.oci.image.layer.v1.tar${options.uncompressed ? '' : '+gzip'}` };
+    ? {
+        manifest: 'application/vnd.docker.distribution.manifest.v2+json',
+        config: 'application/vnd.docker.container.image.v1+json',
+        layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+      }
+    : {
+        manifest: 'application/vnd.oci.image.manifest.v1+json',
+        config: 'application/vnd.oci.image.config.v1+json',
+        layer: `application/vnd.oci.image.layer.v1.tar${options.uncompressed ? '' : '+gzip'}`,
+      };
   const manifest = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
@@ -145,14 +158,22 @@ async function addToIndex(dir: string, descriptor: object): Promise<void> {
     () => ({ manifests: [] as object[] }),
   );
   await writeFile(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  await writeFile(path, JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [...index.manifests, descriptor] }));
+  await writeFile(
+    path,
+    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [...index.manifests, descriptor] }),
+  );
 }
 
 /**
  * A multi-platform index over images already written to `dir` (a Docker manifest list with
  * `docker: true`, else an OCI index), listed in index.json under `tag`. Returns its digest.
  */
-export async function writeSizedIndex(dir: string, tag: string, images: Array<{ image: SizedImage; architecture: string }>, options: { docker?: boolean } = {}): Promise<string> {
+export async function writeSizedIndex(
+  dir: string,
+  tag: string,
+  images: Array<{ image: SizedImage; architecture: string }>,
+  options: { docker?: boolean } = {},
+): Promise<string> {
   const child = options.docker ? 'application/vnd.docker.distribution.manifest.v2+json' : 'application/vnd.oci.image.manifest.v1+json';
   const mediaType = options.docker ? 'application/vnd.docker.distribution.manifest.list.v2+json' : 'application/vnd.oci.image.index.v1+json';
   const manifests = [];

@@ -48,9 +48,13 @@ async function verifiedBlob(source: ImageSource, descriptor: Descriptor): Promis
   const stream = await source.getBlob(descriptor);
   assert.ok(stream instanceof Readable, `getBlob(${descriptor.digest}) returns a Readable`);
   const chunks: Buffer[] = [];
-  await pipeline(stream, new Digester({ expected: Digest.parse(descriptor.digest), expectedSize: descriptor.size }), async (verified: AsyncIterable<Buffer>) => {
-    for await (const chunk of verified) chunks.push(chunk);
-  });
+  await pipeline(
+    stream,
+    new Digester({ expected: Digest.parse(descriptor.digest), expectedSize: descriptor.size }),
+    async (verified: AsyncIterable<Buffer>) => {
+      for await (const chunk of verified) chunks.push(chunk);
+    },
+  );
   return Buffer.concat(chunks);
 }
 
@@ -64,7 +68,10 @@ function checkManifest(manifest: ManifestBytes, what: string): ParsedManifest {
 }
 
 /** The image manifests the source holds: the top one, or the index's children it has. */
-async function imageManifests(source: ImageSource, fixture: SourceFixture): Promise<Array<{ manifest: ManifestBytes; parsed: ParsedManifest; platform?: PlatformSpec }>> {
+async function imageManifests(
+  source: ImageSource,
+  fixture: SourceFixture,
+): Promise<Array<{ manifest: ManifestBytes; parsed: ParsedManifest; platform?: PlatformSpec }>> {
   const top = await source.getManifest();
   const parsed = checkManifest(top, 'top manifest');
   if (parsed.kind !== 'index') return [{ manifest: top, parsed }];
@@ -106,7 +113,11 @@ export function runSourceConformance(name: string, setup: () => Promise<SourceFi
       await using(fixture, async (source) => {
         for (const { parsed, platform } of await imageManifests(source, fixture)) {
           assert.ok(parsed.config, 'an image manifest has a config');
-          const config = JSON.parse((await verifiedBlob(source, parsed.config)).toString('utf8')) as { os?: unknown; architecture?: unknown; rootfs?: { diff_ids?: unknown[] } };
+          const config = JSON.parse((await verifiedBlob(source, parsed.config)).toString('utf8')) as {
+            os?: unknown;
+            architecture?: unknown;
+            rootfs?: { diff_ids?: unknown[] };
+          };
           assert.equal(typeof config.os, 'string');
           assert.equal(typeof config.architecture, 'string');
           assert.equal(config.rootfs?.diff_ids?.length, parsed.layers.length, 'one diff ID per layer');

@@ -70,14 +70,19 @@ export async function startAuthRegistry(options: AuthRegistryOptions): Promise<A
 
   /** token.md: the granted set is the requested set intersected with what the subject may do. */
   const issue = (user: string | undefined, scopes: string[]): { token: string; granted: string[] } => {
-    const granted = scopes.flatMap(atomsOf).filter((atom) => user !== undefined || (options.anonymousPull === true && atom.startsWith('repository:') && atom.endsWith(':pull')));
+    const granted = scopes
+      .flatMap(atomsOf)
+      .filter((atom) => user !== undefined || (options.anonymousPull === true && atom.startsWith('repository:') && atom.endsWith(':pull')));
     const token = randomBytes(24).toString('base64url');
     tokens.set(token, { user, atoms: new Set(granted), expiresAt: Date.now() + ttl * 1000 });
     return { token, granted };
   };
 
   const unauthorized = (reply: FastifyReply, message: string, body?: string): FastifyReply =>
-    reply.code(401).header('content-type', 'application/json').send(body ?? JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message }] }));
+    reply
+      .code(401)
+      .header('content-type', 'application/json')
+      .send(body ?? JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message }] }));
 
   app.get('/token', async (request, reply) => {
     const query = new URLSearchParams(request.url.split('?')[1] ?? '');
@@ -117,7 +122,13 @@ export async function startAuthRegistry(options: AuthRegistryOptions): Promise<A
     const scopes = (form.get('scope') ?? '').split(' ').filter((s) => s !== '');
     tokenRequests.push({ method: 'POST', scopes, user, grant });
     const { token, granted } = issue(user, scopes);
-    return reply.send({ access_token: token, scope: granted.join(' '), expires_in: ttl, issued_at: new Date().toISOString(), ...(refresh ? { refresh_token: refresh } : {}) });
+    return reply.send({
+      access_token: token,
+      scope: granted.join(' '),
+      expires_in: ttl,
+      issued_at: new Date().toISOString(),
+      ...(refresh ? { refresh_token: refresh } : {}),
+    });
   });
 
   app.addHook('onRequest', async (request, reply) => {

@@ -89,12 +89,27 @@ function toJson(entry: Located): Record<string, unknown> {
       return { Kind: 'image', Matched: entry.matched, ...image(entry.image), Paths: entry.image.paths };
     case 'layer':
       return {
-        Kind: 'layer', Matched: entry.matched, ChainID: entry.layer.chainId, DiffID: entry.layer.diffId, CacheID: entry.layer.cacheId ?? null,
-        Directory: entry.layer.directory ?? null, Size: entry.layer.size ?? null, Paths: entry.layer.paths,
-        Images: entry.images.map(image), Containers: entry.containers.map((c) => ({ Id: c.id, Name: c.name ?? null })),
+        Kind: 'layer',
+        Matched: entry.matched,
+        ChainID: entry.layer.chainId,
+        DiffID: entry.layer.diffId,
+        CacheID: entry.layer.cacheId ?? null,
+        Directory: entry.layer.directory ?? null,
+        Size: entry.layer.size ?? null,
+        Paths: entry.layer.paths,
+        Images: entry.images.map(image),
+        Containers: entry.containers.map((c) => ({ Id: c.id, Name: c.name ?? null })),
       };
     case 'container':
-      return { Kind: 'container', Matched: entry.matched, Id: entry.container.id, Name: entry.container.name ?? null, Image: entry.container.image ?? null, Directory: entry.container.directory ?? null, Paths: entry.container.paths };
+      return {
+        Kind: 'container',
+        Matched: entry.matched,
+        Id: entry.container.id,
+        Name: entry.container.name ?? null,
+        Image: entry.container.image ?? null,
+        Directory: entry.container.directory ?? null,
+        Paths: entry.container.paths,
+      };
     case 'volume':
       return { Kind: 'volume', Name: entry.name, Directory: entry.directory, Containers: entry.containers.map((c) => ({ Id: c.id, Name: c.name ?? null })) };
     case 'store':

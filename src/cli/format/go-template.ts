@@ -23,13 +23,13 @@ export function parseFormat(source: string | undefined, defaultTable: string): F
   if (raw === 'json') return { mode: 'json' };
   if (raw.startsWith('table')) {
     const rest = raw === 'table' ? defaultTable : raw.slice('table'.length);
-    return { mode: 'table', template: unescape(rest.trim()) };
+    return { mode: 'table', template: unescapeFormat(rest.trim()) };
   }
-  return { mode: 'template', template: unescape(raw.trim()) };
+  return { mode: 'template', template: unescapeFormat(raw.trim()) };
 }
 
 /** docker's preFormat: the two-character sequences `\t` and `\n` in a --format mean tab and newline. */
-function unescape(text: string): string {
+function unescapeFormat(text: string): string {
   return text.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
 }
 
@@ -152,7 +152,10 @@ export interface DiskUsageSections {
 
 /** The fields of docker's verbose disk usage rows, by section (formatter/disk_usage.go). */
 const DU_ROW_TYPES: Record<keyof DiskUsageSections, [string, string[]]> = {
-  Images: ['*formatter.imageContext', ['Containers', 'CreatedAt', 'CreatedSince', 'Digest', 'ID', 'Repository', 'SharedSize', 'Size', 'Tag', 'UniqueSize', 'VirtualSize']],
+  Images: [
+    '*formatter.imageContext',
+    ['Containers', 'CreatedAt', 'CreatedSince', 'Digest', 'ID', 'Repository', 'SharedSize', 'Size', 'Tag', 'UniqueSize', 'VirtualSize'],
+  ],
   Containers: ['*formatter.ContainerContext', ['ID', 'Image', 'Command', 'LocalVolumes', 'Size', 'RunningFor', 'Status', 'Names']],
   Volumes: ['*formatter.volumeContext', ['Name', 'Links', 'Size']],
   BuildCache: ['*formatter.buildCacheContext', ['ID', 'CacheType', 'Size', 'CreatedSince', 'LastUsedSince', 'UsageCount', 'Shared']],

@@ -46,9 +46,7 @@ export type ImageRow = Record<
 
 /** Every row docker would print for these images, in order. */
 export function imageRows(images: readonly CatalogImage[], options: ImageRowOptions): ImageRow[] {
-  return images.flatMap((image) =>
-    namesOf(image, options).map(({ repository, tag, digest }) => imageRow(image, repository, tag, digest, options)),
-  );
+  return images.flatMap((image) => namesOf(image, options).map(({ repository, tag, digest }) => imageRow(image, repository, tag, digest, options)));
 }
 
 export function imageRow(image: CatalogImage, repository: string, tag: string, digest: string, options: ImageRowOptions): ImageRow {
@@ -147,7 +145,6 @@ export function firstName(image: CatalogImage): { repository: string; tag: strin
   return { repository: '<none>', tag: '<none>' };
 }
 
-
 /**
  * Go's time.Time.String() for whole seconds, in UTC: "2024-01-02 15:04:05 +0000 UTC" (docker
  * prints local time; UTC keeps output the same on every machine). Empty when unknown.
@@ -155,5 +152,8 @@ export function firstName(image: CatalogImage): { repository: string; tag: strin
 export function goTimeString(iso: string | undefined): string {
   const ms = iso === undefined ? Number.NaN : Date.parse(iso);
   if (Number.isNaN(ms)) return '';
-  return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('T', ' ').replace(/\.\d+Z$/, '')} +0000 UTC`;
+  return `${new Date(Math.floor(ms / 1000) * 1000)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '')} +0000 UTC`;
 }

@@ -277,7 +277,8 @@ function chooseMeta(data: Buffer, name: string): Meta {
   if (pageSize === undefined) throw corrupt(name, `not a usable bbolt database: ${first.problem ?? 'no valid meta page'}`);
   const second = readMeta(data, pageSize, name);
   const candidates = [first.meta, second.meta].filter((m): m is Meta => m !== undefined && m.pageSize === pageSize);
-  if (candidates.length === 0) throw corrupt(name, `both meta pages are invalid: ${first.problem ?? 'page 0 unusable'}; ${second.problem ?? 'page 1 unusable'}`);
+  if (candidates.length === 0)
+    throw corrupt(name, `both meta pages are invalid: ${first.problem ?? 'page 0 unusable'}; ${second.problem ?? 'page 1 unusable'}`);
   const meta = candidates.reduce((a, b) => (b.txid > a.txid ? b : a));
   if (meta.pageCount * pageSize > data.length) {
     throw corrupt(name, `the meta page says ${meta.pageCount} pages of ${pageSize} bytes, but the file has ${data.length} bytes (truncated?)`);

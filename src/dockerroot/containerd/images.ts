@@ -71,8 +71,14 @@ export async function resolveImage(ctx: ImageContext, records: ImageRecord[]): P
     const diffIds = validateDiffIds(config.rootfs?.diff_ids, chosen.parsed.layers.length, chosen.config.digest);
     const layers = await imageLayers(ctx, diffIds, chosen.parsed.layers);
     const unpacked = layers.every((l) => l.size !== undefined);
-    const { repoTags, repoDigests } = imageNames(records.map((r) => r.name), target.digest);
-    const updated = records.map((r) => r.updatedAt).filter((t): t is string => t !== undefined).sort();
+    const { repoTags, repoDigests } = imageNames(
+      records.map((r) => r.name),
+      target.digest,
+    );
+    const updated = records
+      .map((r) => r.updatedAt)
+      .filter((t): t is string => t !== undefined)
+      .sort();
     return {
       id: target.digest,
       repoTags,

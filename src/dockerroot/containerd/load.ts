@@ -45,7 +45,11 @@ export async function loadContainerdRoot(root: string, options: ContainerdLoadOp
   const namespace = options.namespace ?? 'moby';
   const fs = await ConfinedFs.open(root);
   const problems: string[] = [];
-  const { known, metadata, problems: metadataProblems } = await readBolt(fs, META_DB, (db) => {
+  const {
+    known,
+    metadata,
+    problems: metadataProblems,
+  } = await readBolt(fs, META_DB, (db) => {
     const found: string[] = [];
     return { known: namespaces(db), metadata: readNamespace(db, namespace, SNAPSHOTTER, found), problems: found };
   });

@@ -49,7 +49,12 @@ export interface NamespaceMetadata {
 
 /** The namespaces meta.db holds (for a message when the one asked for is absent). */
 export function namespaces(db: BoltFile): string[] {
-  return db.bucketAt('v1')?.buckets().map(([name]) => name) ?? [];
+  return (
+    db
+      .bucketAt('v1')
+      ?.buckets()
+      .map(([name]) => name) ?? []
+  );
 }
 
 export function readNamespace(db: BoltFile, namespace: string, snapshotter: string, problems: string[]): NamespaceMetadata {

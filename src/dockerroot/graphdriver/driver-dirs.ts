@@ -48,7 +48,12 @@ export function driverDirs(fs: ConfinedFs, driver: string): DriverDirs | undefin
   if (layout === undefined) return undefined;
   let entries: Set<string> | undefined;
   const present = (): Set<string> => {
-    entries ??= new Set(fs.listTypedSync(layout.base).filter((d) => d.isDirectory()).map((d) => d.name));
+    entries ??= new Set(
+      fs
+        .listTypedSync(layout.base)
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name),
+    );
     return entries;
   };
   return {

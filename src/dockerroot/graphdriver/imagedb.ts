@@ -56,16 +56,15 @@ export async function readRepositories(fs: ConfinedFs, driver: string, problems:
 }
 
 /** Every image in imagedb, its layers resolved through layerdb by chain ID (synchronous fast path: one small file each). */
-export function readImages(
-  fs: ConfinedFs,
-  driver: string,
-  layers: Map<string, DockerLayer>,
-  names: RepositoryNames,
-  problems: string[],
-): DockerImage[] {
+export function readImages(fs: ConfinedFs, driver: string, layers: Map<string, DockerLayer>, names: RepositoryNames, problems: string[]): DockerImage[] {
   const content = path.join('image', driver, 'imagedb', 'content', 'sha256');
   const metadata = path.join('image', driver, 'imagedb', 'metadata', 'sha256');
-  const withMetadata = new Set(fs.listTypedSync(metadata).filter((d) => d.isDirectory()).map((d) => d.name));
+  const withMetadata = new Set(
+    fs
+      .listTypedSync(metadata)
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name),
+  );
   const contentDir = fs.join(content);
   const metadataDir = fs.join(metadata);
   const images: DockerImage[] = [];

@@ -58,7 +58,8 @@ function readLayer(fs: ConfinedFs, dir: string, chainId: string, dirs: DriverDir
   }
   const cacheId = text('cache-id');
   const validCache = cacheId !== undefined && DIR_NAME.test(cacheId) && cacheId !== '.' && cacheId !== '..' ? cacheId : undefined;
-  if (cacheId !== undefined && validCache === undefined) problems.push(`layer ${chainId}: cache-id ${JSON.stringify(cacheId.slice(0, 80))} is not a directory name; ignored`);
+  if (cacheId !== undefined && validCache === undefined)
+    problems.push(`layer ${chainId}: cache-id ${JSON.stringify(cacheId.slice(0, 80))} is not a directory name; ignored`);
   let directory: string | undefined;
   if (validCache !== undefined && dirs !== undefined) {
     directory = fs.join(dirs.files(validCache));
@@ -67,8 +68,7 @@ function readLayer(fs: ConfinedFs, dir: string, chainId: string, dirs: DriverDir
   // Only `locate` and `inspect` need every path (overlay2's short link means reading `link`):
   // computed on first use, not for each of thousands of layers a listing loads.
   let paths: string[] | undefined;
-  const allPaths = (): string[] =>
-    (paths ??= [dir, ...(validCache !== undefined && dirs !== undefined ? dirs.paths(validCache).map((p) => fs.join(p)) : [])]);
+  const allPaths = (): string[] => (paths ??= [dir, ...(validCache !== undefined && dirs !== undefined ? dirs.paths(validCache).map((p) => fs.join(p)) : [])]);
   const size = text('size');
   const parent = text('parent');
   return {
@@ -101,7 +101,12 @@ export function readMounts(fs: ConfinedFs, driver: string, problems: string[]): 
     const mountId = text('mount-id');
     if (mountId === undefined) problems.push(`container ${entry.name.slice(0, 12)}: layerdb mount has no mount-id`);
     const parent = text('parent');
-    out.push({ containerId: entry.name, mountId: safeName(mountId), initId: safeName(text('init-id')), parent: parent !== undefined && DIGEST.test(parent) ? parent : undefined });
+    out.push({
+      containerId: entry.name,
+      mountId: safeName(mountId),
+      initId: safeName(text('init-id')),
+      parent: parent !== undefined && DIGEST.test(parent) ? parent : undefined,
+    });
   }
   return out;
 }

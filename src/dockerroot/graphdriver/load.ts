@@ -28,11 +28,7 @@ export async function graphDrivers(fs: ConfinedFs): Promise<string[]> {
   return found.sort((a, b) => b.mtime - a.mtime || DIRECTORY_DRIVERS.indexOf(a.driver) - DIRECTORY_DRIVERS.indexOf(b.driver)).map((f) => f.driver);
 }
 
-export async function loadGraphDriverRoot(
-  fs: ConfinedFs,
-  driver: string,
-  openSource: DockerRootView['openSource'],
-): Promise<DockerRootView> {
+export async function loadGraphDriverRoot(fs: ConfinedFs, driver: string, openSource: DockerRootView['openSource']): Promise<DockerRootView> {
   if (!/^[a-z0-9-]+$/.test(driver)) throw new StowageError('CONFIG_INVALID', `storage driver ${JSON.stringify(driver)}: not a driver name`);
   const problems: string[] = [];
   const dirs = driverDirs(fs, driver);
@@ -76,7 +72,12 @@ export async function loadGraphDriverRoot(
  */
 async function checkShortLinks(fs: ConfinedFs, driver: string, problems: string[]): Promise<void> {
   const dir = path.join(driver, 'l');
-  const layerDirs = new Set(fs.listTypedSync(driver).filter((d) => d.isDirectory()).map((d) => d.name));
+  const layerDirs = new Set(
+    fs
+      .listTypedSync(driver)
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name),
+  );
   for (const entry of fs.listTypedSync(dir)) {
     let target: string;
     try {
@@ -89,7 +90,8 @@ async function checkShortLinks(fs: ConfinedFs, driver: string, problems: string[
     try {
       await fs.followLink(path.join(dir, entry.name));
     } catch (err) {
-      if (err instanceof StowageError && err.code === 'PATH_INVALID') problems.push(`${fs.join(dir, entry.name)}: ${err.message.replace(/^.*? leads outside/, 'leads outside')}`);
+      if (err instanceof StowageError && err.code === 'PATH_INVALID')
+        problems.push(`${fs.join(dir, entry.name)}: ${err.message.replace(/^.*? leads outside/, 'leads outside')}`);
     }
   }
 }

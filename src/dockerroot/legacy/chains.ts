@@ -52,7 +52,10 @@ export async function checkAufsLayers(fs: ConfinedFs, chain: Chain): Promise<str
   } catch {
     return undefined;
   }
-  const listed = text.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const listed = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   const expected = chain.ids.slice(0, -1).reverse();
   if (listed.length === expected.length && listed.every((line, i) => line === expected[i])) return undefined;
   return `${fs.join(file)}: lists ancestors ${listed.map(shortId).join(', ') || '(none)'} but graph/${shortId(id)}/json's chain is ${expected.map(shortId).join(', ') || '(none)'}; the json chain is used`;

@@ -46,7 +46,9 @@ async function readContainer(fs: ConfinedFs, driver: LegacyDriver, id: string, p
     parent: image,
     directory: filesPresent && files !== undefined ? fs.join(files) : undefined,
     // vfs keeps full copies: what the container changed is found against its init layer.
-    ...(driver.name === 'vfs' && hasInit && driver.layerFiles(`${id}-init`) !== undefined ? { diffBase: fs.join(driver.layerFiles(`${id}-init`) as string) } : {}),
+    ...(driver.name === 'vfs' && hasInit && driver.layerFiles(`${id}-init`) !== undefined
+      ? { diffBase: fs.join(driver.layerFiles(`${id}-init`) as string) }
+      : {}),
     paths: [fs.join('containers', id), ...[...own, ...init].map((p) => fs.join(p))],
     ...(typeof config.Config?.Image === 'string' ? { imageName: config.Config.Image } : {}),
     ...(typeof config.Created === 'string' ? { created: config.Created } : {}),

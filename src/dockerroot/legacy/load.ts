@@ -62,7 +62,14 @@ export async function loadLegacyRoot(root: string): Promise<DockerRootView> {
   }
 
   const containers = await readLegacyContainers(fs, driver, problems);
-  problems.push(...(await orphanedLayers(fs, driver, entries, containers.map((c) => c.id))));
+  problems.push(
+    ...(await orphanedLayers(
+      fs,
+      driver,
+      entries,
+      containers.map((c) => c.id),
+    )),
+  );
   const store: LegacyStore = { fs, entries, chains, diffIds: new Map() };
   return {
     root: fs.root,
@@ -120,7 +127,9 @@ async function layerOf(fs: ConfinedFs, driver: LegacyDriver, entry: GraphEntry, 
   const own = await driver.paths(fs, entry.id);
   const directory = await layerDirectory(fs, driver, entry.id, problems);
   if (entry.tarSplit === undefined) {
-    problems.push(`image ${shortId(entry.id)}: no ${fs.join(GRAPH_DIR, entry.id, 'tar-data.json.gz')} (written by docker 1.8 and later); its layer tar cannot be rebuilt exactly`);
+    problems.push(
+      `image ${shortId(entry.id)}: no ${fs.join(GRAPH_DIR, entry.id, 'tar-data.json.gz')} (written by docker 1.8 and later); its layer tar cannot be rebuilt exactly`,
+    );
   }
   return {
     diffId: '',

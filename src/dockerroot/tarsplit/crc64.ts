@@ -70,8 +70,26 @@ export class Crc64Iso {
       const b5 = 2 * 256 + ((high >>> 8) & 0xff);
       const b6 = 256 + ((high >>> 16) & 0xff);
       const b7 = high >>> 24;
-      low = ((L[b0] as number) ^ (L[b1] as number) ^ (L[b2] as number) ^ (L[b3] as number) ^ (L[b4] as number) ^ (L[b5] as number) ^ (L[b6] as number) ^ (L[b7] as number)) >>> 0;
-      high = ((H[b0] as number) ^ (H[b1] as number) ^ (H[b2] as number) ^ (H[b3] as number) ^ (H[b4] as number) ^ (H[b5] as number) ^ (H[b6] as number) ^ (H[b7] as number)) >>> 0;
+      low =
+        ((L[b0] as number) ^
+          (L[b1] as number) ^
+          (L[b2] as number) ^
+          (L[b3] as number) ^
+          (L[b4] as number) ^
+          (L[b5] as number) ^
+          (L[b6] as number) ^
+          (L[b7] as number)) >>>
+        0;
+      high =
+        ((H[b0] as number) ^
+          (H[b1] as number) ^
+          (H[b2] as number) ^
+          (H[b3] as number) ^
+          (H[b4] as number) ^
+          (H[b5] as number) ^
+          (H[b6] as number) ^
+          (H[b7] as number)) >>>
+        0;
     }
     for (; i < data.length; i++) {
       const index = (low ^ (data[i] as number)) & 0xff;
@@ -86,8 +104,8 @@ export class Crc64Iso {
   /** The 8-byte big-endian sum, as Go's Sum(nil) returns it (what tar-split base64-encodes). */
   digest(): Buffer {
     const sum = Buffer.alloc(8);
-    sum.writeUInt32BE((~this.high) >>> 0, 0);
-    sum.writeUInt32BE((~this.low) >>> 0, 4);
+    sum.writeUInt32BE(~this.high >>> 0, 0);
+    sum.writeUInt32BE(~this.low >>> 0, 4);
     return sum;
   }
 }

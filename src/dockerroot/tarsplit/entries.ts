@@ -75,7 +75,8 @@ export async function* readTarSplitEntries(gzipped: Readable, label: string): As
       lineNumber++;
       if (isBlank(line)) {
         // tar-split writes none; a stream of them is a decompression bomb spending our CPU.
-        if (++blank > BLANK_LINE_LIMIT) throw new StowageError('LAYER_INVALID', `${label}: tar-split has more than ${BLANK_LINE_LIMIT} blank lines; not a tar-split file`);
+        if (++blank > BLANK_LINE_LIMIT)
+          throw new StowageError('LAYER_INVALID', `${label}: tar-split has more than ${BLANK_LINE_LIMIT} blank lines; not a tar-split file`);
         continue;
       }
       yield parseEntry(line, `${label}: tar-split line ${lineNumber}`);

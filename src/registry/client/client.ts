@@ -300,7 +300,10 @@ function checkAnnouncedDigest(header: string | string[] | undefined, bytes: Buff
   try {
     claimed = Digest.parse(announced.trim());
   } catch {
-    throw new StowageError('DIGEST_INVALID', `manifest ${what}: the registry sent Docker-Content-Digest ${JSON.stringify(announced.slice(0, 100))}, which is not a digest`);
+    throw new StowageError(
+      'DIGEST_INVALID',
+      `manifest ${what}: the registry sent Docker-Content-Digest ${JSON.stringify(announced.slice(0, 100))}, which is not a digest`,
+    );
   }
   const actual = Digest.of(bytes, claimed.algorithm);
   if (!actual.equals(claimed)) {

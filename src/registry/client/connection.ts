@@ -100,7 +100,11 @@ export class RegistryConnection {
         const challenges = parseWwwAuthenticate(response.headers['www-authenticate']);
         await response.body.dump();
         answered = await this.options.authenticator.respond(endpoint.credentialHost, challenges, req.scopes, authorization);
-        if (!answered) throw new StowageError('UNAUTHORIZED', `${endpoint.credentialHost}: authentication required and no credentials answer the challenge (try stowage login ${endpoint.credentialHost})`);
+        if (!answered)
+          throw new StowageError(
+            'UNAUTHORIZED',
+            `${endpoint.credentialHost}: authentication required and no credentials answer the challenge (try stowage login ${endpoint.credentialHost})`,
+          );
         if (!replayable) throw new StowageError('UNAUTHORIZED', `${endpoint.credentialHost}: authentication was required in the middle of a streamed upload`);
         continue;
       }
@@ -187,7 +191,18 @@ function checkScheme(url: string, base: string, insecure: boolean): void {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+]);
 
 export function isNetworkError(err: unknown): boolean {
   const e = err as { code?: string; cause?: { code?: string } };

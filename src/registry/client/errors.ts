@@ -2,9 +2,23 @@ import type { RegistryErrorCode } from '../../errors/error.js';
 import { StowageError } from '../../errors/error.js';
 
 const KNOWN = new Set<string>([
-  'BLOB_UNKNOWN', 'BLOB_UPLOAD_INVALID', 'BLOB_UPLOAD_UNKNOWN', 'DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN',
-  'MANIFEST_INVALID', 'MANIFEST_UNKNOWN', 'NAME_INVALID', 'NAME_UNKNOWN', 'SIZE_INVALID', 'UNAUTHORIZED',
-  'DENIED', 'UNSUPPORTED', 'TOOMANYREQUESTS', 'TAG_INVALID', 'PAGINATION_NUMBER_INVALID', 'RANGE_INVALID',
+  'BLOB_UNKNOWN',
+  'BLOB_UPLOAD_INVALID',
+  'BLOB_UPLOAD_UNKNOWN',
+  'DIGEST_INVALID',
+  'MANIFEST_BLOB_UNKNOWN',
+  'MANIFEST_INVALID',
+  'MANIFEST_UNKNOWN',
+  'NAME_INVALID',
+  'NAME_UNKNOWN',
+  'SIZE_INVALID',
+  'UNAUTHORIZED',
+  'DENIED',
+  'UNSUPPORTED',
+  'TOOMANYREQUESTS',
+  'TAG_INVALID',
+  'PAGINATION_NUMBER_INVALID',
+  'RANGE_INVALID',
 ]);
 
 const BY_STATUS: Record<number, RegistryErrorCode> = { 401: 'UNAUTHORIZED', 403: 'DENIED', 405: 'UNSUPPORTED', 416: 'RANGE_INVALID', 429: 'TOOMANYREQUESTS' };
@@ -14,12 +28,7 @@ const BY_STATUS: Record<number, RegistryErrorCode> = { 401: 'UNAUTHORIZED', 403:
  * (distribution spec, "Error Codes"), else one inferred from the status, and a message that
  * says which registry, which request and what it answered.
  */
-export function responseError(
-  what: string,
-  status: number,
-  body: string,
-  notFound: RegistryErrorCode = 'NAME_UNKNOWN',
-): StowageError {
+export function responseError(what: string, status: number, body: string, notFound: RegistryErrorCode = 'NAME_UNKNOWN'): StowageError {
   let code: RegistryErrorCode | undefined;
   let message = '';
   try {

@@ -19,16 +19,10 @@ import type { RegistryLimits } from './limits.js';
  */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const wire =
-    error.code === 'FST_ERR_BAD_URL'
-      ? toWireError(new StowageError('NAME_INVALID', 'malformed percent-encoding in the request path'))
-      : toWireError(error);
+    error.code === 'FST_ERR_BAD_URL' ? toWireError(new StowageError('NAME_INVALID', 'malformed percent-encoding in the request path')) : toWireError(error);
   request.log.debug({ code: error.code }, 'framework refused the request');
   // fastify answers these before the onRequest hooks that add the common headers.
-  void reply
-    .code(wire.status)
-    .headers(COMMON_HEADERS)
-    .header('Content-Type', 'application/json; charset=utf-8')
-    .send(JSON.stringify(wire.body));
+  void reply.code(wire.status).headers(COMMON_HEADERS).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(wire.body));
 }
 
 /** What a connection-level error (Node's `clientError`) becomes on the wire, if anything can be sent. */
@@ -69,7 +63,9 @@ function rawResponse(wire: WireError): string {
     `HTTP/1.1 ${wire.status} ${STATUS_CODES[wire.status] ?? 'Error'}\r\n` +
     'Content-Type: application/json; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    Object.entries(COMMON_HEADERS).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+    Object.entries(COMMON_HEADERS)
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('') +
     'Connection: close\r\n\r\n' +
     body
   );

@@ -74,8 +74,7 @@ function frameworkClientError(err: unknown): WireError | undefined {
   const { code, statusCode } = err as { code?: unknown; statusCode?: unknown };
   if (typeof code !== 'string' || !code.startsWith('FST_ERR_')) return undefined;
   if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 400 || statusCode > 499) return undefined;
-  const message =
-    statusCode === 415 ? 'the Content-Type header is not a valid media type' : `the request was refused (HTTP ${statusCode})`;
+  const message = statusCode === 415 ? 'the Content-Type header is not a valid media type' : `the request was refused (HTTP ${statusCode})`;
   return clientErrorWire(statusCode, message);
 }
 

@@ -46,9 +46,7 @@ export function resolveLimits(overrides: Partial<RegistryLimits> = {}): Registry
   for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof RegistryLimits>) {
     const value = overrides[key];
     if (value === undefined) continue;
-    const ok =
-      typeof value === 'number' &&
-      ((Number.isSafeInteger(value) && value > 0) || (key === 'uploadSessionTtlMs' && value === Infinity));
+    const ok = typeof value === 'number' && ((Number.isSafeInteger(value) && value > 0) || (key === 'uploadSessionTtlMs' && value === Infinity));
     if (!ok) throw new StowageError('CONFIG_INVALID', `limit ${key} must be a positive integer, not ${String(value).slice(0, 40)}`);
     limits[key] = value;
   }
@@ -115,11 +113,9 @@ export class UploadConcurrency {
   acquire(clientKey: string): () => void {
     const inUse = this.active.get(clientKey) ?? 0;
     if (inUse >= this.limit) {
-      throw new StowageError(
-        'TOOMANYREQUESTS',
-        `too many concurrent uploads from this client: the limit is ${this.limit}; retry when one has finished`,
-        { limit: this.limit },
-      );
+      throw new StowageError('TOOMANYREQUESTS', `too many concurrent uploads from this client: the limit is ${this.limit}; retry when one has finished`, {
+        limit: this.limit,
+      });
     }
     this.active.set(clientKey, inUse + 1);
     let released = false;

@@ -126,7 +126,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     return request.method === 'HEAD' ? reply.send() : reply.send(JSON.stringify(wire.body));
   });
 
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler((_request, reply) => {
     reply.code(404).header('Content-Type', 'application/json; charset=utf-8');
     return reply.send(JSON.stringify({ errors: [{ code: 'NAME_UNKNOWN', message: 'not found' }] }));
   });

@@ -92,10 +92,6 @@ function refuseOversizedHttp2Headers(limits: RegistryLimits) {
     if (size <= limits.maxHeaderBytes) return;
     const wire = connectionErrorWire('HPE_HEADER_OVERFLOW', limits);
     // Answered before the hook that adds the common headers runs.
-    return reply
-      .code(wire.status)
-      .headers(COMMON_HEADERS)
-      .header('Content-Type', 'application/json; charset=utf-8')
-      .send(JSON.stringify(wire.body));
+    return reply.code(wire.status).headers(COMMON_HEADERS).header('Content-Type', 'application/json; charset=utf-8').send(JSON.stringify(wire.body));
   };
 }

@@ -59,10 +59,7 @@ export class RepositoryBlobs {
   }
 
   private async isLinked(digest: Digest): Promise<boolean> {
-    return (
-      (await exists(this.driver, layerLinkPath(this.name, digest))) ||
-      (await exists(this.driver, revisionLinkPath(this.name, digest)))
-    );
+    return (await exists(this.driver, layerLinkPath(this.name, digest))) || (await exists(this.driver, revisionLinkPath(this.name, digest)));
   }
 }
 

@@ -73,12 +73,7 @@ export class RepositoryManifests {
    * spec, "Pushing Manifests": MANIFEST_BLOB_UNKNOWN otherwise), except its `subject`, which
    * may be pushed later, and foreign layers that carry `urls`.
    */
-  async put(
-    reference: ManifestReference,
-    bytes: Buffer,
-    contentType: string | undefined,
-    extraTags: string[] = [],
-  ): Promise<PutManifestResult> {
+  async put(reference: ManifestReference, bytes: Buffer, contentType: string | undefined, extraTags: string[] = []): Promise<PutManifestResult> {
     const parsed = parseManifest(bytes, contentType);
     const digest = Digest.of(bytes, 'digest' in reference ? reference.digest.algorithm : 'sha256');
     if ('digest' in reference && !digest.equals(reference.digest)) {
@@ -125,9 +120,7 @@ function legacyMediaType(bytes: Buffer): string {
     const value = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown; schemaVersion?: unknown; signatures?: unknown };
     if (typeof value.mediaType === 'string') return value.mediaType;
     if (value.schemaVersion === 1) {
-      return value.signatures
-        ? 'application/vnd.docker.distribution.manifest.v1+prettyjws'
-        : 'application/vnd.docker.distribution.manifest.v1+json';
+      return value.signatures ? 'application/vnd.docker.distribution.manifest.v1+prettyjws' : 'application/vnd.docker.distribution.manifest.v1+json';
     }
   } catch {
     // Not JSON: served as opaque bytes.

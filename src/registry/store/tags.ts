@@ -85,10 +85,7 @@ export class RepositoryTags {
   private async resolves(tag: string): Promise<boolean> {
     const digest = await readLink(this.driver, tagCurrentLinkPath(this.name, tag));
     if (!digest) return false;
-    const [revision, blob] = await Promise.all([
-      exists(this.driver, revisionLinkPath(this.name, digest)),
-      exists(this.driver, blobDataPath(digest)),
-    ]);
+    const [revision, blob] = await Promise.all([exists(this.driver, revisionLinkPath(this.name, digest)), exists(this.driver, blobDataPath(digest))]);
     return revision && blob;
   }
 }

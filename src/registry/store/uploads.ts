@@ -6,7 +6,7 @@ import { StowageError, isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { statBlob, type BlobInfo, type RepositoryBlobs } from './blobs.js';
 import { deleteIfExists } from './links.js';
-import { KeyedMutex } from './mutex.js';
+import type { KeyedMutex } from './mutex.js';
 import { isExpired, startedAt } from './purge.js';
 import { blobDataPath, uploadDataPath, uploadPath, uploadStartedAtPath } from './paths.js';
 

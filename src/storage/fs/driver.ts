@@ -165,7 +165,7 @@ export class FilesystemDriver implements StorageDriver {
 
   async walk(
     path: string,
-    visit: (info: FileInfo) => boolean | void | Promise<boolean | void>,
+    visit: (info: FileInfo) => boolean | undefined | Promise<boolean | undefined>,
     options: { temporary?: boolean } = {},
   ): Promise<void> {
     const full = this.fullPath(path);
@@ -180,7 +180,7 @@ export class FilesystemDriver implements StorageDriver {
   private async walkDirectory(
     path: string,
     full: string,
-    visit: (info: FileInfo) => boolean | void | Promise<boolean | void>,
+    visit: (info: FileInfo) => boolean | undefined | Promise<boolean | undefined>,
     temporary: boolean,
   ): Promise<void> {
     let names: string[];

@@ -32,7 +32,10 @@ class HandleSink extends Writable {
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    this.start(chunks.map((c) => c.chunk), callback);
+    this.start(
+      chunks.map((c) => c.chunk),
+      callback,
+    );
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

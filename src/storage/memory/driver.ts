@@ -123,7 +123,7 @@ export class MemoryDriver implements StorageDriver {
 
   async walk(
     path: string,
-    visit: (info: FileInfo) => boolean | void | Promise<boolean | void>,
+    visit: (info: FileInfo) => boolean | undefined | Promise<boolean | undefined>,
     options: { temporary?: boolean } = {},
   ): Promise<void> {
     checkPath(path);
@@ -248,11 +248,7 @@ function* chunks(content: Buffer): Generator<Buffer> {
   }
 }
 
-async function walkTree(
-  path: string,
-  tree: TreeNode,
-  visit: (info: FileInfo) => boolean | void | Promise<boolean | void>,
-): Promise<void> {
+async function walkTree(path: string, tree: TreeNode, visit: (info: FileInfo) => boolean | undefined | Promise<boolean | undefined>): Promise<void> {
   for (const name of [...tree.children.keys()].sort()) {
     const node = tree.children.get(name);
     if (!node) continue;

@@ -80,7 +80,7 @@ async function hideLower(root: ConfinedRoot, rel: string, current: LayerPaths): 
   }
   // This layer's own directory: only lower-layer content beneath it is hidden.
   const st = await root.lstat(rel);
-  if (st !== null && st.isDirectory()) await hideChildren(root, rel, current);
+  if (st?.isDirectory()) await hideChildren(root, rel, current);
 }
 
 async function hideChildren(root: ConfinedRoot, dir: string, current: LayerPaths): Promise<void> {

@@ -78,30 +78,46 @@ describe('the local store and a Docker root through the same verbs', () => {
     };
     const short = (image: FixtureImage | undefined): string => image!.id.slice(7, 19);
     assert.match(await both(), new RegExp(`^REPOSITORY +TAG +IMAGE ID +CREATED +SIZE\nnewer +1 +${short(images.newer)} `));
-    assert.equal(await both('--format', listing, '--filter', 'before=newer:1'), `app:1 ${short(images.app)} 1.3kB\nalpine:latest ${short(images.alpine)} 1kB\n`);
-    assert.equal(await both('--format', listing, '--filter', 'since=alpine'), `newer:1 ${short(images.newer)} 1.3kB\nnewer:2 ${short(images.newer)} 1.3kB\napp:1 ${short(images.app)} 1.3kB\n`);
+    assert.equal(
+      await both('--format', listing, '--filter', 'before=newer:1'),
+      `app:1 ${short(images.app)} 1.3kB\nalpine:latest ${short(images.alpine)} 1kB\n`,
+    );
+    assert.equal(
+      await both('--format', listing, '--filter', 'since=alpine'),
+      `newer:1 ${short(images.newer)} 1.3kB\nnewer:2 ${short(images.newer)} 1.3kB\napp:1 ${short(images.app)} 1.3kB\n`,
+    );
     assert.equal(await both('--format', listing, '--filter', 'label=team=b'), `app:1 ${short(images.app)} 1.3kB\n`);
     assert.equal(await both('--format', listing, 'newer:2'), `newer:2 ${short(images.newer)} 1.3kB\n`);
     assert.equal(await both('-q'), [images.newer, images.app, images.alpine].map((i) => `${short(i)}\n`).join(''));
   });
 
   it('image inspect: the one No such image, the same output and exit status', async () => {
-    const [ours, theirs] = await Promise.all([local(['image', 'inspect'], 'nope:1', 'app:1', '--format', '{{.Id}}'), docker('inspect', 'nope:1', 'app:1', '--format', '{{.Id}}')]);
+    const [ours, theirs] = await Promise.all([
+      local(['image', 'inspect'], 'nope:1', 'app:1', '--format', '{{.Id}}'),
+      docker('inspect', 'nope:1', 'app:1', '--format', '{{.Id}}'),
+    ]);
     assert.deepEqual([theirs.code, theirs.stdout, theirs.stderr], [1, `${images.app!.id}\n`, 'stowage: No such image: nope:1\n']);
     assert.deepEqual([ours.code, ours.stdout, ours.stderr], [theirs.code, theirs.stdout, theirs.stderr]);
   });
 
-  it('system df: docker\'s rows in both; the local store adds its own after them', async () => {
+  it("system df: docker's rows in both; the local store adds its own after them", async () => {
     const [ours, theirs] = await Promise.all([local(['system', 'df'], '--format', 'json'), docker('df', '--format', 'json')]);
-    const rows = (text: string) => text.trim().split('\n').map((line) => (JSON.parse(line) as { Type: string }).Type);
+    const rows = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { Type: string }).Type);
     assert.deepEqual(rows(theirs.stdout), ['Images', 'Containers', 'Local Volumes', 'Build Cache']);
     assert.deepEqual(rows(ours.stdout), ['Images', 'Containers', 'Local Volumes', 'Build Cache', 'Unpacked', 'Content']);
     assert.equal(ours.stdout.split('\n')[0], theirs.stdout.split('\n')[0], 'the same Images row: each layer once, unpacked');
   });
 
-  it('info: each catalog\'s facts through one renderer', async () => {
+  it("info: each catalog's facts through one renderer", async () => {
     const [ours, theirs] = await Promise.all([local(['info'], '--format', '{{.Images}}'), docker('info', '--format', '{{.Images}} {{.Problems}}')]);
     assert.deepEqual([ours.stdout, theirs.stdout], ['3\n', '3 []\n']);
-    assert.match((await docker('info')).stdout, /^Docker Root Dir: .*\n Found by: --docker-root\nStorage Driver: overlay2\n(.*\n)*Disk Use:\n Layers: 1\.3kB\n/);
+    assert.match(
+      (await docker('info')).stdout,
+      /^Docker Root Dir: .*\n Found by: --docker-root\nStorage Driver: overlay2\n(.*\n)*Disk Use:\n Layers: 1\.3kB\n/,
+    );
   });
 });

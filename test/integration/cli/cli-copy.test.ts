@@ -72,7 +72,10 @@ describe('stowage copy / inspect / tags', () => {
     const index = await writeIndexLayout(join(dir, 'multi'), {
       seed: 'cli-multi',
       tag: 'm',
-      platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }],
+      platforms: [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      ],
     });
     await stowage('copy', '-q', '--all', `oci:${join(dir, 'multi')}:m`, `docker://${host}/cli/multi:m`);
     const one = await stowage('copy', '--platform', 'linux/arm64', `docker://${host}/cli/multi:m`, `oci:${join(dir, 'arm')}:a`);

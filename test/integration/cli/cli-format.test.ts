@@ -43,7 +43,10 @@ describe('--format on the store verbs', () => {
     assert.match(await out('{{printf "%.12s|%T|%d" .ID .Size .Size}}'), new RegExp(`^${app.config.digest.slice(0, 12)}\\|int64\\|\\d+\n$`));
     // .Id is the JSON name, not the Go field: docker runs such a template over the raw JSON, where numbers are json.Number.
     assert.equal(await out('{{printf "%.12s|%T" .Id .Size}}'), `${app.config.digest.slice(0, 12)}|json.Number\n`);
-    assert.deepEqual(JSON.parse(await out('{{json .RootFS.Layers}}')), app.layers.map((l) => l.diffId));
+    assert.deepEqual(
+      JSON.parse(await out('{{json .RootFS.Layers}}')),
+      app.layers.map((l) => l.diffId),
+    );
     assert.equal((await stowage('image', 'inspect', '-f', '{{.Config.Entrypoint}}', ref)).stdout, '[]\n', 'a nil slice prints [] as in docker');
     const compact = await out('json');
     assert.ok(compact.startsWith('[{"Id":') && compact.endsWith('}]\n') && !compact.slice(0, -1).includes('\n'), 'json: the array on one line');
@@ -68,12 +71,25 @@ describe('--format on the store verbs', () => {
   });
 
   it('images: templates, table, json, and an empty list', async () => {
-    const lines = (await stowage('images', '--format', '{{if eq .Repository "' + host + '/team/app"}}app{{else}}{{.Repository}}{{end}}:{{.Tag}}')).stdout.trim().split('\n').sort();
+    const lines = (await stowage('images', '--format', '{{if eq .Repository "' + host + '/team/app"}}app{{else}}{{.Repository}}{{end}}:{{.Tag}}')).stdout
+      .trim()
+      .split('\n')
+      .sort();
     assert.deepEqual(lines, ['app:1', 'app:2', `${host}/lib/base:1`].sort());
     const table = (await stowage('images', '--format', 'table {{.Repository}}\\t{{upper .Tag}}\\t{{len .ID}}')).stdout.split('\n');
-    assert.match(table[0] ?? '', /^REPOSITORY\s+TAG\s+8$/, "the header runs the template over the column names: docker's header for len .ID is len \"IMAGE ID\"");
-    assert.ok(table.slice(1, 4).every((l) => /\s12$/.test(l)), table.join('\n'));
-    const rows = (await stowage('images', '--format', 'json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    assert.match(
+      table[0] ?? '',
+      /^REPOSITORY\s+TAG\s+8$/,
+      'the header runs the template over the column names: docker\'s header for len .ID is len "IMAGE ID"',
+    );
+    assert.ok(
+      table.slice(1, 4).every((l) => /\s12$/.test(l)),
+      table.join('\n'),
+    );
+    const rows = (await stowage('images', '--format', 'json')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
     assert.equal(rows.length, 3);
     assert.ok(rows.every((r) => r.ID?.length === 12 && typeof r.CreatedSince === 'string'));
     assert.match((await fails('images', '--format', '{{index .RepoDigests 0}}')).stderr, /can't evaluate field RepoDigests in type \*formatter\.imageContext/);
@@ -87,10 +103,16 @@ describe('--format on the store verbs', () => {
     const ref = `${host}/team/app:1`;
     const ids = (await stowage('history', '--format', '{{.ID}}|{{if .Comment}}c{{else}}-{{end}}', ref)).stdout.trim().split('\n');
     assert.match(ids[0] ?? '', new RegExp(`^${app.config.digest.slice(7, 19)}\\|[c-]$`));
-    assert.ok(ids.slice(1).every((l) => /^<missing>\|[c-]$/.test(l)), ids.join('\n'));
+    assert.ok(
+      ids.slice(1).every((l) => /^<missing>\|[c-]$/.test(l)),
+      ids.join('\n'),
+    );
     const table = (await stowage('history', '--format', 'table {{.ID}}\\t{{.Size}}', ref)).stdout.split('\n');
     assert.match(table[0] ?? '', /^IMAGE\s+SIZE$/);
-    const json = (await stowage('history', '--format', 'json', ref)).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
+    const json = (await stowage('history', '--format', 'json', ref)).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
     assert.ok(json.length >= 3 && json.every((r) => 'CreatedBy' in r));
   });
 
@@ -117,8 +139,10 @@ describe('--format on the store verbs', () => {
 describe('--format on stowage docker …', () => {
   let root: string;
   let alpine: FixtureImage;
-  const docker = (...args: string[]): Promise<RunResult> => runOk(process.execPath, [STOWAGE_CLI, 'docker', ...args, '--docker-root', root], { timeoutMs: 60_000 });
-  const fails = (...args: string[]): Promise<RunResult> => run(process.execPath, [STOWAGE_CLI, 'docker', ...args, '--docker-root', root], { timeoutMs: 60_000 });
+  const docker = (...args: string[]): Promise<RunResult> =>
+    runOk(process.execPath, [STOWAGE_CLI, 'docker', ...args, '--docker-root', root], { timeoutMs: 60_000 });
+  const fails = (...args: string[]): Promise<RunResult> =>
+    run(process.execPath, [STOWAGE_CLI, 'docker', ...args, '--docker-root', root], { timeoutMs: 60_000 });
 
   before(async () => {
     root = await makeTempDir('stowage-cli-format-docker-');
@@ -142,11 +166,21 @@ describe('--format on stowage docker …', () => {
   });
 
   it('images, df, locate and info', async () => {
-    assert.deepEqual((await docker('images', '--format', '{{.Repository}}:{{.Tag}}')).stdout.trim().split('\n').sort(), ['alpine:3', 'alpine:latest', 'example.com:5000/team/app:1']);
-    assert.match((await docker('images', '--format', 'table {{.Repository}}\\t{{.Tag}}', 'example.com:5000/*/*')).stdout, /^REPOSITORY\s+TAG\nexample\.com:5000\/team\/app\s+1\n$/);
+    assert.deepEqual((await docker('images', '--format', '{{.Repository}}:{{.Tag}}')).stdout.trim().split('\n').sort(), [
+      'alpine:3',
+      'alpine:latest',
+      'example.com:5000/team/app:1',
+    ]);
+    assert.match(
+      (await docker('images', '--format', 'table {{.Repository}}\\t{{.Tag}}', 'example.com:5000/*/*')).stdout,
+      /^REPOSITORY\s+TAG\nexample\.com:5000\/team\/app\s+1\n$/,
+    );
     assert.equal((await docker('images', '--format', 'json', 'nothing')).stdout, '');
     assert.equal((await docker('df', '--format', '{{if eq .Type "Images"}}{{.TotalCount}}{{end}}')).stdout, '2\n\n\n\n');
-    assert.match((await docker('df', '-v', '--format', '{{range .Images}}{{.Repository}} {{end}}')).stdout, /^(alpine|example\.com:5000\/team\/app) (alpine|example\.com:5000\/team\/app) $/);
+    assert.match(
+      (await docker('df', '-v', '--format', '{{range .Images}}{{.Repository}} {{end}}')).stdout,
+      /^(alpine|example\.com:5000\/team\/app) (alpine|example\.com:5000\/team\/app) $/,
+    );
     assert.equal((await docker('locate', '--format', '{{.Kind}} {{.Id}}', alpine.id.slice(7, 19))).stdout, `image ${alpine.id}\n`);
     assert.equal((await docker('info', '--format', '{{.Images}} {{.Driver}} {{.DockerRootDir}}')).stdout, `2 overlay2 ${root}\n`);
     assert.match((await fails('info', '--format', '{{.Nope}}')).stderr, /can't evaluate field Nope/);

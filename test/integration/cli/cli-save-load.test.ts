@@ -33,7 +33,8 @@ describe('save several images, load compressed archives, errors in words', () =>
   let base: BuiltImage;
   let app: BuiltImage;
   const root = () => join(dir, 'root');
-  const stowage = (...args: string[]) => exec(process.execPath, [CLI, ...args], { env: { ...process.env, STOWAGE_ROOT: root() }, timeout: 120_000, maxBuffer: 64 << 20 });
+  const stowage = (...args: string[]) =>
+    exec(process.execPath, [CLI, ...args], { env: { ...process.env, STOWAGE_ROOT: root() }, timeout: 120_000, maxBuffer: 64 << 20 });
   const shell = (script: string) => exec('sh', ['-c', script], { env: { ...process.env, STOWAGE: `${process.execPath} ${CLI}` }, timeout: 120_000 });
   const fails = async (...args: string[]): Promise<Failure> => {
     try {
@@ -51,7 +52,8 @@ describe('save several images, load compressed archives, errors in words', () =>
     assert.doesNotMatch(failure.stderr, /\bE[A-Z]{3,}\b:/, 'no bare errno code');
     return lines[0] ?? '';
   };
-  const member = async (archive: string, name: string): Promise<unknown> => JSON.parse(((await (await TarIndex.open(archive)).read(name, 1 << 20)) as Buffer).toString('utf8'));
+  const member = async (archive: string, name: string): Promise<unknown> =>
+    JSON.parse(((await (await TarIndex.open(archive)).read(name, 1 << 20)) as Buffer).toString('utf8'));
   const blobCount = async (archive: string): Promise<number> => (await TarIndex.open(archive)).names().filter((n) => n.startsWith('blobs/sha256/')).length;
 
   before(async () => {
@@ -71,8 +73,14 @@ describe('save several images, load compressed archives, errors in words', () =>
     const archive = join(dir, 'two.tar');
     await stowage('save', '-o', archive, `${host}/team/app:1`, `${host}/lib/base:1`);
     const manifest = (await member(archive, 'manifest.json')) as Array<{ Config: string; RepoTags: string[]; Layers: string[] }>;
-    assert.deepEqual(manifest.map((e) => e.RepoTags), [[`${host}/team/app:1`], [`${host}/lib/base:1`]]);
-    assert.deepEqual(manifest.map((e) => e.Config), [`blobs/sha256/${app.config.digest.slice(7)}`, `blobs/sha256/${base.config.digest.slice(7)}`]);
+    assert.deepEqual(
+      manifest.map((e) => e.RepoTags),
+      [[`${host}/team/app:1`], [`${host}/lib/base:1`]],
+    );
+    assert.deepEqual(
+      manifest.map((e) => e.Config),
+      [`blobs/sha256/${app.config.digest.slice(7)}`, `blobs/sha256/${base.config.digest.slice(7)}`],
+    );
     // 3 app layers (2 shared with base) + 2 configs + 2 manifests.
     assert.equal(await blobCount(archive), 7);
     const index = (await member(archive, 'index.json')) as { manifests: Array<{ digest: string; annotations: Record<string, string> }> };
@@ -95,10 +103,16 @@ describe('save several images, load compressed archives, errors in words', () =>
     const archive = join(dir, 'repo.tar');
     await stowage('save', '-o', archive, `${host}/team/app`);
     const manifest = (await member(archive, 'manifest.json')) as Array<{ RepoTags: string[] }>;
-    assert.deepEqual(manifest.map((e) => e.RepoTags), [[`${host}/team/app:1`, `${host}/team/app:2`]]);
+    assert.deepEqual(
+      manifest.map((e) => e.RepoTags),
+      [[`${host}/team/app:1`, `${host}/team/app:2`]],
+    );
     const byId = join(dir, 'by-id.tar');
     await stowage('save', '-o', byId, app.config.digest.slice(7, 19));
-    assert.deepEqual(((await member(byId, 'manifest.json')) as Array<{ RepoTags: string[] }>).map((e) => e.RepoTags), [[]]);
+    assert.deepEqual(
+      ((await member(byId, 'manifest.json')) as Array<{ RepoTags: string[] }>).map((e) => e.RepoTags),
+      [[]],
+    );
     const loaded = await stowage('--root', join(dir, 'by-id'), 'load', '-i', byId);
     assert.equal(loaded.stdout, `Loaded image ID: ${app.config.digest}\n`);
   });
@@ -121,7 +135,12 @@ describe('save several images, load compressed archives, errors in words', () =>
 
   it('load takes gzip, zstd, bzip2 and xz archives, from a file and from a pipe, and leaves no scratch behind', async () => {
     const archive = join(dir, 'two.tar');
-    for (const [tool, ext] of [['gzip', 'gz'], ['zstd -q', 'zst'], ['bzip2', 'bz2'], ['xz', 'xz']] as const) {
+    for (const [tool, ext] of [
+      ['gzip', 'gz'],
+      ['zstd -q', 'zst'],
+      ['bzip2', 'bz2'],
+      ['xz', 'xz'],
+    ] as const) {
       const compressed = `${archive}.${ext}`;
       await shell(`${tool} -c '${archive}' > '${compressed}'`);
       const into = join(dir, `from-${ext}`);
@@ -137,7 +156,9 @@ describe('save several images, load compressed archives, errors in words', () =>
     assert.match(plain.stdout, /^Loaded image: .*team\/app:1\n/);
     // -i naming a pipe (process substitution): read once, like stdin.
     for (const tool of ['cat', 'zstd -q -c']) {
-      const substituted = await exec('bash', ['-c', `$STOWAGE --root '${join(dir, `substituted-${tool.split(' ')[0]}`)}' load -i <(${tool} '${archive}')`], { env: { ...process.env, STOWAGE: `${process.execPath} ${CLI}` } });
+      const substituted = await exec('bash', ['-c', `$STOWAGE --root '${join(dir, `substituted-${tool.split(' ')[0]}`)}' load -i <(${tool} '${archive}')`], {
+        env: { ...process.env, STOWAGE: `${process.execPath} ${CLI}` },
+      });
       assert.match(substituted.stdout, /^Loaded image: .*team\/app:1\nLoaded image: .*lib\/base:1\n$/, tool);
     }
   });
@@ -162,7 +183,10 @@ describe('save several images, load compressed archives, errors in words', () =>
     assert.equal(oneLine(await fails('load', '-i', folder)), `stowage: load -i ${folder}: is a directory, expected an archive file`);
     const missing = join(dir, 'missing.tar');
     assert.equal(oneLine(await fails('load', '-i', missing)), `stowage: load -i ${missing}: does not exist`);
-    assert.equal(oneLine(await fails('save', '-o', folder, `${host}/lib/base:1`)), `stowage: save -o ${folder}: is a directory, expected a file name for the archive`);
+    assert.equal(
+      oneLine(await fails('save', '-o', folder, `${host}/lib/base:1`)),
+      `stowage: save -o ${folder}: is a directory, expected a file name for the archive`,
+    );
     assert.deepEqual(await readdir(folder), [], 'no temp file left beside it');
   });
 
@@ -202,7 +226,11 @@ describe('save several images, load compressed archives, errors in words', () =>
       await exec('mount', ['-o', 'remount,ro', disk.dir]);
       assert.match((await stowage('--root', roRoot, 'images')).stdout, /lib\/base/);
       const words = `stowage: --root ${roRoot}: the store root is on a read-only file system`;
-      for (const verb of [['tag', `${host}/lib/base:1`, 'x:1'], ['pull', '-q', `${host}/team/app:1`], ['load', '-i', join(dir, 'two.tar')]]) {
+      for (const verb of [
+        ['tag', `${host}/lib/base:1`, 'x:1'],
+        ['pull', '-q', `${host}/team/app:1`],
+        ['load', '-i', join(dir, 'two.tar')],
+      ]) {
         assert.ok(oneLine(await fails('--root', roRoot, ...verb)).startsWith(words), verb.join(' '));
       }
       const fresh = join(disk.dir, 'fresh');

@@ -31,12 +31,18 @@ describe('stowage serve, start-up errors and TLS', () => {
     await writeFile(config, 'storage:\n  s3:\n    bucket: b\n');
     const result = await fails(['serve', config]);
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, `stowage: config file ${config}: storage.s3 is not supported: only the filesystem and inmemory drivers are implemented so far\n`);
+    assert.equal(
+      result.stderr,
+      `stowage: config file ${config}: storage.s3 is not supported: only the filesystem and inmemory drivers are implemented so far\n`,
+    );
   });
 
   it('names a missing TLS certificate file', async () => {
     const config = join(dir, 'tls-missing.yml');
-    await writeFile(config, `storage:\n  filesystem:\n    rootdirectory: ${dir}/d\nhttp:\n  addr: 127.0.0.1:0\n  tls:\n    certificate: ${dir}/nope.pem\n    key: ${dir}/nope.key\n`);
+    await writeFile(
+      config,
+      `storage:\n  filesystem:\n    rootdirectory: ${dir}/d\nhttp:\n  addr: 127.0.0.1:0\n  tls:\n    certificate: ${dir}/nope.pem\n    key: ${dir}/nope.key\n`,
+    );
     const result = await fails(['serve', config]);
     assert.equal(result.code, 1);
     assert.equal(result.stderr, `stowage: cannot read TLS certificate ${dir}/nope.pem: ENOENT\n`);
@@ -50,9 +56,28 @@ describe('stowage serve, start-up errors and TLS', () => {
   it('serves HTTPS with the configured certificate', async () => {
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
     const config = join(dir, 'tls.yml');
-    await writeFile(config, `storage:\n  filesystem:\n    rootdirectory: ${dir}/tls-data\nhttp:\n  addr: 127.0.0.1:0\n  tls:\n    certificate: ${cert}\n    key: ${key}\n`);
+    await writeFile(
+      config,
+      `storage:\n  filesystem:\n    rootdirectory: ${dir}/tls-data\nhttp:\n  addr: 127.0.0.1:0\n  tls:\n    certificate: ${cert}\n    key: ${key}\n`,
+    );
     const child = spawn(process.execPath, [CLI, 'serve', config], { stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const url = await new Promise<string>((resolve, reject) => {

@@ -27,7 +27,8 @@ describe('SIZE is the unpacked size, however the layers came in', () => {
   let recordedByLoad: Record<string, number>;
   const stowage = async (root: string, ...args: string[]): Promise<string> =>
     (await exec(process.execPath, [CLI, ...args], { env: { ...process.env, STOWAGE_ROOT: join(dir, root) }, timeout: 60_000 })).stdout;
-  const imagesJson = async (root: string) => JSON.parse(await readFile(join(dir, root, 'stowage', 'images.json'), 'utf8')) as { layerSizes?: Record<string, number> };
+  const imagesJson = async (root: string) =>
+    JSON.parse(await readFile(join(dir, root, 'stowage', 'images.json'), 'utf8')) as { layerSizes?: Record<string, number> };
 
   before(async () => {
     reg = await startRegistry();
@@ -49,7 +50,7 @@ describe('SIZE is the unpacked size, however the layers came in', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('pulled (gzip) and loaded (plain tar): the same SIZE, each layer\'s unpacked size', async () => {
+  it("pulled (gzip) and loaded (plain tar): the same SIZE, each layer's unpacked size", async () => {
     assert.notDeepEqual(sized.blobs, plain.blobs);
     assert.equal(await stowage('pulled', 'images', '--format', '{{.Size}}', `${host}/t/sized:1`), `${humanSize(sized.total)}\n`);
     assert.equal((await stowage('loaded', 'images', '--format', '{{.Size}}')).trim(), humanSize(sized.total));
@@ -63,13 +64,17 @@ describe('SIZE is the unpacked size, however the layers came in', () => {
 
   it('measured while the blobs streamed in: images.json has every layer before any listing', () => {
     // New blobs are not in blobs/ before the commit: only the sink's meter can have measured them.
-    assert.deepEqual(plain.blobs.map((d) => recordedByLoad[d]), plain.sizes);
+    assert.deepEqual(
+      plain.blobs.map((d) => recordedByLoad[d]),
+      plain.sizes,
+    );
   });
 
-  it('{{.ContentSize}} is the blobs as stored: the pulled image\'s compressed, the loaded one\'s not', async () => {
+  it("{{.ContentSize}} is the blobs as stored: the pulled image's compressed, the loaded one's not", async () => {
     const stored = async (layout: string, image: SizedImage): Promise<number> => {
       let total = 0;
-      for (const digest of [image.digest, image.configDigest, ...image.blobs]) total += (await stat(join(dir, layout, 'blobs', 'sha256', digest.slice(7)))).size;
+      for (const digest of [image.digest, image.configDigest, ...image.blobs])
+        total += (await stat(join(dir, layout, 'blobs', 'sha256', digest.slice(7)))).size;
       return total;
     };
     assert.equal(await stowage('pulled', 'images', '--format', '{{.ContentSize}}', `${host}/t/sized:1`), `${humanSize(await stored('gz', sized))}\n`);
@@ -79,11 +84,14 @@ describe('SIZE is the unpacked size, however the layers came in', () => {
   it('system df: layers once, shared as docker counts them; the blobs in the Content row', async () => {
     const df = await stowage('pulled', 'system', 'df');
     const layers = sized.total + 2000;
-    assert.match(df, new RegExp(`^Images\\s+2\\s+0\\s+${escape(humanSizePrecise(layers))}\\s+${escape(humanSizePrecise(layers))} \\(100%\\)$`, 'm'));
+    assert.match(df, new RegExp(`^Images\\s+2\\s+0\\s+${escapeRegex(humanSizePrecise(layers))}\\s+${escapeRegex(humanSizePrecise(layers))} \\(100%\\)$`, 'm'));
     assert.match(df, /^Content\s+9\s+0\s+/m);
     const verbose = await stowage('pulled', 'system', 'df', '-v');
     const row = verbose.split('\n').find((l) => l.startsWith(`${host}/t/other`)) ?? '';
-    assert.match(row, new RegExp(`${escape(humanSize(other.total))}\\s+${escape(humanSizePrecise(104_741))}\\s+${escape(humanSizePrecise(2000))}\\s+0$`));
+    assert.match(
+      row,
+      new RegExp(`${escapeRegex(humanSize(other.total))}\\s+${escapeRegex(humanSizePrecise(104_741))}\\s+${escapeRegex(humanSizePrecise(2000))}\\s+0$`),
+    );
   });
 
   it('a store written before sizes were kept gets them measured on first listing, and remembered', async () => {
@@ -93,7 +101,10 @@ describe('SIZE is the unpacked size, however the layers came in', () => {
     await writeFile(path, JSON.stringify(before));
     assert.equal(await stowage('pulled', 'images', '--format', '{{.Size}}', `${host}/t/sized:1`), `${humanSize(sized.total)}\n`);
     const after = (await imagesJson('pulled')).layerSizes ?? {};
-    assert.deepEqual(sized.blobs.map((d) => after[d]), sized.sizes);
+    assert.deepEqual(
+      sized.blobs.map((d) => after[d]),
+      sized.sizes,
+    );
   });
 
   it('rmi forgets the sizes of the layers it frees, and keeps the shared ones', async () => {
@@ -104,6 +115,6 @@ describe('SIZE is the unpacked size, however the layers came in', () => {
   });
 });
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

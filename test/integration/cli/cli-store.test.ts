@@ -37,11 +37,20 @@ describe('store verbs end to end, on a real store', () => {
     assert.match(table[0] ?? '', /^REPOSITORY\s+TAG\s+IMAGE ID\s+CREATED\s+SIZE$/);
     assert.equal(table.filter((l) => l.includes(`${host}/`)).length, 2);
     assert.match(table.find((l) => l.includes('team/app')) ?? '', new RegExp(`^${host}/team/app\\s+1\\s+${app.config.digest.slice(7, 19)}\\s+`));
-    assert.deepEqual((await stowage('images', '-q')).stdout.trim().split('\n').sort(), [base.config.digest.slice(7, 19), app.config.digest.slice(7, 19)].sort());
+    assert.deepEqual(
+      (await stowage('images', '-q')).stdout.trim().split('\n').sort(),
+      [base.config.digest.slice(7, 19), app.config.digest.slice(7, 19)].sort(),
+    );
     assert.equal((await stowage('images', '-q', '--filter', `reference=${host}/team/*`)).stdout, `${app.config.digest.slice(7, 19)}\n`);
     assert.equal((await stowage('images', '-q', '--filter', 'dangling=true')).stdout, '');
-    const rows = (await stowage('images', '--format', 'json')).stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, string>);
-    assert.deepEqual(rows.map((r) => r.Tag), ['1', '1']);
+    const rows = (await stowage('images', '--format', 'json')).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    assert.deepEqual(
+      rows.map((r) => r.Tag),
+      ['1', '1'],
+    );
     assert.ok(rows.every((r) => typeof r.Size === 'string' && typeof r.ID === 'string'));
   });
 
@@ -51,8 +60,11 @@ describe('store verbs end to end, on a real store', () => {
     assert.deepEqual(info?.RepoTags, [`${host}/team/app:1`]);
     assert.deepEqual(info?.RepoDigests, [`${host}/team/app@${app.digest}`]);
     assert.equal(info?.Architecture, 'amd64');
-    assert.deepEqual((info?.RootFS as { Layers: string[] }).Layers, app.layers.map((l) => l.diffId));
-    const blobs = ((info?.GraphDriver as { Data: { Blobs: string } }).Data.Blobs).split(':');
+    assert.deepEqual(
+      (info!.RootFS as { Layers: string[] }).Layers,
+      app.layers.map((l) => l.diffId),
+    );
+    const blobs = (info!.GraphDriver as { Data: { Blobs: string } }).Data.Blobs.split(':');
     assert.equal(blobs.length, 4);
     for (const path of blobs) await access(path);
     assert.equal((await stowage('image', 'inspect', '--format', '{{.Id}}', `${host}/team/app:1`)).stdout, `${app.config.digest}\n`);
@@ -78,16 +90,31 @@ describe('store verbs end to end, on a real store', () => {
     const byDigest = (await stowage('--root', root, 'pull', `${host}/team/app@${app.digest}`)).stdout;
     assert.equal(
       byDigest,
-      [`${host}/team/app@${app.digest}: Pulling from team/app`, `Digest: ${app.digest}`, `Status: Downloaded newer image for ${host}/team/app@${app.digest}`, `${host}/team/app@${app.digest}`, ''].join('\n'),
+      [
+        `${host}/team/app@${app.digest}: Pulling from team/app`,
+        `Digest: ${app.digest}`,
+        `Status: Downloaded newer image for ${host}/team/app@${app.digest}`,
+        `${host}/team/app@${app.digest}`,
+        '',
+      ].join('\n'),
     );
     // Tag and digest: docker's CLI hands the daemon only the digest, so its lines name repo@digest; the last line is as typed.
     const both = (await stowage('--root', root, 'pull', `${host}/team/app:1@${app.digest}`)).stdout;
     assert.equal(
       both,
-      [`${host}/team/app@${app.digest}: Pulling from team/app`, `Digest: ${app.digest}`, `Status: Image is up to date for ${host}/team/app@${app.digest}`, `${host}/team/app:1@${app.digest}`, ''].join('\n'),
+      [
+        `${host}/team/app@${app.digest}: Pulling from team/app`,
+        `Digest: ${app.digest}`,
+        `Status: Image is up to date for ${host}/team/app@${app.digest}`,
+        `${host}/team/app:1@${app.digest}`,
+        '',
+      ].join('\n'),
     );
     const byTag = (await stowage('--root', root, 'pull', `${host}/team/app:1`)).stdout;
-    assert.equal(byTag, ['1: Pulling from team/app', `Digest: ${app.digest}`, `Status: Downloaded newer image for ${host}/team/app:1`, `${host}/team/app:1`, ''].join('\n'));
+    assert.equal(
+      byTag,
+      ['1: Pulling from team/app', `Digest: ${app.digest}`, `Status: Downloaded newer image for ${host}/team/app:1`, `${host}/team/app:1`, ''].join('\n'),
+    );
     assert.equal((await stowage('--root', root, 'pull', '-q', `${host}/team/app@${app.digest}`)).stdout, `${host}/team/app@${app.digest}\n`);
   });
 

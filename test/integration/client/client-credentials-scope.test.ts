@@ -51,11 +51,19 @@ describe('the client keeps credentials to the registry that asked for them', () 
 
   it('never sends Authorization to an upload Location on another host', async () => {
     const client = new RegistryClient({
-      credentials: { get: async (host) => (host === registryHost ? { username: 'alice', password: 'secret' } : undefined), store: async () => undefined, erase: async () => false },
+      credentials: {
+        get: async (host) => (host === registryHost ? { username: 'alice', password: 'secret' } : undefined),
+        store: async () => undefined,
+        erase: async () => false,
+      },
     });
     try {
       const data = Buffer.from('hello');
-      await client.pushBlob({ domain: registryHost, path: 'a/b' }, { mediaType: 'application/octet-stream', digest: Digest.of(data).toString(), size: data.length }, Readable.from([data]));
+      await client.pushBlob(
+        { domain: registryHost, path: 'a/b' },
+        { mediaType: 'application/octet-stream', digest: Digest.of(data).toString(), size: data.length },
+        Readable.from([data]),
+      );
     } finally {
       await client.close();
     }

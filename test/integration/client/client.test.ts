@@ -10,7 +10,6 @@ import { startRegistry, type TestRegistry } from '../../support/registry.js';
 import type { HttpClient } from '../../support/http.js';
 import { newClient, pushBlob, pushImage, pushIndex, randomRepo } from '../../support/registry-images.js';
 
-
 const readAll = async (stream: AsyncIterable<Buffer>): Promise<Buffer> => {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk);
@@ -179,8 +178,13 @@ describe('RegistryClient when the network or the registry misbehaves', () => {
       code: 'DIGEST_INVALID',
       message: new RegExp(`announced digest ${other.digest} but sent bytes with digest ${img.digest}`),
     });
-    const garbage = await through((req) => (req.url?.endsWith('/manifests/v1') ? { kind: 'headers', headers: { 'docker-content-digest': 'nonsense' } } : undefined));
-    await assert.rejects(garbage.client.getManifest({ domain: garbage.proxy.host, path }, 'v1'), { code: 'DIGEST_INVALID', message: /"nonsense", which is not a digest/ });
+    const garbage = await through((req) =>
+      req.url?.endsWith('/manifests/v1') ? { kind: 'headers', headers: { 'docker-content-digest': 'nonsense' } } : undefined,
+    );
+    await assert.rejects(garbage.client.getManifest({ domain: garbage.proxy.host, path }, 'v1'), {
+      code: 'DIGEST_INVALID',
+      message: /"nonsense", which is not a digest/,
+    });
     const sha512 = `sha512:${createHash('sha512').update(img.bytes).digest('hex')}`;
     const honest = await through((req) => (req.url?.endsWith('/manifests/v1') ? { kind: 'headers', headers: { 'docker-content-digest': sha512 } } : undefined));
     const got = await honest.client.getManifest({ domain: honest.proxy.host, path }, 'v1');

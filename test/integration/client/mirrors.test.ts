@@ -7,7 +7,6 @@ import type { HttpClient } from '../../support/http.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 import { newClient, pushImage, randomRepo } from '../../support/registry-images.js';
 
-
 describe('registry mirrors', () => {
   let origin: TestRegistry;
   let mirror: TestRegistry;

@@ -28,7 +28,10 @@ describe('operations as a library: tag, remove, prune, exportRootfs', () => {
     await copy(`oci:${join(dir, 'layout')}:w`, `oci-archive:${join(dir, 'image.tar')}:example.com/wh/img:1`);
     store = await ImageStore.open(join(dir, 'store'));
     const loaded = await load({ store, input: join(dir, 'image.tar') });
-    assert.deepEqual(loaded.map((l) => l.tags), [['example.com/wh/img:1']]);
+    assert.deepEqual(
+      loaded.map((l) => l.tags),
+      [['example.com/wh/img:1']],
+    );
     id = loaded[0]?.id ?? '';
   });
   after(async () => {
@@ -41,7 +44,10 @@ describe('operations as a library: tag, remove, prune, exportRootfs', () => {
     assert.deepEqual(result.skipped, []);
     assert.equal(await readFile(join(out, 'etc/replaced.conf'), 'utf8'), EXPECTED_TREE['etc/replaced.conf']);
     assert.deepEqual((await readdir(out, { recursive: true })).sort(), Object.keys(EXPECTED_TREE).sort(), 'whiteouts applied, none left as files');
-    await assert.rejects(exportRootfs('example.com/wh/img:1', { store, to: { directory: out } }), { code: 'UNSUPPORTED', message: `${out} is not empty: export into an empty directory` });
+    await assert.rejects(exportRootfs('example.com/wh/img:1', { store, to: { directory: out } }), {
+      code: 'UNSUPPORTED',
+      message: `${out} is not empty: export into an empty directory`,
+    });
 
     const stream = new PassThrough();
     const chunks: Buffer[] = [];

@@ -163,7 +163,10 @@ describe('operations as a library: pull, push, copy, save, load', () => {
     const loaded = await load({ store: target, input: stream, onProgress: (e) => events.push(e) });
     const id = (await store.resolve(`${host}/ops/app:1`)).id;
     assert.deepEqual(loaded, [{ id, tags: [`${host}/ops/app:1`] }]);
-    assert.deepEqual(events.filter((e) => e.type === 'image-loaded'), [{ type: 'image-loaded', id, tags: [`${host}/ops/app:1`] }]);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'image-loaded'),
+      [{ type: 'image-loaded', id, tags: [`${host}/ops/app:1`] }],
+    );
     assert.ok(events.some((e) => e.type === 'copy-started'));
     assert.equal((await target.resolve(`${host}/ops/app:1`)).id, id);
     assert.deepEqual(await readdir(join(dir, 'load-store', 'stowage', 'tmp')), []);

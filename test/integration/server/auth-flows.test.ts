@@ -103,7 +103,10 @@ ${RULES}`,
   after(() => server.stop());
 
   it('says at start which access control runs', () => {
-    assert.match(server.stdout(), /Access control: token \(issuer flows-issuer, service flows-registry, realm \/auth\/token\); built-in issuer at \/auth\/token, 2 user\(s\), ES256 key/);
+    assert.match(
+      server.stdout(),
+      /Access control: token \(issuer flows-issuer, service flows-registry, realm \/auth\/token\); built-in issuer at \/auth\/token, 2 user\(s\), ES256 key/,
+    );
   });
 
   it('refuses a wrong password at login, and logs in with the right one', async () => {
@@ -195,7 +198,12 @@ describe('OAuth2 refresh tokens (oauth.md) through the registry client', () => {
     } finally {
       await client.close();
     }
-    const refreshed = await post({ ...base, grant_type: 'refresh_token', refresh_token: body.refresh_token, scope: 'repository:team/refresh:pull,push repository:x:delete' });
+    const refreshed = await post({
+      ...base,
+      grant_type: 'refresh_token',
+      refresh_token: body.refresh_token,
+      scope: 'repository:team/refresh:pull,push repository:x:delete',
+    });
     assert.equal(refreshed.status, 200, refreshed.describe());
     const again = refreshed.json<{ refresh_token: string; scope: string }>();
     assert.equal(again.refresh_token, body.refresh_token, 'oauth.md: the same refresh token comes back');
@@ -230,7 +238,9 @@ describe('OAuth2 refresh tokens (oauth.md) through the registry client', () => {
     assert.ok(!Number.isNaN(Date.parse(body.issued_at)));
     const anonymous = await http.get(`/auth/token?service=${SECURED_SERVICE}&offline_token=true`);
     assert.equal(anonymous.json<{ refresh_token?: string }>().refresh_token, undefined);
-    const wrong = await http.get(`/auth/token?service=${SECURED_SERVICE}`, { headers: { authorization: `Basic ${Buffer.from('writer:x').toString('base64')}` } });
+    const wrong = await http.get(`/auth/token?service=${SECURED_SERVICE}`, {
+      headers: { authorization: `Basic ${Buffer.from('writer:x').toString('base64')}` },
+    });
     assert.equal(wrong.status, 401);
   });
 });
@@ -350,7 +360,10 @@ describe('an external token issuer (distribution-style auth.token)', () => {
       await http.close();
       assert.equal(res.status, 401);
       assert.match(res.text, /trusted root/);
-      assert.match(res.header('www-authenticate') ?? '', new RegExp(`^Bearer realm="${realm}",service="${service}",scope="repository:any/repo:pull",error="invalid_token"$`));
+      assert.match(
+        res.header('www-authenticate') ?? '',
+        new RegExp(`^Bearer realm="${realm}",service="${service}",scope="repository:any/repo:pull",error="invalid_token"$`),
+      );
     } finally {
       signWith = 'signer';
     }

@@ -13,7 +13,18 @@ import { parseWwwAuthenticate } from '../../../src/registry/client/auth/challeng
 import type { AccessRule } from '../../../src/registry/server/auth/access.js';
 import { HttpClient, type RequestOptions, type Res } from '../../support/http.js';
 import { SECURED_ISSUER, SECURED_SERVICE, startSecuredRegistry, type SecuredRegistry } from '../../support/secured-registry.js';
-import { MT, API_VERSION, pushBlob, pushImage, randomBlob, sha256, startUpload, withQuery, type BuiltManifest, type Descriptor } from '../../support/registry-images.js';
+import {
+  MT,
+  API_VERSION,
+  pushBlob,
+  pushImage,
+  randomBlob,
+  sha256,
+  startUpload,
+  withQuery,
+  type BuiltManifest,
+  type Descriptor,
+} from '../../support/registry-images.js';
 
 const USERS = { reader: 'reader-pw-1', writer: 'writer-pw-2', admin: 'admin-pw-3' };
 const ACCESS: AccessRule[] = [
@@ -99,13 +110,27 @@ for (const mode of ['token', 'basic'] as const) {
       { name: 'base GET', need: 'authenticated', ok: 200, prepare: async () => ({ method: 'GET', path: '/v2/' }) },
       { name: 'catalog GET', need: 'catalog', ok: 200, prepare: async () => ({ method: 'GET', path: '/v2/_catalog' }) },
       { name: 'tags GET', need: ['pull'], ok: 200, prepare: async (r) => ({ method: 'GET', path: `/v2/${r}/tags/list` }) },
-      { name: 'manifest GET', need: ['pull'], ok: 200, prepare: async (r) => ({ method: 'GET', path: `/v2/${r}/manifests/v1`, options: { headers: { accept: MT.ociManifest } } }) },
-      { name: 'manifest HEAD', need: ['pull'], ok: 200, prepare: async (r) => ({ method: 'HEAD', path: `/v2/${r}/manifests/v1`, options: { headers: { accept: MT.ociManifest } } }) },
+      {
+        name: 'manifest GET',
+        need: ['pull'],
+        ok: 200,
+        prepare: async (r) => ({ method: 'GET', path: `/v2/${r}/manifests/v1`, options: { headers: { accept: MT.ociManifest } } }),
+      },
+      {
+        name: 'manifest HEAD',
+        need: ['pull'],
+        ok: 200,
+        prepare: async (r) => ({ method: 'HEAD', path: `/v2/${r}/manifests/v1`, options: { headers: { accept: MT.ociManifest } } }),
+      },
       {
         name: 'manifest PUT',
         need: ['pull', 'push'],
         ok: 201,
-        prepare: async (r) => ({ method: 'PUT', path: `/v2/${r}/manifests/t-${randomBytes(4).toString('hex')}`, options: { headers: { 'content-type': image(r).mediaType }, body: image(r).bytes } }),
+        prepare: async (r) => ({
+          method: 'PUT',
+          path: `/v2/${r}/manifests/t-${randomBytes(4).toString('hex')}`,
+          options: { headers: { 'content-type': image(r).mediaType }, body: image(r).bytes },
+        }),
       },
       {
         name: 'manifest DELETE',
@@ -115,13 +140,27 @@ for (const mode of ['token', 'basic'] as const) {
       },
       { name: 'blob GET', need: ['pull'], ok: 200, prepare: async (r) => ({ method: 'GET', path: `/v2/${r}/blobs/${image(r).layers[0]!.digest}` }) },
       { name: 'blob HEAD', need: ['pull'], ok: 200, prepare: async (r) => ({ method: 'HEAD', path: `/v2/${r}/blobs/${image(r).layers[0]!.digest}` }) },
-      { name: 'blob DELETE', need: ['delete'], ok: 202, prepare: async (r) => ({ method: 'DELETE', path: `/v2/${r}/blobs/${(await pushBlob(admin, r, randomBlob(64))).digest}` }) },
-      { name: 'upload POST', need: ['pull', 'push'], ok: 202, prepare: async (r) => ({ method: 'POST', path: `/v2/${r}/blobs/uploads/`, options: { headers: { 'content-length': '0' } } }) },
+      {
+        name: 'blob DELETE',
+        need: ['delete'],
+        ok: 202,
+        prepare: async (r) => ({ method: 'DELETE', path: `/v2/${r}/blobs/${(await pushBlob(admin, r, randomBlob(64))).digest}` }),
+      },
+      {
+        name: 'upload POST',
+        need: ['pull', 'push'],
+        ok: 202,
+        prepare: async (r) => ({ method: 'POST', path: `/v2/${r}/blobs/uploads/`, options: { headers: { 'content-length': '0' } } }),
+      },
       {
         name: 'upload PATCH',
         need: ['pull', 'push'],
         ok: 202,
-        prepare: async (r) => ({ method: 'PATCH', path: await session(r), options: { headers: { 'content-type': 'application/octet-stream' }, body: randomBlob(100) } }),
+        prepare: async (r) => ({
+          method: 'PATCH',
+          path: await session(r),
+          options: { headers: { 'content-type': 'application/octet-stream' }, body: randomBlob(100) },
+        }),
       },
       {
         name: 'upload PUT',
@@ -129,7 +168,11 @@ for (const mode of ['token', 'basic'] as const) {
         ok: 201,
         prepare: async (r) => {
           const data = randomBlob(100);
-          return { method: 'PUT', path: withQuery(await session(r), { digest: sha256(data) }), options: { headers: { 'content-type': 'application/octet-stream' }, body: data } };
+          return {
+            method: 'PUT',
+            path: withQuery(await session(r), { digest: sha256(data) }),
+            options: { headers: { 'content-type': 'application/octet-stream' }, body: data },
+          };
         },
       },
       { name: 'upload GET', need: ['pull'], ok: 204, prepare: async (r) => ({ method: 'GET', path: await session(r) }) },
@@ -183,7 +226,12 @@ for (const mode of ['token', 'basic'] as const) {
     const call = async (caller: Caller, req: Prepared): Promise<Res> => {
       const send = (authorization?: string): Promise<Res> =>
         http.request(req.method, req.path, { ...req.options, headers: { ...req.options?.headers, ...(authorization ? { authorization } : {}) } });
-      const basic = caller.kind === 'user' ? basicHeader(caller.user, USERS[caller.user]) : caller.kind === 'wrong-password' ? basicHeader(caller.user, 'not-the-password') : undefined;
+      const basic =
+        caller.kind === 'user'
+          ? basicHeader(caller.user, USERS[caller.user])
+          : caller.kind === 'wrong-password'
+            ? basicHeader(caller.user, 'not-the-password')
+            : undefined;
       if (caller.kind === 'token') return send(`Bearer ${await caller.token()}`);
       if (mode === 'basic') return send(basic);
       const first = await send();
@@ -332,7 +380,17 @@ async function mint(reg: SecuredRegistry, claims: Record<string, unknown>, key?:
   const real = await reg.key();
   const access = [...REPOS, SECRET].map((name) => ({ type: 'repository', name, actions: ['*'] }));
   access.push({ type: 'registry', name: 'catalog', actions: ['*'] });
-  const payload = { iss: SECURED_ISSUER, sub: 'admin', aud: SECURED_SERVICE, iat: now(), nbf: now(), exp: now() + 600, jti: randomBytes(8).toString('hex'), access, ...claims };
+  const payload = {
+    iss: SECURED_ISSUER,
+    sub: 'admin',
+    aud: SECURED_SERVICE,
+    iat: now(),
+    nbf: now(),
+    exp: now() + 600,
+    jti: randomBytes(8).toString('hex'),
+    access,
+    ...claims,
+  };
   return new SignJWT(payload).setProtectedHeader({ alg: 'ES256', typ: 'JWT', kid: real.kid }).sign(key ?? real.privateKey);
 }
 

@@ -49,7 +49,10 @@ describe('the token realm', () => {
     );
     return startStowage({ config, addr: false });
   };
-  const evil: Array<Record<string, string>> = [{ host: 'evil.example' }, { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }];
+  const evil: Array<Record<string, string>> = [
+    { host: 'evil.example' },
+    { host: 'evil.example', 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' },
+  ];
 
   it('by default names the address the connection reached, whatever Host or X-Forwarded-Host say', async () => {
     const server = await serve('plain', '');
@@ -60,9 +63,15 @@ describe('the token realm', () => {
 
   it('believes X-Forwarded-Host and -Proto only from a trusted proxy', async () => {
     const trusted = await serve('trusted', '  trustedproxies: [loopback]\n');
-    assert.equal(await realmOf(trusted, { host: 'x', 'x-forwarded-host': 'registry.example', 'x-forwarded-proto': 'https' }), 'https://registry.example/auth/token');
+    assert.equal(
+      await realmOf(trusted, { host: 'x', 'x-forwarded-host': 'registry.example', 'x-forwarded-proto': 'https' }),
+      'https://registry.example/auth/token',
+    );
     // A proxy chain appends: the value the nearest proxy added counts.
-    assert.equal(await realmOf(trusted, { host: 'x', 'x-forwarded-host': 'spoofed.example, registry.example:8443' }), 'http://registry.example:8443/auth/token');
+    assert.equal(
+      await realmOf(trusted, { host: 'x', 'x-forwarded-host': 'spoofed.example, registry.example:8443' }),
+      'http://registry.example:8443/auth/token',
+    );
     // No X-Forwarded-Host, or one that is no host name: never the Host header.
     assert.equal(await realmOf(trusted, { host: 'evil.example' }), `${trusted.url}/auth/token`);
     assert.equal(await realmOf(trusted, { host: 'x', 'x-forwarded-host': 'evil.example/"x' }), `${trusted.url}/auth/token`);

@@ -14,7 +14,6 @@ import { parseWwwAuthenticate } from '../../../src/registry/client/auth/challeng
 import type { Credential, CredentialStore } from '../../../src/registry/client/auth/credentials.js';
 import { TokenProvider } from '../../../src/registry/client/auth/token.js';
 import { isStowageError } from '../../../src/errors/error.js';
-import { startRegistry } from '../../support/registry.js';
 import { startAuthRegistry, TEST_SERVICE, type AuthRegistry } from '../../support/token-server.js';
 
 const USERS = { alice: 'wonderland-pw', bob: 'builder-pw' };
@@ -77,7 +76,9 @@ describe('bearer token auth', () => {
     const base = await request(`${reg.url}/v2/`);
     await base.body.dump();
     assert.equal(base.statusCode, 401);
-    assert.deepEqual(parseWwwAuthenticate(base.headers['www-authenticate']), [{ scheme: 'bearer', params: { realm: `${reg.url}/token`, service: TEST_SERVICE } }]);
+    assert.deepEqual(parseWwwAuthenticate(base.headers['www-authenticate']), [
+      { scheme: 'bearer', params: { realm: `${reg.url}/token`, service: TEST_SERVICE } },
+    ]);
 
     const tags = await request(`${reg.url}/v2/some/repo/tags/list`);
     const body = (await tags.body.json()) as { errors: Array<{ code: string }> };
@@ -118,8 +119,13 @@ describe('bearer token auth', () => {
 
     const fresh = new Authenticator({ credentials: credentials(alice(reg)) });
     const start = reg.tokenRequests.length;
-    const results = await Promise.all(Array.from({ length: 5 }, () => send(reg, fresh, 'HEAD', `/v2/${repo}/blobs/${push.digest}`, [repositoryScope(repo, ['pull'])])));
-    assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200]);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => send(reg, fresh, 'HEAD', `/v2/${repo}/blobs/${push.digest}`, [repositoryScope(repo, ['pull'])])),
+    );
+    assert.deepEqual(
+      results.map((r) => r.status),
+      [200, 200, 200, 200, 200],
+    );
     assert.equal(reg.tokenRequests.length - start, 1);
   });
 
@@ -145,7 +151,14 @@ describe('bearer token auth', () => {
     const login = await request(`${reg.url}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'password', username: 'alice', password: USERS.alice, service: TEST_SERVICE, client_id: 'test', access_type: 'offline' }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: 'alice',
+        password: USERS.alice,
+        service: TEST_SERVICE,
+        client_id: 'test',
+        access_type: 'offline',
+      }).toString(),
     });
     const { refresh_token: refresh } = (await login.body.json()) as { refresh_token: string };
     assert.ok(refresh);
@@ -157,7 +170,10 @@ describe('bearer token auth', () => {
     assert.deepEqual(reg.tokenRequests.at(-1), { method: 'POST', scopes: [`repository:${repo}:pull,push`], user: 'alice', grant: 'refresh_token' });
 
     const bad = new Authenticator({ credentials: credentials({ [reg.host]: { identityToken: 'revoked' } }) });
-    await assert.rejects(send(reg, bad, 'GET', `/v2/${repo}/tags/list`, []), (err: unknown) => isStowageError(err, 'UNAUTHORIZED') && /identity token/.test(err.message) && !err.message.includes('revoked'));
+    await assert.rejects(
+      send(reg, bad, 'GET', `/v2/${repo}/tags/list`, []),
+      (err: unknown) => isStowageError(err, 'UNAUTHORIZED') && /identity token/.test(err.message) && !err.message.includes('revoked'),
+    );
   });
 
   test('a token without the needed scope gets insufficient_scope', async () => {
@@ -382,8 +398,16 @@ describe('TokenProvider against other token servers', () => {
   test('failures are clear errors', async () => {
     const tokens = new TokenProvider();
     const cases: Array<[number, string, RegExp]> = [
-      [401, JSON.stringify({ details: 'incorrect username or password' }), /^authentication failed for user u at http:\/\/127\.0\.0\.1:\d+\/auth: incorrect username or password$/],
-      [403, JSON.stringify({ error: 'access_denied', error_description: 'nope, secret-pw is wrong' }), /^authentication failed for user u at .*: nope, \*\*\* is wrong$/],
+      [
+        401,
+        JSON.stringify({ details: 'incorrect username or password' }),
+        /^authentication failed for user u at http:\/\/127\.0\.0\.1:\d+\/auth: incorrect username or password$/,
+      ],
+      [
+        403,
+        JSON.stringify({ error: 'access_denied', error_description: 'nope, secret-pw is wrong' }),
+        /^authentication failed for user u at .*: nope, \*\*\* is wrong$/,
+      ],
       [429, '{}', /rate limiting/],
       [500, '<html>oops</html>', /returned 500$/],
       [200, 'not json', /answered something other than JSON/],
@@ -391,14 +415,20 @@ describe('TokenProvider against other token servers', () => {
     ];
     for (const [status, body, expected] of cases) {
       answer = () => ({ status, body });
-      await assert.rejects(tokens.token({ realm, scopes: [`repository:${status}:pull`], credential: { username: 'u', password: 'secret-pw' } }), (err: unknown) => {
-        assert.ok(err instanceof Error);
-        assert.match(err.message, expected);
-        assert.ok(!err.message.includes('secret-pw'));
-        return true;
-      });
+      await assert.rejects(
+        tokens.token({ realm, scopes: [`repository:${status}:pull`], credential: { username: 'u', password: 'secret-pw' } }),
+        (err: unknown) => {
+          assert.ok(err instanceof Error);
+          assert.match(err.message, expected);
+          assert.ok(!err.message.includes('secret-pw'));
+          return true;
+        },
+      );
     }
     await assert.rejects(tokens.token({ realm: 'ftp://x/token', scopes: [] }), /not http\(s\)/);
-    await assert.rejects(tokens.token({ realm: 'http://127.0.0.1:1/token', scopes: [] }), (err: unknown) => isStowageError(err, 'INTERNAL') && /token request to http:\/\/127\.0\.0\.1:1\/token failed/.test(err.message));
+    await assert.rejects(
+      tokens.token({ realm: 'http://127.0.0.1:1/token', scopes: [] }),
+      (err: unknown) => isStowageError(err, 'INTERNAL') && /token request to http:\/\/127\.0\.0\.1:1\/token failed/.test(err.message),
+    );
   });
 });

@@ -59,7 +59,6 @@ describe('GET /v2/', () => {
     assertStatus(res, 200);
     assert.equal(res.body.length, 0);
   });
-
 });
 
 describe('Docker-Distribution-API-Version header', () => {
@@ -246,4 +245,3 @@ describe('invalid tags -> 400', () => {
     }
   });
 });
-

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Res } from '../../support/http.js';
-import { SuiteClient, is2xx, oneOf, populate, putManifest } from './conformance-client.js';
+import { type SuiteClient, is2xx, oneOf, populate, putManifest } from './conformance-client.js';
 import { MT_INDEX, type ConformanceFixtures } from './conformance-fixtures.js';
 
 type Context = () => { c: SuiteClient; f: ConformanceFixtures };
@@ -89,7 +89,10 @@ export function runContentDiscovery(context: Context): void {
       // The suite checks the first page's list here, as ported; the second page, beyond the suite:
       assert.ok(tagList.length <= numResults);
       assert.ok(tagList.includes(lastTag));
-      assert.ok(tagsOf(res).every((tag) => tag > lastTag), res.describe());
+      assert.ok(
+        tagsOf(res).every((tag) => tag > lastTag),
+        res.describe(),
+      );
     });
   });
 
@@ -138,8 +141,14 @@ export function runContentDiscovery(context: Context): void {
     it('Delete created manifest & associated tags', async () => {
       const { c, f } = context();
       const references = [
-        f.refsIndexArtifact.digest, f.manifests[2]!.digest, f.manifests[4]!.digest, f.refsManifestAConfigArtifact.digest,
-        f.refsManifestALayerArtifact.digest, f.testTagName, f.refsManifestBConfigArtifact.digest, f.refsManifestBLayerArtifact.digest,
+        f.refsIndexArtifact.digest,
+        f.manifests[2]!.digest,
+        f.manifests[4]!.digest,
+        f.refsManifestAConfigArtifact.digest,
+        f.refsManifestALayerArtifact.digest,
+        f.testTagName,
+        f.refsManifestBConfigArtifact.digest,
+        f.refsManifestBLayerArtifact.digest,
         f.refsManifestCLayerArtifact.digest,
       ];
       for (const ref of references) lenient(await c.do('DELETE', '/v2/<name>/manifests/<digest>', { reference: ref }));
@@ -154,7 +163,14 @@ export function runContentDiscovery(context: Context): void {
     });
     it('References teardown', async () => {
       const { c, f } = context();
-      for (const ref of [f.refsIndexArtifact, f.refsManifestAConfigArtifact, f.refsManifestALayerArtifact, f.manifests[4]!, f.refsManifestBConfigArtifact, f.refsManifestBLayerArtifact]) {
+      for (const ref of [
+        f.refsIndexArtifact,
+        f.refsManifestAConfigArtifact,
+        f.refsManifestALayerArtifact,
+        f.manifests[4]!,
+        f.refsManifestBConfigArtifact,
+        f.refsManifestBLayerArtifact,
+      ]) {
         lenient(await c.do('DELETE', '/v2/<name>/manifests/<reference>', { reference: ref.digest }));
       }
       for (const blob of [f.configs[4]!, f.refBlobA, f.refBlobB, f.emptyJSON]) {

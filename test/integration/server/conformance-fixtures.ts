@@ -146,32 +146,62 @@ export async function conformanceFixtures() {
   const subject3 = asManifest(manifests[3]!.content);
   const refBlob = (b: TestBlob, mediaType: string): GoDescriptor => ({ mediaType, size: b.content.length, digest: b.digest });
 
-  const refsManifestAConfigArtifact = blob(manifest({
-    mediaType: MT_MANIFEST, config: refBlob(refBlobA, artifactTypeA), subject: subject4, layers: [emptyJSONDescriptor],
-    annotations: { [annotationKey]: 'test config a' },
-  }));
-  const refsManifestBConfigArtifact = blob(manifest({
-    mediaType: MT_MANIFEST, config: refBlob(refBlobB, artifactTypeB), subject: subject4, layers: [emptyJSONDescriptor],
-    annotations: { [annotationKey]: 'test config b' },
-  }));
-  const refsManifestALayerArtifact = blob(manifest({
-    mediaType: MT_MANIFEST, artifactType: artifactTypeA, config: emptyJSONDescriptor, subject: subject4, layers: [refBlob(refBlobA, artifactTypeA)],
-    annotations: { [annotationKey]: 'test layer a' },
-  }));
-  const refsManifestBLayerArtifact = blob(manifest({
-    mediaType: MT_MANIFEST, artifactType: artifactTypeB, config: emptyJSONDescriptor, subject: subject4, layers: [refBlob(refBlobB, artifactTypeB)],
-    annotations: { [annotationKey]: 'test layer b' },
-  }));
+  const refsManifestAConfigArtifact = blob(
+    manifest({
+      mediaType: MT_MANIFEST,
+      config: refBlob(refBlobA, artifactTypeA),
+      subject: subject4,
+      layers: [emptyJSONDescriptor],
+      annotations: { [annotationKey]: 'test config a' },
+    }),
+  );
+  const refsManifestBConfigArtifact = blob(
+    manifest({
+      mediaType: MT_MANIFEST,
+      config: refBlob(refBlobB, artifactTypeB),
+      subject: subject4,
+      layers: [emptyJSONDescriptor],
+      annotations: { [annotationKey]: 'test config b' },
+    }),
+  );
+  const refsManifestALayerArtifact = blob(
+    manifest({
+      mediaType: MT_MANIFEST,
+      artifactType: artifactTypeA,
+      config: emptyJSONDescriptor,
+      subject: subject4,
+      layers: [refBlob(refBlobA, artifactTypeA)],
+      annotations: { [annotationKey]: 'test layer a' },
+    }),
+  );
+  const refsManifestBLayerArtifact = blob(
+    manifest({
+      mediaType: MT_MANIFEST,
+      artifactType: artifactTypeB,
+      config: emptyJSONDescriptor,
+      subject: subject4,
+      layers: [refBlob(refBlobB, artifactTypeB)],
+      annotations: { [annotationKey]: 'test layer b' },
+    }),
+  );
   // The same as B, on a subject that is never pushed; no annotations.
-  const refsManifestCLayerArtifact = blob(manifest({
-    mediaType: MT_MANIFEST, artifactType: artifactTypeB, config: emptyJSONDescriptor, subject: subject3, layers: [refBlob(refBlobB, artifactTypeB)],
-  }));
-  const refsIndexArtifact = blob(index({
-    artifactType: artifactTypeIndex,
-    manifests: [asManifest(refsManifestAConfigArtifact.content), asManifest(refsManifestALayerArtifact.content)],
-    subject: subject4,
-    annotations: { [annotationKey]: 'test index' },
-  }));
+  const refsManifestCLayerArtifact = blob(
+    manifest({
+      mediaType: MT_MANIFEST,
+      artifactType: artifactTypeB,
+      config: emptyJSONDescriptor,
+      subject: subject3,
+      layers: [refBlob(refBlobB, artifactTypeB)],
+    }),
+  );
+  const refsIndexArtifact = blob(
+    index({
+      artifactType: artifactTypeIndex,
+      manifests: [asManifest(refsManifestAConfigArtifact.content), asManifest(refsManifestALayerArtifact.content)],
+      subject: subject4,
+      annotations: { [annotationKey]: 'test index' },
+    }),
+  );
   const annotationValues: Record<string, string> = {
     [refsManifestAConfigArtifact.digest]: 'test config a',
     [refsManifestBConfigArtifact.digest]: 'test config b',

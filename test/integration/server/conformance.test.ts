@@ -45,7 +45,20 @@ let f: ConformanceFixtures;
 before(async () => {
   const dir = await makeTempDir('stowage-conformance-');
   const config = join(dir, 'config.yml');
-  await writeFile(config, ['version: 0.1', 'storage:', '  filesystem:', `    rootdirectory: ${JSON.stringify(join(dir, 'data'))}`, '  delete:', '    enabled: true', 'features:', '  automaticcrossmount: true', ''].join('\n'));
+  await writeFile(
+    config,
+    [
+      'version: 0.1',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${JSON.stringify(join(dir, 'data'))}`,
+      '  delete:',
+      '    enabled: true',
+      'features:',
+      '  automaticcrossmount: true',
+      '',
+    ].join('\n'),
+  );
   server = await startStowage({ config });
   http = new HttpClient(server.url);
   c = new SuiteClient(http, NAMESPACE);
@@ -135,8 +148,10 @@ describe('OCI Distribution Conformance Tests', () => {
     describe('Teardown', () => {
       const deleted = (res: Res): void => oneOf(res, '2xx', 405);
       const gone = (res: Res): void => oneOf(res, '2xx', 404, 405);
-      it('Delete manifest[0] created in setup', async () => deleted(await c.do('DELETE', '/v2/<name>/manifests/<digest>', { reference: f.manifests[0]!.digest })));
-      it('Delete manifest[1] created in setup', async () => deleted(await c.do('DELETE', '/v2/<name>/manifests/<digest>', { reference: f.manifests[1]!.digest })));
+      it('Delete manifest[0] created in setup', async () =>
+        deleted(await c.do('DELETE', '/v2/<name>/manifests/<digest>', { reference: f.manifests[0]!.digest })));
+      it('Delete manifest[1] created in setup', async () =>
+        deleted(await c.do('DELETE', '/v2/<name>/manifests/<digest>', { reference: f.manifests[1]!.digest })));
       it('Delete config[0] blob created in setup', async () => gone(await c.do('DELETE', '/v2/<name>/blobs/<digest>', { reference: f.configs[0]!.digest })));
       it('Delete config[1] blob created in setup', async () => gone(await c.do('DELETE', '/v2/<name>/blobs/<digest>', { reference: f.configs[1]!.digest })));
       it('Delete layer blob created in setup', async () => gone(await c.do('DELETE', '/v2/<name>/blobs/<digest>', { reference: f.layer.digest })));
@@ -159,7 +174,10 @@ describe('OCI Distribution Conformance Tests', () => {
         lastResponse = res;
       });
       it('PUT request to session URL with digest should yield 201 response', async () => {
-        const res = await c.do('PUT', relativeLocation(last()), { query: { digest: f.testBlobA.digest }, headers: { 'Content-Type': OCTET, 'Content-Length': f.testBlobA.contentLength } });
+        const res = await c.do('PUT', relativeLocation(last()), {
+          query: { digest: f.testBlobA.digest },
+          headers: { 'Content-Type': OCTET, 'Content-Length': f.testBlobA.contentLength },
+        });
         assert.equal(res.status, 201);
         assert.ok(res.header('location'));
       });
@@ -169,7 +187,11 @@ describe('OCI Distribution Conformance Tests', () => {
         assert.equal((await c.do('GET', '/v2/<name>/blobs/<digest>', { reference: f.dummyDigest })).status, 404);
       });
       it('POST request with digest and blob should yield a 201 or 202', async () => {
-        const res = await c.do('POST', '/v2/<name>/blobs/uploads/', { query: { digest: f.configs[1]!.digest }, headers: { 'Content-Length': '', 'Content-Type': OCTET }, body: f.configs[1]!.content });
+        const res = await c.do('POST', '/v2/<name>/blobs/uploads/', {
+          query: { digest: f.configs[1]!.digest },
+          headers: { 'Content-Length': '', 'Content-Type': OCTET },
+          body: f.configs[1]!.content,
+        });
         assert.ok(res.header('location'));
         oneOf(res, 201, 202);
         lastResponse = res;
@@ -184,7 +206,11 @@ describe('OCI Distribution Conformance Tests', () => {
         lastResponse = res;
       });
       it('PUT upload of a blob should yield a 201 Response', async () => {
-        const res = await c.do('PUT', relativeLocation(last()), { query: { digest: f.configs[1]!.digest }, headers: { 'Content-Length': '', 'Content-Type': OCTET }, body: f.configs[1]!.content });
+        const res = await c.do('PUT', relativeLocation(last()), {
+          query: { digest: f.configs[1]!.digest },
+          headers: { 'Content-Length': '', 'Content-Type': OCTET },
+          body: f.configs[1]!.content,
+        });
         assert.ok(res.header('location'));
         assert.equal(res.status, 201);
       });
@@ -193,7 +219,11 @@ describe('OCI Distribution Conformance Tests', () => {
       });
       it('PUT upload of a layer blob should yield a 201 Response', async () => {
         const start = await c.do('POST', '/v2/<name>/blobs/uploads/');
-        const res = await c.do('PUT', relativeLocation(start), { query: { digest: f.layer.digest }, headers: { 'Content-Length': '', 'Content-Type': OCTET }, body: f.layer.content });
+        const res = await c.do('PUT', relativeLocation(start), {
+          query: { digest: f.layer.digest },
+          headers: { 'Content-Length': '', 'Content-Type': OCTET },
+          body: f.layer.content,
+        });
         assert.ok(res.header('location'));
         assert.equal(res.status, 201);
       });
@@ -243,7 +273,10 @@ describe('OCI Distribution Conformance Tests', () => {
         lastResponse = res;
       });
       it('PUT request with digest should return 201', async () => {
-        const res = await c.do('PUT', relativeLocation(last()), { query: { digest: chunked.blob.digest }, headers: { 'Content-Length': '0', 'Content-Type': OCTET } });
+        const res = await c.do('PUT', relativeLocation(last()), {
+          query: { digest: chunked.blob.digest },
+          headers: { 'Content-Length': '0', 'Content-Type': OCTET },
+        });
         assert.equal(res.status, 201);
         assert.ok(res.header('location'));
       });
@@ -338,4 +371,3 @@ describe('OCI Distribution Conformance Tests, OCI_AUTOMATIC_CROSSMOUNT=0 (Stowag
     assert.equal(res.status, 202);
   });
 });
-

@@ -23,8 +23,18 @@ describe('registry fuzzer', () => {
     for (const url of ['http://127.0.0.1:5000', 'http://127.1.2.3:1', 'http://localhost:5000', 'http://[::1]:5000', 'https://127.0.0.1']) {
       assert.equal(isLoopbackUrl(url), true, url);
     }
-    for (const url of ['http://10.0.0.1:5000', 'http://registry.example.com', 'http://127.0.0.1.nip.io', 'http://128.0.0.1', 'http://0.0.0.0:5000',
-      'ftp://127.0.0.1', 'http://user:pw@127.0.0.1', 'http://[::ffff:10.0.0.1]', 'not a url', 'http://127.0.0.256']) {
+    for (const url of [
+      'http://10.0.0.1:5000',
+      'http://registry.example.com',
+      'http://127.0.0.1.nip.io',
+      'http://128.0.0.1',
+      'http://0.0.0.0:5000',
+      'ftp://127.0.0.1',
+      'http://user:pw@127.0.0.1',
+      'http://[::ffff:10.0.0.1]',
+      'not a url',
+      'http://127.0.0.256',
+    ]) {
       assert.equal(isLoopbackUrl(url), false, url);
     }
     await assert.rejects(runFuzz({ url: 'http://192.0.2.1:5000', seconds: 1 }), /refusing to fuzz/);

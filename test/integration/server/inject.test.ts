@@ -34,7 +34,12 @@ for (const kind of DRIVER_NAMES as Array<DriverConfig['kind']>) {
 
     async function pushMonolithic(repo: string, data: Buffer): Promise<string> {
       const digest = sha256(data);
-      const res = await call({ method: 'POST', url: `/v2/${repo}/blobs/uploads/?digest=${digest}`, headers: { 'content-type': 'application/octet-stream' }, payload: data });
+      const res = await call({
+        method: 'POST',
+        url: `/v2/${repo}/blobs/uploads/?digest=${digest}`,
+        headers: { 'content-type': 'application/octet-stream' },
+        payload: data,
+      });
       assert.equal(res.statusCode, 201, res.body);
       assert.equal(res.headers['docker-content-digest'], digest);
       assert.equal(res.headers.location, `/v2/${repo}/blobs/${digest}`);
@@ -129,10 +134,20 @@ for (const kind of DRIVER_NAMES as Array<DriverConfig['kind']>) {
       assert.deepEqual([unknownManifest.statusCode, errorCode(unknownManifest)], [404, 'MANIFEST_UNKNOWN']);
       const badName = await call({ method: 'GET', url: '/v2/Inject/Errors/tags/list' });
       assert.deepEqual([badName.statusCode, errorCode(badName)], [400, 'NAME_INVALID']);
-      const wrongDigest = await call({ method: 'POST', url: `/v2/inject/errors/blobs/uploads/?digest=${missing}`, headers: { 'content-type': 'application/octet-stream' }, payload: randomBytes(64) });
+      const wrongDigest = await call({
+        method: 'POST',
+        url: `/v2/inject/errors/blobs/uploads/?digest=${missing}`,
+        headers: { 'content-type': 'application/octet-stream' },
+        payload: randomBytes(64),
+      });
       assert.deepEqual([wrongDigest.statusCode, errorCode(wrongDigest)], [400, 'DIGEST_INVALID']);
       const dangling = Buffer.from(
-        JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: missing, size: 2 }, layers: [] }),
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: missing, size: 2 },
+          layers: [],
+        }),
       );
       const refused = await call({ method: 'PUT', url: '/v2/inject/errors/manifests/v1', headers: { 'content-type': OCI_MANIFEST }, payload: dangling });
       assert.deepEqual([refused.statusCode, errorCode(refused)], [400, 'MANIFEST_BLOB_UNKNOWN']);

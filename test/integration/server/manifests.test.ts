@@ -173,7 +173,14 @@ describe('push and pull each manifest type', () => {
     const img = await buildImage(c, repo);
     const { mediaType: _drop, ...rest } = img.json;
     const bytes = manifestBytes(rest);
-    const m = { mediaType: MT.ociManifest, bytes, digest: sha256(bytes), size: bytes.length, json: rest, descriptor: { mediaType: MT.ociManifest, digest: sha256(bytes), size: bytes.length } };
+    const m = {
+      mediaType: MT.ociManifest,
+      bytes,
+      digest: sha256(bytes),
+      size: bytes.length,
+      json: rest,
+      descriptor: { mediaType: MT.ociManifest, digest: sha256(bytes), size: bytes.length },
+    };
     assertStatus(await putManifest(c, repo, 'v1', m), 201);
     await assertPullable(c, repo, m, ['v1']);
   });
@@ -577,7 +584,10 @@ describe('Accept negotiation', () => {
     const repo = randomRepo('accept');
     const oci = await pushImage(c, repo, 'oci', { kind: 'oci' });
     const docker = await pushImage(c, repo, 'docker', { kind: 'docker' });
-    for (const [tag, m] of [['oci', oci], ['docker', docker]] as const) {
+    for (const [tag, m] of [
+      ['oci', oci],
+      ['docker', docker],
+    ] as const) {
       for (const accept of [undefined, '*/*']) {
         const res = await c.get(`/v2/${repo}/manifests/${tag}`, { headers: accept === undefined ? {} : { accept } });
         assertStatus(res, 200);

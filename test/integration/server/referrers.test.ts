@@ -231,7 +231,10 @@ describe('referrers lifecycle', () => {
     await pushManifest(c, repo, ref, 'sbom');
     assertStatus(await c.delete(`/v2/${repo}/manifests/sbom`), 202);
     const body = assertIndex(await c.get(`/v2/${repo}/referrers/${subject.digest}`));
-    assert.deepEqual(body.manifests.map((d) => d.digest), [ref.digest]);
+    assert.deepEqual(
+      body.manifests.map((d) => d.digest),
+      [ref.digest],
+    );
   });
 
   test('referrers are scoped to the repository', async () => {

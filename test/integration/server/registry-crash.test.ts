@@ -82,7 +82,10 @@ describe('a registry restarted after a crash', () => {
         for (const path of [...debris, empty]) if (await exists(path)) return false;
         return true;
       };
-      assert.ok(await eventually(swept, 10_000), `still there: ${(await Promise.all([...debris, empty].map(async (p) => ((await exists(p)) ? p : '')))).filter(Boolean)}`);
+      assert.ok(
+        await eventually(swept, 10_000),
+        `still there: ${(await Promise.all([...debris, empty].map(async (p) => ((await exists(p)) ? p : '')))).filter(Boolean)}`,
+      );
       assert.ok(await exists(fresh), 'a fresh temporary file is left alone');
       assert.deepEqual(await readdir(join(blobs, 'ab')), []);
       assert.deepEqual((await readdir(join(repo, 'tags'))).sort(), ['good', 'no-blob']);
@@ -106,7 +109,15 @@ describe('a registry restarted after a crash', () => {
       };
       let answered = 0;
       const puts = Array.from({ length: 100 }, (_, i) => {
-        const manifest = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config: blobs?.config, layers: [blobs?.layer], annotations: { round: String(round), i: String(i) } }));
+        const manifest = Buffer.from(
+          JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MANIFEST,
+            config: blobs?.config,
+            layers: [blobs?.layer],
+            annotations: { round: String(round), i: String(i) },
+          }),
+        );
         // New tags each round, and tags pushed in earlier rounds moved to new manifests.
         const tag = i % 3 === 0 ? `old-${i % 30}` : `r${round}-${i}`;
         return client
@@ -121,7 +132,9 @@ describe('a registry restarted after a crash', () => {
       server.process.kill('SIGKILL');
       await Promise.all(puts);
       await client.close();
-      await new Promise((resolve) => (server.process.exitCode !== null || server.process.signalCode ? resolve(undefined) : server.process.once('exit', resolve)));
+      await new Promise((resolve) =>
+        server.process.exitCode !== null || server.process.signalCode ? resolve(undefined) : server.process.once('exit', resolve),
+      );
 
       const check = await startStowage({ root });
       const reader = new HttpClient(check.url);

@@ -94,7 +94,10 @@ describe('a registry whose disk fills up', () => {
     for (const res of refusals) {
       assert.match(res.header('content-type') ?? '', /^application\/json/);
       const body = JSON.parse(res.text) as { errors: Array<{ code: string; message: string; detail: unknown }> };
-      assert.deepEqual(body.errors.map((e) => [e.code, e.detail]), [['UNKNOWN', 'no space left on device']]);
+      assert.deepEqual(
+        body.errors.map((e) => [e.code, e.detail]),
+        [['UNKNOWN', 'no space left on device']],
+      );
       assert.ok(!body.errors[0]?.message.includes(disk.dir), `no storage path on the wire: ${res.text}`);
     }
   });
@@ -120,7 +123,10 @@ describe('a registry whose disk fills up', () => {
   });
 
   it('logs each refusal once at error level, with the file it could not write, and no 500', async () => {
-    const lines = server.stderr().split('\n').filter((l) => l.includes('storage full'));
+    const lines = server
+      .stderr()
+      .split('\n')
+      .filter((l) => l.includes('storage full'));
     assert.equal(lines.length, refusals.length, server.stderr().slice(-2000));
     for (const line of lines) {
       const entry = JSON.parse(line) as { level: number; path: string; errno: string };

@@ -26,7 +26,10 @@ describe('Registry', () => {
       await using registry = new Registry({ storage: { kind: 'inmemory' }, port: 0 });
       const started = await registry.start();
       assert.match(started.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-      assert.deepEqual([started.scheme, started.host, started.storage, started.access], ['http', '127.0.0.1', 'in memory (lost on exit)', 'none (anyone may pull, push and delete)']);
+      assert.deepEqual(
+        [started.scheme, started.host, started.storage, started.access],
+        ['http', '127.0.0.1', 'in memory (lost on exit)', 'none (anyone may pull, push and delete)'],
+      );
       assert.equal(started.url, `http://127.0.0.1:${started.port}`);
       url = started.url;
       assert.equal((await fetch(`${url}/v2/`)).status, 200);

@@ -44,9 +44,7 @@ describe('serve configuration: http2 and limits', () => {
   });
 
   it('reads every key of the limits section, durations as distribution writes them', async () => {
-    const path = await file(
-      'limits:\n  headerstimeout: 500ms\n  idletimeout: 2m\n  maxheaderbytes: 8192\n  uploadsperclient: 4\n  uploadsessionttl: 6h\n',
-    );
+    const path = await file('limits:\n  headerstimeout: 500ms\n  idletimeout: 2m\n  maxheaderbytes: 8192\n  uploadsperclient: 4\n  uploadsessionttl: 6h\n');
     assert.deepEqual((await loadServeConfig(path, {}, {})).limits, {
       headersTimeoutMs: 500,
       idleTimeoutMs: 120_000,

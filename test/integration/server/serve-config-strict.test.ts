@@ -44,7 +44,10 @@ describe('stowage serve with a strict config', () => {
     const cases: Array<[string, string]> = [
       [`${storage}htp:\n  addr: :5000\n`, 'unknown key htp.addr (did you mean http.addr?)'],
       [`${storage}  delete:\n    enabeld: true\n`, 'unknown key storage.delete.enabeld (did you mean storage.delete.enabled?)'],
-      [`${storage}http:\n  debug:\n    addr: :5001\n`, 'http.debug is not supported: the debug server (a second listener with pprof, expvar and metrics) is not implemented'],
+      [
+        `${storage}http:\n  debug:\n    addr: :5001\n`,
+        'http.debug is not supported: the debug server (a second listener with pprof, expvar and metrics) is not implemented',
+      ],
       [`http:\n  addr: 127.0.0.1:0\n`, 'the config names no storage: set storage.filesystem.rootdirectory (or storage.inmemory), or give --root'],
     ];
     for (const [text, message] of cases) {
@@ -93,13 +96,20 @@ describe('stowage serve with a strict config', () => {
     );
     const server = await startStowage({ config: path, addr: false, env: { ...process.env, REGISTRY_HTTP_ADR: ':6000' } });
     try {
-      const warnings = server.stderr().split('\n').filter((line) => line.startsWith('stowage: warning: '));
+      const warnings = server
+        .stderr()
+        .split('\n')
+        .filter((line) => line.startsWith('stowage: warning: '));
       assert.equal(warnings.length, 3, server.stderr());
       assert.match(warnings[0] ?? '', /^stowage: warning: storage\.cache is ignored: /);
       assert.match(warnings[1] ?? '', /^stowage: warning: health is ignored: /);
       assert.equal(warnings[2], 'stowage: warning: ignoring REGISTRY_HTTP_ADR (did you mean REGISTRY_HTTP_ADDR?): no such configuration key');
       // log.fields: on every log line, beside pino's own.
-      const logged = server.stderr().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      const logged = server
+        .stderr()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
       assert.ok(logged.length > 0 && logged.every((entry) => entry.service === 'registry' && typeof entry.pid === 'number'), server.stderr());
       const client = new HttpClient(server.url);
       const res = await client.get('/v2/');
@@ -118,11 +128,16 @@ describe('stowage serve with a strict config', () => {
     const blob = Buffer.from('read-only blob');
     const start = await w.post('/v2/ro/app/blobs/uploads/', { headers: { 'content-length': '0' } });
     const digest = sha256(blob);
-    assert.equal((await w.put(`${start.header('location')}?digest=${digest}`, { headers: { 'content-type': 'application/octet-stream' }, body: blob })).status, 201);
+    assert.equal(
+      (await w.put(`${start.header('location')}?digest=${digest}`, { headers: { 'content-type': 'application/octet-stream' }, body: blob })).status,
+      201,
+    );
     await w.close();
     await writable.stop();
 
-    const path = await config(`storage:\n  filesystem:\n    rootdirectory: ${root}\n  maintenance:\n    readonly:\n      enabled: true\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:0\n`);
+    const path = await config(
+      `storage:\n  filesystem:\n    rootdirectory: ${root}\n  maintenance:\n    readonly:\n      enabled: true\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:0\n`,
+    );
     const server = await startStowage({ config: path, addr: false });
     const client = new HttpClient(server.url);
     try {

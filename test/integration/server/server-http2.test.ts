@@ -65,7 +65,6 @@ async function writePieces(stream: ClientHttp2Stream, body: Buffer, pieceSize: n
 
 const header = (res: H2Response, name: string): string => String(res.headers[name] ?? '');
 
-
 /** What a TLS client offering `protocols` by ALPN is given. */
 function negotiated(port: number, ca: Buffer, protocols: string[]): Promise<string | false> {
   return new Promise((resolve, reject) => {
@@ -105,7 +104,6 @@ function http1Get(url: string, ca: Buffer, headers: Record<string, string> = {})
   });
 }
 
-
 describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', () => {
   let dir: string;
   let cert: Buffer;
@@ -125,9 +123,23 @@ describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'stowage-h2-'));
     await exec('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
     ]);
     cert = await readFile(join(dir, 'cert.pem'));
     key = await readFile(join(dir, 'key.pem'));
@@ -179,7 +191,12 @@ describe('HTTPS with HTTP/2 and HTTP/1.1 on one port', () => {
       const config = Buffer.from('{"architecture":"amd64","os":"linux"}');
       const configPush = await h2Request(
         session,
-        { ':method': 'POST', ':path': `/v2/${repo}/blobs/uploads/?digest=${sha256(config)}`, 'content-type': 'application/octet-stream', 'content-length': config.length },
+        {
+          ':method': 'POST',
+          ':path': `/v2/${repo}/blobs/uploads/?digest=${sha256(config)}`,
+          'content-type': 'application/octet-stream',
+          'content-length': config.length,
+        },
         config,
       );
       assert.equal(configPush.status, 201, configPush.body.toString());

@@ -20,7 +20,21 @@ import { createRegistryServer } from '../../../src/registry/server/server.js';
 import { RegistryStore } from '../../../src/registry/store/registry.js';
 import { FilesystemDriver } from '../../../src/storage/fs/driver.js';
 import { HttpClient } from '../../support/http.js';
-import { assertError, assertStatus, newClient, OCTET, randomBlob, randomRepo, sha256, startUpload, uploadsDir, withQuery, sessionsOf, statusOf, eventually } from '../../support/registry-images.js';
+import {
+  assertError,
+  assertStatus,
+  newClient,
+  OCTET,
+  randomBlob,
+  randomRepo,
+  sha256,
+  startUpload,
+  uploadsDir,
+  withQuery,
+  sessionsOf,
+  statusOf,
+  eventually,
+} from '../../support/registry-images.js';
 
 interface LimitedRegistry {
   app: FastifyInstance;
@@ -86,8 +100,6 @@ function firstResponse(socket: Socket): Promise<{ status: number; headers: strin
 }
 
 const jsonBodyOf = (data: string): { errors: Array<{ code: string; message: string }> } => JSON.parse(data.slice(data.indexOf('\r\n\r\n') + 4));
-
-
 
 describe('server limits: slow headers and big headers', () => {
   let reg: LimitedRegistry;
@@ -277,10 +289,11 @@ describe('server limits: aborted uploads and failures', () => {
     await plain.close();
     assert.equal(res.status, 500, res.describe());
     assert.deepEqual(res.json(), { errors: [{ code: 'UNKNOWN', message: 'internal server error' }] });
-    const entries = reg.logLines
-      .map((line) => JSON.parse(line) as { level: number; msg: string; url?: string })
-      .filter((e) => e.url?.includes(repo));
-    assert.ok(entries.some((e) => e.level >= 50 && e.msg === 'request failed'), JSON.stringify(entries));
+    const entries = reg.logLines.map((line) => JSON.parse(line) as { level: number; msg: string; url?: string }).filter((e) => e.url?.includes(repo));
+    assert.ok(
+      entries.some((e) => e.level >= 50 && e.msg === 'request failed'),
+      JSON.stringify(entries),
+    );
     assert.ok(!entries.some((e) => e.msg === 'client went away mid-request'), JSON.stringify(entries));
     assert.deepEqual(await sessionsOf(reg.root, repo), []);
   });

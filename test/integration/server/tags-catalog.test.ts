@@ -6,17 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 import type { HttpClient } from '../../support/http.js';
-import {
-  assertError,
-  assertStatus,
-  buildImage,
-  mediaTypeOf,
-  nextLink,
-  pushImage,
-  pushManifest,
-  randomRepo,
-  newClient,
-} from '../../support/registry-images.js';
+import { assertError, assertStatus, buildImage, mediaTypeOf, nextLink, pushImage, pushManifest, randomRepo, newClient } from '../../support/registry-images.js';
 
 let reg: TestRegistry;
 let cat: TestRegistry;
@@ -136,7 +126,10 @@ describe('GET /v2/<name>/tags/list', () => {
   test('last alone -> the tags after it', async () => {
     const res = await c.get(`/v2/${tagRepo}/tags/list?last=a_b`);
     assertStatus(res, 200);
-    assert.deepEqual(res.json<TagList>().tags, SORTED.filter((t) => t > 'a_b'));
+    assert.deepEqual(
+      res.json<TagList>().tags,
+      SORTED.filter((t) => t > 'a_b'),
+    );
   });
 
   test('last and n -> up to n tags after last (last excluded)', async () => {
@@ -149,7 +142,10 @@ describe('GET /v2/<name>/tags/list', () => {
 
   test('last that is not a tag -> the tags sorting after it', async () => {
     const res = await c.get(`/v2/${tagRepo}/tags/list?last=b`);
-    assert.deepEqual(res.json<TagList>().tags, SORTED.filter((t) => t > 'b'));
+    assert.deepEqual(
+      res.json<TagList>().tags,
+      SORTED.filter((t) => t > 'b'),
+    );
   });
 
   test('last after every tag -> an empty list', async () => {
@@ -228,7 +224,10 @@ describe('GET /v2/_catalog', () => {
   test('last alone', async () => {
     const res = await cc.get('/v2/_catalog?last=beta%2Ftwo%2Fthree');
     assertStatus(res, 200);
-    assert.deepEqual(res.json<{ repositories: string[] }>().repositories, SORTED_REPOS.filter((r) => r > 'beta/two/three'));
+    assert.deepEqual(
+      res.json<{ repositories: string[] }>().repositories,
+      SORTED_REPOS.filter((r) => r > 'beta/two/three'),
+    );
   });
 
   test('n=0 -> an empty list and no Link', async () => {

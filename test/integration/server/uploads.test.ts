@@ -523,7 +523,10 @@ describe('automatic content discovery: POST ?mount= without from (spec: "MAY cro
       const push = async (repo: string): Promise<string> => {
         const data = randomBlob();
         const digest = sha256(data);
-        const res = await http.post(withQuery(`/v2/${repo}/blobs/uploads/`, { digest }), { headers: { ...basic('admin'), ...OCTET, 'content-length': String(data.length) }, body: data });
+        const res = await http.post(withQuery(`/v2/${repo}/blobs/uploads/`, { digest }), {
+          headers: { ...basic('admin'), ...OCTET, 'content-length': String(data.length) },
+          body: data,
+        });
         assertStatus(res, 201);
         return digest;
       };

@@ -26,8 +26,19 @@ describe('stowage export --dir with refused entries', () => {
     const layout = join(dir, 'layout');
     await writeCraftedImage(layout, 'r', {
       layers: [
-        { entries: [{ name: 'etc/', type: 'directory' }, { name: 'etc/ok.conf', data: 'ok\n' }, { name: '../escape.txt', data: 'out\n' }] },
-        { entries: [{ name: 'etc/link', type: 'symlink', linkname: '/etc' }, { name: 'etc/link/through.txt', data: 'no\n' }] },
+        {
+          entries: [
+            { name: 'etc/', type: 'directory' },
+            { name: 'etc/ok.conf', data: 'ok\n' },
+            { name: '../escape.txt', data: 'out\n' },
+          ],
+        },
+        {
+          entries: [
+            { name: 'etc/link', type: 'symlink', linkname: '/etc' },
+            { name: 'etc/link/through.txt', data: 'no\n' },
+          ],
+        },
       ],
     });
     await loadInto(await ImageStore.open(root), layout, 'r', ['docker.io/hostile/refused:1']);

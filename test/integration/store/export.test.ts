@@ -37,7 +37,14 @@ async function tarTree(file: string): Promise<Record<string, string>> {
       stream.on('data', (c: unknown) => void chunks.push(c as Buffer));
       stream.on('end', () => {
         const name = header.name.replace(/\/$/, '');
-        out[name] = header.type === 'directory' ? 'dir' : header.type === 'symlink' ? `-> ${header.linkname}` : header.type === 'link' ? (out[header.linkname ?? ''] ?? '?') : Buffer.concat(chunks).toString('utf8');
+        out[name] =
+          header.type === 'directory'
+            ? 'dir'
+            : header.type === 'symlink'
+              ? `-> ${header.linkname}`
+              : header.type === 'link'
+                ? (out[header.linkname ?? ''] ?? '?')
+                : Buffer.concat(chunks).toString('utf8');
         next();
       });
       stream.resume();
@@ -100,7 +107,13 @@ describe('stowage export: the flattened root filesystem, whiteouts applied', () 
     const layout = join(dir, 'unpack-layout');
     await writeCraftedImage(layout, 'u', {
       layers: [
-        { entries: [{ name: 'etc/', type: 'directory' }, { name: 'etc/gone.conf', data: 'gone\n' }, { name: 'etc/replaced.conf', data: 'old\n' }] },
+        {
+          entries: [
+            { name: 'etc/', type: 'directory' },
+            { name: 'etc/gone.conf', data: 'gone\n' },
+            { name: 'etc/replaced.conf', data: 'old\n' },
+          ],
+        },
         { entries: [{ name: 'etc/', type: 'directory' }, { name: 'etc/.wh.gone.conf' }, { name: 'etc/replaced.conf', data: 'new\n' }] },
       ],
     });
@@ -122,7 +135,10 @@ describe('stowage export: the flattened root filesystem, whiteouts applied', () 
     // bin/hard links to bin/tool of the layer below: export resolves it, a lone layer directory cannot.
     await assert.rejects(stowage('image', 'unpack', `${host}/wh/img:1`), (err: { code: number; stderr: string }) => {
       assert.equal(err.code, 1);
-      assert.match(err.stderr, /^stowage: layer 2 of 2 \(sha256:[0-9a-f]{64}\) of image sha256:[0-9a-f]{64} cannot be unpacked whole: 1 entry was refused, the first "bin\/hard": hard link target bin\/tool does not exist\n$/);
+      assert.match(
+        err.stderr,
+        /^stowage: layer 2 of 2 \(sha256:[0-9a-f]{64}\) of image sha256:[0-9a-f]{64} cannot be unpacked whole: 1 entry was refused, the first "bin\/hard": hard link target bin\/tool does not exist\n$/,
+      );
       return true;
     });
     const layers = await readdir(join(root, 'stowage', 'layers'));

@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { packTar as packMembers } from '../../support/tar-pack.js';
-import { ImageStore } from '../../../src/store/store.js';
+import type { ImageStore } from '../../../src/store/store.js';
 import { copyImage } from '../../../src/transport/copy.js';
 import { OciLayoutSource } from '../../../src/transport/oci-layout.js';
 
@@ -56,7 +56,12 @@ export async function writeCraftedImage(
       // Never written to the layout: a foreign layer's blob lives at its URL.
       const bytes = gzipSync(await packTar([{ name: 'foreign.txt', data: layer.foreign }]));
       const digest = sha256(bytes);
-      descriptors.push({ mediaType: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip', digest, size: bytes.length, urls: [`https://foreign.invalid/${digest.slice(7)}`] });
+      descriptors.push({
+        mediaType: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+        digest,
+        size: bytes.length,
+        urls: [`https://foreign.invalid/${digest.slice(7)}`],
+      });
       layers.push({ digest, diffId: sha256(layer.foreign), foreign: true });
       continue;
     }

@@ -14,8 +14,17 @@ import { loadInto, sha256, writeCraftedImage, type CraftedImage } from './store-
 const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 const exec = promisify(execFile);
 
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
-const layerFiles = (name: string, text: string) => ({ entries: [{ name: `${name}/`, type: 'directory' as const }, { name: `${name}/file.txt`, data: text }] });
+const exists = (path: string): Promise<boolean> =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+const layerFiles = (name: string, text: string) => ({
+  entries: [
+    { name: `${name}/`, type: 'directory' as const },
+    { name: `${name}/file.txt`, data: text },
+  ],
+});
 
 describe('store hardening: hostile images and concurrent maintenance', () => {
   let dir: string;
@@ -135,7 +144,17 @@ describe('store hardening: hostile images and concurrent maintenance', () => {
     it('refuses to cache a layer of which an entry had to be skipped', async () => {
       const store = await freshStore('skipped');
       const layout = join(dir, 'skipped', 'layout');
-      await writeCraftedImage(layout, 't', { layers: [{ entries: [{ name: 'ok.txt', data: 'ok\n' }, { name: '../../outside.txt', data: 'escape\n' }, { name: 'later.txt', data: 'x\n' }] }] });
+      await writeCraftedImage(layout, 't', {
+        layers: [
+          {
+            entries: [
+              { name: 'ok.txt', data: 'ok\n' },
+              { name: '../../outside.txt', data: 'escape\n' },
+              { name: 'later.txt', data: 'x\n' },
+            ],
+          },
+        ],
+      });
       await loadInto(store, layout, 't', ['docker.io/skip/img:1']);
       await assert.rejects(store.unpack(await store.resolve('skip/img:1')), (err: { code: string; message: string }) => {
         assert.equal(err.code, 'LAYER_INVALID');
@@ -149,7 +168,7 @@ describe('store hardening: hostile images and concurrent maintenance', () => {
   });
 
   describe('temporary unpack directories (finding 3)', () => {
-    it('garbage collection leaves a live process\'s unpack alone and removes a dead one\'s; check reports and repairs it', async () => {
+    it("garbage collection leaves a live process's unpack alone and removes a dead one's; check reports and repairs it", async () => {
       const store = await freshStore('temps');
       const layout = join(dir, 'temps', 'layout');
       await writeCraftedImage(layout, 't', { layers: [layerFiles('a', 'a\n')] });
@@ -174,7 +193,7 @@ describe('store hardening: hostile images and concurrent maintenance', () => {
       await mkTemp(dead);
       await store.prune();
       assert.equal(await exists(live), true, 'an unpack in progress survives a prune');
-      assert.equal(await exists(dead), false, 'a dead process\'s leftover goes');
+      assert.equal(await exists(dead), false, "a dead process's leftover goes");
       await store.remove('temps/img:1');
       assert.equal(await exists(live), true, 'and an rmi');
     });
@@ -238,10 +257,7 @@ describe('store hardening: hostile images and concurrent maintenance', () => {
       });
       await held;
       try {
-        const report = await Promise.race([
-          store.check(),
-          new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000).unref()),
-        ]);
+        const report = await Promise.race([store.check(), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 5_000).unref())]);
         assert.notEqual(report, 'timeout', 'system check waited for the lock');
       } finally {
         release();
@@ -300,7 +316,12 @@ describe('store hardening: hostile images and concurrent maintenance', () => {
       await writeCraftedImage(layout, 't', { layers: [layerFiles('a', 'saved\n')] });
       await loadInto(store, layout, 't', ['docker.io/sl/img:1']);
       const env = { ...process.env, TMPDIR: join(dir, 'no', 'such', 'tmp') };
-      const saved = await exec(process.execPath, [CLI, '--root', store.root, 'save', 'sl/img:1'], { env, encoding: 'buffer', maxBuffer: 64 << 20, timeout: 60_000 });
+      const saved = await exec(process.execPath, [CLI, '--root', store.root, 'save', 'sl/img:1'], {
+        env,
+        encoding: 'buffer',
+        maxBuffer: 64 << 20,
+        timeout: 60_000,
+      });
       assert.ok(saved.stdout.length > 1024);
       const scratch = join(store.root, 'stowage', 'tmp');
       assert.deepEqual(await readdir(scratch).catch(() => []), []);

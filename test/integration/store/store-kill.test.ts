@@ -23,7 +23,11 @@ describe('the local store under faults', () => {
   let dir: string;
   let image: BuiltImage;
   const stowage = (root: string, ...args: string[]) => exec(process.execPath, [CLI, '--root', root, ...args], { timeout: 120_000 });
-  const failing = (root: string, ...args: string[]) => stowage(root, ...args).then(() => assert.fail(`stowage ${args.join(' ')} succeeded`), (err: Failed) => err);
+  const failing = (root: string, ...args: string[]) =>
+    stowage(root, ...args).then(
+      () => assert.fail(`stowage ${args.join(' ')} succeeded`),
+      (err: Failed) => err,
+    );
   const listed = async (root: string) => (await stowage(root, 'images', '--format', '{{.Repository}}:{{.Tag}}')).stdout.split('\n').filter(Boolean);
   const staging = (root: string) => readdir(join(root, 'stowage', 'staging')).catch(() => [] as string[]);
 
@@ -102,7 +106,11 @@ describe('the local store under faults', () => {
       assert.match(check.stdout, /No problems found/, `round ${round}: ${check.stdout}${check.stderr}`);
       // Landed whole, if it landed (killed after the commit): check above hashed every blob of it.
       if (images.includes(reference)) await stowage(root, 'rmi', reference);
-      assert.deepEqual((await listed(root)).filter((r) => r !== reference), ['keep/me:1'], `round ${round}`);
+      assert.deepEqual(
+        (await listed(root)).filter((r) => r !== reference),
+        ['keep/me:1'],
+        `round ${round}`,
+      );
     }
   });
 

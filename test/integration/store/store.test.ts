@@ -15,7 +15,6 @@ import { RemoteSink, RemoteSource } from '../../../src/transport/remote.js';
 import { writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 
-
 /** Every file under blobs/ with its size, straight from the disk. */
 async function blobFiles(root: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
@@ -61,7 +60,10 @@ describe('local image store', () => {
     const reference = parseReference(name);
     const source = new RemoteSource(client, reference);
     const top = await source.getManifest();
-    const sink = await store.sink({ tags: reference.digest ? [] : [formatReference(reference)], repoDigests: [`${reference.domain}/${reference.path}@${top.digest}`] });
+    const sink = await store.sink({
+      tags: reference.digest ? [] : [formatReference(reference)],
+      repoDigests: [`${reference.domain}/${reference.path}@${top.digest}`],
+    });
     try {
       return await copyImage(source, sink, platform ? { platform } : {});
     } finally {
@@ -77,7 +79,14 @@ describe('local image store', () => {
     // app = base + one layer: they share two layers, as images built FROM one base do.
     base = await writeImageLayout(join(dir, 'src'), { layers: 2, seed: 'shared', tag: 'base', sizeBytes: 50_000 });
     app = await writeImageLayout(join(dir, 'src'), { layers: 3, seed: 'shared', tag: 'app', sizeBytes: 50_000 });
-    index = await writeIndexLayout(join(dir, 'multi'), { seed: 'multi', tag: 'm', platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }] });
+    index = await writeIndexLayout(join(dir, 'multi'), {
+      seed: 'multi',
+      tag: 'm',
+      platforms: [
+        { os: 'linux', architecture: 'amd64' },
+        { os: 'linux', architecture: 'arm64', variant: 'v8' },
+      ],
+    });
     for (const [layout, ref, remote, all] of [
       ['src', 'base', 'lib/base:1', false],
       ['src', 'app', 'team/app:1', false],
@@ -108,8 +117,14 @@ describe('local image store', () => {
     // docker's SIZE: the layers unpacked (here, every file's length: the fixtures have no links).
     const unpacked = await Promise.all(app.layers.map((l) => extractedBytes(join(dir, 'src', 'blobs', 'sha256', l.digest.slice(7)))));
     assert.deepEqual(appRecord.layerSizes, unpacked);
-    assert.equal(appRecord.size, unpacked.reduce((a, b) => a + b, 0));
-    assert.equal(appRecord.contentSize, [...sizesOf(app).values()].reduce((a, b) => a + b, 0));
+    assert.equal(
+      appRecord.size,
+      unpacked.reduce((a, b) => a + b, 0),
+    );
+    assert.equal(
+      appRecord.contentSize,
+      [...sizesOf(app).values()].reduce((a, b) => a + b, 0),
+    );
     assert.deepEqual(appRecord.platform, { os: 'linux', architecture: 'amd64' });
   });
 
@@ -120,9 +135,15 @@ describe('local image store', () => {
     // app stands on base's two layers: those are shared; its third is its own.
     assert.equal(appUsage?.sharedSize, (unpacked[0] ?? 0) + (unpacked[1] ?? 0));
     assert.equal(appUsage?.uniqueSize, unpacked[2]);
-    assert.equal(usage.layersSize, unpacked.reduce((a, b) => a + b, 0));
+    assert.equal(
+      usage.layersSize,
+      unpacked.reduce((a, b) => a + b, 0),
+    );
     const files = await blobFiles(store.root);
-    assert.equal(usage.totalBlobBytes, [...files.values()].reduce((a, b) => a + b, 0));
+    assert.equal(
+      usage.totalBlobBytes,
+      [...files.values()].reduce((a, b) => a + b, 0),
+    );
     assert.equal(usage.blobCount, files.size);
   });
 
@@ -152,8 +173,13 @@ describe('local image store', () => {
     const events = await store.remove(`${host}/team/app:1`);
     assert.deepEqual(events.slice(0, 3), [{ untagged: `${host}/team/app:1` }, { untagged: `${host}/team/app@${app.digest}` }, { deleted: app.config.digest }]);
     assert.deepEqual(new Map([...(await blobFiles(store.root))].sort()), new Map([...sizesOf(base)].sort()));
-    const index = JSON.parse(await readFile(join(store.root, 'index.json'), 'utf8')) as { manifests: Array<{ digest: string; annotations?: Record<string, string> }> };
-    assert.deepEqual(index.manifests.map((m) => [m.digest, m.annotations?.['org.opencontainers.image.ref.name']]), [[base.digest, `${host}/lib/base:1`]]);
+    const index = JSON.parse(await readFile(join(store.root, 'index.json'), 'utf8')) as {
+      manifests: Array<{ digest: string; annotations?: Record<string, string> }>;
+    };
+    assert.deepEqual(
+      index.manifests.map((m) => [m.digest, m.annotations?.['org.opencontainers.image.ref.name']]),
+      [[base.digest, `${host}/lib/base:1`]],
+    );
   });
 
   it('pulls one platform of a multi-arch index, recording the index digest', async () => {
@@ -173,7 +199,10 @@ describe('local image store', () => {
     const result = await store.prune();
     assert.ok(result.events.some((e) => 'deleted' in e && e.deleted === amd?.config.digest));
     assert.equal((await store.list()).length, before.length - 1);
-    assert.equal(result.reclaimed, [...sizesOf(amd as BuiltImage).values()].reduce((a, b) => a + b, 0));
+    assert.equal(
+      result.reclaimed,
+      [...sizesOf(amd as BuiltImage).values()].reduce((a, b) => a + b, 0),
+    );
   });
 
   it('system check finds corrupt blobs and stale staging; --repair makes the store consistent', async () => {
@@ -188,7 +217,10 @@ describe('local image store', () => {
     assert.deepEqual(report.staleStaging, [stale]);
     assert.deepEqual(report.repaired, []);
     const repaired = await store.check({ repair: true });
-    assert.ok(repaired.repaired.some((r) => r.includes(base.digest)), repaired.repaired.join('\n'));
+    assert.ok(
+      repaired.repaired.some((r) => r.includes(base.digest)),
+      repaired.repaired.join('\n'),
+    );
     await assert.rejects(store.resolve(`${host}/lib/base:1`), { code: 'MANIFEST_UNKNOWN' });
     const clean = await store.check();
     assert.deepEqual([clean.corrupt, clean.missing, clean.unreferenced, clean.staleStaging], [[], [], [], []]);

@@ -30,13 +30,22 @@ describe('the CLI and the transport table', () => {
   it('inspects docker-root: names in the Docker root, instead of asking Docker Hub (regression)', async () => {
     const root = join(await tempDir('cli-inspect-docker-root'), 'docker');
     const builder = new GraphRootBuilder(root);
-    const base = await builder.layer(undefined, 'base', await packTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/motd', data: 'hello\n' }]));
+    const base = await builder.layer(
+      undefined,
+      'base',
+      await packTar([
+        { name: 'etc/', type: 'directory' },
+        { name: 'etc/motd', data: 'hello\n' },
+      ]),
+    );
     const image = await builder.image([base], ['example.com/team/app:1'], { architecture: 'arm64' });
     const summary = JSON.parse((await stowage('inspect', `docker-root:${root}:example.com/team/app:1`)).stdout) as Record<string, unknown>;
     assert.equal(summary.Name, 'example.com/team/app');
     assert.equal(summary.Architecture, 'arm64');
     assert.deepEqual(summary.Layers, [base.diffId]);
-    const config = JSON.parse((await stowage('inspect', '--config', `docker-root:${root}:example.com/team/app:1`)).stdout) as { rootfs: { diff_ids: string[] } };
+    const config = JSON.parse((await stowage('inspect', '--config', `docker-root:${root}:example.com/team/app:1`)).stdout) as {
+      rootfs: { diff_ids: string[] };
+    };
     assert.deepEqual(config.rootfs.diff_ids, [base.diffId]);
     const raw = JSON.parse((await stowage('inspect', '--raw', `docker-root:${root}:${image.id}`)).stdout) as { config: { digest: string } };
     assert.equal(raw.config.digest, image.id);

@@ -16,7 +16,6 @@ import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy.js';
 import { writeImageLayout, writeIndexLayout } from '../../support/oci-layout.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 
-
 async function copyAndClose(source: ImageSource, sink: ImageSink, all = false) {
   try {
     return await copyImage(source, sink, all ? { platform: 'all' } : {});
@@ -51,11 +50,23 @@ describe('copyImage across registry, OCI layout and docker archive', () => {
       const built =
         kind === 'image'
           ? await writeImageLayout(fixture, { layers: 3, seed: `rt-${kind}`, tag: 't' })
-          : await writeIndexLayout(fixture, { seed: `rt-${kind}`, tag: 't', layers: 2, platforms: [{ os: 'linux', architecture: 'amd64' }, { os: 'linux', architecture: 'arm64', variant: 'v8' }] });
+          : await writeIndexLayout(fixture, {
+              seed: `rt-${kind}`,
+              tag: 't',
+              layers: 2,
+              platforms: [
+                { os: 'linux', architecture: 'amd64' },
+                { os: 'linux', architecture: 'arm64', variant: 'v8' },
+              ],
+            });
       const all = kind === 'index';
       await copyAndClose(await OciLayoutSource.open(fixture, 't'), new RemoteSink(client, remote(`rt/${kind}:t`)), all);
       await copyAndClose(new RemoteSource(client, remote(`rt/${kind}:t`)), await OciLayoutSink.create(join(dir, `${kind}-oci`), 't'), all);
-      await copyAndClose(await OciLayoutSource.open(join(dir, `${kind}-oci`), 't'), await DockerArchiveSink.create(join(dir, `${kind}.tar`), `rt/${kind}:t`), all);
+      await copyAndClose(
+        await OciLayoutSource.open(join(dir, `${kind}-oci`), 't'),
+        await DockerArchiveSink.create(join(dir, `${kind}.tar`), `rt/${kind}:t`),
+        all,
+      );
       const back = await copyAndClose(await DockerArchiveSource.open(join(dir, `${kind}.tar`)), new RemoteSink(client, remote(`rt/${kind}-back:t`)), all);
       assert.equal(back.digest.toString(), built.digest);
       const served = await client.getManifest({ domain: host, path: `rt/${kind}-back` }, 't');
@@ -97,7 +108,9 @@ describe('copyImage from a registry that sends broken blobs', () => {
 
   const assertNothingAt = async (out: string) => {
     assert.ok(!existsSync(join(out, 'blobs/sha256', layer.slice(7))), 'the bad blob is not in the destination');
-    const index = existsSync(join(out, 'index.json')) ? (JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { manifests: unknown[] }) : { manifests: [] };
+    const index = existsSync(join(out, 'index.json'))
+      ? (JSON.parse(await readFile(join(out, 'index.json'), 'utf8')) as { manifests: unknown[] })
+      : { manifests: [] };
     assert.equal(index.manifests.length, 0, 'no image is named in the destination');
   };
 
@@ -105,21 +118,23 @@ describe('copyImage from a registry that sends broken blobs', () => {
     const proxy = await startFaultProxy(reg.url, (req) => (req.method === 'GET' && req.url?.endsWith(layer) ? { kind: 'corrupt' } : undefined));
     proxies.push(proxy);
     const out = join(dir, 'corrupt-out');
-    await assert.rejects(
-      copyAndClose(new RemoteSource(client, parseReference(`${proxy.host}/bad/img:t`)), await OciLayoutSink.create(out, 't')),
-      { code: 'DIGEST_INVALID', message: new RegExp(`^blob ${layer}: digest mismatch`) },
-    );
+    await assert.rejects(copyAndClose(new RemoteSource(client, parseReference(`${proxy.host}/bad/img:t`)), await OciLayoutSink.create(out, 't')), {
+      code: 'DIGEST_INVALID',
+      message: new RegExp(`^blob ${layer}: digest mismatch`),
+    });
     await assertNothingAt(out);
   });
 
   it('a blob that keeps arriving truncated fails with SIZE_INVALID, naming its digest, and leaves nothing', async () => {
-    const proxy = await startFaultProxy(reg.url, (req) => (req.method === 'GET' && req.url?.endsWith(layer) ? { kind: 'cut', afterBytes: 100_000 } : undefined));
+    const proxy = await startFaultProxy(reg.url, (req) =>
+      req.method === 'GET' && req.url?.endsWith(layer) ? { kind: 'cut', afterBytes: 100_000 } : undefined,
+    );
     proxies.push(proxy);
     const out = join(dir, 'cut-out');
-    await assert.rejects(
-      copyAndClose(new RemoteSource(client, parseReference(`${proxy.host}/bad/img:t`)), await OciLayoutSink.create(out, 't')),
-      { code: 'SIZE_INVALID', message: new RegExp(`^blob ${layer}: content is \\d+ bytes, expected \\d+`) },
-    );
+    await assert.rejects(copyAndClose(new RemoteSource(client, parseReference(`${proxy.host}/bad/img:t`)), await OciLayoutSink.create(out, 't')), {
+      code: 'SIZE_INVALID',
+      message: new RegExp(`^blob ${layer}: content is \\d+ bytes, expected \\d+`),
+    });
     await assertNothingAt(out);
     assert.ok(proxy.seen.filter((r) => r.range).length >= 1, 'resumes were attempted before giving up');
   });

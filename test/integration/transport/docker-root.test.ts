@@ -13,8 +13,23 @@ import { openName, tempDir } from './names.js';
 runSourceConformance('docker-root: graph driver (overlay2)', async () => {
   const root = join(await tempDir('conformance-graph'), 'docker');
   const builder = new GraphRootBuilder(root);
-  const base = await builder.layer(undefined, 'base', await packTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/motd', data: 'hello\n'.repeat(200) }]));
-  const app = await builder.layer(base, 'app', await packTar([{ name: 'app/', type: 'directory' }, { name: 'app/main.js', data: 'console.log(1)\n' }, { name: 'app/link', type: 'symlink', linkname: 'main.js' }]));
+  const base = await builder.layer(
+    undefined,
+    'base',
+    await packTar([
+      { name: 'etc/', type: 'directory' },
+      { name: 'etc/motd', data: 'hello\n'.repeat(200) },
+    ]),
+  );
+  const app = await builder.layer(
+    base,
+    'app',
+    await packTar([
+      { name: 'app/', type: 'directory' },
+      { name: 'app/main.js', data: 'console.log(1)\n' },
+      { name: 'app/link', type: 'symlink', linkname: 'main.js' },
+    ]),
+  );
   await builder.image([base, app], ['example.com/team/app:1']);
   return { kind: 'image', open: () => openName(`docker-root:${root}:example.com/team/app:1`) };
 });

@@ -62,10 +62,18 @@ for (const kind of ['image', 'index'] as const) {
 runSourceConformance('docker-archive: legacy (manifest.json only)', async () => {
   const dir = await tempDir('conformance-docker-archive-legacy');
   const layers = [
-    await packTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/motd', data: 'hello\n'.repeat(100) }]),
-    await packTar([{ name: 'app/', type: 'directory' }, { name: 'app/main.js', data: 'console.log(1)\n' }]),
+    await packTar([
+      { name: 'etc/', type: 'directory' },
+      { name: 'etc/motd', data: 'hello\n'.repeat(100) },
+    ]),
+    await packTar([
+      { name: 'app/', type: 'directory' },
+      { name: 'app/main.js', data: 'console.log(1)\n' },
+    ]),
   ];
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => Digest.of(l).toString()) } }));
+  const config = Buffer.from(
+    JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => Digest.of(l).toString()) } }),
+  );
   const file = join(dir, 'legacy.tar');
   const layerNames = layers.map((l) => `${Digest.of(l).hex}/layer.tar`);
   await writeFile(

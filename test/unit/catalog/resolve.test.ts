@@ -41,7 +41,8 @@ describe('resolveName: docker daemon order over any index', () => {
   });
 
   it('what nothing answers to is the one No such image', () => {
-    for (const name of ['nope:1', `sha256:${hex('e')}`, 'eeee', `alpine@sha256:${hex('e')}`, 'UPPER']) assert.throws(() => resolveName(index, name), NO_SUCH(name));
+    for (const name of ['nope:1', `sha256:${hex('e')}`, 'eeee', `alpine@sha256:${hex('e')}`, 'UPPER'])
+      assert.throws(() => resolveName(index, name), NO_SUCH(name));
   });
 });
 

@@ -33,9 +33,12 @@ describe('stowage images prints what docker images prints', () => {
     });
   }
 
-  it('{{.ContentSize}}: the blobs as stored, beside docker\'s SIZE; {{json .}} stays docker\'s', () => {
+  it("{{.ContentSize}}: the blobs as stored, beside docker's SIZE; {{json .}} stays docker's", () => {
     const withContent = IMAGES.slice(0, 1).map((image) => ({ ...image, contentSize: 2_800_000 }));
-    assert.equal(renderImages(withContent, { format: 'table {{.Tag}}\t{{.Size}}\t{{.ContentSize}}' }, NOW), 'TAG       SIZE      CONTENT SIZE\nlatest    7.8MB     2.8MB\n3.19      7.8MB     2.8MB\n');
+    assert.equal(
+      renderImages(withContent, { format: 'table {{.Tag}}\t{{.Size}}\t{{.ContentSize}}' }, NOW),
+      'TAG       SIZE      CONTENT SIZE\nlatest    7.8MB     2.8MB\n3.19      7.8MB     2.8MB\n',
+    );
     assert.equal(renderImages(withContent, { format: 'json' }, NOW), renderImages(IMAGES.slice(0, 1), { format: 'json' }, NOW));
   });
 
@@ -60,7 +63,10 @@ describe('stowage history prints what docker history prints', () => {
     const image = { ...HISTORY_IMAGE, layerSizes: [9_000_000, 2048, 1_000_000] };
     assert.equal(render({ human: false }, '{{.Size}} {{.ContentSize}}', ''), '999999 999999\n0 0\n1024 1024\n0 0\n3623807 3623807\n');
     const rows = historyRows(image, HISTORY, { truncate: true, human: true, now: NOW });
-    assert.deepEqual(rows.map((r) => `${r.Size}/${(r as Record<string, string>).ContentSize}`), ['1MB/1e+03kB', '0B/0B', '2.05kB/1.02kB', '0B/0B', '9MB/3.62MB']);
+    assert.deepEqual(
+      rows.map((r) => `${r.Size}/${(r as Record<string, string>).ContentSize}`),
+      ['1MB/1e+03kB', '0B/0B', '2.05kB/1.02kB', '0B/0B', '9MB/3.62MB'],
+    );
   });
 });
 
@@ -75,7 +81,7 @@ describe('stowage system df prints what docker system df prints', () => {
     unpackedLayers: { count: 3, bytes: 555 },
   };
 
-  it('the table, plus our Unpacked and Content rows, without changing docker\'s columns', () => {
+  it("the table, plus our Unpacked and Content rows, without changing docker's columns", () => {
     const ours = 'Unpacked        3         0         555B      555B (100%)\nContent         7         0         4.321kB   4.321kB (100%)\n';
     assert.equal(summary(usage, undefined), `${docker('df default')}${ours}`);
   });
@@ -99,7 +105,7 @@ describe('rmi and prune lines', () => {
     assert.equal(removeLines([{ untagged: 'alpine:latest' }, { deleted: digest }]), `Untagged: alpine:latest\nDeleted: ${digest}\n`);
   });
 
-  it('image prune: docker\'s section, blank line and total', () => {
+  it("image prune: docker's section, blank line and total", () => {
     assert.equal(
       deletedImagesSection([{ untagged: 'alpine:latest' }, { deleted: digest }]) + totalReclaimed(7797760),
       `Deleted Images:\nuntagged: alpine:latest\ndeleted: ${digest}\n\nTotal reclaimed space: 7.798MB\n`,
@@ -110,7 +116,17 @@ describe('rmi and prune lines', () => {
 
 describe('stowage docker df -v: the COMMAND column as docker quotes it', () => {
   it('strconv.Quote, not JSON: control characters are \\a, \\x1b, never \\u0007', () => {
-    const container = { id: 'c'.repeat(64), image: undefined, name: 'c1', mountId: undefined, initId: undefined, parent: undefined, directory: undefined, paths: [], command: 'sh -c \x07\x1b' };
+    const container = {
+      id: 'c'.repeat(64),
+      image: undefined,
+      name: 'c1',
+      mountId: undefined,
+      initId: undefined,
+      parent: undefined,
+      directory: undefined,
+      paths: [],
+      command: 'sh -c \x07\x1b',
+    };
     const usage = { images: [], layersSize: 0, containers: [{ container, sizeRw: 0, volumes: 0 }], volumes: [] };
     assert.equal(dockerVerbose(usage, '{{range .Containers}}{{.Command}}{{end}}', NOW), '"sh -c \\a\\x1b"');
   });

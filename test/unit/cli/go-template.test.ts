@@ -42,7 +42,7 @@ describe('parseFormat', () => {
 });
 
 describe('renderRows: docker images --format, byte for byte (recorded from docker 28.2.2)', () => {
-  it('a table: the header is the template over the column names, with docker\'s header functions', () => {
+  it("a table: the header is the template over the column names, with docker's header functions", () => {
     assert.equal(
       images('table {{.Repository}}\\t{{len .Tag}}\\t{{upper .ID}}\\t{{printf "%.3s" .Tag}}\\t{{pad .Tag 1 1}}|'),
       'REPOSITORY   3         IMAGE ID       TAG        TAG |\nprobe/one    1         F6FF25A9648E   1          1 |\nprobe/one    1         F6FF25A9648E   2          2 |\n',
@@ -51,7 +51,10 @@ describe('renderRows: docker images --format, byte for byte (recorded from docke
       images('table {{title .Repository}}\\t{{.Containers}} {{.SharedSize}} {{.UniqueSize}} {{.VirtualSize}}'),
       'REPOSITORY   CONTAINERS SHARED SIZE UNIQUE SIZE SIZE\nProbe/One    N/A N/A N/A 1.982MB\nProbe/One    N/A N/A N/A 1.982MB\n',
     );
-    assert.equal(images('table {{.ID}}\\t{{if .Digest}}{{.Digest}}{{end}}\\t{{.Size}}'), 'IMAGE ID       DIGEST    SIZE\nf6ff25a9648e   <none>    1.98MB\nf6ff25a9648e   <none>    1.98MB\n');
+    assert.equal(
+      images('table {{.ID}}\\t{{if .Digest}}{{.Digest}}{{end}}\\t{{.Size}}'),
+      'IMAGE ID       DIGEST    SIZE\nf6ff25a9648e   <none>    1.98MB\nf6ff25a9648e   <none>    1.98MB\n',
+    );
   });
 
   it('a header whose template fails is cut short there, as docker ignores that error', () => {
@@ -66,7 +69,7 @@ describe('renderRows: docker images --format, byte for byte (recorded from docke
     assert.equal(images('{{.Repository | printf "%-12s"}}|{{index .ID 0}}'), 'probe/one   |102\nprobe/one   |102\n');
   });
 
-  it('an unknown field fails on the first row with Go\'s message naming docker\'s row type', () => {
+  it("an unknown field fails on the first row with Go's message naming docker's row type", () => {
     assert.throws(() => images('table {{.Foo}}'), {
       message: 'template parsing error: template: :1:2: executing "" at <.Foo>: can\'t evaluate field Foo in type *formatter.imageContext',
     });
@@ -87,7 +90,7 @@ describe('renderRows: docker images --format, byte for byte (recorded from docke
   });
 });
 
-describe('templates of text and fields only (the executor\'s shortcut)', () => {
+describe("templates of text and fields only (the executor's shortcut)", () => {
   // `{{""}}` is an action the shortcut does not take: the same template through the executor.
   const both = (format: string, rows: Array<Record<string, unknown>>): [string, string] => [
     renderRows(parseFormat(format, DEFAULT), rows as Array<Record<string, string>>, IMAGE_HEADERS, '*formatter.imageContext'),
@@ -95,7 +98,12 @@ describe('templates of text and fields only (the executor\'s shortcut)', () => {
   ];
 
   it('print what the executor prints, for strings, empty and absent fields, and other values', () => {
-    const rows = [{ ...PROBE_ROWS[0], Tag: '' }, { ...PROBE_ROWS[1], Size: undefined }, { ...PROBE_ROWS[1], Size: 12 }, { ...PROBE_ROWS[1], Size: ['a'] }];
+    const rows = [
+      { ...PROBE_ROWS[0], Tag: '' },
+      { ...PROBE_ROWS[1], Size: undefined },
+      { ...PROBE_ROWS[1], Size: 12 },
+      { ...PROBE_ROWS[1], Size: ['a'] },
+    ];
     for (const format of ['table {{.Repository}}\\t{{.Tag}}', 'table {{.Repository}}\\t{{.Size}}', '{{.ID}} {{.Size}}:{{.Tag}}']) {
       const [fast, full] = both(format, rows);
       assert.equal(fast, full, format);
@@ -103,7 +111,7 @@ describe('templates of text and fields only (the executor\'s shortcut)', () => {
     assert.equal(both('{{.Size}}|', rows)[0], '1.98MB|\n|\n12|\na|\n');
   });
 
-  it('an unknown field still fails with Go\'s message', () => {
+  it("an unknown field still fails with Go's message", () => {
     assert.throws(() => images('{{.Repository}} {{.Foo}}'), { message: /can't evaluate field Foo in type \*formatter.imageContext/ });
   });
 });
@@ -136,7 +144,10 @@ describe('renderInspect: docker image inspect --format, byte for byte (template-
     const other = { ...INSPECT, RepoTags: [] };
     const result = renderInspect([INSPECT, other], '{{index .RepoTags 0}}', IMAGE_INSPECT_TYPE);
     assert.equal(result.text, 'other/two:latest\n');
-    assert.deepEqual(result.errors.map((e) => e.message), ['template parsing error: template: :1:2: executing "" at <index .RepoTags 0>: error calling index: reflect: slice index out of range']);
+    assert.deepEqual(
+      result.errors.map((e) => e.message),
+      ['template parsing error: template: :1:2: executing "" at <index .RepoTags 0>: error calling index: reflect: slice index out of range'],
+    );
   });
 });
 
@@ -144,15 +155,18 @@ describe('what the engine does not do is an error that says so', () => {
   it('time.Time methods beyond the numeric ones, and complex numbers', () => {
     const result = renderInspect([INSPECT], '{{.Metadata.LastTagTime.Format "2006"}}', IMAGE_INSPECT_TYPE);
     assert.equal(result.text, '\n');
-    assert.deepEqual(result.errors.map((e) => e.message), [
-      'template parsing error: template: :1:11: executing "" at <.Metadata.LastTagTime.Format>: time.Time method Format is not supported',
-    ]);
-    assert.throws(() => renderInspect([INSPECT], '{{1i}}', IMAGE_INSPECT_TYPE), { message: 'template parsing error: template: :1: complex number 1i is not supported' });
+    assert.deepEqual(
+      result.errors.map((e) => e.message),
+      ['template parsing error: template: :1:11: executing "" at <.Metadata.LastTagTime.Format>: time.Time method Format is not supported'],
+    );
+    assert.throws(() => renderInspect([INSPECT], '{{1i}}', IMAGE_INSPECT_TYPE), {
+      message: 'template parsing error: template: :1: complex number 1i is not supported',
+    });
   });
 });
 
 describe('renderTags', () => {
-  it('text, skopeo\'s json, and docker\'s table and templates, one row per tag', () => {
+  it("text, skopeo's json, and docker's table and templates, one row per tag", () => {
     assert.equal(renderTags('h:5000/a', ['1', '2'], undefined), '1\n2\n');
     assert.deepEqual(JSON.parse(renderTags('h:5000/a', ['1'], 'json')), { Repository: 'h:5000/a', Tags: ['1'] });
     assert.equal(renderTags('h:5000/a', ['1', 'latest'], 'table'), 'REPOSITORY   TAG\nh:5000/a     1\nh:5000/a     latest\n');
@@ -164,7 +178,10 @@ describe('renderTags', () => {
 describe('renderDiskUsage: system df -v with a template', () => {
   it('runs once over {Images, Containers, Volumes, BuildCache}, with no newline after, as docker', () => {
     const sections = { Images: [{ Repository: 'a<b', Tag: '1', ID: 'x' }], Containers: [], Volumes: [{ Name: 'v', Links: '0', Size: '0B' }], BuildCache: [] };
-    assert.equal(renderDiskUsage('json', sections), '{"Images":[{"ID":"x","Repository":"a\\u003cb","Tag":"1"}],"Containers":[],"Volumes":[{"Links":"0","Name":"v","Size":"0B"}],"BuildCache":[]}');
+    assert.equal(
+      renderDiskUsage('json', sections),
+      '{"Images":[{"ID":"x","Repository":"a\\u003cb","Tag":"1"}],"Containers":[],"Volumes":[{"Links":"0","Name":"v","Size":"0B"}],"BuildCache":[]}',
+    );
     assert.equal(renderDiskUsage('{{range .Images}}{{.Repository}}:{{.Tag}} {{end}}{{len .Volumes}}', sections), 'a<b:1 1');
     assert.throws(() => renderDiskUsage('{{range .Images}}{{.Nope}}{{end}}', sections), /can't evaluate field Nope in type \*formatter\.imageContext/);
   });

@@ -23,7 +23,12 @@ function image(n: string, created: string | undefined, repoTags: string[], repoD
   };
 }
 
-const ALPINE = image('a', '2024-01-03T00:00:00Z', ['docker.io/library/alpine:latest', 'docker.io/library/alpine:3.19'], [`docker.io/library/alpine@sha256:${hex('1')}`]);
+const ALPINE = image(
+  'a',
+  '2024-01-03T00:00:00Z',
+  ['docker.io/library/alpine:latest', 'docker.io/library/alpine:3.19'],
+  [`docker.io/library/alpine@sha256:${hex('1')}`],
+);
 const WEB = image('b', '2024-01-02T00:00:00Z', ['localhost:5000/team/web:1.0']);
 const DANGLING = image('c', '2024-01-01T00:00:00Z', []);
 const DIGEST_ONLY = image('d', undefined, [], [`docker.io/library/busybox@sha256:${hex('2')}`]);
@@ -32,7 +37,7 @@ const ALL = [ALPINE, WEB, DANGLING, DIGEST_ONLY];
 const ids = (images: ImageRecord[]): string[] => images.map((i) => i.id.slice(7, 8));
 
 describe('parseImageFilters', () => {
-  it('reads docker\'s filters', () => {
+  it("reads docker's filters", () => {
     const spec = parseImageFilters(['dangling=true', 'reference=alp*', 'before=web:1.0', 'since=abc', 'label=a', 'label=b=c=d']);
     assert.deepEqual(spec, {
       dangling: true,

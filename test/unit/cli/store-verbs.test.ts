@@ -8,7 +8,10 @@ const digest = (c: string): string => `sha256:${c.repeat(64)}`;
 
 describe('describeCheck', () => {
   it('a clean store', () => {
-    assert.deepEqual(describeCheck({ corrupt: [], missing: [], unreferenced: [], staleStaging: [], repaired: [] }), { text: 'No problems found.\n', remaining: 0 });
+    assert.deepEqual(describeCheck({ corrupt: [], missing: [], unreferenced: [], staleStaging: [], repaired: [] }), {
+      text: 'No problems found.\n',
+      remaining: 0,
+    });
   });
 
   it('lists each problem; all remain without --repair', () => {
@@ -21,7 +24,12 @@ describe('describeCheck', () => {
     };
     const { text, remaining } = describeCheck(report);
     assert.equal(remaining, 4);
-    assert.match(text, new RegExp(`^corrupt blob: ${digest('a')} .*\\nmissing blob: ${digest('b')} \\(needed by ${digest('m')}\\)\\nunreferenced blob: ${digest('c')}\\nstale staging area: /s/stowage/staging/1-x\\n$`));
+    assert.match(
+      text,
+      new RegExp(
+        `^corrupt blob: ${digest('a')} .*\\nmissing blob: ${digest('b')} \\(needed by ${digest('m')}\\)\\nunreferenced blob: ${digest('c')}\\nstale staging area: /s/stowage/staging/1-x\\n$`,
+      ),
+    );
   });
 
   it('counts what the repair lines name as repaired', () => {

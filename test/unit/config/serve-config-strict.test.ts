@@ -161,7 +161,10 @@ describe('strict serve configuration', () => {
       ['log:\n  level: verbose\n', /^log\.level: expected one of error, warn, info, debug/],
       ['version: 0.2\n', /^version: only version 0\.1 exists/],
       ['catalog:\n  maxentries: 0\n', /^catalog\.maxentries must be a positive whole number/],
-      ['auth:\n  token:\n    realm: https://a/t\n    service: s\n    issuer: i\n    jwks: /j\n    signingalgorithms: [HS256]\n', /^auth\.token\.signingalgorithms: HS256 is not accepted/],
+      [
+        'auth:\n  token:\n    realm: https://a/t\n    service: s\n    issuer: i\n    jwks: /j\n    signingalgorithms: [HS256]\n',
+        /^auth\.token\.signingalgorithms: HS256 is not accepted/,
+      ],
     ];
     for (const [text, message] of bad) assert.match(await refusal(text), message, text);
   });
@@ -180,7 +183,10 @@ describe('strict serve configuration', () => {
       message: 'the config names no storage: set storage.filesystem.rootdirectory (or storage.inmemory), or give --root',
     });
     assert.deepEqual((await loadServeConfig(path, { root: '/srv/r' }, {})).storage, { kind: 'filesystem', rootDirectory: '/srv/r' });
-    assert.deepEqual((await loadServeConfig(path, {}, { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: '/srv/e' })).storage, { kind: 'filesystem', rootDirectory: '/srv/e' });
+    assert.deepEqual((await loadServeConfig(path, {}, { REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY: '/srv/e' })).storage, {
+      kind: 'filesystem',
+      rootDirectory: '/srv/e',
+    });
     assert.deepEqual((await load('storage:\n  filesystem: {}\n')).storage, { kind: 'filesystem', rootDirectory: '/var/lib/registry' });
     assert.match(await refusal('storage:\n  filesystem:\n    rootdirectory: /a\n  inmemory:\n'), /one driver, not both/);
     // Without any config file: a development registry under ./data, as before.
@@ -233,12 +239,16 @@ describe('strict serve configuration', () => {
     });
 
     it('that name no key are ignored, as by distribution, and named in one warning line', async () => {
-      const config = await loadServeConfig(undefined, {}, {
-        REGISTRY_HTTP_ADR: ':6000',
-        REGISTRY_PORT: 'tcp://10.0.0.1:5000',
-        REGISTRY_STORAGE_DELETE_ENABLED_NOW: 'true',
-        REGISTRY_VERSION: '0.1',
-      });
+      const config = await loadServeConfig(
+        undefined,
+        {},
+        {
+          REGISTRY_HTTP_ADR: ':6000',
+          REGISTRY_PORT: 'tcp://10.0.0.1:5000',
+          REGISTRY_STORAGE_DELETE_ENABLED_NOW: 'true',
+          REGISTRY_VERSION: '0.1',
+        },
+      );
       assert.equal(config.port, 5000, 'a typo never moves the listener');
       assert.deepEqual(config.warnings, [
         'ignoring REGISTRY_HTTP_ADR (did you mean REGISTRY_HTTP_ADDR?), REGISTRY_PORT, REGISTRY_STORAGE_DELETE_ENABLED_NOW: no such configuration key',

@@ -94,11 +94,17 @@ describe('serve configuration', () => {
     it("reads distribution's auth.token and Stowage's builtin issuer", async () => {
       const bundle = await file('bundle.pem', '');
       const users = await file('users2', '');
-      const external = await file('auth2.yml', `auth:\n  token:\n    realm: https://auth.example/token\n    service: reg\n    issuer: iss\n    rootcertbundle: ${bundle}\n    autoredirect: false\n`);
+      const external = await file(
+        'auth2.yml',
+        `auth:\n  token:\n    realm: https://auth.example/token\n    service: reg\n    issuer: iss\n    rootcertbundle: ${bundle}\n    autoredirect: false\n`,
+      );
       assert.deepEqual((await loadServeConfig(external, {}, {})).auth, {
         token: { realm: 'https://auth.example/token', service: 'reg', issuer: 'iss', rootCertBundle: bundle },
       });
-      const builtin = await file('auth3.yml', `auth:\n  token:\n    service: reg\n    issuer: iss\n    builtin:\n      htpasswd: ${users}\n      expiration: 15m\n`);
+      const builtin = await file(
+        'auth3.yml',
+        `auth:\n  token:\n    service: reg\n    issuer: iss\n    builtin:\n      htpasswd: ${users}\n      expiration: 15m\n`,
+      );
       assert.deepEqual((await loadServeConfig(builtin, {}, {})).auth, {
         token: { service: 'reg', issuer: 'iss', builtin: { htpasswd: users, expirationSeconds: 900 } },
       });
@@ -108,7 +114,10 @@ describe('serve configuration', () => {
       const users = await file('users3', '');
       const cases: Array<[string, RegExp]> = [
         [`auth:\n  htpasswd:\n    path: ${join(dir, 'nope')}\n`, /auth\.htpasswd\.path: cannot read .*nope: ENOENT/],
-        [`auth:\n  token:\n    service: s\n    issuer: i\n    builtin:\n      htpasswd: ${join(dir, 'gone')}\n`, /auth\.token\.builtin\.htpasswd: cannot read .*gone/],
+        [
+          `auth:\n  token:\n    service: s\n    issuer: i\n    builtin:\n      htpasswd: ${join(dir, 'gone')}\n`,
+          /auth\.token\.builtin\.htpasswd: cannot read .*gone/,
+        ],
         [`auth:\n  token:\n    realm: https://a/t\n    service: s\n    issuer: i\n`, /rootcertbundle or jwks/],
         [`auth:\n  token:\n    service: s\n    issuer: i\n    rootcertbundle: ${users}\n`, /realm is required/],
         [`auth:\n  token:\n    service: s\n    issuer: i\n    builtin:\n      htpasswd: ${users}\n      expiration: 30s\n`, /at least 60 seconds/],

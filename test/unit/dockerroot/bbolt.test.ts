@@ -120,11 +120,14 @@ describe('bbolt reader: trees as bbolt lays them out', () => {
 describe('bbolt reader: damaged files are a clear error, never a hang or a crash', () => {
   const tree: BoltTree = { v1: { moby: { images: { a: { target: { digest: 'x' } }, b: { target: { digest: 'y' } } } } } };
   const corrupt = (data: Buffer): void => {
-    assert.throws(() => dump(BoltFile.parse(data, 'bad.db').root()), (err: unknown) => {
-      assert.ok(isStowageError(err, 'PATH_INVALID'), `not a StowageError: ${(err as Error).stack}`);
-      assert.match(err.message, /^bad\.db: /);
-      return true;
-    });
+    assert.throws(
+      () => dump(BoltFile.parse(data, 'bad.db').root()),
+      (err: unknown) => {
+        assert.ok(isStowageError(err, 'PATH_INVALID'), `not a StowageError: ${(err as Error).stack}`);
+        assert.match(err.message, /^bad\.db: /);
+        return true;
+      },
+    );
   };
 
   it('refuses bad magic on both meta pages', () => {

@@ -61,7 +61,9 @@ class RootBuilder {
   image(seed: string, layerSeeds: string[], platform = { architecture: 'amd64', os: 'linux' }): { manifest: Blob; diffIds: string[]; layers: Blob[] } {
     const layers = layerSeeds.map((s) => this.blob(`compressed ${s}`));
     const diffIds = layerSeeds.map((s) => sha(`tar ${s}`));
-    const config = this.blob(JSON.stringify({ ...platform, created: '2024-01-01T00:00:00Z', rootfs: { type: 'layers', diff_ids: diffIds }, config: { Cmd: [seed] } }));
+    const config = this.blob(
+      JSON.stringify({ ...platform, created: '2024-01-01T00:00:00Z', rootfs: { type: 'layers', diff_ids: diffIds }, config: { Cmd: [seed] } }),
+    );
     const manifest = this.blob(
       JSON.stringify({
         schemaVersion: 2,
@@ -248,9 +250,18 @@ describe('containerd store: loading a root', () => {
   });
 
   it('reports a missing or incomplete target, and a blob linked outside the root, as problems', () => {
-    assert.ok(view.problems.some((p) => p.includes('docker.io/library/gone:latest') && p.includes(missingTarget)), view.problems.join('\n'));
-    assert.ok(view.problems.some((p) => p.includes('"docker.io/library/broken:1": its target in meta.db is incomplete')), view.problems.join('\n'));
-    assert.ok(view.problems.some((p) => p.includes(`layer blob ${app.layers[1]!.digest}`) && p.includes('leads outside the Docker root')), view.problems.join('\n'));
+    assert.ok(
+      view.problems.some((p) => p.includes('docker.io/library/gone:latest') && p.includes(missingTarget)),
+      view.problems.join('\n'),
+    );
+    assert.ok(
+      view.problems.some((p) => p.includes('"docker.io/library/broken:1": its target in meta.db is incomplete')),
+      view.problems.join('\n'),
+    );
+    assert.ok(
+      view.problems.some((p) => p.includes(`layer blob ${app.layers[1]!.digest}`) && p.includes('leads outside the Docker root')),
+      view.problems.join('\n'),
+    );
     assert.equal(view.problems.length, 3, view.problems.join('\n'));
   });
 
@@ -265,7 +276,10 @@ describe('containerd store: loading a root', () => {
     assert.equal(await text(await source.getBlob({ mediaType: 'x/y', digest: layer.digest, size: layer.size })), layer.bytes.toString());
     await assert.rejects(source.getManifest(Digest.parse(armManifest.digest)), { code: 'MANIFEST_UNKNOWN' });
     const symlinked = app.layers[1]!;
-    await assert.rejects(source.getBlob({ mediaType: 'x/y', digest: symlinked.digest, size: symlinked.size }), { code: 'PATH_INVALID', message: /leads outside the Docker root/ });
+    await assert.rejects(source.getBlob({ mediaType: 'x/y', digest: symlinked.digest, size: symlinked.size }), {
+      code: 'PATH_INVALID',
+      message: /leads outside the Docker root/,
+    });
     await assert.rejects(source.getBlob({ mediaType: 'x/y', digest: sha('absent'), size: 1 }), { code: 'BLOB_UNKNOWN' });
     await source.close();
   });
@@ -274,7 +288,10 @@ describe('containerd store: loading a root', () => {
     const other = await loadContainerdRoot(root, { namespace: 'other' });
     assert.deepEqual(other.images, []);
     const absent = await loadContainerdRoot(root, { namespace: 'k8s.io' });
-    assert.ok(absent.problems.some((p) => /namespace k8s\.io is not in .*meta\.db \(it has: moby, other\)/.test(p)), absent.problems.join('\n'));
+    assert.ok(
+      absent.problems.some((p) => /namespace k8s\.io is not in .*meta\.db \(it has: moby, other\)/.test(p)),
+      absent.problems.join('\n'),
+    );
   });
 
   it('refuses a damaged meta.db with a clear error', async () => {

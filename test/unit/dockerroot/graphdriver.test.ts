@@ -46,7 +46,10 @@ describe('graph-driver root (overlay2, from the formats)', () => {
     const image = resolveImage(view, 'example.com:5000/team/app:1');
     assert.equal(image.id, app.id);
     assert.deepEqual(image.repoTags.sort(), ['app2:v2', 'example.com:5000/team/app:1']);
-    assert.deepEqual(image.layers.map((l) => l.size), [1000, 300]);
+    assert.deepEqual(
+      image.layers.map((l) => l.size),
+      [1000, 300],
+    );
     assert.equal(image.layers[1]?.directory, join(root, 'overlay2', app.layers[1]!.cacheId, 'diff'));
     assert.ok(image.layers[0]?.paths.includes(join(root, 'overlay2', 'l', app.layers[0]!.link)));
     assert.deepEqual(resolveImage(view, 'alpine').repoDigests, ['alpine@sha256:' + 'a'.repeat(64)]);
@@ -65,8 +68,14 @@ describe('graph-driver root (overlay2, from the formats)', () => {
     const childUsage = usage.images.find((u) => u.image.id === child.id)!;
     assert.deepEqual([childUsage.size, childUsage.uniqueSize], [1301, 1]);
     assert.equal(usage.layersSize, 1301);
-    assert.deepEqual(usage.containers.map((c) => [c.container.name, c.sizeRw, c.volumes]), [['web', 5, 1]]);
-    assert.deepEqual(usage.volumes.map((v) => [v.name, v.size, v.links]).sort(), [['data', 50, 1], ['idle', 7, 0]]);
+    assert.deepEqual(
+      usage.containers.map((c) => [c.container.name, c.sizeRw, c.volumes]),
+      [['web', 5, 1]],
+    );
+    assert.deepEqual(usage.volumes.map((v) => [v.name, v.size, v.links]).sort(), [
+      ['data', 50, 1],
+      ['idle', 7, 0],
+    ]);
   });
 
   it('locates IDs and paths: layers with the images and containers that use them', async () => {
@@ -76,15 +85,24 @@ describe('graph-driver root (overlay2, from the formats)', () => {
     assert.equal(byCache?.kind === 'layer' && byCache.images.length, 4);
     assert.equal(byCache?.kind === 'layer' && byCache.containers.length, 1);
     const byPath = locate(view, join(root, 'overlay2', app.layers[1]!.cacheId, 'diff', 'b.txt'));
-    assert.deepEqual(byPath.map((l) => l.kind), ['layer']);
+    assert.deepEqual(
+      byPath.map((l) => l.kind),
+      ['layer'],
+    );
     const byLink = locate(view, join(root, 'overlay2', 'l', app.layers[1]!.link));
-    assert.deepEqual(byLink.map((l) => l.kind), ['layer']);
+    assert.deepEqual(
+      byLink.map((l) => l.kind),
+      ['layer'],
+    );
     const container = locate(view, 'c'.repeat(12));
     assert.equal(container[0]?.kind, 'container');
     assert.equal(container[0]?.kind === 'container' && container[0].image?.id, app.id);
     const volume = locate(view, join(root, 'volumes', 'data', '_data', 'v.bin'));
     assert.equal(volume[0]?.kind, 'volume');
-    assert.deepEqual(locate(view, join(root, 'overlay2', 'l')).map((l) => l.kind), ['store']);
+    assert.deepEqual(
+      locate(view, join(root, 'overlay2', 'l')).map((l) => l.kind),
+      ['store'],
+    );
     assert.deepEqual(locate(view, '/nowhere/else'), []);
   });
 
@@ -112,7 +130,11 @@ describe('graph-driver root (overlay2, from the formats)', () => {
     assert.ok(view.layers.every((l) => !l.directory?.includes('/etc')));
     assert.match(text, /overlay2\/l\/ESCAPE: leads outside the Docker root \(to \/etc\); not followed/);
     const located = locate(view, join(damaged, 'overlay2', 'l', 'ESCAPE', 'passwd'));
-    assert.deepEqual(located.map((l) => l.kind), ['store'], 'named by where it is, not by what it points at');
+    assert.deepEqual(
+      located.map((l) => l.kind),
+      ['store'],
+      'named by where it is, not by what it points at',
+    );
   });
 
   it('survives a hostile root: parent cycles, links to /, FIFOs, garbage configs, escape sequences in names', async () => {
@@ -138,7 +160,7 @@ describe('graph-driver root (overlay2, from the formats)', () => {
     await writeFile(join(hostile, 'containers', 'e'.repeat(64), 'config.v2.json'), 'null');
     const repositories = join(hostile, 'image', 'overlay2', 'repositories.json');
     const names = JSON.parse(await readFile(repositories, 'utf8')) as { Repositories: Record<string, Record<string, string>> };
-    names.Repositories['ok']!['\u001b]0;pwned\u0007:1'] = image.id;
+    names.Repositories.ok!['\u001b]0;pwned\u0007:1'] = image.id;
     await writeFile(repositories, JSON.stringify(names));
 
     const { view, fs } = await openDockerRoot({ dockerRoot: hostile });
@@ -148,7 +170,11 @@ describe('graph-driver root (overlay2, from the formats)', () => {
     assert.deepEqual(view.images[0]?.repoTags, ['ok:1']);
     assert.deepEqual(view.volumes, [], 'a volume that is a link is not listed');
     const usage = await diskUsage(view, fs);
-    assert.deepEqual(usage.containers.map((c) => c.sizeRw), [0], 'a writable layer linked to / is not walked');
+    assert.deepEqual(
+      usage.containers.map((c) => c.sizeRw),
+      [0],
+      'a writable layer linked to / is not walked',
+    );
     // locate over a parent cycle ends.
     assert.equal(locate(view, l1.cacheId.slice(0, 8))[0]?.kind, 'layer');
     // Rebuilding opens the FIFO without blocking and fails with a clear error.

@@ -62,7 +62,16 @@ describe('createLayerSource: a graph-driver image as an ImageSource', () => {
     const layers: DockerLayer[] = [];
     for (const [i, tarBytes] of tars.entries()) {
       const where = await writeGraphLayer(tarBytes, join(base, `l${i}`));
-      layers.push({ diffId: sha256(tarBytes), chainId: sha256(tarBytes), cacheId: `l${i}`, directory: where.directory, paths: [], size: undefined, parent: undefined, tarSplit: where.tarSplit });
+      layers.push({
+        diffId: sha256(tarBytes),
+        chainId: sha256(tarBytes),
+        cacheId: `l${i}`,
+        directory: where.directory,
+        paths: [],
+        size: undefined,
+        parent: undefined,
+        tarSplit: where.tarSplit,
+      });
     }
     const config = { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) } };
     const configBytes = Buffer.from(JSON.stringify(config));
@@ -92,7 +101,10 @@ describe('createLayerSource: a graph-driver image as an ImageSource', () => {
     assert.equal(body.schemaVersion, 2);
     assert.equal(body.mediaType, MediaType.DOCKER_MANIFEST);
     assert.deepEqual(body.config, { mediaType: MediaType.DOCKER_CONFIG, size: image.configBytes.length, digest: image.id });
-    assert.deepEqual(body.layers, tars.map((t) => ({ mediaType: DOCKER_LAYER_TAR, size: t.length, digest: sha256(t) })));
+    assert.deepEqual(
+      body.layers,
+      tars.map((t) => ({ mediaType: DOCKER_LAYER_TAR, size: t.length, digest: sha256(t) })),
+    );
     assert.equal((await source.getManifest(manifest.digest)).digest.toString(), manifest.digest.toString());
     await rejectsWith(source.getManifest(Digest.of('other')), 'MANIFEST_UNKNOWN', /not in docker-root:example\/app:1/);
   });
@@ -131,7 +143,10 @@ describe('createLayerSource: a graph-driver image as an ImageSource', () => {
     const fromArchive = await DockerArchiveSource.open(archive, 'example/app:1');
     const manifest = JSON.parse((await fromArchive.getManifest()).bytes.toString('utf8')) as { config: { digest: string }; layers: Array<{ digest: string }> };
     assert.equal(manifest.config.digest, image.id);
-    assert.deepEqual(manifest.layers.map((l) => l.digest), image.config.rootfs?.diff_ids);
+    assert.deepEqual(
+      manifest.layers.map((l) => l.digest),
+      image.config.rootfs?.diff_ids,
+    );
   });
 
   it('fails a copy naming the layer and the file changed on disk', async () => {
@@ -141,7 +156,11 @@ describe('createLayerSource: a graph-driver image as an ImageSource', () => {
     const layers = [image.layers[0] as DockerLayer, { ...(image.layers[1] as DockerLayer), directory: where.directory, tarSplit: where.tarSplit }];
     const sink = await OciLayoutSink.create(join(base, 'out-tampered'), 'app');
     try {
-      await rejectsWith(copyImage(await createLayerSource(fs, { ...image, layers }), sink), 'LAYER_INVALID', new RegExp(`layer ${image.layers[1]?.diffId}: file app/main\\.js changed on disk \\(crc64 mismatch\\)`));
+      await rejectsWith(
+        copyImage(await createLayerSource(fs, { ...image, layers }), sink),
+        'LAYER_INVALID',
+        new RegExp(`layer ${image.layers[1]?.diffId}: file app/main\\.js changed on disk \\(crc64 mismatch\\)`),
+      );
     } finally {
       await sink.close();
     }
@@ -149,7 +168,11 @@ describe('createLayerSource: a graph-driver image as an ImageSource', () => {
 
   it('refuses an image whose layers cannot be rebuilt, or disagree with its config', async () => {
     const noTarSplit = image.layers.map((l, i) => (i === 1 ? { ...l, tarSplit: undefined } : l));
-    await rejectsWith(createLayerSource(fs, { ...image, layers: noTarSplit }), 'LAYER_INVALID', /layer 2 of image example\/app:1\): the store has no tar-split for it/);
+    await rejectsWith(
+      createLayerSource(fs, { ...image, layers: noTarSplit }),
+      'LAYER_INVALID',
+      /layer 2 of image example\/app:1\): the store has no tar-split for it/,
+    );
     const noDirectory = image.layers.map((l, i) => (i === 0 ? { ...l, directory: undefined } : l));
     await rejectsWith(createLayerSource(fs, { ...image, layers: noDirectory }), 'LAYER_INVALID', /the store has no directory for it/);
     await rejectsWith(createLayerSource(fs, { ...image, layers: image.layers.slice(0, 1) }), 'CONFIG_INVALID', /config lists 2 diff IDs, the store 1 layers/);

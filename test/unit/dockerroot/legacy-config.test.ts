@@ -10,14 +10,23 @@ import { goTime, v12Config } from '../../../src/dockerroot/legacy/v12-config.js'
 describe('legacy config encoding', () => {
   it('splits top-level members raw, a later duplicate winning', () => {
     const members = rawMembers('{ "b" : [1, {"x": "}"}] ,"a":"q\\"}" , "b": {"k" : null} }');
-    assert.deepEqual([...members], [
-      ['b', '{"k" : null}'],
-      ['a', '"q\\"}"'],
-    ]);
+    assert.deepEqual(
+      [...members],
+      [
+        ['b', '{"k" : null}'],
+        ['a', '"q\\"}"'],
+      ],
+    );
   });
 
   it('marshals like Go: keys sorted, values compacted, HTML characters escaped', () => {
-    const text = marshalMap(new Map([['z', '{ "cmd" : "a && b > c" }'], ['Size', '1'], ['a', '[ 1 , 2 ]']]));
+    const text = marshalMap(
+      new Map([
+        ['z', '{ "cmd" : "a && b > c" }'],
+        ['Size', '1'],
+        ['a', '[ 1 , 2 ]'],
+      ]),
+    );
     assert.equal(text, '{"Size":1,"a":[1,2],"z":{"cmd":"a \\u0026\\u0026 b \\u003e c"}}');
     assert.equal(goCompact('"keep \\u003c and \\" escapes"'), '"keep \\u003c and \\" escapes"');
     assert.equal(goString('tab\tbell\bform\f<\u2028'), '"tab\\tbell\\u0008form\\u000c\\u003c\\u2028"');
@@ -34,7 +43,17 @@ describe('legacy config encoding', () => {
     const layer = (json: Record<string, unknown>) => ({ bytes: Buffer.from(JSON.stringify(json)), json });
     const chain = [
       layer({ id: 'a'.repeat(64), created: '2015-01-01T00:00:00Z', container_config: { Cmd: '/bin/sh -c old' }, Size: 3 }),
-      layer({ id: 'b'.repeat(64), parent: 'a'.repeat(64), parent_id: 'sha256:x', layer_id: 'sha256:y', throwaway: true, created: '2015-01-02T00:00:00Z', comment: 'c', os: 'linux', Size: 0 }),
+      layer({
+        id: 'b'.repeat(64),
+        parent: 'a'.repeat(64),
+        parent_id: 'sha256:x',
+        layer_id: 'sha256:y',
+        throwaway: true,
+        created: '2015-01-02T00:00:00Z',
+        comment: 'c',
+        os: 'linux',
+        Size: 0,
+      }),
     ];
     const config = v12Config(chain, ['sha256:1', 'sha256:2']).toString('utf8');
     assert.equal(

@@ -37,7 +37,10 @@ describe('legacy root faults', () => {
     const lonely = imageOf(view, 'lonely');
     assert.ok(lonely, 'still listed');
     assert.equal(lonely.parent, fixture.missingParent);
-    assert.deepEqual(lonely.layers.map((l) => l.chainId), [id('lonely')]);
+    assert.deepEqual(
+      lonely.layers.map((l) => l.chainId),
+      [id('lonely')],
+    );
     assert.deepEqual(view.problems, [
       `image ${id('lonely').slice(0, 12)}: names parent ${fixture.missingParent}, which graph/ does not hold; it and the images above it have incomplete layers`,
     ]);
@@ -91,7 +94,7 @@ describe('legacy root faults', () => {
     const view = await loadLegacyRoot(fixture.root);
     const base = view.layers.find((l) => l.chainId === id('base'));
     assert.equal(base?.directory, undefined);
-    assert.ok(!base?.paths.includes(diff), 'a path leading out is not the layer\'s');
+    assert.ok(!base?.paths.includes(diff), "a path leading out is not the layer's");
     assert.ok(problemMatching(view, /leads outside the Docker root/));
     await assert.rejects(view.openSource(imageOf(view, 'top') as never), (err: unknown) => isStowageError(err, 'LAYER_INVALID'));
   });

@@ -66,7 +66,10 @@ describe('legacy graph root (aufs)', () => {
 
   it('gives each image its chain of layers, root ancestor first, with sizes and tar-splits', () => {
     const top = image('top');
-    assert.deepEqual(top.layers.map((l) => l.chainId), [fixture.ids.base, fixture.ids.mid, fixture.ids.top]);
+    assert.deepEqual(
+      top.layers.map((l) => l.chainId),
+      [fixture.ids.base, fixture.ids.mid, fixture.ids.top],
+    );
     const [base, mid] = top.layers;
     assert.ok(base && mid);
     assert.equal(base.cacheId, fixture.ids.base);

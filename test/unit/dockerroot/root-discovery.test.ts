@@ -14,11 +14,14 @@ describe('finding the Docker root', () => {
     assert.equal(found.source, '--docker-root');
   });
 
-  it("reads data-root (or the legacy graph) from daemon.json, with the driver and the containerd-snapshotter feature", async () => {
+  it('reads data-root (or the legacy graph) from daemon.json, with the driver and the containerd-snapshotter feature', async () => {
     const dir = await makeTempDir('stowage-discover-');
     const configured = join(dir, 'elsewhere');
     await mkdir(configured);
-    await writeFile(join(dir, 'daemon.json'), JSON.stringify({ 'data-root': configured, 'storage-driver': 'vfs', features: { 'containerd-snapshotter': true } }));
+    await writeFile(
+      join(dir, 'daemon.json'),
+      JSON.stringify({ 'data-root': configured, 'storage-driver': 'vfs', features: { 'containerd-snapshotter': true } }),
+    );
     const found = await discoverRoot(undefined, {}, [{ file: join(dir, 'daemon.json'), fallback: join(dir, 'default'), label: 'default' }]);
     assert.equal(found.root, configured);
     assert.match(found.source, /daemon\.json data-root$/);
@@ -35,7 +38,10 @@ describe('finding the Docker root', () => {
       { file: join(dir, 'none2.json'), fallback: join(dir, 'snap-root'), label: 'snap package' },
     ]);
     assert.equal(found.root, join(dir, 'snap-root'));
-    assert.deepEqual(found.candidates.map((c) => c.exists), [false, true]);
+    assert.deepEqual(
+      found.candidates.map((c) => c.exists),
+      [false, true],
+    );
   });
 
   it("takes the settings of the daemon.json whose root is read (the snap's for the snap root)", async () => {
@@ -48,7 +54,9 @@ describe('finding the Docker root', () => {
     ]);
     assert.equal(found.root, join(dir, 'snap-root'));
     assert.equal(found.daemonConfig?.storageDriver, 'vfs');
-    const explicit = await discoverRoot(join(dir, 'snap-root'), {}, [{ file: join(dir, 'snap.json'), fallback: join(dir, 'snap-root'), label: 'snap package' }]);
+    const explicit = await discoverRoot(join(dir, 'snap-root'), {}, [
+      { file: join(dir, 'snap.json'), fallback: join(dir, 'snap-root'), label: 'snap package' },
+    ]);
     assert.equal(explicit.daemonConfig?.storageDriver, 'vfs', '--docker-root naming that root keeps its daemon.json');
   });
 

@@ -104,7 +104,12 @@ describe('assembleLayer: rebuilding a layer tar from tar-split and its directory
     const big = createHash('sha512').update('seed').digest();
     const data = Buffer.alloc(3 * 1024 * 1024 + 123);
     for (let i = 0; i < data.length; i += big.length) big.copy(data, i);
-    await checkRoundTrip(await packTar([{ name: 'big.bin', data }, { name: 'small', data: Buffer.from('x') }]));
+    await checkRoundTrip(
+      await packTar([
+        { name: 'big.bin', data },
+        { name: 'small', data: Buffer.from('x') },
+      ]),
+    );
   });
 
   it('rebuilds a name that is not UTF-8 (tar-split name_raw)', async () => {
@@ -125,7 +130,12 @@ describe('assembleLayer: rebuilding a layer tar from tar-split and its directory
   });
 
   it('names a file whose content changed on disk (same size: crc64 mismatch)', async () => {
-    const where = await layer(await packTar([{ name: 'usr/', type: 'directory' }, { name: 'usr/bin/x', data: Buffer.from('original') }]));
+    const where = await layer(
+      await packTar([
+        { name: 'usr/', type: 'directory' },
+        { name: 'usr/bin/x', data: Buffer.from('original') },
+      ]),
+    );
     await writeFile(join(where.directory, 'usr/bin/x'), 'tampered');
     await rejectsLayerInvalid(rebuild(where), /^layer sha256:0123: file usr\/bin\/x changed on disk \(crc64 mismatch\)$/);
   });
@@ -137,7 +147,12 @@ describe('assembleLayer: rebuilding a layer tar from tar-split and its directory
   });
 
   it('names a file missing from the directory', async () => {
-    const where = await layer(await packTar([{ name: 'a.txt', data: Buffer.from('x') }, { name: 'b.txt', data: Buffer.from('y') }]));
+    const where = await layer(
+      await packTar([
+        { name: 'a.txt', data: Buffer.from('x') },
+        { name: 'b.txt', data: Buffer.from('y') },
+      ]),
+    );
     await rm(join(where.directory, 'b.txt'));
     await rejectsLayerInvalid(rebuild(where), /file b\.txt is missing from /);
   });
@@ -153,7 +168,12 @@ describe('assembleLayer: rebuilding a layer tar from tar-split and its directory
     const outside = join(base, 'outside');
     await mkdir(outside, { recursive: true });
     await writeFile(join(outside, 'secret'), 'secret!!');
-    const where = await layer(await packTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/secret', data: Buffer.from('innocent') }]));
+    const where = await layer(
+      await packTar([
+        { name: 'etc/', type: 'directory' },
+        { name: 'etc/secret', data: Buffer.from('innocent') },
+      ]),
+    );
     await rm(join(where.directory, 'etc'), { recursive: true });
     await symlink(outside, join(where.directory, 'etc'));
     await rejectsLayerInvalid(rebuild(where), /file etc\/secret leads outside the layer directory/);

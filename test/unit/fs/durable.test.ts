@@ -6,14 +6,7 @@ import { join } from 'node:path';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
-import {
-  streamToFileAtomic,
-  syncDirectory,
-  TEMP_PREFIX,
-  tempPathBeside,
-  writeFileAtomic,
-  writeStreamAtomic,
-} from '../../../src/fs/durable.js';
+import { streamToFileAtomic, syncDirectory, TEMP_PREFIX, tempPathBeside, writeFileAtomic, writeStreamAtomic } from '../../../src/fs/durable.js';
 import { TEMP_PREFIX as STORAGE_TEMP_PREFIX } from '../../../src/storage/path.js';
 import { mountTmpfs, type Tmpfs } from '../../support/tmpfs.js';
 

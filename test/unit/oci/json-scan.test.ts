@@ -9,7 +9,10 @@ const all = { maxDepth: 1_000_000, keep: () => true };
 function numbersOf(value: unknown): Map<string, number> {
   const out = new Map<string, number>();
   const walk = (v: unknown, path: string): void => {
-    if (Array.isArray(v)) v.forEach((item, i) => visit(item, `${path}[${i}]`));
+    if (Array.isArray(v))
+      v.forEach((item, i) => {
+        visit(item, `${path}[${i}]`);
+      });
     else if (v !== null && typeof v === 'object') {
       for (const [key, item] of Object.entries(v)) visit(item, path === '' ? key : `${path}.${key}`);
     }
@@ -55,10 +58,14 @@ describe('scanJson', () => {
     assert.equal(scanJson(text, all).numbers.get('config.size'), '2');
   });
 
-  it('passes keep the key (or index) and the depth of the number\'s container', () => {
+  it("passes keep the key (or index) and the depth of the number's container", () => {
     const seen: Array<[string | number, number]> = [];
     scanJson('{"a":1,"b":[2,{"c":3}]}', { maxDepth: 10, keep: (key, depth) => (seen.push([key, depth]), false) });
-    assert.deepEqual(seen, [['a', 1], [0, 2], ['c', 3]]);
+    assert.deepEqual(seen, [
+      ['a', 1],
+      [0, 2],
+      ['c', 3],
+    ]);
   });
 
   it('counts the depth of nesting exactly (root = 1)', () => {

@@ -11,7 +11,12 @@ import { parseManifest } from '../../../src/oci/manifest.js';
 
 const FIELDS = ['schemaVersion', 'mediaType', 'config', 'layers', 'manifests', 'subject', 'artifactType', 'annotations'];
 const BASES: Record<string, unknown> = {
-  image: { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'a/b', digest: `sha256:${'a'.repeat(64)}`, size: 1 }, layers: [] },
+  image: {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'a/b', digest: `sha256:${'a'.repeat(64)}`, size: 1 },
+    layers: [],
+  },
   index: { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] },
   bare: { schemaVersion: 2 },
 };

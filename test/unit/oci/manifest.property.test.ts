@@ -8,10 +8,7 @@ const encoder = new TextEncoder();
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
 const contentType = fc.option(
-  fc.oneof(
-    fc.constantFrom(...MANIFEST_MEDIA_TYPES, MediaType.DOCKER_SCHEMA1, 'application/json', ''),
-    fc.string({ unit: 'binary', maxLength: 40 }),
-  ),
+  fc.oneof(fc.constantFrom(...MANIFEST_MEDIA_TYPES, MediaType.DOCKER_SCHEMA1, 'application/json', ''), fc.string({ unit: 'binary', maxLength: 40 })),
   { nil: undefined },
 );
 

@@ -97,9 +97,10 @@ function rejects(body: unknown, message: RegExp, contentType?: string): void {
 
 describe('media types', () => {
   it('lists the four v2 manifest types', () => {
-    assert.deepEqual([...MANIFEST_MEDIA_TYPES].sort(), [
-      MediaType.DOCKER_MANIFEST_LIST, MediaType.DOCKER_MANIFEST, MediaType.OCI_INDEX, MediaType.OCI_MANIFEST,
-    ].sort());
+    assert.deepEqual(
+      [...MANIFEST_MEDIA_TYPES].sort(),
+      [MediaType.DOCKER_MANIFEST_LIST, MediaType.DOCKER_MANIFEST, MediaType.OCI_INDEX, MediaType.OCI_MANIFEST].sort(),
+    );
     assert.equal(isManifestMediaType(MediaType.OCI_CONFIG), false);
     assert.equal(isManifestMediaType(MediaType.DOCKER_SCHEMA1), false);
   });
@@ -188,7 +189,10 @@ describe('parseManifest: effective media type', () => {
     rejects(OCI_MANIFEST, /does not match Content-Type/, MediaType.DOCKER_MANIFEST);
   });
   it('refuses an unsupported media type', () => {
-    rejects({ ...OCI_MANIFEST, mediaType: 'application/vnd.oci.artifact.manifest.v1+json' }, /unsupported manifest media type "application\/vnd\.oci\.artifact/);
+    rejects(
+      { ...OCI_MANIFEST, mediaType: 'application/vnd.oci.artifact.manifest.v1+json' },
+      /unsupported manifest media type "application\/vnd\.oci\.artifact/,
+    );
     rejects({ ...OCI_MANIFEST, mediaType: 'text/plain' }, /unsupported manifest media type/);
   });
   it('requires the body mediaType on Docker types', () => {
@@ -319,8 +323,8 @@ describe('referrerDescriptor', () => {
   it('copies annotations rather than sharing them', () => {
     const parsed = parseManifest(bytes(ARTIFACT));
     const d = referrerDescriptor(parsed, digest, 1);
-    d.annotations!['x'] = 'y';
-    assert.equal(parsed.annotations?.['x'], undefined);
+    d.annotations!.x = 'y';
+    assert.equal(parsed.annotations?.x, undefined);
   });
 });
 
@@ -345,7 +349,8 @@ describe('parseManifest: what Go cannot read (distribution, containers/image)', 
       for (const form of ['7.8e1', '78.0', '1E2', '-0', '0.0', '1e0']) {
         invalid(withSize(path, form), new RegExp(`${message.source}: must be a non-negative JSON integer, not ${form.replace('.', '\\.')}`));
       }
-      for (const form of ['0', '78', '9007199254740991']) assert.equal(parseManifest(new TextEncoder().encode(withSize(path, form))).kind, path === 'index' ? 'index' : 'manifest');
+      for (const form of ['0', '78', '9007199254740991'])
+        assert.equal(parseManifest(new TextEncoder().encode(withSize(path, form))).kind, path === 'index' ? 'index' : 'manifest');
     }
   });
 
@@ -361,7 +366,8 @@ describe('parseManifest: what Go cannot read (distribution, containers/image)', 
   });
 
   it('refuses JSON nested deeper than 10,000 levels, before parsing it; accepts 10,000', () => {
-    const deep = (levels: number): string => withSize('config', '1').replace('"schemaVersion":2', `"schemaVersion":2,"x":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}`);
+    const deep = (levels: number): string =>
+      withSize('config', '1').replace('"schemaVersion":2', `"schemaVersion":2,"x":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}`);
     invalid(deep(10_001), /nested deeper than 10000 levels/);
     assert.equal(parseManifest(new TextEncoder().encode(deep(10_000))).kind, 'manifest');
     invalid(`${'['.repeat(2_000_000)}`, /nested deeper than 10000 levels/);

@@ -2,21 +2,49 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { StowageError } from '../../../src/errors/error.js';
-import {
-  familiarString,
-  formatReference,
-  isValidRepositoryName,
-  parseReference,
-  type Reference,
-} from '../../../src/reference/index.js';
+import { familiarString, formatReference, isValidRepositoryName, parseReference, type Reference } from '../../../src/reference/index.js';
 
 const HEX64 = 'a'.repeat(32) + '0123456789abcdef'.repeat(2);
 
 /** Pieces that stress the parser: separators, traversal, encodings, NUL, unicode, digests. */
 const PIECES = [
-  'a', 'b', 'z9', 'A', 'Z', '0', '.', '..', '/', '//', ':', '@', '-', '--', '_', '__', '___',
-  '%2F', '%2e%2e', '\u0000', '\n', ' ', 'é', '\u2028', '🐳', '[', ']', '[::1]', '::', '5000',
-  'localhost', 'docker.io', 'index.docker.io', 'library', 'sha256:', `sha256:${HEX64}`, HEX64,
+  'a',
+  'b',
+  'z9',
+  'A',
+  'Z',
+  '0',
+  '.',
+  '..',
+  '/',
+  '//',
+  ':',
+  '@',
+  '-',
+  '--',
+  '_',
+  '__',
+  '___',
+  '%2F',
+  '%2e%2e',
+  '\u0000',
+  '\n',
+  ' ',
+  'é',
+  '\u2028',
+  '🐳',
+  '[',
+  ']',
+  '[::1]',
+  '::',
+  '5000',
+  'localhost',
+  'docker.io',
+  'index.docker.io',
+  'library',
+  'sha256:',
+  `sha256:${HEX64}`,
+  HEX64,
 ];
 const pieceString = fc.array(fc.constantFrom(...PIECES), { maxLength: 12 }).map((parts) => parts.join(''));
 const anyString = fc.oneof(

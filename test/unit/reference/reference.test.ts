@@ -53,7 +53,10 @@ const VALID: Array<[input: string, expected: Reference]> = [
   ['ghcr.io/org/app@' + SHA256, { domain: 'ghcr.io', path: 'org/app', digest: SHA256 }],
   // An uppercase first component can only be a host (distribution treats it so).
   ['Docker/docker', { domain: 'Docker', path: 'docker', tag: 'latest' }],
-  ['docker.io/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a', { domain: 'docker.io', path: 'library/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a', tag: 'latest' }],
+  [
+    'docker.io/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a',
+    { domain: 'docker.io', path: 'library/1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a', tag: 'latest' },
+  ],
   ['a:' + 'x'.repeat(128), { domain: 'docker.io', path: 'library/a', tag: 'x'.repeat(128) }],
 ];
 
@@ -108,11 +111,14 @@ describe('parseReference', () => {
   }
 
   it('names the input in the message, on one line', () => {
-    assert.throws(() => parseReference('bad\nRef'), (err: unknown) => {
-      assert.ok(isStowageError(err, 'REFERENCE_INVALID'));
-      assert.match(err.message, /^invalid reference "bad\\nRef": /);
-      return true;
-    });
+    assert.throws(
+      () => parseReference('bad\nRef'),
+      (err: unknown) => {
+        assert.ok(isStowageError(err, 'REFERENCE_INVALID'));
+        assert.match(err.message, /^invalid reference "bad\\nRef": /);
+        return true;
+      },
+    );
   });
 
   it('refuses a name of 256 characters and accepts 255', () => {
@@ -157,7 +163,10 @@ describe('repository names and tags', () => {
   for (const name of invalidNames) {
     it(`refuses name ${JSON.stringify(name.slice(0, 40))}`, () => {
       assert.equal(isValidRepositoryName(name), false);
-      assert.throws(() => checkRepositoryName(name), (err: unknown) => isStowageError(err, 'NAME_INVALID'));
+      assert.throws(
+        () => checkRepositoryName(name),
+        (err: unknown) => isStowageError(err, 'NAME_INVALID'),
+      );
     });
   }
   it('says why an uppercase name is refused', () => {
@@ -175,7 +184,10 @@ describe('repository names and tags', () => {
   for (const tag of invalidTags) {
     it(`refuses tag ${JSON.stringify(tag.slice(0, 40))}`, () => {
       assert.equal(isValidTag(tag), false);
-      assert.throws(() => checkTag(tag), (err: unknown) => isStowageError(err, 'TAG_INVALID'));
+      assert.throws(
+        () => checkTag(tag),
+        (err: unknown) => isStowageError(err, 'TAG_INVALID'),
+      );
     });
   }
 });

@@ -28,7 +28,29 @@ function refused(path: unknown): boolean {
 
 const goodComponent = fc.stringMatching(/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,20}$/).filter((c) => c !== '.' && c !== '..');
 const badComponent = fc.oneof(
-  fc.constantFrom('', '.', '..', '\u0000', 'a\u0000', '..\u0000', 'a b', 'a\\b', '\\', '%2e%2e', 'é', '🐳', '\uff0e\uff0e', 'a:b', 'C:', '~', '*', '?', '\n', '\r', '\t'),
+  fc.constantFrom(
+    '',
+    '.',
+    '..',
+    '\u0000',
+    'a\u0000',
+    '..\u0000',
+    'a b',
+    'a\\b',
+    '\\',
+    '%2e%2e',
+    'é',
+    '🐳',
+    '\uff0e\uff0e',
+    'a:b',
+    'C:',
+    '~',
+    '*',
+    '?',
+    '\n',
+    '\r',
+    '\t',
+  ),
   // No '/': a bad component must stay one component.
   fc.string({ maxLength: 8 }).filter((c) => !c.includes('/') && (!SAFE.test(c) || c === '.' || c === '..')),
 );
@@ -70,12 +92,19 @@ describe('checkPath refuses hostile paths', () => {
 
   it('throws nothing but PATH_INVALID for arbitrary strings, and what it accepts is made of safe components', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 100 }), fc.string({ unit: 'binary', maxLength: 100 }).map((s) => `/${s}`), hostilePath), (path) => {
-        if (refused(path)) return;
-        const components = checkPath(path);
-        assert.equal(`/${components.join('/')}`, path === '/' ? '/' : path);
-        for (const c of components) assert.ok(SAFE.test(c) && c !== '.' && c !== '..', JSON.stringify(path));
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 100 }),
+          fc.string({ unit: 'binary', maxLength: 100 }).map((s) => `/${s}`),
+          hostilePath,
+        ),
+        (path) => {
+          if (refused(path)) return;
+          const components = checkPath(path);
+          assert.equal(`/${components.join('/')}`, path === '/' ? '/' : path);
+          for (const c of components) assert.ok(SAFE.test(c) && c !== '.' && c !== '..', JSON.stringify(path));
+        },
+      ),
       { numRuns: 10_000 },
     );
   });
@@ -118,7 +147,11 @@ describe('drivers handed hostile paths', () => {
             () => driver.walk(path, () => undefined),
           ];
           for (const attempt of attempts) {
-            await assert.rejects(attempt(), (err: unknown) => err instanceof StowageError && err.code === 'PATH_INVALID', `${driver.name} ${JSON.stringify(path)}`);
+            await assert.rejects(
+              attempt(),
+              (err: unknown) => err instanceof StowageError && err.code === 'PATH_INVALID',
+              `${driver.name} ${JSON.stringify(path)}`,
+            );
           }
         }
       }),

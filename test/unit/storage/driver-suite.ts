@@ -21,11 +21,7 @@ export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): P
   });
 }
 
-export async function walkPaths(
-  driver: StorageDriver,
-  path: string,
-  skip: (info: FileInfo) => boolean = () => false,
-): Promise<string[]> {
+export async function walkPaths(driver: StorageDriver, path: string, skip: (info: FileInfo) => boolean = () => false): Promise<string[]> {
   const seen: string[] = [];
   await driver.walk(path, (info) => {
     seen.push(info.path);
@@ -138,9 +134,11 @@ export function runDriverSuite(name: string, makeDriver: DriverFactory): void {
         assert.equal(await writer.write(Buffer.from('hello ')), 6);
         assert.equal(await writer.write(Readable.from([Buffer.from('wor'), Buffer.from('ld')])), 5);
         assert.equal(
-          await writer.write((async function* () {
-            yield new Uint8Array([33]);
-          })()),
+          await writer.write(
+            (async function* () {
+              yield new Uint8Array([33]);
+            })(),
+          ),
           1,
         );
         assert.equal(writer.size, 12);
@@ -289,7 +287,14 @@ export function runDriverSuite(name: string, makeDriver: DriverFactory): void {
         await driver.putContent('/stage/current/link', Buffer.from('a'));
         await driver.putContent('/stage/index/x/link', Buffer.from('a'));
         await driver.move('/stage', '/tags/t1');
-        assert.deepEqual(await walkPaths(driver, '/tags'), ['/tags/t1', '/tags/t1/current', '/tags/t1/current/link', '/tags/t1/index', '/tags/t1/index/x', '/tags/t1/index/x/link']);
+        assert.deepEqual(await walkPaths(driver, '/tags'), [
+          '/tags/t1',
+          '/tags/t1/current',
+          '/tags/t1/current/link',
+          '/tags/t1/index',
+          '/tags/t1/index/x',
+          '/tags/t1/index/x/link',
+        ]);
         await rejectsWith(driver.stat('/stage'), 'PATH_NOT_FOUND');
         await driver.putContent('/stage2/current/link', Buffer.from('b'));
         await rejectsWith(driver.move('/stage2', '/tags/t1'), 'PATH_EXISTS');
@@ -357,7 +362,10 @@ export function runDriverSuite(name: string, makeDriver: DriverFactory): void {
       });
 
       it('reports PATH_NOT_FOUND', async () => {
-        await rejectsWith(driver.walk('/missing', () => undefined), 'PATH_NOT_FOUND');
+        await rejectsWith(
+          driver.walk('/missing', () => undefined),
+          'PATH_NOT_FOUND',
+        );
       });
 
       it('visits .stowage-tmp- entries too when asked (the leftover sweep)', async () => {
@@ -434,7 +442,10 @@ export function runDriverSuite(name: string, makeDriver: DriverFactory): void {
         for (const content of [...(await Promise.all(reads)), await driver.getContent('/hot/file')]) {
           assert.equal(content.length, size);
           const first = content[0];
-          assert.ok(content.every((byte) => byte === first), 'torn content');
+          assert.ok(
+            content.every((byte) => byte === first),
+            'torn content',
+          );
         }
         assert.deepEqual(await driver.list('/hot'), ['/hot/file']);
       });

@@ -49,7 +49,14 @@ describe('FilesystemDriver on a full disk', () => {
   it('deleting still works with not one byte free, and frees the space', async () => {
     await writeFile(join(fs.dir, 'filler'), Buffer.alloc(0));
     const filler = await driver.writer('/filler', false);
-    await assert.rejects(filler.write((async function* () { for (;;) yield Buffer.alloc(64 * 1024); })()), full);
+    await assert.rejects(
+      filler.write(
+        (async function* () {
+          for (;;) yield Buffer.alloc(64 * 1024);
+        })(),
+      ),
+      full,
+    );
     await filler.close();
     await assert.rejects(driver.putContent('/x/y', Buffer.alloc(64 * 1024)), full);
     await driver.delete('/filler');

@@ -38,7 +38,9 @@ for (const kind of DRIVER_NAMES as Array<DriverConfig['kind']>) {
 
     it('of concurrent exclusive writers exactly one wins, and its content is what is stored', async () => {
       const { driver } = await fresh(kind);
-      const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => driver.putContent('/state/key', Buffer.from(`writer ${i}`), { exclusive: true })));
+      const results = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) => driver.putContent('/state/key', Buffer.from(`writer ${i}`), { exclusive: true })),
+      );
       const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
       assert.equal(won.length, 1);
       for (const r of results) if (r.status === 'rejected') assert.ok(isStowageError(r.reason, 'PATH_EXISTS'), String(r.reason));

@@ -17,31 +17,81 @@ import { packTar, type TarMember } from '../../support/tar-pack.js';
 
 const sizeOf = async (members: TarMember[]): Promise<number> => unpackedSize(Readable.from([await packTar(members)]));
 
-describe('a layer\'s unpacked size, as docker\'s overlay2 records it', () => {
+describe("a layer's unpacked size, as docker's overlay2 records it", () => {
   for (const [name, layer] of Object.entries(SIZED_LAYERS)) {
     it(`${name}: ${layer.size} bytes`, async () => assert.equal(await sizeOf(layer.members), layer.size));
   }
 
-  it('a symlink counts its target\'s length in bytes; a hard link adds nothing', async () => {
-    assert.equal(await sizeOf([{ name: 'a', data: 'abc' }, { name: 'l', type: 'symlink', linkname: 'é' }, { name: 'h', type: 'link', linkname: 'a' }]), 3 + 2);
+  it("a symlink counts its target's length in bytes; a hard link adds nothing", async () => {
+    assert.equal(
+      await sizeOf([
+        { name: 'a', data: 'abc' },
+        { name: 'l', type: 'symlink', linkname: 'é' },
+        { name: 'h', type: 'link', linkname: 'a' },
+      ]),
+      3 + 2,
+    );
   });
 
   it('a hard link keeps the inode alive when its first name is replaced', async () => {
     // As docker applies it: RemoveAll the old name, create a new file; the link still holds 800.
-    assert.equal(await sizeOf([{ name: 't', data: Buffer.alloc(800) }, { name: 'hl', type: 'link', linkname: 't' }, { name: 't', data: Buffer.alloc(20) }]), 820);
+    assert.equal(
+      await sizeOf([
+        { name: 't', data: Buffer.alloc(800) },
+        { name: 'hl', type: 'link', linkname: 't' },
+        { name: 't', data: Buffer.alloc(20) },
+      ]),
+      820,
+    );
     // A link to nothing in the layer, or escaping it, puts nothing down (docker fails it).
-    assert.equal(await sizeOf([{ name: 'hl', type: 'link', linkname: 'missing' }, { name: 'x', type: 'link', linkname: '../../etc/passwd' }]), 0);
+    assert.equal(
+      await sizeOf([
+        { name: 'hl', type: 'link', linkname: 'missing' },
+        { name: 'x', type: 'link', linkname: '../../etc/passwd' },
+      ]),
+      0,
+    );
   });
 
   it('a later entry replaces an earlier one; a directory goes with what is below it', async () => {
-    assert.equal(await sizeOf([{ name: 'f', data: Buffer.alloc(5000) }, { name: 'f', data: Buffer.alloc(300) }]), 300);
-    assert.equal(await sizeOf([{ name: 'd/inner', data: Buffer.alloc(1000) }, { name: 'd', data: Buffer.alloc(50) }]), 50);
-    assert.equal(await sizeOf([{ name: 'd/inner', data: Buffer.alloc(1000) }, { name: 'd/', type: 'directory' }]), 1000);
+    assert.equal(
+      await sizeOf([
+        { name: 'f', data: Buffer.alloc(5000) },
+        { name: 'f', data: Buffer.alloc(300) },
+      ]),
+      300,
+    );
+    assert.equal(
+      await sizeOf([
+        { name: 'd/inner', data: Buffer.alloc(1000) },
+        { name: 'd', data: Buffer.alloc(50) },
+      ]),
+      50,
+    );
+    assert.equal(
+      await sizeOf([
+        { name: 'd/inner', data: Buffer.alloc(1000) },
+        { name: 'd/', type: 'directory' },
+      ]),
+      1000,
+    );
   });
 
   it('a whiteout is a 0-byte device over the name; entries that escape count nothing', async () => {
-    assert.equal(await sizeOf([{ name: 'a', data: Buffer.alloc(10) }, { name: '.wh.a', data: '' }]), 0);
-    assert.equal(await sizeOf([{ name: '../escape', data: Buffer.alloc(10) }, { name: './ok', data: Buffer.alloc(4) }]), 4);
+    assert.equal(
+      await sizeOf([
+        { name: 'a', data: Buffer.alloc(10) },
+        { name: '.wh.a', data: '' },
+      ]),
+      0,
+    );
+    assert.equal(
+      await sizeOf([
+        { name: '../escape', data: Buffer.alloc(10) },
+        { name: './ok', data: Buffer.alloc(4) },
+      ]),
+      4,
+    );
   });
 
   it('a blob that is not a tar is refused with LAYER_INVALID', async () => {
@@ -100,10 +150,17 @@ describe('measured as the blob streams in, and from a file', () => {
   });
 
   it('layers are the tar media types', () => {
-    for (const t of ['application/vnd.oci.image.layer.v1.tar', 'application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar+zstd', 'application/vnd.docker.image.rootfs.diff.tar.gzip', 'application/vnd.docker.image.rootfs.diff.tar']) {
+    for (const t of [
+      'application/vnd.oci.image.layer.v1.tar',
+      'application/vnd.oci.image.layer.v1.tar+gzip',
+      'application/vnd.oci.image.layer.v1.tar+zstd',
+      'application/vnd.docker.image.rootfs.diff.tar.gzip',
+      'application/vnd.docker.image.rootfs.diff.tar',
+    ]) {
       assert.ok(isTarLayer({ mediaType: t }), t);
     }
-    for (const t of ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json', 'application/vnd.oci.empty.v1+json']) assert.ok(!isTarLayer({ mediaType: t }), t);
+    for (const t of ['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json', 'application/vnd.oci.empty.v1+json'])
+      assert.ok(!isTarLayer({ mediaType: t }), t);
   });
 });
 
@@ -140,7 +197,12 @@ describe('image sizes and disk usage from recorded layer sizes', () => {
   it('a layer not measured yet counts its stored size, and is listed as missing once', () => {
     const partial = { ...metadata, layerSizes: { [hex('b')]: 1000 } };
     assert.equal(imageRecords(partial).find((r) => r.id === hex('a'))?.size, 1030);
-    assert.deepEqual(missingLayerSizes(partial).map((l) => l.digest).sort(), [hex('9'), hex('c')]);
+    assert.deepEqual(
+      missingLayerSizes(partial)
+        .map((l) => l.digest)
+        .sort(),
+      [hex('9'), hex('c')],
+    );
   });
 
   it('system df: each chain ID once; shared is what another image stands on too', () => {

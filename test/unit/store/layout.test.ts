@@ -41,13 +41,16 @@ describe('diff IDs', () => {
       [['sha256:../x'], 1, /entry 1 is not a digest: "sha256:\.\.\/x"/],
       [[`a\nb`], 1, /"a\\nb"/],
     ] as const) {
-      assert.throws(() => validateDiffIds(value, count, 'sha256:cfg'), (err: { code: string; message: string }) => {
-        assert.equal(err.code, 'MANIFEST_INVALID');
-        assert.match(err.message, /^image config sha256:cfg: rootfs\.diff_ids must list one digest per layer/);
-        assert.match(err.message, problem);
-        assert.doesNotMatch(err.message, /\n/);
-        return true;
-      });
+      assert.throws(
+        () => validateDiffIds(value, count, 'sha256:cfg'),
+        (err: { code: string; message: string }) => {
+          assert.equal(err.code, 'MANIFEST_INVALID');
+          assert.match(err.message, /^image config sha256:cfg: rootfs\.diff_ids must list one digest per layer/);
+          assert.match(err.message, problem);
+          assert.doesNotMatch(err.message, /\n/);
+          return true;
+        },
+      );
     }
   });
 
@@ -64,14 +67,21 @@ describe('diff IDs', () => {
     assert.deepEqual(chainIds([Digest.parse(A), Digest.parse(B)]).map(String), [A, second]);
     assert.deepEqual(
       layerChain({ diffIds: [A, B], layers: ['l0', 'l1'] })?.map((s) => [s.layer, s.diffId.toString(), s.chainId.toString()]),
-      [['l0', A, A], ['l1', B, second]],
+      [
+        ['l0', A, A],
+        ['l1', B, second],
+      ],
     );
   });
 });
 
 describe('store bookkeeping', () => {
   it('foreign layers are not blobs the store must hold', () => {
-    const image = { manifest: { digest: 'm' }, config: { digest: 'c' }, layers: [{ digest: 'f', urls: ['https://x/f'] }, { digest: 'l' }, { digest: 'e', urls: [] }] };
+    const image = {
+      manifest: { digest: 'm' },
+      config: { digest: 'c' },
+      layers: [{ digest: 'f', urls: ['https://x/f'] }, { digest: 'l' }, { digest: 'e', urls: [] }],
+    };
     assert.deepEqual(imageBlobs(image), ['m', 'c', 'l', 'e']);
   });
 
@@ -81,7 +91,7 @@ describe('store bookkeeping', () => {
     assert.equal(ownerGone(Number.NaN), true);
     assert.equal(isStaleLayerTemp(`.tmp-${process.pid}-0123456789ab`), false);
     assert.equal(isStaleLayerTemp('.tmp-999999999-0123456789ab'), true);
-    assert.equal(isStaleLayerTemp('.tmp-0123456789ab'), true, 'an older version\'s name');
+    assert.equal(isStaleLayerTemp('.tmp-0123456789ab'), true, "an older version's name");
     assert.equal(isStaleLayerTemp('.other'), false, 'not ours');
     assert.equal(isStaleLayerTemp(hex('a')), false);
     assert.match(layerTempName(), new RegExp(`^\\.tmp-${process.pid}-[0-9a-f]{12}$`));
@@ -90,7 +100,10 @@ describe('store bookkeeping', () => {
 
   it('a full disk or a used-up quota is one final error naming the file; other errors pass unchanged', () => {
     const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: write`), { code, syscall: 'write' });
-    for (const [code, words] of [['ENOSPC', 'no space left on device'], ['EDQUOT', 'disk quota exceeded']] as const) {
+    for (const [code, words] of [
+      ['ENOSPC', 'no space left on device'],
+      ['EDQUOT', 'disk quota exceeded'],
+    ] as const) {
       const err = fullDiskAt(errno(code), '/store/stowage/staging/x');
       assert.ok(isStowageError(err), `${code} is a StowageError, so the copier does not try again`);
       assert.equal(err.message, `${words} writing /store/stowage/staging/x`);

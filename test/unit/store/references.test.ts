@@ -36,7 +36,7 @@ describe('NAME@DIGEST names an image in that repository only', () => {
     assert.equal(resolveImage(metadata, D).image.id, ID);
   });
 
-  it('rmi of another repository\'s NAME@DIGEST removes nothing', () => {
+  it("rmi of another repository's NAME@DIGEST removes nothing", () => {
     const metadata = store(['docker.io/a/x:1', 'docker.io/a/x:2'], [`docker.io/a/x@${D}`]);
     const before = structuredClone(metadata);
     assert.throws(() => removeImage(metadata, `c/z@${D}`, true), { code: 'MANIFEST_UNKNOWN' });
@@ -50,7 +50,7 @@ describe('NAME@DIGEST names an image in that repository only', () => {
     assert.deepEqual(metadata.images[D]?.repoDigests, [`docker.io/b/y@${D}`]);
   });
 
-  it('rmi of an unrecorded NAME@DIGEST untags that repository\'s tags, no other', () => {
+  it("rmi of an unrecorded NAME@DIGEST untags that repository's tags, no other", () => {
     const metadata = store(['docker.io/a/x:1', 'docker.io/b/y:1', 'docker.io/b/y:2'], [`docker.io/a/x@${D}`]);
     assert.deepEqual(removeImage(metadata, `b/y@${D}`, false), [{ untagged: 'b/y:1' }, { untagged: 'b/y:2' }]);
     assert.deepEqual(Object.keys(metadata.tags), ['docker.io/a/x:1']);

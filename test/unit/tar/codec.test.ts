@@ -69,7 +69,12 @@ describe('src/tar round trips', () => {
     await roundTrip({ name: 'old', mtime: { seconds: t1960, nanoseconds: 0 } });
     await roundTrip({ name: 'future', mtime: { seconds: t2100, nanoseconds: 0 } });
     await roundTrip({ name: 'fraction', mtime: { seconds: 1, nanoseconds: 500_000_000 } });
-    await roundTrip({ name: 'old-fraction', mtime: { seconds: t1960, nanoseconds: 250_000_000 }, atime: { seconds: -1, nanoseconds: 1 }, ctime: { seconds: 3, nanoseconds: 0 } });
+    await roundTrip({
+      name: 'old-fraction',
+      mtime: { seconds: t1960, nanoseconds: 250_000_000 },
+      atime: { seconds: -1, nanoseconds: 1 },
+      ctime: { seconds: 3, nanoseconds: 0 },
+    });
     // 2100 fits the 11 octal digits: a plain ustar field, positive (tar-stream wrote it negative).
     const future = encodeHeader({ name: 'future', mtime: { seconds: t2100, nanoseconds: 0 } });
     assert.equal(future.length, BLOCK, 'no pax header for a 2100 mtime');
@@ -78,8 +83,18 @@ describe('src/tar round trips', () => {
     const old = encodeHeader({ name: 'old', mtime: { seconds: t1960, nanoseconds: 0 } });
     assert.equal(paxOf(old).get('mtime')?.toString(), String(t1960));
     assert.equal(old.toString('latin1', BLOCK * 2 + 136, BLOCK * 2 + 148), '00000000000\0');
-    assert.equal(paxOf(encodeHeader({ name: 'f', mtime: { seconds: -2, nanoseconds: 500_000_000 } })).get('mtime')?.toString(), '-1.5');
-    assert.equal(paxOf(encodeHeader({ name: 'f', mtime: { seconds: 1, nanoseconds: 500_000_000 } })).get('mtime')?.toString(), '1.5');
+    assert.equal(
+      paxOf(encodeHeader({ name: 'f', mtime: { seconds: -2, nanoseconds: 500_000_000 } }))
+        .get('mtime')
+        ?.toString(),
+      '-1.5',
+    );
+    assert.equal(
+      paxOf(encodeHeader({ name: 'f', mtime: { seconds: 1, nanoseconds: 500_000_000 } }))
+        .get('mtime')
+        ?.toString(),
+      '1.5',
+    );
   });
 
   it('keeps names longer than 100 and 255 bytes, ustar-split when they can be', async () => {
@@ -88,7 +103,12 @@ describe('src/tar round trips', () => {
     assert.equal(encodeHeader({ name: split }).length, BLOCK, 'a 211-byte name split at a / needs no pax');
     const long = `${'a'.repeat(200)}/${'b'.repeat(200)}/${'c'.repeat(100)}`;
     await roundTrip({ name: long }, Buffer.from('data'));
-    assert.equal(paxOf(encodeHeader({ name: long })).get('path')?.toString(), long);
+    assert.equal(
+      paxOf(encodeHeader({ name: long }))
+        .get('path')
+        ?.toString(),
+      long,
+    );
     await roundTrip({ name: `${'x'.repeat(150)}/`, type: 'directory' });
   });
 
@@ -132,13 +152,20 @@ describe('src/tar round trips', () => {
   });
 
   it('reads LIBARCHIVE.xattr.* records (bsdtar: URL-encoded name, base64 value)', async () => {
-    const pax = encodeExtended('x', Buffer.from('PaxHeaders/f'), Buffer.from(`${recordOf('LIBARCHIVE.xattr.user.a%3Db', Buffer.from([0, 1, 0xff]).toString('base64'))}`));
+    const pax = encodeExtended(
+      'x',
+      Buffer.from('PaxHeaders/f'),
+      Buffer.from(`${recordOf('LIBARCHIVE.xattr.user.a%3Db', Buffer.from([0, 1, 0xff]).toString('base64'))}`),
+    );
     const header = await firstHeader(Buffer.concat([pax, rawBlock({ name: 'f' }), END_OF_ARCHIVE]));
     assert.deepEqual(header.xattrs, new Map([['user.a=b', Buffer.from([0, 1, 0xff])]]));
   });
 
   it('returns a global pax header as an entry of its own and applies it to nothing', async () => {
-    const pax = new Map([['comment', Buffer.from('made by a test')], ['uid', Buffer.from('7')]]);
+    const pax = new Map([
+      ['comment', Buffer.from('made by a test')],
+      ['uid', Buffer.from('7')],
+    ]);
     const bytes = await tarOf([{ header: { name: 'ignored', type: 'pax-global-header', pax } }, { header: { name: 'after' } }]);
     const [global, after] = await entriesOf(bytes);
     assert.equal(global?.header.type, 'pax-global-header');
@@ -179,7 +206,15 @@ describe('src/tar round trips', () => {
     const bytes = Buffer.concat([
       encodeExtended('L', Buffer.from('././@LongLink'), Buffer.from(`${longName}\0`)),
       encodeExtended('K', Buffer.from('././@LongLink'), Buffer.from(`${longLink}\0`)),
-      rawBlock({ name: 'n'.repeat(100), typeflag: '2', linkname: Buffer.from('l'.repeat(100)), uid: 4_000_000, gid: 2 ** 40, mtime: -315_619_200, format: 'gnu' }),
+      rawBlock({
+        name: 'n'.repeat(100),
+        typeflag: '2',
+        linkname: Buffer.from('l'.repeat(100)),
+        uid: 4_000_000,
+        gid: 2 ** 40,
+        mtime: -315_619_200,
+        format: 'gnu',
+      }),
       END_OF_ARCHIVE,
     ]);
     // The numbers did not fit octal: encodeHeaderBlock wrote them base-256, as GNU tar does.

@@ -30,7 +30,10 @@ const ENTRIES: PackEntry[] = [
       uid: 4_000_000,
       gid: 3_000_000_000,
       mtime: { seconds: T2100, nanoseconds: 0 },
-      xattrs: new Map([['security.capability', CAPABILITY], ['user.binary', Buffer.from([0, 0xff, 0x0a, 0x00])]]),
+      xattrs: new Map([
+        ['security.capability', CAPABILITY],
+        ['user.binary', Buffer.from([0, 0xff, 0x0a, 0x00])],
+      ]),
     },
     data: Buffer.from('ping'),
   },
@@ -53,7 +56,10 @@ describe('GNU tar reads src/tar archives', () => {
 
   it('lists every entry: owners, times, links (tar -tvf)', async () => {
     const { stdout } = await exec('tar', ['--numeric-owner', '--full-time', '--quoting-style=escape', '-tvf', archive], { env: { ...process.env, TZ: 'UTC' } });
-    const lines = stdout.trim().split('\n').map((line) => line.replace(/ +/g, ' '));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/ +/g, ' '));
     assert.equal(lines.length, ENTRIES.length, stdout);
     assert.equal(lines[0], 'drwxr-x--- 0/0 0 1960-01-01 00:00:00 old/');
     assert.equal(lines[1], '-rwsr-xr-x 4000000/3000000000 4 2100-01-01 00:00:00 old/ping');

@@ -55,9 +55,20 @@ describe('manifest media types, Docker schema 2 <-> OCI, as skopeo --format', ()
   });
 
   it('what has no counterpart is refused with the reason, never relabelled', () => {
-    const zstd = manifestOf({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: d('c', 'application/vnd.oci.image.config.v1+json'), layers: [d('1', 'application/vnd.oci.image.layer.v1.tar+zstd')] });
+    const zstd = manifestOf({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: d('c', 'application/vnd.oci.image.config.v1+json'),
+      layers: [d('1', 'application/vnd.oci.image.layer.v1.tar+zstd')],
+    });
     assert.throws(() => convertManifest(zstd, 'v2s2'), { code: 'UNSUPPORTED', message: /tar\+zstd, which has no Docker schema 2 counterpart/ });
-    const artifact = manifestOf({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/vnd.example', config: d('c', 'application/vnd.oci.empty.v1+json'), layers: [] });
+    const artifact = manifestOf({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      artifactType: 'application/vnd.example',
+      config: d('c', 'application/vnd.oci.empty.v1+json'),
+      layers: [],
+    });
     assert.throws(() => convertManifest(artifact, 'v2s2'), { code: 'UNSUPPORTED', message: /is an artifact/ });
     assert.throws(() => parseManifestFormat('v2s1'), { code: 'UNSUPPORTED', message: /use oci .* or v2s2/ });
   });
@@ -72,7 +83,15 @@ describe('copy --format oci of a Docker manifest list into an OCI layout', () =>
     dir = await mkdtemp(join(tmpdir(), 'stowage-convert-'));
     one = await writeSizedImage(join(dir, 'src'), 'one', ['base', 'changes'], { docker: true });
     two = await writeSizedImage(join(dir, 'src'), 'two', ['base', 'extra'], { docker: true });
-    list = await writeSizedIndex(join(dir, 'src'), 'multi', [{ image: one, architecture: 'amd64' }, { image: two, architecture: 'arm64' }], { docker: true });
+    list = await writeSizedIndex(
+      join(dir, 'src'),
+      'multi',
+      [
+        { image: one, architecture: 'amd64' },
+        { image: two, architecture: 'arm64' },
+      ],
+      { docker: true },
+    );
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -83,11 +102,16 @@ describe('copy --format oci of a Docker manifest list into an OCI layout', () =>
     assert.equal(result.mediaType, 'application/vnd.oci.image.index.v1+json');
     assert.equal(result.convertedFrom?.digest.toString(), list);
     const read = async (digest: string) => readFile(join(dir, 'out', 'blobs', 'sha256', digest.replace('sha256:', '')));
-    const index = JSON.parse((await read(result.digest.toString())).toString()) as { manifests: Array<{ mediaType: string; digest: string; size: number; platform: object }> };
-    assert.deepEqual(index.manifests.map((m) => [m.mediaType, m.platform]), [
-      ['application/vnd.oci.image.manifest.v1+json', { architecture: 'amd64', os: 'linux' }],
-      ['application/vnd.oci.image.manifest.v1+json', { architecture: 'arm64', os: 'linux' }],
-    ]);
+    const index = JSON.parse((await read(result.digest.toString())).toString()) as {
+      manifests: Array<{ mediaType: string; digest: string; size: number; platform: object }>;
+    };
+    assert.deepEqual(
+      index.manifests.map((m) => [m.mediaType, m.platform]),
+      [
+        ['application/vnd.oci.image.manifest.v1+json', { architecture: 'amd64', os: 'linux' }],
+        ['application/vnd.oci.image.manifest.v1+json', { architecture: 'arm64', os: 'linux' }],
+      ],
+    );
     for (const [i, image] of [one, two].entries()) {
       const entry = index.manifests[i]!;
       const bytes = await read(entry.digest);
@@ -95,18 +119,27 @@ describe('copy --format oci of a Docker manifest list into an OCI layout', () =>
       assert.equal(bytes.length, entry.size);
       const manifest = JSON.parse(bytes.toString()) as { config: { digest: string }; layers: Array<{ digest: string; mediaType: string }> };
       assert.equal(manifest.config.digest, image.configDigest);
-      assert.deepEqual(manifest.layers.map((l) => l.digest), image.blobs);
+      assert.deepEqual(
+        manifest.layers.map((l) => l.digest),
+        image.blobs,
+      );
       for (const digest of [image.configDigest, ...image.blobs]) {
         assert.deepEqual(await read(digest), await readFile(join(dir, 'src', 'blobs', 'sha256', digest.slice(7))), digest);
       }
     }
     const top = JSON.parse(await readFile(join(dir, 'out', 'index.json'), 'utf8')) as { manifests: Array<{ mediaType: string; digest: string }> };
-    assert.deepEqual(top.manifests.map((m) => [m.mediaType, m.digest]), [['application/vnd.oci.image.index.v1+json', result.digest.toString()]]);
+    assert.deepEqual(
+      top.manifests.map((m) => [m.mediaType, m.digest]),
+      [['application/vnd.oci.image.index.v1+json', result.digest.toString()]],
+    );
   });
 
   it('one platform of it: that image, converted', async () => {
     const sink = await OciLayoutSink.create(join(dir, 'arm'), 'arm');
-    const result = await copyImage(await OciLayoutSource.open(join(dir, 'src'), 'multi'), sink, { platform: { os: 'linux', architecture: 'arm64' }, format: 'oci' });
+    const result = await copyImage(await OciLayoutSource.open(join(dir, 'src'), 'multi'), sink, {
+      platform: { os: 'linux', architecture: 'arm64' },
+      format: 'oci',
+    });
     await sink.close();
     assert.equal(result.mediaType, 'application/vnd.oci.image.manifest.v1+json');
     assert.equal(result.convertedFrom?.digest.toString(), two.digest);

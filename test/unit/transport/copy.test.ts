@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { Digest } from '../../../src/digest/digest.js';
 import { StowageError } from '../../../src/errors/error.js';
@@ -18,7 +18,14 @@ describe('copyImage when a blob fails', () => {
   it('stops queued transfers, cuts running ones, and only then rejects', async () => {
     const config = blob(0);
     const layers = [blob(1), blob(2), blob(3), blob(4)];
-    const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { ...config, mediaType: 'application/vnd.oci.image.config.v1+json' }, layers }));
+    const bytes = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { ...config, mediaType: 'application/vnd.oci.image.config.v1+json' },
+        layers,
+      }),
+    );
     const top: ManifestBytes = { bytes, mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: Digest.of(bytes) };
     const opened: string[] = [];
     const stalled: PassThrough[] = [];
@@ -47,7 +54,10 @@ describe('copyImage when a blob fails', () => {
     };
     await assert.rejects(copyImage(source, sink, { concurrency: 2 }), { code: 'BLOB_UNKNOWN', message: /^blob sha256:.*: gone$/ });
     assert.ok(opened.length <= 3, `queued transfers did not start (${opened.length} opened)`);
-    assert.ok(stalled.every((s) => s.destroyed), 'running transfers were cut');
+    assert.ok(
+      stalled.every((s) => s.destroyed),
+      'running transfers were cut',
+    );
   });
 });
 

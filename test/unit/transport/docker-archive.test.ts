@@ -81,12 +81,10 @@ describe('docker archive files', () => {
   it('keeps registry hosts in RepoTags, and writes no tags without a ref', async () => {
     await writeImageLayout(fixtures, { layers: 1, seed: 'host', tag: 'v1' });
     await save('v1', join(root, 'hosted.tar'), 'localhost:5000/a/b:t');
-    assert.deepEqual((await member(join(root, 'hosted.tar'), 'manifest.json') as Array<{ RepoTags: string[] }>)[0]?.RepoTags, [
-      'localhost:5000/a/b:t',
-    ]);
-    assert.deepEqual(Object.keys(await member(join(root, 'hosted.tar'), 'repositories') as object), ['localhost:5000/a/b']);
+    assert.deepEqual(((await member(join(root, 'hosted.tar'), 'manifest.json')) as Array<{ RepoTags: string[] }>)[0]?.RepoTags, ['localhost:5000/a/b:t']);
+    assert.deepEqual(Object.keys((await member(join(root, 'hosted.tar'), 'repositories')) as object), ['localhost:5000/a/b']);
     await save('v1', join(root, 'untagged.tar'), undefined);
-    assert.deepEqual((await member(join(root, 'untagged.tar'), 'manifest.json') as Array<{ RepoTags: string[] }>)[0]?.RepoTags, []);
+    assert.deepEqual(((await member(join(root, 'untagged.tar'), 'manifest.json')) as Array<{ RepoTags: string[] }>)[0]?.RepoTags, []);
     assert.equal(await (await TarIndex.open(join(root, 'untagged.tar'))).read('repositories', 1000), undefined);
     await rejectsWith(DockerArchiveSink.create(join(root, 'x.tar'), `a@sha256:${'1'.repeat(64)}`), 'REFERENCE_INVALID');
   });

@@ -87,7 +87,10 @@ describe('OCI archive files', () => {
     await writeImageLayout(fixtures, { layers: 2, seed: 'dot', tag: 'v1' });
     const names = ['oci-layout', 'index.json', ...(await readdir(join(fixtures, 'blobs', 'sha256'))).map((h) => `blobs/sha256/${h}`)];
     const file = join(root, 'dot.tar');
-    const dirs = [{ name: './', type: 'directory' as const }, { name: './blobs/', type: 'directory' as const }];
+    const dirs = [
+      { name: './', type: 'directory' as const },
+      { name: './blobs/', type: 'directory' as const },
+    ];
     const files = await Promise.all(names.map(async (name) => ({ name: `./${name}`, data: await readFile(join(fixtures, name)) })));
     await writeFile(file, await packTar([...dirs, ...files]));
     const expected = await OciLayoutSource.open(fixtures, 'v1');

@@ -6,12 +6,7 @@ import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { Digest } from '../../../src/digest/digest.js';
 import { OciLayoutSink, OciLayoutSource } from '../../../src/transport/oci-layout.js';
-import {
-  ANNOTATION_REF_NAME,
-  assertSameImage as assertSameLayout,
-  readIndexJson,
-  writeImageLayout,
-} from '../../support/oci-layout.js';
+import { ANNOTATION_REF_NAME, assertSameImage as assertSameLayout, readIndexJson, writeImageLayout } from '../../support/oci-layout.js';
 import { copyByHand, readAll, rejectsWith, runTransportSuite } from './transport-suite.js';
 
 runTransportSuite(
@@ -70,7 +65,10 @@ describe('OCI layout on disk', () => {
     const index = await readIndexJson(dest);
     assert.deepEqual(
       index.manifests.map((m) => [m.digest, m.annotations?.[ANNOTATION_REF_NAME]]),
-      [[b.digest, 'same'], [a.digest, undefined]],
+      [
+        [b.digest, 'same'],
+        [a.digest, undefined],
+      ],
     );
   });
 

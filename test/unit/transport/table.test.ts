@@ -13,11 +13,19 @@ const README = fileURLToPath(new URL('../../../../README.md', import.meta.url));
 
 describe('the transport table', () => {
   it('holds every transport once, docker-root registered from src/dockerroot', () => {
-    assert.deepEqual(listTransports().map((t) => t.scheme), ['docker', 'oci', 'oci-archive', 'docker-archive', 'docker-root']);
+    assert.deepEqual(
+      listTransports().map((t) => t.scheme),
+      ['docker', 'oci', 'oci-archive', 'docker-archive', 'docker-root'],
+    );
     assert.equal(findTransport('docker-root'), dockerRootTransport);
     registerTransport(dockerRootTransport); // a second composition of the library: a no-op
     assert.throws(() => registerTransport({ ...dockerRootTransport }), { code: 'INTERNAL' });
-    assert.deepEqual(listTransports().filter((t) => !canWrite(t)).map((t) => t.scheme), ['docker-root']);
+    assert.deepEqual(
+      listTransports()
+        .filter((t) => !canWrite(t))
+        .map((t) => t.scheme),
+      ['docker-root'],
+    );
     assert.ok(listTransports().every(canRead));
   });
 
@@ -36,13 +44,19 @@ describe('the transport table', () => {
   });
 
   it('names every transport in the parse error', () => {
-    assert.throws(() => parseImageName('ftp:x'), (err: Error) => listTransports().every((t) => err.message.includes(t.syntax)));
+    assert.throws(
+      () => parseImageName('ftp:x'),
+      (err: Error) => listTransports().every((t) => err.message.includes(t.syntax)),
+    );
   });
 
   it('refuses to write a read-only transport, saying why', async () => {
     const client = new RegistryClient({ credentials: noCredentials });
     try {
-      await assert.rejects(openSink(parseImageName('docker-root:alpine'), { client }), { code: 'UNSUPPORTED', message: /^docker-root: is read-only: Stowage never writes under a Docker root/ });
+      await assert.rejects(openSink(parseImageName('docker-root:alpine'), { client }), {
+        code: 'UNSUPPORTED',
+        message: /^docker-root: is read-only: Stowage never writes under a Docker root/,
+      });
     } finally {
       await client.close();
     }

@@ -1,18 +1,10 @@
 // Tar archives for the transport tests: whole archives through tar-stream, and hand-made
 // header blocks for the variants tar-stream does not write (GNU long names, base-256 sizes).
 
-
 export { packTar, type TarMember } from '../../support/tar-pack.js';
 
 /** One 512-byte header block, checksummed. `size` may be given as raw field bytes (base-256). */
-export function rawHeader(options: {
-  name: string;
-  size: number | Buffer;
-  type: string;
-  linkname?: string;
-  magic?: 'ustar' | 'gnu';
-  prefix?: string;
-}): Buffer {
+export function rawHeader(options: { name: string; size: number | Buffer; type: string; linkname?: string; magic?: 'ustar' | 'gnu'; prefix?: string }): Buffer {
   const block = Buffer.alloc(512);
   block.write(options.name, 0, 100, 'utf8');
   block.write('0000644\0', 100, 'latin1');

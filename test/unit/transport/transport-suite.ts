@@ -115,11 +115,7 @@ function failingStream(bytes: Buffer): Readable {
   });
 }
 
-export function runTransportSuite(
-  name: string,
-  make: () => Promise<TransportHarness>,
-  options: TransportSuiteOptions = {},
-): void {
+export function runTransportSuite(name: string, make: () => Promise<TransportHarness>, options: TransportSuiteOptions = {}): void {
   describe(`transport conformance: ${name}`, () => {
     let fixtures: string;
     let image: BuiltImage;

@@ -55,11 +55,19 @@ export function sliceOf(item: Val, indexes: Val[]): Val {
   } else if (x.t.k === 'slice') length = sliceItems(x).length;
   else throw new CallError(`can't slice item of type ${typeName(x.t)}`);
   const idx = [0, length, length];
-  indexes.forEach((i, n) => (idx[n] = indexArg(i, length)));
+  indexes.forEach((i, n) => {
+    idx[n] = indexArg(i, length);
+  });
   const [from, to, max] = idx as [number, number, number];
   if (from > to) throw new CallError(`invalid slice index: ${from} > ${to}`);
   if (indexes.length === 3 && to > max) throw new CallError(`invalid slice index: ${to} > ${max}`);
-  if (x.t.k === 'string') return { t: x.t, v: Buffer.from(x.v as string).subarray(from, to).toString() };
+  if (x.t.k === 'string')
+    return {
+      t: x.t,
+      v: Buffer.from(x.v as string)
+        .subarray(from, to)
+        .toString(),
+    };
   return { t: x.t, v: (x.v as unknown[]).slice(from, to) };
 }
 

@@ -94,13 +94,13 @@ export abstract class Evaluator extends Scope {
     return this.evalFieldChain(dot, base, chain, chain.field, args, final);
   }
 
-  protected evalFieldChain(dot: Val, receiver: Val, node: Arg, ident: string[], args: Arg[], final: Val): Val {
+  protected evalFieldChain(_dot: Val, receiver: Val, node: Arg, ident: string[], args: Arg[], final: Val): Val {
     let current = receiver;
     for (let i = 0; i < ident.length - 1; i++) current = this.evalField(ident[i] as string, node, [], MISSING, current);
     return this.evalField(ident[ident.length - 1] as string, node, args, final, current);
   }
 
-  protected evalField(name: string, node: Arg, args: Arg[], final: Val, receiver: Val): Val {
+  protected evalField(name: string, _node: Arg, args: Arg[], final: Val, receiver: Val): Val {
     if (receiver.t.k === 'invalid') {
       if (this.options.missingKeyError) this.fail(`nil data; no entry for key ${JSON.stringify(name)}`);
       return INVALID;

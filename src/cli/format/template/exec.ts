@@ -68,7 +68,8 @@ class State extends Caller {
         return;
       }
       case 'range':
-        return this.walkRange(dot, node);
+        this.walkRange(dot, node);
+        return;
       case 'break':
         throw new Break();
       case 'continue':

@@ -133,7 +133,10 @@ export function sprintf(format: string, args: Val[]): string {
     out += formatValue(arg, verb, plusV ? { ...flags, plus: false } : flags, 0, plusV);
   }
   if (!reordered && argNum < args.length) {
-    out += `%!(EXTRA ${args.slice(argNum).map((a) => (isNilInterface(a) ? '<nil>' : `${typeName(a.t)}=${formatValue(a, 'v', NO_FLAGS, 0)}`)).join(', ')})`;
+    out += `%!(EXTRA ${args
+      .slice(argNum)
+      .map((a) => (isNilInterface(a) ? '<nil>' : `${typeName(a.t)}=${formatValue(a, 'v', NO_FLAGS, 0)}`))
+      .join(', ')})`;
   }
   return out;
 }
@@ -158,7 +161,9 @@ export function formatValue(x: Val, verb: string, flags: Flags, depth: number, p
     case 'string':
       return formatString(x, String(x.v), verb, flags);
     case 'time':
-      return verb === 'v' || verb === 's' || verb === 'q' || verb === 'x' || verb === 'X' ? formatString(x, goTimeString(String(x.v)), verb, flags) : bad(x, verb);
+      return verb === 'v' || verb === 's' || verb === 'q' || verb === 'x' || verb === 'X'
+        ? formatString(x, goTimeString(String(x.v)), verb, flags)
+        : bad(x, verb);
     case 'ptr': {
       if (isNil(x)) return verb === 'v' ? pad('<nil>', flags) : bad(x, verb);
       const inner = val(t.elem, x.v);
@@ -166,9 +171,13 @@ export function formatValue(x: Val, verb: string, flags: Flags, depth: number, p
       return formatValue(inner, verb, flags, depth + 1, plusV);
     }
     case 'slice':
-      return `[${sliceItems(x).map((item) => formatValue(item, verb, flags, depth + 1, plusV)).join(' ')}]`;
+      return `[${sliceItems(x)
+        .map((item) => formatValue(item, verb, flags, depth + 1, plusV))
+        .join(' ')}]`;
     case 'map':
-      return `map[${mapEntries(x).map(([k, v]) => `${formatValue(val({ k: 'string' }, k), verb, flags, depth + 1, plusV)}:${formatValue(v, verb, flags, depth + 1, plusV)}`).join(' ')}]`;
+      return `map[${mapEntries(x)
+        .map(([k, v]) => `${formatValue(val({ k: 'string' }, k), verb, flags, depth + 1, plusV)}:${formatValue(v, verb, flags, depth + 1, plusV)}`)
+        .join(' ')}]`;
     case 'struct':
       return `{${t.fields.map((f) => `${plusV ? `${f.name}:` : ''}${formatValue(fieldValue(x, f), verb, flags, depth + 1, plusV)}`).join(' ')}}`;
     default:

@@ -71,7 +71,7 @@ function title(s: string): string {
   return out;
 }
 
-const valueOf = (x: Val): string => x.v as string;
+const stringOf = (x: Val): string => x.v as string;
 const strings = (list: string[]): Val => ({ t: STRINGS, v: list });
 
 /** Go's builtins. `and`/`or` are evaluated lazily by the executor; these never run. */
@@ -83,7 +83,7 @@ export const BUILTINS: Record<string, Func> = {
   index: { params: ['value'], variadic: 'value', call: ([item, ...rest]) => index(item as Val, rest) },
   slice: { params: ['value'], variadic: 'value', call: ([item, ...rest]) => sliceOf(item as Val, rest) },
   print: { params: [], variadic: 'any', call: (args) => str(sprint(args)) },
-  printf: { params: ['string'], variadic: 'any', call: ([format, ...args]) => str(sprintf(valueOf(format as Val), args)) },
+  printf: { params: ['string'], variadic: 'any', call: ([format, ...args]) => str(sprintf(stringOf(format as Val), args)) },
   println: { params: [], variadic: 'any', call: (args) => str(sprintln(args)) },
   html: { params: [], variadic: 'any', call: (args) => str(evalArgs(args).replace(/["'&<>\u0000]/g, (c) => HTML[c] as string)) },
   js: { params: [], variadic: 'any', call: (args) => str(jsEscape(evalArgs(args))) },
@@ -109,25 +109,33 @@ export const BUILTINS: Record<string, Func> = {
 /** docker/cli templates.basicFunctions. */
 export const DOCKER_FUNCTIONS: Record<string, Func> = {
   json: { params: ['any'], call: ([v]) => str(marshal(v as Val, false)) },
-  split: { params: ['string', 'string'], call: ([s, sep]) => strings(goSplit(valueOf(s as Val), valueOf(sep as Val))) },
-  join: { params: ['strings', 'string'], call: ([list, sep]) => str(sliceItems(list as Val).map(valueOf).join(valueOf(sep as Val))) },
-  title: { params: ['string'], call: ([s]) => str(title(valueOf(s as Val))) },
-  lower: { params: ['string'], call: ([s]) => str(valueOf(s as Val).toLowerCase()) },
-  upper: { params: ['string'], call: ([s]) => str(valueOf(s as Val).toUpperCase()) },
+  split: { params: ['string', 'string'], call: ([s, sep]) => strings(goSplit(stringOf(s as Val), stringOf(sep as Val))) },
+  join: {
+    params: ['strings', 'string'],
+    call: ([list, sep]) =>
+      str(
+        sliceItems(list as Val)
+          .map(stringOf)
+          .join(stringOf(sep as Val)),
+      ),
+  },
+  title: { params: ['string'], call: ([s]) => str(title(stringOf(s as Val))) },
+  lower: { params: ['string'], call: ([s]) => str(stringOf(s as Val).toLowerCase()) },
+  upper: { params: ['string'], call: ([s]) => str(stringOf(s as Val).toUpperCase()) },
   pad: {
     params: ['string', 'int', 'int'],
     call: ([s, prefix, suffix]) => {
-      const text = valueOf(s as Val);
+      const text = stringOf(s as Val);
       return str(text === '' ? '' : ' '.repeat(Math.max(0, Number(intOf(prefix as Val)))) + text + ' '.repeat(Math.max(0, Number(intOf(suffix as Val)))));
     },
   },
   truncate: {
     params: ['string', 'int'],
     call: ([s, n]) => {
-      const bytes = Buffer.from(valueOf(s as Val));
+      const bytes = Buffer.from(stringOf(s as Val));
       const max = Number(intOf(n as Val));
       if (max < 0) throw new CallError(`runtime error: slice bounds out of range [:${max}]`);
-      return str(bytes.length < max ? valueOf(s as Val) : bytes.subarray(0, max).toString());
+      return str(bytes.length < max ? stringOf(s as Val) : bytes.subarray(0, max).toString());
     },
   },
 };

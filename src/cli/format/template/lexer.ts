@@ -7,9 +7,30 @@
  */
 
 export type TokenType =
-  | 'text' | 'leftDelim' | 'rightDelim' | 'space' | 'identifier' | 'field' | 'variable' | 'dot'
-  | 'string' | 'rawString' | 'charConstant' | 'number' | 'bool' | 'nil' | 'pipe' | 'leftParen'
-  | 'rightParen' | 'declare' | 'assign' | 'char' | 'keyword' | 'comment' | 'eof' | 'error';
+  | 'text'
+  | 'leftDelim'
+  | 'rightDelim'
+  | 'space'
+  | 'identifier'
+  | 'field'
+  | 'variable'
+  | 'dot'
+  | 'string'
+  | 'rawString'
+  | 'charConstant'
+  | 'number'
+  | 'bool'
+  | 'nil'
+  | 'pipe'
+  | 'leftParen'
+  | 'rightParen'
+  | 'declare'
+  | 'assign'
+  | 'char'
+  | 'keyword'
+  | 'comment'
+  | 'eof'
+  | 'error';
 
 export interface Token {
   type: TokenType;
@@ -210,7 +231,10 @@ class Lexer {
   /** "…" and '…' end at their closing quote on the same line; `…` at the next backquote. */
   private lexQuoted(type: 'string' | 'rawString' | 'charConstant'): boolean {
     const end = quotedEnd(this.src, this.pos);
-    if (end < 0) return this.fail(type === 'string' ? 'unterminated quoted string' : type === 'rawString' ? 'unterminated raw quoted string' : 'unterminated character constant');
+    if (end < 0)
+      return this.fail(
+        type === 'string' ? 'unterminated quoted string' : type === 'rawString' ? 'unterminated raw quoted string' : 'unterminated character constant',
+      );
     this.advance(end - this.pos);
     this.emit(type);
     return true;
@@ -259,7 +283,9 @@ class Lexer {
   /** Go's scanNumber: sign, 0x/0o/0b, digits with '_', fraction, exponent, imaginary 'i'. */
   private lexNumber(): boolean {
     const rest = this.src.slice(this.pos);
-    const match = /^[+-]?(0[xX][0-9a-fA-F_]*(\.[0-9a-fA-F_]*)?([pP][+-]?[0-9_]+)?|0[bB][01_]*|0[oO][0-7_]*|[0-9_]*(\.[0-9_]*)?([eE][+-]?[0-9_]+)?)i?/.exec(rest);
+    const match = /^[+-]?(0[xX][0-9a-fA-F_]*(\.[0-9a-fA-F_]*)?([pP][+-]?[0-9_]+)?|0[bB][01_]*|0[oO][0-7_]*|[0-9_]*(\.[0-9_]*)?([eE][+-]?[0-9_]+)?)i?/.exec(
+      rest,
+    );
     const text = match?.[0] ?? '';
     if (text === '' || text === '+' || text === '-' || ALNUM.test(rest[text.length] ?? '')) {
       const end = this.alnumRun(this.pos + Math.max(text.length, 1));

@@ -11,7 +11,10 @@ import { TokenStream } from './tokens.js';
 export class PipelineParser extends TokenStream {
   protected vars: string[] = ['$'];
 
-  constructor(tokens: Token[], private readonly functions: ReadonlySet<string>) {
+  constructor(
+    tokens: Token[],
+    private readonly functions: ReadonlySet<string>,
+  ) {
     super(tokens);
   }
 
@@ -106,7 +109,9 @@ export class PipelineParser extends TokenStream {
       case 'number':
       case 'nil':
       case 'dot':
-        this.fail(`unexpected . after term ${JSON.stringify(node.type === 'string' ? node.quoted : node.type === 'number' ? node.text : node.type === 'bool' ? String(node.value) : node.type === 'nil' ? 'nil' : '.')}`);
+        this.fail(
+          `unexpected . after term ${JSON.stringify(node.type === 'string' ? node.quoted : node.type === 'number' ? node.text : node.type === 'bool' ? String(node.value) : node.type === 'nil' ? 'nil' : '.')}`,
+        );
       // falls through: fail never returns
       default:
         return { type: 'chain', pos, node, field: fields };

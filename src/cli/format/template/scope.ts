@@ -53,11 +53,9 @@ export abstract class Scope {
     throw err;
   }
 
-
   protected show(x: Val): string {
     return formatValue(x, 'v', { plus: false, minus: false, sharp: false, space: false, zero: false, width: undefined, prec: undefined }, 0);
   }
-
 
   protected push(name: string, value: Val): void {
     this.vars.push({ name, value });

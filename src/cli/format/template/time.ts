@@ -23,7 +23,16 @@ function parts(iso: string): Parts | undefined {
   const m = /^(\d{4,})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|z|[+-]\d\d:?\d\d)?$/.exec(iso);
   if (!m) return undefined;
   const zone = m[8] === undefined || m[8] === 'Z' || m[8] === 'z' ? '' : m[8].replace(/^([+-]\d\d)(\d\d)$/, '$1:$2');
-  return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: Number(m[4]), minute: Number(m[5]), second: Number(m[6]), frac: (m[7] ?? '').slice(0, 9), zone };
+  return {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+    second: Number(m[6]),
+    frac: (m[7] ?? '').slice(0, 9),
+    zone,
+  };
 }
 
 export function goTimeString(iso: string): string {
@@ -79,6 +88,30 @@ export function timeMethod(iso: string, name: string): Val | undefined {
 
 /** time.Time's other methods: a template calling one gets an error saying so, not a wrong value. */
 export const UNSUPPORTED_TIME_METHODS = new Set([
-  'Add', 'AddDate', 'After', 'AppendFormat', 'Before', 'Clock', 'Compare', 'Date', 'Equal', 'Format', 'GoString', 'ISOWeek', 'In',
-  'IsDST', 'Local', 'Location', 'Month', 'Round', 'Sub', 'Truncate', 'UTC', 'UnixMicro', 'UnixMilli', 'Weekday', 'Zone', 'ZoneBounds',
+  'Add',
+  'AddDate',
+  'After',
+  'AppendFormat',
+  'Before',
+  'Clock',
+  'Compare',
+  'Date',
+  'Equal',
+  'Format',
+  'GoString',
+  'ISOWeek',
+  'In',
+  'IsDST',
+  'Local',
+  'Location',
+  'Month',
+  'Round',
+  'Sub',
+  'Truncate',
+  'UTC',
+  'UnixMicro',
+  'UnixMilli',
+  'Weekday',
+  'Zone',
+  'ZoneBounds',
 ]);

@@ -32,7 +32,11 @@ const HELPER_TIMEOUT_MS = 60_000;
  * with Docker Hub's aliases mapped to its historic URL key.
  */
 export function configKey(registry: string): string {
-  const host = registry.trim().replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').split('/')[0] ?? '';
+  const host =
+    registry
+      .trim()
+      .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+      .split('/')[0] ?? '';
   return DOCKER_HUB_HOSTS.has(host.toLowerCase()) ? DOCKER_HUB_KEY : host;
 }
 

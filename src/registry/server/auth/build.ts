@@ -57,7 +57,10 @@ export async function createAccessController(settings: AuthSettings, options: Bu
   }
   const token = settings.token;
   if (!token) throw new StowageError('CONFIG_INVALID', 'access control needs auth.htpasswd or auth.token');
-  const trust = await TrustStore.load({ ...(token.rootCertBundle ? { rootCertBundle: token.rootCertBundle } : {}), ...(token.jwks ? { jwks: token.jwks } : {}) });
+  const trust = await TrustStore.load({
+    ...(token.rootCertBundle ? { rootCertBundle: token.rootCertBundle } : {}),
+    ...(token.jwks ? { jwks: token.jwks } : {}),
+  });
   let issuer: TokenIssuer | undefined;
   let description = `token (issuer ${token.issuer}, service ${token.service}, realm ${token.realm ?? TOKEN_PATH})`;
   if (token.builtin) {
@@ -78,7 +81,13 @@ export async function createAccessController(settings: AuthSettings, options: Bu
     trust,
     ...(token.signingAlgorithms ? { algorithms: token.signingAlgorithms } : {}),
   });
-  const controller = new BearerAccessController({ ...(token.realm ? { realm: token.realm } : {}), service: token.service, verifier, rules, ...(issuer ? { issuer } : {}) });
+  const controller = new BearerAccessController({
+    ...(token.realm ? { realm: token.realm } : {}),
+    service: token.service,
+    verifier,
+    rules,
+    ...(issuer ? { issuer } : {}),
+  });
   return { controller, description: `${description}; ${policy}` };
 }
 

@@ -189,7 +189,10 @@ function tokenBody(issued: IssuedToken): Record<string, unknown> {
 }
 
 async function readForm(request: FastifyRequest): Promise<string> {
-  const type = String(request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') throw new Error('expected an application/x-www-form-urlencoded body');
   const chunks: Buffer[] = [];
   let size = 0;

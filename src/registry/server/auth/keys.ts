@@ -29,7 +29,8 @@ export class TrustStore {
 
   static async load(files: { rootCertBundle?: string; jwks?: string }, clock?: () => number): Promise<TrustStore> {
     const store = new TrustStore(clock);
-    if (files.rootCertBundle) for (const cert of parseCertificates(await readConfigFile(files.rootCertBundle, 'auth.token.rootcertbundle'), files.rootCertBundle)) store.addRoot(cert);
+    if (files.rootCertBundle)
+      for (const cert of parseCertificates(await readConfigFile(files.rootCertBundle, 'auth.token.rootcertbundle'), files.rootCertBundle)) store.addRoot(cert);
     if (files.jwks) store.addJwks(await readConfigFile(files.jwks, 'auth.token.jwks'), files.jwks);
     return store;
   }
@@ -94,7 +95,7 @@ export class TrustStore {
         return chain[0]!.publicKey;
       }
       const next = chain[i + 1];
-      if (!next || !next.ca || !current.checkIssued(next) || !current.verify(next.publicKey)) {
+      if (!next?.ca || !current.checkIssued(next) || !current.verify(next.publicKey)) {
         throw new Error('the x5c chain does not lead to a trusted root certificate');
       }
       current = next;
@@ -103,7 +104,8 @@ export class TrustStore {
 
   private checkValidity(cert: X509Certificate): void {
     const now = this.clock();
-    if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) throw new Error(`certificate ${cert.subject.split('\n')[0]} is outside its validity period`);
+    if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo))
+      throw new Error(`certificate ${cert.subject.split('\n')[0]} is outside its validity period`);
   }
 
   private addJwks(text: string, path: string): void {
@@ -143,7 +145,10 @@ export function parseCertificates(pem: string, path: string): X509Certificate[] 
  * public key, first 240 bits, base32, in 12 groups of 4 joined by ':'.
  */
 export function libtrustKeyId(key: KeyObject): string {
-  const digest = createHash('sha256').update(publicOf(key).export({ type: 'spki', format: 'der' })).digest().subarray(0, 30);
+  const digest = createHash('sha256')
+    .update(publicOf(key).export({ type: 'spki', format: 'der' }))
+    .digest()
+    .subarray(0, 30);
   return (base32(digest).match(/.{4}/g) ?? []).join(':');
 }
 
@@ -151,7 +156,11 @@ export function libtrustKeyId(key: KeyObject): string {
 export function jwkThumbprint(key: KeyObject): string {
   const jwk = publicOf(key).export({ format: 'jwk' });
   const members =
-    jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : jwk.kty === 'RSA' ? { e: jwk.e, kty: jwk.kty, n: jwk.n } : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
+    jwk.kty === 'EC'
+      ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }
+      : jwk.kty === 'RSA'
+        ? { e: jwk.e, kty: jwk.kty, n: jwk.n }
+        : { crv: jwk.crv, kty: jwk.kty, x: jwk.x };
   return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
 }
 
@@ -199,7 +208,11 @@ export function signingKey(privateKey: KeyObject): SigningKey {
             : curve === 'secp521r1'
               ? 'ES512'
               : undefined;
-  if (!alg) throw new StowageError('CONFIG_INVALID', `token signing key: unsupported key type ${privateKey.asymmetricKeyType}${curve ? ` (${curve})` : ''}; use EC P-256 or RSA`);
+  if (!alg)
+    throw new StowageError(
+      'CONFIG_INVALID',
+      `token signing key: unsupported key type ${privateKey.asymmetricKeyType}${curve ? ` (${curve})` : ''}; use EC P-256 or RSA`,
+    );
   return { privateKey, publicKey, alg, kid: jwkThumbprint(publicKey) };
 }
 
@@ -224,7 +237,11 @@ export const TOKEN_KEY_PATH = '/auth/token-key.pem';
  * in a 0700 directory on the filesystem driver) and exclusively: two servers starting at once
  * on one root must not replace each other's key, so the one that loses the race reads the winner's.
  */
-export async function loadOrCreateStoredSigningKey(driver: StorageDriver, path = TOKEN_KEY_PATH, label = `${path} (${driver.name} storage)`): Promise<SigningKey> {
+export async function loadOrCreateStoredSigningKey(
+  driver: StorageDriver,
+  path = TOKEN_KEY_PATH,
+  label = `${path} (${driver.name} storage)`,
+): Promise<SigningKey> {
   try {
     return signingKey(createPrivateKey((await driver.getContent(path)).toString('utf8')));
   } catch (err) {

@@ -83,9 +83,6 @@ function checkAcceptable(manifest: StoredManifest, accept: string | undefined, n
   const accepted = accept.split(',').map(stripParameters);
   const ok = accepted.some((type) => type === manifest.mediaType || type === '*/*' || type === 'application/*');
   if (!ok) {
-    throw new StowageError(
-      'MANIFEST_UNKNOWN',
-      `${name}:${reference} is an index (${manifest.mediaType}) but the Accept header does not include it`,
-    );
+    throw new StowageError('MANIFEST_UNKNOWN', `${name}:${reference} is an index (${manifest.mediaType}) but the Accept header does not include it`);
   }
 }

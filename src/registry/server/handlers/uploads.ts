@@ -147,10 +147,5 @@ function uploadResponse(ctx: HandlerContext, name: string, status: UploadStatus,
 }
 
 function blobCreated(ctx: HandlerContext, name: string, digest: Digest): void {
-  ctx.reply
-    .code(201)
-    .header('Location', `/v2/${name}/blobs/${digest}`)
-    .header('Docker-Content-Digest', digest.toString())
-    .header('Content-Length', 0)
-    .send();
+  ctx.reply.code(201).header('Location', `/v2/${name}/blobs/${digest}`).header('Docker-Content-Digest', digest.toString()).header('Content-Length', 0).send();
 }

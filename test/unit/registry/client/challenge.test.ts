@@ -85,7 +85,18 @@ describe('parseWwwAuthenticate', () => {
   });
 
   test('junk never throws and what parsed cleanly survives', () => {
-    const junk = ['"', '=', '=,=', '@@@ Bearer realm="r"', 'Bearer realm="r" garbage, Basic realm="b"', 'Bearer ,,,=x', '\u0000\u0001', '"x" Basic', 'Bearer realm=', 'Bearer realm="a"b,service=s'];
+    const junk = [
+      '"',
+      '=',
+      '=,=',
+      '@@@ Bearer realm="r"',
+      'Bearer realm="r" garbage, Basic realm="b"',
+      'Bearer ,,,=x',
+      '\u0000\u0001',
+      '"x" Basic',
+      'Bearer realm=',
+      'Bearer realm="a"b,service=s',
+    ];
     for (const header of junk) assert.doesNotThrow(() => parseWwwAuthenticate(header), header);
     assert.deepEqual(
       parseWwwAuthenticate('Bearer realm="r" garbage, Basic realm="b"').map((c) => [c.scheme, c.params.realm]),

@@ -57,7 +57,7 @@ interface Fixture {
   env: NodeJS.ProcessEnv;
   store: DockerConfigCredentials;
   writeConfig(config: unknown): Promise<void>;
-  readConfig(): Promise<Record<string, any>>;
+  readConfig(): Promise<{ auths: Record<string, unknown>; [key: string]: unknown }>;
   helperLog(): Promise<string[]>;
 }
 
@@ -75,7 +75,7 @@ async function fixture(config?: unknown): Promise<Fixture> {
       await mkdir(dir, { recursive: true });
       await writeFile(join(dir, 'config.json'), typeof c === 'string' ? c : JSON.stringify(c));
     },
-    readConfig: async () => JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, any>,
+    readConfig: async () => JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { auths: Record<string, unknown> },
     helperLog: async () => (await readFile(join(db, 'log'), 'utf8').catch(() => '')).split('\n').filter(Boolean),
   };
   if (config !== undefined) await f.writeConfig(config);
@@ -144,7 +144,11 @@ describe('DockerConfigCredentials: config.json auths', () => {
     assert.equal((await stat(join(f.dir, 'config.json'))).mode & 0o777, 0o600);
     assert.deepEqual(await f.readConfig(), { auths: { 'reg.example:5000': { auth: b64('alice:pw') } } });
 
-    await f.writeConfig({ psFormat: 'table {{.ID}}', proxies: { default: { httpProxy: 'http://p' } }, auths: { 'keep.example': { auth: b64('k:k'), email: 'k@x' }, 'reg.example:5000': { auth: b64('old:old') } } });
+    await f.writeConfig({
+      psFormat: 'table {{.ID}}',
+      proxies: { default: { httpProxy: 'http://p' } },
+      auths: { 'keep.example': { auth: b64('k:k'), email: 'k@x' }, 'reg.example:5000': { auth: b64('old:old') } },
+    });
     await f.store.store('docker.io', { username: 'hub', password: 'h' });
     await f.store.store('reg.example:5000', { username: 'alice', password: 'new' });
     assert.deepEqual(await f.readConfig(), {
@@ -173,7 +177,10 @@ describe('DockerConfigCredentials: config.json auths', () => {
   });
 
   test('erase removes the entry and its URL-style aliases, keeps the rest', async () => {
-    const f = await fixture({ credHelpers: { 'z.example': 'test' }, auths: { 'reg.example': { auth: b64('a:1') }, 'https://reg.example': { auth: b64('a:0') }, 'keep.example': { auth: b64('k:k') } } });
+    const f = await fixture({
+      credHelpers: { 'z.example': 'test' },
+      auths: { 'reg.example': { auth: b64('a:1') }, 'https://reg.example': { auth: b64('a:0') }, 'keep.example': { auth: b64('k:k') } },
+    });
     assert.equal(await f.store.erase('reg.example'), true);
     assert.deepEqual(await f.readConfig(), { credHelpers: { 'z.example': 'test' }, auths: { 'keep.example': { auth: b64('k:k') } } });
     assert.equal(await f.store.get('reg.example'), undefined);
@@ -205,10 +212,7 @@ describe('DockerConfigCredentials: credential helpers', () => {
     await f.store.store('reg.example:5000', { username: 'alice', password: 'pw"with\\quotes' });
     assert.deepEqual(await f.readConfig(), { credsStore: 'test', currentContext: 'default', auths: { 'reg.example:5000': {} } });
     assert.deepEqual(await f.store.get('reg.example:5000'), { username: 'alice', password: 'pw"with\\quotes' });
-    assert.deepEqual(await f.helperLog(), [
-      'store {"ServerURL":"reg.example:5000","Username":"alice","Secret":"pw\\"with\\\\quotes"}',
-      'get reg.example:5000',
-    ]);
+    assert.deepEqual(await f.helperLog(), ['store {"ServerURL":"reg.example:5000","Username":"alice","Secret":"pw\\"with\\\\quotes"}', 'get reg.example:5000']);
   });
 
   test('credsStore: "credentials not found" means none; erase reaches the helper', async () => {
@@ -259,6 +263,9 @@ describe('DockerConfigCredentials: credential helpers', () => {
 
   test('a helper name cannot be a path', async () => {
     const f = await fixture({ credsStore: '../../bin/sh' });
-    await assert.rejects(f.store.get('x.example'), (err: unknown) => isStowageError(err, 'CONFIG_INVALID') && /invalid credential helper name/.test(err.message));
+    await assert.rejects(
+      f.store.get('x.example'),
+      (err: unknown) => isStowageError(err, 'CONFIG_INVALID') && /invalid credential helper name/.test(err.message),
+    );
   });
 });

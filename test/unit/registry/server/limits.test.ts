@@ -4,24 +4,20 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { StowageError } from '../../../../src/errors/error.js';
 import { toWireError } from '../../../../src/registry/server/http-errors.js';
-import {
-  DEFAULT_LIMITS,
-  httpServerOptions,
-  isExpired,
-  nodeServerOptions,
-  resolveLimits,
-  UploadConcurrency,
-} from '../../../../src/registry/server/limits.js';
+import { DEFAULT_LIMITS, httpServerOptions, isExpired, nodeServerOptions, resolveLimits, UploadConcurrency } from '../../../../src/registry/server/limits.js';
 
 describe('limits: defaults and resolveLimits', () => {
   it('has the documented defaults', () => {
-    assert.deepEqual({ ...DEFAULT_LIMITS }, {
-      headersTimeoutMs: 30_000,
-      idleTimeoutMs: 300_000,
-      maxHeaderBytes: 16_384,
-      maxConcurrentUploadsPerClient: 256,
-      uploadSessionTtlMs: 86_400_000,
-    });
+    assert.deepEqual(
+      { ...DEFAULT_LIMITS },
+      {
+        headersTimeoutMs: 30_000,
+        idleTimeoutMs: 300_000,
+        maxHeaderBytes: 16_384,
+        maxConcurrentUploadsPerClient: 256,
+        uploadSessionTtlMs: 86_400_000,
+      },
+    );
     assert.ok(Object.isFrozen(DEFAULT_LIMITS));
   });
 

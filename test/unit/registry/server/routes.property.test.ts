@@ -94,8 +94,18 @@ const segment = fc.oneof(
   { weight: 1, arbitrary: fc.string({ maxLength: 12 }) },
   { weight: 1, arbitrary: fc.stringMatching(/^[a-z0-9]{1,8}(?:[._-][a-z0-9]{1,8})?$/) },
 );
-const ROUTE_TAILS = ['tags/list', 'manifests/latest', `manifests/${SHA256}`, `blobs/${SHA256}`, 'blobs/uploads/', 'blobs/uploads',
-  `blobs/uploads/${SAMPLE_UUID}`, `referrers/${SHA256}`, '', '_catalog'];
+const ROUTE_TAILS = [
+  'tags/list',
+  'manifests/latest',
+  `manifests/${SHA256}`,
+  `blobs/${SHA256}`,
+  'blobs/uploads/',
+  'blobs/uploads',
+  `blobs/uploads/${SAMPLE_UUID}`,
+  `referrers/${SHA256}`,
+  '',
+  '_catalog',
+];
 /** `/v2/` + hostile segments + (often) a real route suffix, + (sometimes) a query. */
 const adversarialUrl = fc
   .record({
@@ -169,13 +179,17 @@ describe('parseUrl against hostile URLs', () => {
       fc.constantFrom('blobs', 'uploads', 'manifests', 'tags', 'list', 'referrers', 'v2'),
     );
     fc.assert(
-      fc.property(fc.array(component, { minLength: 1, maxLength: 5 }), fc.constantFrom(...ROUTE_TAILS.filter((t) => t !== '' && t !== '_catalog')), (parts, tail) => {
-        const name = parts.join('/');
-        const parsed = parseUrl(`/v2/${name}/${tail}`);
-        assert.ok(parsed && 'name' in parsed.route, `${name}/${tail}`);
-        assert.equal(parsed.route.name, name);
-        if (name.length <= 255) assert.equal(checkRoute(parsed.route), 'contained');
-      }),
+      fc.property(
+        fc.array(component, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(...ROUTE_TAILS.filter((t) => t !== '' && t !== '_catalog')),
+        (parts, tail) => {
+          const name = parts.join('/');
+          const parsed = parseUrl(`/v2/${name}/${tail}`);
+          assert.ok(parsed && 'name' in parsed.route, `${name}/${tail}`);
+          assert.equal(parsed.route.name, name);
+          if (name.length <= 255) assert.equal(checkRoute(parsed.route), 'contained');
+        },
+      ),
       { numRuns: 2000 },
     );
   });

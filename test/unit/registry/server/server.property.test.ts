@@ -105,16 +105,28 @@ describe('registry server against hostile requests (property)', () => {
     const config = Buffer.from('{}');
     const layer = randomBytes(2048);
     for (const blob of [config, layer]) {
-      const res = await send({ method: 'POST', path: `/v2/seed/app/blobs/uploads/?digest=${sha256(blob)}`, headers: { 'content-type': 'application/octet-stream' }, body: blob });
+      const res = await send({
+        method: 'POST',
+        path: `/v2/seed/app/blobs/uploads/?digest=${sha256(blob)}`,
+        headers: { 'content-type': 'application/octet-stream' },
+        body: blob,
+      });
       assert.ok(res !== 'client-refused' && res !== 'connection-closed' && res.status === 201);
     }
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
-    }));
-    const put = await send({ method: 'PUT', path: '/v2/seed/app/manifests/v1', headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: manifest });
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256(config), size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: sha256(layer), size: layer.length }],
+      }),
+    );
+    const put = await send({
+      method: 'PUT',
+      path: '/v2/seed/app/manifests/v1',
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' },
+      body: manifest,
+    });
     assert.ok(put !== 'client-refused' && put !== 'connection-closed' && put.status === 201);
     const post = await agent.request({ origin, path: '/v2/seed/app/blobs/uploads/', method: 'POST' });
     await post.body.dump();
@@ -133,8 +145,20 @@ describe('registry server against hostile requests (property)', () => {
       { weight: 3, arbitrary: fc.constantFrom(...(seedPool.length ? seedPool : ['seed'])) },
       { weight: 1, arbitrary: fc.string({ maxLength: 10 }).map(toWire) },
     );
-    const tail = fc.constantFrom('tags/list', 'manifests/v1', `manifests/${SHA256}`, `blobs/${SHA256}`, 'blobs/uploads/', 'blobs/uploads',
-      `blobs/uploads/${seedPool[4] ?? 'x'}`, `referrers/${SHA256}`, `blobs/${seedPool[6] ?? SHA256}`, `manifests/${seedPool[7] ?? SHA256}`, '', '_catalog');
+    const tail = fc.constantFrom(
+      'tags/list',
+      'manifests/v1',
+      `manifests/${SHA256}`,
+      `blobs/${SHA256}`,
+      'blobs/uploads/',
+      'blobs/uploads',
+      `blobs/uploads/${seedPool[4] ?? 'x'}`,
+      `referrers/${SHA256}`,
+      `blobs/${seedPool[6] ?? SHA256}`,
+      `manifests/${seedPool[7] ?? SHA256}`,
+      '',
+      '_catalog',
+    );
     const url = fc
       .record({
         prefix: fc.constantFrom('/v2/', '/v2/', '/v2/', '/v2//', '/v2', '/v2/../', '/', '/v1/'),
@@ -164,18 +188,31 @@ describe('registry server against hostile requests (property)', () => {
       fc.constant(Buffer.alloc(0)),
       fc.uint8Array({ maxLength: 4096 }).map((b) => Buffer.from(b)),
       fc.jsonValue({ maxDepth: 3 }).map((v) => Buffer.from(JSON.stringify(v) ?? 'null')),
-      fc.constantFrom(
-        '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"a/b","digest":"sha256:../../x","size":1},"layers":[]}',
-        `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"${SHA256}","size":-1}]}`,
-        '{"schemaVersion":2,"__proto__":{"x":1},"constructor":{"prototype":{}}}',
-        `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"a/b","digest":"${SHA256}","size":2},"layers":[],"subject":{"mediaType":"a/b","digest":"${SHA256}","size":1}}`,
-        '['.repeat(10_000),
-        `{"schemaVersion":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
-      ).map((s) => Buffer.from(s)),
+      fc
+        .constantFrom(
+          '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"a/b","digest":"sha256:../../x","size":1},"layers":[]}',
+          `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"${SHA256}","size":-1}]}`,
+          '{"schemaVersion":2,"__proto__":{"x":1},"constructor":{"prototype":{}}}',
+          `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"a/b","digest":"${SHA256}","size":2},"layers":[],"subject":{"mediaType":"a/b","digest":"${SHA256}","size":1}}`,
+          '['.repeat(10_000),
+          `{"schemaVersion":${'['.repeat(10_000)}${']'.repeat(10_000)}}`,
+        )
+        .map((s) => Buffer.from(s)),
     );
     const request = fc
-      .record({ method: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE') }, { weight: 1, arbitrary: fc.constantFrom(...METHOD_POOL) }), path: fc.oneof({ weight: 2, arbitrary: url }, { weight: 3, arbitrary: nearValid }), headers, body })
-      .map(({ method, path, headers, body }): Sent => (body !== undefined && methodTakesBody(method) ? { method, path, headers, body } : { method, path, headers }));
+      .record({
+        method: fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom('GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE') },
+          { weight: 1, arbitrary: fc.constantFrom(...METHOD_POOL) },
+        ),
+        path: fc.oneof({ weight: 2, arbitrary: url }, { weight: 3, arbitrary: nearValid }),
+        headers,
+        body,
+      })
+      .map(
+        ({ method, path, headers, body }): Sent =>
+          body !== undefined && methodTakesBody(method) ? { method, path, headers, body } : { method, path, headers },
+      );
 
     const statuses = new Map<number | string, number>();
     const framework = new Map<number, number>();

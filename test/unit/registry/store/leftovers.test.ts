@@ -78,7 +78,11 @@ describe('sweepLeftovers (filesystem)', () => {
   it('is a no-op on an empty root', async () => {
     const empty = await mkdtemp(join(tmpdir(), 'stowage-leftovers-empty-'));
     try {
-      assert.deepEqual(await sweepLeftovers(new FilesystemDriver(join(empty, 'missing')), new Date()), { temporary: 0, emptyBlobDirectories: 0, brokenTags: 0 });
+      assert.deepEqual(await sweepLeftovers(new FilesystemDriver(join(empty, 'missing')), new Date()), {
+        temporary: 0,
+        emptyBlobDirectories: 0,
+        brokenTags: 0,
+      });
     } finally {
       await rm(empty, { recursive: true, force: true });
     }

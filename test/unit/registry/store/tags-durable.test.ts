@@ -39,7 +39,10 @@ for (const [name, make] of [
       assert.ok((await repo.tags.resolve('v1')).equals(digest));
       const visible: string[] = [];
       await driver.walk(`${V2}/repositories/a/clean/_manifests`, (info) => void visible.push(info.path), { temporary: true });
-      assert.deepEqual(visible.filter((p) => p.includes('.stowage-tmp-')), []);
+      assert.deepEqual(
+        visible.filter((p) => p.includes('.stowage-tmp-')),
+        [],
+      );
       assert.ok(visible.includes(`${tagDir('a/clean', 'v1')}/index/sha256/${digest.hex}/link`), 'the index entry is there');
     });
 
@@ -138,7 +141,10 @@ describe('a new tag on the filesystem', () => {
     // A deleted tag is renamed away to the root, never to a hidden name inside tags/.
     for (let i = 0; i < 60; i += 2) await repo.manifests.delete({ tag: `t${i}` });
     assert.deepEqual(seen, []);
-    assert.deepEqual((await readdir(tags)).filter((n) => !/^t\d+$/.test(n)), []);
+    assert.deepEqual(
+      (await readdir(tags)).filter((n) => !/^t\d+$/.test(n)),
+      [],
+    );
   });
 
   it('treats a link file distribution left empty as no link', async () => {

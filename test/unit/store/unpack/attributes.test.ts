@@ -47,8 +47,7 @@ describe('applyLayer attributes and replacement', () => {
   });
   after(() => rm(work, { recursive: true, force: true }));
 
-  const apply = async (name: string, members: Member[], options = {}) =>
-    applyLayer(Readable.from([await buildTar(members)]), path.join(work, name), options);
+  const apply = async (name: string, members: Member[], options = {}) => applyLayer(Readable.from([await buildTar(members)]), path.join(work, name), options);
 
   it('sets modes and mtimes from the headers, a read-only directory after its children', async () => {
     const result = await apply('modes', [
@@ -75,7 +74,10 @@ describe('applyLayer attributes and replacement', () => {
 
   it('keeps setuid as root and sets owners from the headers (root only)', async () => {
     const root = path.join(work, 'owners');
-    await apply('owners', [{ ...file('suid', 'x', 0o4755), uid: 1234, gid: 4321 }, { ...symlink('l', 'suid'), uid: 1234, gid: 4321 }]);
+    await apply('owners', [
+      { ...file('suid', 'x', 0o4755), uid: 1234, gid: 4321 },
+      { ...symlink('l', 'suid'), uid: 1234, gid: 4321 },
+    ]);
     const suid = await lstat(path.join(root, 'suid'));
     assert.equal(suid.mode & 0o7777, 0o4755);
     assert.equal(suid.uid, 1234);
@@ -97,7 +99,10 @@ describe('applyLayer attributes and replacement', () => {
     assert.equal(nul.rdev, (1 << 8) | 3);
     assert.ok((await lstat(path.join(work, 'devices/dev/fifo'))).isFIFO());
     const off = await apply('no-devices', members);
-    assert.deepEqual(off.skipped.map((s) => s.path), ['dev/null', 'dev/fifo']);
+    assert.deepEqual(
+      off.skipped.map((s) => s.path),
+      ['dev/null', 'dev/fifo'],
+    );
   });
 
   it('replaces a directory with a file, a file with a directory, and merges directory over directory', async () => {

@@ -45,7 +45,13 @@ describe('decompressLayer', () => {
 
   it('sniffs the magic across one-byte chunks', async () => {
     const gz = zlib.gzipSync(tar);
-    const result = await applyBytes([...gz].map((b) => Buffer.from([b])).slice(0, 8).concat([gz.subarray(8)]), 'chunked');
+    const result = await applyBytes(
+      [...gz]
+        .map((b) => Buffer.from([b]))
+        .slice(0, 8)
+        .concat([gz.subarray(8)]),
+      'chunked',
+    );
     assert.equal(result.files, 1);
   });
 
@@ -66,8 +72,6 @@ describe('decompressLayer', () => {
   it('a corrupt or truncated archive fails the layer with LAYER_INVALID', async () => {
     await assert.rejects(applyBytes([Buffer.alloc(1024, 7)], 'garbage'), (err: unknown) => isStowageError(err, 'LAYER_INVALID'));
     await assert.rejects(applyBytes([tar.subarray(0, 700)], 'truncated'), (err: unknown) => isStowageError(err, 'LAYER_INVALID'));
-    await assert.rejects(applyBytes([zlib.gzipSync(tar).subarray(0, 40)], 'truncated-gzip'), (err: unknown) =>
-      isStowageError(err, 'LAYER_INVALID'),
-    );
+    await assert.rejects(applyBytes([zlib.gzipSync(tar).subarray(0, 40)], 'truncated-gzip'), (err: unknown) => isStowageError(err, 'LAYER_INVALID'));
   });
 });

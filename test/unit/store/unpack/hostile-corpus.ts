@@ -143,7 +143,10 @@ export const hostileCorpus: HostileCase[] = [
   },
   {
     name: 'a NUL in the name',
-    members: () => [{ name: 'nul\0/../../escape', data: 'pwned', pax: true }, { name: 'trunc\0ated', data: 'pwned', pax: true }],
+    members: () => [
+      { name: 'nul\0/../../escape', data: 'pwned', pax: true },
+      { name: 'trunc\0ated', data: 'pwned', pax: true },
+    ],
     refused: ['nul\0/../../escape', 'trunc\0ated'],
     reason: /NUL/,
     absent: ['nul', 'trunc'],

@@ -42,7 +42,9 @@ async function snapshot(sandbox: Sandbox, rel = ''): Promise<string[]> {
     const what = st.isSymbolicLink()
       ? `link:${await readlink(abs)}`
       : st.isFile()
-        ? `file:${createHash('sha256').update(await readFile(abs)).digest('hex')}`
+        ? `file:${createHash('sha256')
+            .update(await readFile(abs))
+            .digest('hex')}`
         : st.isDirectory()
           ? 'dir'
           : 'other';
@@ -101,12 +103,15 @@ describe('hostile layer tars: exportToTar', () => {
       try {
         const { lower, layer } = await layersFor(c, sandbox);
         const chunks: Buffer[] = [];
-        await exportToTar([...(lower ? [lower] : []), layer].map(layerSource), new Writable({
-          write(chunk: Buffer, _encoding, callback) {
-            chunks.push(chunk);
-            callback();
-          },
-        }));
+        await exportToTar(
+          [...(lower ? [lower] : []), layer].map(layerSource),
+          new Writable({
+            write(chunk: Buffer, _encoding, callback) {
+              chunks.push(chunk);
+              callback();
+            },
+          }),
+        );
         const entries = await listTar(Buffer.concat(chunks));
         const kinds = new Map(entries.map((e) => [stripSlash(e.name), e.type]));
         for (const entry of entries) {

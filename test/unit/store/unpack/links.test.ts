@@ -59,7 +59,12 @@ describe('hard links and symlinks', () => {
 
   it('keeps symlinks as links, whatever they point at', async () => {
     const target = path.join(work, 'tree');
-    for (const [name, want] of [['rel', 'data/orig'], ['abs', '/etc/hostname'], ['dangling', 'nowhere/at/all'], ['up', '..']] as const) {
+    for (const [name, want] of [
+      ['rel', 'data/orig'],
+      ['abs', '/etc/hostname'],
+      ['dangling', 'nowhere/at/all'],
+      ['up', '..'],
+    ] as const) {
       assert.ok((await lstat(path.join(target, name))).isSymbolicLink(), name);
       assert.equal(await readlink(path.join(target, name)), want);
     }
@@ -110,10 +115,7 @@ describe('hard links and symlinks', () => {
 
   it('a file entry over an existing hard link replaces the name, leaving the other names alone', async () => {
     const target = path.join(work, 'relink');
-    await exportToDirectory(
-      [await buildTar([file('a', 'shared'), hardlink('b', 'a')]), await buildTar([file('b', 'own')])].map(layerSource),
-      target,
-    );
+    await exportToDirectory([await buildTar([file('a', 'shared'), hardlink('b', 'a')]), await buildTar([file('b', 'own')])].map(layerSource), target);
     assert.equal(await readFile(path.join(target, 'a'), 'utf8'), 'shared');
     assert.equal(await readFile(path.join(target, 'b'), 'utf8'), 'own');
   });

@@ -25,7 +25,18 @@ const T2300 = Date.UTC(2300, 0, 1) / 1000;
 const LAYER: PackEntry[] = [
   { header: { name: 'bin/', type: 'directory', mtime: { seconds: T1960, nanoseconds: 0 }, xattrs: new Map([['user.dir', Buffer.from('d')]]) } },
   {
-    header: { name: 'bin/ping', mode: 0o4755, size: 2, uid: 4_000_000, gid: 3_000_000_000, mtime: { seconds: T2100, nanoseconds: 0 }, xattrs: new Map([['security.capability', CAPABILITY], ['user.bytes', Buffer.from([0, 0xff])]]) },
+    header: {
+      name: 'bin/ping',
+      mode: 0o4755,
+      size: 2,
+      uid: 4_000_000,
+      gid: 3_000_000_000,
+      mtime: { seconds: T2100, nanoseconds: 0 },
+      xattrs: new Map([
+        ['security.capability', CAPABILITY],
+        ['user.bytes', Buffer.from([0, 0xff])],
+      ]),
+    },
     data: Buffer.from('pi'),
   },
   { header: { name: 'bin/frac', size: 0, mtime: { seconds: 1_700_000_000, nanoseconds: 123_456_789 } } },
@@ -64,7 +75,8 @@ describe('pax attributes on unpack and export', () => {
     assert.equal((await lstat(path.join(target, 'bin/late'), { bigint: true })).mtimeNs, 0n, '2300: the epoch, as docker sets it');
     // node:fs takes a double: libuv ≤ 1.51 sets the header's time truncated to the microsecond,
     // 1.52 within ~120 ns of it (attributes.ts fsTime); never a microsecond off.
-    const near = (actual: bigint, wanted: bigint): void => assert.ok(actual - wanted < 1000n && wanted - actual < 1000n, `${actual} is not within 1 µs of ${wanted}`);
+    const near = (actual: bigint, wanted: bigint): void =>
+      assert.ok(actual - wanted < 1000n && wanted - actual < 1000n, `${actual} is not within 1 µs of ${wanted}`);
     near((await lstat(path.join(target, 'bin/frac'), { bigint: true })).mtimeNs, 1_700_000_000_123_456_000n);
     near((await lstat(path.join(target, 'bin/frac2'), { bigint: true })).mtimeNs, 1_796_163_372_484_339_000n);
     assert.equal((await lstat(path.join(target, 'bin/link'), { bigint: true })).mtimeNs, 0n);

@@ -94,7 +94,10 @@ describe('whiteouts and opaque directories', () => {
     const { bytes, result } = await exportTarBytes(layers);
     const entries = await listTar(bytes);
     const names = entries.map((e) => e.name.replace(/\/$/, '')).sort();
-    assert.deepEqual(names, expected.map((e) => e.path));
+    assert.deepEqual(
+      names,
+      expected.map((e) => e.path),
+    );
     assert.equal(result.entries, expected.length);
     for (const entry of entries) {
       const want = expected.find((e) => e.path === entry.name.replace(/\/$/, ''));
@@ -129,7 +132,10 @@ describe('whiteouts and opaque directories', () => {
     await exportToDirectory([layers[0] as Buffer, top].map(layerSource), target);
     assert.deepEqual(await walkTree(target), [{ path: 'only', type: 'file', content: 'only' }]);
     const listed = await listTar((await exportTarBytes([layers[0] as Buffer, top])).bytes);
-    assert.deepEqual(listed.map((e) => e.name), ['only']);
+    assert.deepEqual(
+      listed.map((e) => e.name),
+      ['only'],
+    );
   });
 
   it('a whiteout of a directory in one layer, recreated by a later layer, shows only the new content', async () => {
@@ -162,7 +168,10 @@ describe('whiteouts and opaque directories', () => {
     await exportToDirectory(stack.map(layerSource), target);
     assert.deepEqual(await walkTree(target), want);
     const listed = await listTar((await exportTarBytes(stack)).bytes);
-    assert.deepEqual(listed.map((e) => e.name.replace(/\/$/, '')), want.map((e) => e.path));
+    assert.deepEqual(
+      listed.map((e) => e.name.replace(/\/$/, '')),
+      want.map((e) => e.path),
+    );
   });
 
   it('a whiteout naming nothing is skipped, not applied to the directory itself', async () => {

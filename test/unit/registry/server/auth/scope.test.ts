@@ -19,7 +19,18 @@ describe('scopes (scope.md grammar)', () => {
   });
 
   it('refuses malformed scopes', () => {
-    for (const bad of ['', 'repository', 'repository:a', ':a:pull', 'repository::pull', 'Repo:a:pull', 'repository:a:', 'repository:a:PULL', 'repository:a"b:pull', `repository:${'a'.repeat(600)}:pull`]) {
+    for (const bad of [
+      '',
+      'repository',
+      'repository:a',
+      ':a:pull',
+      'repository::pull',
+      'Repo:a:pull',
+      'repository:a:',
+      'repository:a:PULL',
+      'repository:a"b:pull',
+      `repository:${'a'.repeat(600)}:pull`,
+    ]) {
       assert.equal(parseScope(bad), undefined, bad);
     }
   });

@@ -44,6 +44,9 @@ describe('the token key in the registry storage', () => {
   it('refuses a stored file that is not a key, naming where it is', async () => {
     const driver = new MemoryDriver();
     await driver.putContent(TOKEN_KEY_PATH, Buffer.from('not a key'));
-    await assert.rejects(loadOrCreateStoredSigningKey(driver), { code: 'CONFIG_INVALID', message: /^token signing key \/auth\/token-key\.pem \(inmemory storage\) cannot be used: / });
+    await assert.rejects(loadOrCreateStoredSigningKey(driver), {
+      code: 'CONFIG_INVALID',
+      message: /^token signing key \/auth\/token-key\.pem \(inmemory storage\) cannot be used: /,
+    });
   });
 });
