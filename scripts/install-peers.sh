@@ -32,6 +32,8 @@ command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
 command -v zstd >/dev/null 2>&1 || missing+=(zstd)
 command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
+# The load generator of bench scenario 4 (npm run bench runs this script first).
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-peers: installing ${missing[*]}"
