@@ -4,7 +4,7 @@ import type { Descriptor } from '../oci/descriptor.js';
 import type { ManifestBytes } from '../oci/manifest-bytes.js';
 
 /**
- * The seams every place an image lives implements (../shared/ARCHITECTURE.md): a source an
+ * The seams every place an image lives implements (README.md, "Architecture"): a source an
  * image can be read from, a sink it can be written to. Moving an image is `copyImage(source,
  * sink)` in copy.ts; a new place is one new file implementing these, plus the shared suite.
  */
