@@ -43,8 +43,9 @@ export async function copy(source: SourceSpec, destination: SinkSpec, options: C
   return withResources(async (scope) => {
     const client = once(() => registryClient(options, scope));
     const warn = options.warn ? { warn: options.warn } : {};
-    const opened = await openEnd(from, scope, async (name) => openSource(name, { client: await client(), ...warn }));
-    const sink = await openEnd(to, scope, async (name) => openSink(name, { client: await client() }));
+    const clientFor = async (name: ImageName) => (name.transport === 'docker' ? await client() : undefined);
+    const opened = await openEnd(from, scope, async (name) => openSource(name, { client: await clientFor(name), ...warn }));
+    const sink = await openEnd(to, scope, async (name) => openSink(name, { client: await clientFor(name) }));
     return copyBetween(opened, sink, options);
   });
 }

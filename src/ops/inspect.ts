@@ -70,7 +70,8 @@ export async function inspectImage(
 ): Promise<ManifestInspection | ConfigInspection | ImageInspection> {
   const name = typeof image === 'string' ? parseImageNameOrReference(image) : image;
   return withResources(async (scope) => {
-    const client = await registryClient(options, scope);
+    // Only docker:// names reach a registry; a layout or a Docker root never loads the HTTP client.
+    const client = name.transport === 'docker' ? await registryClient(options, scope) : undefined;
     const source = scope.own(await openSource(name, { client, ...(options.warn ? { warn: options.warn } : {}) }));
     const manifest = await source.getManifest();
     if (options.depth === 'manifest') return { name, manifest };
@@ -81,7 +82,9 @@ export async function inspectImage(
     const fields = JSON.parse(config.toString('utf8')) as ImageConfig;
     const repository = transportOf(name).repository?.(name as never);
     const tags =
-      name.transport === 'docker' ? await client.listTags({ domain: name.reference.domain, path: name.reference.path }).catch(() => undefined) : undefined;
+      client && name.transport === 'docker'
+        ? await client.listTags({ domain: name.reference.domain, path: name.reference.path }).catch(() => undefined)
+        : undefined;
     const summary: ImageSummary = {
       ...(repository !== undefined ? { Name: repository } : {}),
       Digest: manifest.digest.toString(),

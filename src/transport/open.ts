@@ -4,9 +4,10 @@ import type { ImageName } from './image-name.js';
 import { findTransport, type AnyTransport, type Transport } from './table.js';
 import type { ImageSink, ImageSource } from './types.js';
 
-/** What opening a registry-backed location needs. */
+/** What opening a location needs. */
 export interface OpenContext {
-  client: RegistryClient;
+  /** Reaches registries: only `docker://` names need one (the others are files). */
+  client?: RegistryClient;
   /** Where a source reports what it found wrong but could read past (a damaged Docker root). */
   warn?: (line: string) => void;
 }

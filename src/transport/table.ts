@@ -1,6 +1,7 @@
 import { StowageError } from '../errors/error.js';
 import { formatReference, parseReference, tryParseReference } from '../reference/reference.js';
 import type { ImageName, PathName, TransportScheme } from './image-name.js';
+import type { RegistryClient } from '../registry/client/client.js';
 import type { OpenContext } from './open.js';
 import type { ImageSink, ImageSource } from './types.js';
 
@@ -44,14 +45,19 @@ const docker: Transport<'docker'> = {
   },
   async openSource(name, context) {
     const { RemoteSource } = await import('./remote.js');
-    return new RemoteSource(context.client, name.reference);
+    return new RemoteSource(registryClientOf(context), name.reference);
   },
   async openSink(name, context) {
     const { RemoteSink } = await import('./remote.js');
-    return new RemoteSink(context.client, name.reference);
+    return new RemoteSink(registryClientOf(context), name.reference);
   },
   repository: (name) => formatReference({ domain: name.reference.domain, path: name.reference.path }),
 };
+
+function registryClientOf(context: OpenContext): RegistryClient {
+  if (!context.client) throw new StowageError('INTERNAL', 'a docker:// name was opened without a registry client');
+  return context.client;
+}
 
 /**
  * FILE:REF split at the first colon, as containers/image does: the path cannot hold one, the
