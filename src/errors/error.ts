@@ -36,6 +36,8 @@ export type InternalErrorCode =
   | 'MANIFEST_TOO_LARGE'
   | 'CONFIG_INVALID'
   | 'LAYER_INVALID'
+  // Another garbage collection holds the root's GC lock: 409 on the wire.
+  | 'GC_RUNNING'
   | 'INTERNAL';
 
 export type ErrorCode = RegistryErrorCode | InternalErrorCode;

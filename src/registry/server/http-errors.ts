@@ -32,6 +32,8 @@ const WIRE: Partial<Record<ErrorCode, { status: number; code?: string }>> = {
   // spec's code list is for 4xx; distribution answers a full disk with UNKNOWN and the cause
   // in `detail` (as 500), so clients that match on codes see the same code from both.
   STORAGE_FULL: { status: 507, code: 'UNKNOWN' },
+  // Stowage's admin API (no spec): a second collection while one holds the lock.
+  GC_RUNNING: { status: 409, code: 'UNSUPPORTED' },
 };
 
 export interface WireError {

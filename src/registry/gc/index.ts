@@ -1,0 +1,3 @@
+export { collectGarbage } from './collect.js';
+export { RetentionRuleSchema, type RetentionRule } from './retention-rules.js';
+export type { GcOptions, GcPhase, GcProgress, GcReport, RemovedTag } from './types.js';

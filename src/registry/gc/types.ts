@@ -1,0 +1,57 @@
+import type { RetentionRule } from './retention-rules.js';
+
+/** How one garbage collection runs (collect.ts). Durations in milliseconds. */
+export interface GcOptions {
+  /**
+   * Anything uploaded, linked, mounted, HEADed or referenced by a manifest PUT within this
+   * long before the run's mark began, or after, survives the run (collect.ts explains why).
+   * Default one hour; 0 only when no client can be writing (offline).
+   */
+  graceMs?: number;
+  /** Decide and report everything, delete nothing. */
+  dryRun?: boolean;
+  /** Delete manifests no tag reaches once their revision is older than `ageMs` (opt-in). */
+  untagged?: { delete: boolean; ageMs: number };
+  /** Tag retention, first matching rule per repository (retention-rules.ts). */
+  retention?: RetentionRule[];
+  /** Called as the run goes: phases in order, counts so far. */
+  onProgress?: (event: GcProgress) => void;
+  /** Stops the run between steps; what is done stays done, the rest waits for the next run. */
+  signal?: AbortSignal;
+}
+
+export type GcPhase = 'recover' | 'mark' | 'tags' | 'manifests' | 'blobs' | 'links';
+
+export interface GcProgress {
+  phase: GcPhase;
+  /** Items handled in this phase so far (repositories while marking, blobs while sweeping blobs). */
+  done: number;
+  /** Items the phase has, when known. */
+  total?: number;
+}
+
+/** A tag retention removed (or would remove, in a dry run). */
+export interface RemovedTag {
+  repository: string;
+  tag: string;
+  digest: string;
+}
+
+/** What one run did (or would do, with `dryRun`). */
+export interface GcReport {
+  dryRun: boolean;
+  /** ISO 8601 time the mark began. */
+  startedAt: string;
+  durationMs: number;
+  repositories: number;
+  tags: { removed: number; list: RemovedTag[] };
+  manifests: { kept: number; removed: number };
+  blobs: {
+    kept: number;
+    removed: number;
+    bytesFreed: number;
+    /** Unreferenced, but too recent to remove (within the grace window): freed by a later run. */
+    recent: number;
+  };
+  layerLinks: { removed: number };
+}
