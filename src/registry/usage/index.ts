@@ -1,0 +1,1 @@
+export type { RepositoryUsage, UsageOptions, UsageReport } from './types.js';
