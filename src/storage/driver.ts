@@ -49,6 +49,21 @@ export interface StorageDriver {
   delete(path: string): Promise<void>;
 
   /**
+   * Sets a file's modification time to now: the evidence that the file is in use, which
+   * garbage collection reads (registry/gc/collect.ts). False when the file is absent. A
+   * backend that refuses the change (a read-only mount) leaves the time as it was: nothing
+   * is collected there either.
+   */
+  touch(path: string): Promise<boolean>;
+
+  /**
+   * Removes a directory only if it holds nothing (rmdir(2)); false when it holds something or
+   * is absent. A writer creating an entry in it at the same moment either keeps it alive or
+   * re-creates it (every write makes its parents), so this never loses a write.
+   */
+  removeEmptyDirectory(path: string): Promise<boolean>;
+
+  /**
    * Visits every entry under `path` depth-first in lexical order (not `path` itself).
    * Returning `false` from `visit` for a directory skips its subtree.
    * PATH_NOT_FOUND if `path` is absent. With `temporary`, the driver's temporary entries

@@ -69,6 +69,21 @@ export class MirroredMemoryDriver implements StorageDriver {
     });
   }
 
+  touch(path: string): Promise<boolean> {
+    return this.serial(async () => {
+      const touched = await this.memory.touch(path);
+      await this.disk.touch(path);
+      return touched;
+    });
+  }
+
+  removeEmptyDirectory(path: string): Promise<boolean> {
+    return this.serial(async () => {
+      await this.memory.removeEmptyDirectory(path);
+      return this.disk.removeEmptyDirectory(path);
+    });
+  }
+
   private serial<T>(action: () => Promise<T>): Promise<T> {
     const run = this.queue.then(action, action);
     this.queue = run.catch(() => undefined);

@@ -2,8 +2,9 @@ import type { Readable } from 'node:stream';
 import type { Digest } from '../../digest/digest.js';
 import { StowageError, isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
-import { deleteIfExists, exists, writeLink } from './links.js';
+import { deleteIfExists, writeLink } from './links.js';
 import { blobDataPath, layerLinkPath, layerPath, revisionLinkPath } from './paths.js';
+import { rescue, useFile } from './quarantine.js';
 
 export interface BlobInfo {
   digest: Digest;
@@ -21,7 +22,11 @@ export class RepositoryBlobs {
     private readonly name: string,
   ) {}
 
-  /** Size of a blob this repository links to; BLOB_UNKNOWN otherwise. */
+  /**
+   * Size of a blob this repository links to; BLOB_UNKNOWN otherwise. A use, as garbage
+   * collection counts them (quarantine.ts useFile): a client that finds the blob here may
+   * reference it in a manifest it pushes next.
+   */
   async stat(digest: Digest): Promise<BlobInfo> {
     if (!(await this.isLinked(digest))) throw blobUnknown(digest);
     return statBlob(this.driver, digest);
@@ -39,11 +44,15 @@ export class RepositoryBlobs {
 
   /** Streams a linked blob, optionally a byte range (inclusive). */
   async reader(digest: Digest, range?: { start: number; end: number }): Promise<Readable> {
+    const path = blobDataPath(digest);
+    const options = range ? { offset: range.start, end: range.end } : {};
     try {
-      return await this.driver.reader(blobDataPath(digest), range ? { offset: range.start, end: range.end } : {});
+      return await this.driver.reader(path, options);
     } catch (err) {
-      if (isStowageError(err, 'PATH_NOT_FOUND')) throw blobUnknown(digest);
-      throw err;
+      if (!isStowageError(err, 'PATH_NOT_FOUND')) throw err;
+      // Moved aside by a collection after the stat that found it: it comes back for this read.
+      if (await rescue(this.driver, path)) return this.driver.reader(path, options);
+      throw blobUnknown(digest);
     }
   }
 
@@ -59,18 +68,18 @@ export class RepositoryBlobs {
   }
 
   private async isLinked(digest: Digest): Promise<boolean> {
-    return (await exists(this.driver, layerLinkPath(this.name, digest))) || (await exists(this.driver, revisionLinkPath(this.name, digest)));
+    return (
+      (await useFile(this.driver, layerLinkPath(this.name, digest))) !== undefined ||
+      (await useFile(this.driver, revisionLinkPath(this.name, digest))) !== undefined
+    );
   }
 }
 
+/** A blob's size, as a use (quarantine.ts useFile); BLOB_UNKNOWN when there is no such blob. */
 export async function statBlob(driver: StorageDriver, digest: Digest): Promise<BlobInfo> {
-  try {
-    const info = await driver.stat(blobDataPath(digest));
-    return { digest, size: info.size };
-  } catch (err) {
-    if (isStowageError(err, 'PATH_NOT_FOUND')) throw blobUnknown(digest);
-    throw err;
-  }
+  const info = await useFile(driver, blobDataPath(digest));
+  if (!info) throw blobUnknown(digest);
+  return { digest, size: info.size };
 }
 
 export function blobUnknown(digest: Digest): StowageError {

@@ -3,6 +3,7 @@ import type { FileInfo, StorageDriver } from '../../storage/driver.js';
 import { TEMP_PREFIX } from '../../storage/path.js';
 import { deleteIfExists, listNames, readLink } from './links.js';
 import { ROOT } from './paths.js';
+import { QUARANTINE_PREFIX } from './quarantine.js';
 
 /**
  * How old a crash's leftover must be before the sweep removes it. The entries it judges live
@@ -26,7 +27,7 @@ export interface LeftoverSweep {
 
 /**
  * Removes what a crash or a full disk left under the storage root, when last changed before
- * `olderThan`: temporary entries anywhere (list and walk hide them, so they are invisible
+ * `olderThan`: temporary entries anywhere but garbage collection's quarantine (list and walk hide them, so they are invisible
  * but hold space), and blob directories that hold no `data` (a move that made the directory
  * and never renamed into it), and tag directories without a `current/link` that holds a
  * digest (distribution writes a new tag's index entry before `current/link`, and before 3.0 links in
@@ -54,6 +55,12 @@ export async function sweepLeftovers(driver: StorageDriver, olderThan: Date): Pr
       (info) => {
         settle(info.path);
         const base = info.path.slice(info.path.lastIndexOf('/') + 1);
+        // Garbage collection's quarantine is its own to finish: a crash can leave a blob there that
+        // a manifest pushed since references (and readers rescue), so age alone proves nothing.
+        if (base.startsWith(QUARANTINE_PREFIX)) {
+          candidate = undefined;
+          return false;
+        }
         if (base.startsWith(TEMP_PREFIX)) {
           if (stale(info)) temporary.push(info.path);
           // A fresh one may still become the blob's data: the directory is in use.

@@ -4,8 +4,8 @@ import type { Descriptor, ParsedManifest } from '../../oci/manifest.js';
 import { isManifestMediaType } from '../../oci/media-types.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { statBlob } from './blobs.js';
-import { exists } from './links.js';
 import { layerLinkPath, revisionLinkPath } from './paths.js';
+import { useFile } from './quarantine.js';
 
 /** What a descriptor may point at in the repository: a blob (layer link), a manifest (revision), or either. */
 type Target = 'blob' | 'manifest' | 'any';
@@ -54,11 +54,15 @@ export async function checkManifestReferences(driver: StorageDriver, name: strin
   }
 }
 
-/** The size of the content a descriptor points at, if the repository links it as `target`. */
+/**
+ * The size of the content a descriptor points at, if the repository links it as `target`.
+ * The link and the blob are used (quarantine.ts useFile): the manifest about to be stored
+ * references them, so a garbage collection running now keeps them (collect.ts).
+ */
 async function sizeOf(driver: StorageDriver, name: string, digest: Digest, target: Target): Promise<number | undefined> {
   const linked =
-    (target !== 'manifest' && (await exists(driver, layerLinkPath(name, digest)))) ||
-    (target !== 'blob' && (await exists(driver, revisionLinkPath(name, digest))));
+    (target !== 'manifest' && (await useFile(driver, layerLinkPath(name, digest))) !== undefined) ||
+    (target !== 'blob' && (await useFile(driver, revisionLinkPath(name, digest))) !== undefined);
   if (!linked) return undefined;
   try {
     return (await statBlob(driver, digest)).size;

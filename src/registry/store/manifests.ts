@@ -2,10 +2,11 @@ import { Digest } from '../../digest/digest.js';
 import { StowageError, isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { parseManifest, type ParsedManifest } from '../../oci/manifest.js';
-import { deleteIfExists, exists, writeLink } from './links.js';
+import { deleteIfExists, writeLink } from './links.js';
 import type { ManifestCache } from './manifest-cache.js';
 import { checkManifestReferences } from './manifest-references.js';
 import { blobDataPath, revisionLinkPath, revisionPath } from './paths.js';
+import { rescue, useFile } from './quarantine.js';
 import type { RepositoryReferrers } from './referrers.js';
 import type { RepositoryTags } from './tags.js';
 
@@ -45,15 +46,19 @@ export class RepositoryManifests {
     return manifest;
   }
 
-  /** A manifest of this repository by digest, or undefined when the repository has no such revision. */
+  /**
+   * A manifest of this repository by digest, or undefined when the repository has no such
+   * revision. A use of the revision (quarantine.ts useFile): a client that finds it may push an
+   * index or a tag that references it next.
+   */
   async load(digest: Digest): Promise<StoredManifest | undefined> {
-    if (!(await exists(this.driver, revisionLinkPath(this.name, digest)))) return undefined;
+    if (!(await useFile(this.driver, revisionLinkPath(this.name, digest)))) return undefined;
     const key = digest.toString();
     const cached = this.cache.get(key);
     if (cached) return { digest, bytes: cached.bytes, mediaType: cached.parsed.mediaType, parsed: cached.parsed };
     let bytes: Buffer;
     try {
-      bytes = await this.driver.getContent(blobDataPath(digest));
+      bytes = await this.readBlob(digest);
     } catch (err) {
       if (isStowageError(err, 'PATH_NOT_FOUND')) return undefined;
       throw err;
@@ -84,7 +89,8 @@ export class RepositoryManifests {
     }
     await checkManifestReferences(this.driver, this.name, parsed);
 
-    if (!(await exists(this.driver, blobDataPath(digest)))) await this.driver.putContent(blobDataPath(digest), bytes);
+    // The blob's time is set if it is there (a use: a collection running now keeps it), written if not.
+    if (!(await useFile(this.driver, blobDataPath(digest)))) await this.driver.putContent(blobDataPath(digest), bytes);
     await writeLink(this.driver, revisionLinkPath(this.name, digest), digest);
     const tags = [...new Set(['tag' in reference ? [reference.tag] : [], extraTags].flat())];
     for (const tag of tags) await this.tags.tag(tag, digest);
@@ -92,6 +98,17 @@ export class RepositoryManifests {
     if (subject) await this.referrers().add(subject, digest);
     this.cache.set(digest.toString(), { bytes, parsed });
     return subject ? { digest, tags, subject } : { digest, tags };
+  }
+
+  private async readBlob(digest: Digest): Promise<Buffer> {
+    const path = blobDataPath(digest);
+    try {
+      return await this.driver.getContent(path);
+    } catch (err) {
+      // Moved aside by a collection: it comes back for this read.
+      if (isStowageError(err, 'PATH_NOT_FOUND') && (await rescue(this.driver, path))) return this.driver.getContent(path);
+      throw err;
+    }
   }
 
   /** By tag: removes the tag only. By digest: the revision, every tag on it, its referrer entry. */

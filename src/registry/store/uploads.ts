@@ -192,7 +192,12 @@ export class RepositoryUploads {
     return digester.digest();
   }
 
-  /** Moves verified, fsync'ed data to its content address, unless an identical blob is there already. */
+  /**
+   * Moves verified, fsync'ed data to its content address, unless an identical blob is there
+   * already. Either way the blob's time is now or within TOUCH_INTERVAL_MS of it, which is what
+   * keeps it from a garbage collection running now (collect.ts): the existing one is used
+   * (statBlob), the new one touched before its rename (the last write may be long ago).
+   */
   private async publish(uuid: string, digest: Digest): Promise<void> {
     try {
       await statBlob(this.driver, digest);
@@ -200,6 +205,7 @@ export class RepositoryUploads {
     } catch (err) {
       if (!isStowageError(err, 'BLOB_UNKNOWN')) throw err;
     }
+    await this.driver.touch(uploadDataPath(this.name, uuid));
     await this.driver.move(uploadDataPath(this.name, uuid), blobDataPath(digest));
   }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, rmdir, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { writeAndRename } from '../../fs/durable.js';
@@ -161,6 +161,30 @@ export class FilesystemDriver implements StorageDriver {
       return;
     }
     await rm(doomed, { recursive: true, force: true, maxRetries: 3 });
+  }
+
+  async touch(path: string): Promise<boolean> {
+    const full = this.fullPath(checkFilePath(path));
+    const now = new Date();
+    try {
+      await utimes(full, now, now);
+      return true;
+    } catch (err) {
+      if (isCode(err, 'ENOENT', 'ENOTDIR')) return false;
+      if (isCode(err, 'EROFS', 'EPERM', 'EACCES')) return true;
+      throw storageError(err, full);
+    }
+  }
+
+  async removeEmptyDirectory(path: string): Promise<boolean> {
+    const full = this.fullPath(checkFilePath(path));
+    try {
+      await rmdir(full);
+      return true;
+    } catch (err) {
+      if (isCode(err, 'ENOENT', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST')) return false;
+      throw storageError(err, full);
+    }
   }
 
   async walk(

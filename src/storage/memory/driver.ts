@@ -121,6 +121,20 @@ export class MemoryDriver implements StorageDriver {
     for (const [child] of doomed) this.files.delete(child);
   }
 
+  async touch(path: string): Promise<boolean> {
+    checkFilePath(path);
+    const file = this.files.get(path);
+    if (!file) return false;
+    file.modTime = new Date();
+    return true;
+  }
+
+  /** Directories exist here only while something lies under them: an empty one is already gone. */
+  async removeEmptyDirectory(path: string): Promise<boolean> {
+    checkFilePath(path);
+    return false;
+  }
+
   async walk(
     path: string,
     visit: (info: FileInfo) => boolean | undefined | Promise<boolean | undefined>,
