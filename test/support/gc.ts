@@ -45,7 +45,13 @@ export async function blobsOnDisk(root: string): Promise<Set<string>> {
   for (const algorithm of await readdir(base).catch(() => [])) {
     for (const prefix of await readdir(join(base, algorithm)).catch(() => [])) {
       for (const hex of await readdir(join(base, algorithm, prefix)).catch(() => [])) {
-        if (await stat(join(base, algorithm, prefix, hex, 'data')).then(() => true, () => false)) found.add(`${algorithm}:${hex}`);
+        if (
+          await stat(join(base, algorithm, prefix, hex, 'data')).then(
+            () => true,
+            () => false,
+          )
+        )
+          found.add(`${algorithm}:${hex}`);
       }
     }
   }

@@ -328,6 +328,37 @@ export function runDriverSuite(name: string, makeDriver: DriverFactory): void {
       });
     });
 
+    describe('touch / removeEmptyDirectory', () => {
+      it("touch sets a file's time to now, keeps its content, and says false for a missing file", async () => {
+        await driver.putContent('/t/file', Buffer.from('x'));
+        const before = (await driver.stat('/t/file')).modTime.getTime();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.equal(await driver.touch('/t/file'), true);
+        assert.ok((await driver.stat('/t/file')).modTime.getTime() > before);
+        assert.equal((await driver.getContent('/t/file')).toString(), 'x');
+        assert.equal(await driver.touch('/t/missing'), false);
+      });
+
+      it('a moved file keeps its time (garbage collection reads a use that touched it before the move)', async () => {
+        await driver.putContent('/m/file', Buffer.from('x'));
+        const time = (await driver.stat('/m/file')).modTime.getTime();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await driver.move('/m/file', '/m/.stowage-tmp-gc-file');
+        assert.equal((await driver.stat('/m/.stowage-tmp-gc-file')).modTime.getTime(), time);
+      });
+
+      it('removeEmptyDirectory leaves a directory that holds anything', async () => {
+        await driver.putContent('/e/full/file', Buffer.from('x'));
+        assert.equal(await driver.removeEmptyDirectory('/e/full'), false);
+        assert.equal((await driver.getContent('/e/full/file')).toString(), 'x');
+        assert.equal(await driver.removeEmptyDirectory('/e/missing'), false);
+        await driver.delete('/e/full/file');
+        await driver.removeEmptyDirectory('/e/full');
+        await rejectsWith(driver.stat('/e/full/file'), 'PATH_NOT_FOUND');
+        assert.ok(!(await driver.list('/e').catch((): string[] => [])).includes('/e/full'), 'the empty directory is gone');
+      });
+    });
+
     describe('walk', () => {
       beforeEach(async () => {
         for (const file of ['/w/b', '/w/a/y/z', '/w/a-b', '/w/a/x', '/w/A', '/other']) {
