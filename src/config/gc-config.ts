@@ -30,8 +30,9 @@ export function resolveGc(maintenance: Maintenance | undefined, readOnly: boolea
   };
   const retention = maintenance?.retention ?? undefined;
   if (retention?.length) options.retention = retention.map((rule, i) => retentionRule(rule, `${RETENTION}[${i}]`));
-  if (gc.enabled !== true) return { options };
+  // Checked even when off: a typo must not wait for the day someone turns the schedule on.
   const intervalMs = positive(`${GC}.interval`, ms(`${GC}.interval`, gc.interval ?? '24h'));
+  if (gc.enabled !== true) return { options };
   if (readOnly) {
     warnings.push(`${GC}.enabled is ignored: the registry is read-only (storage.maintenance.readonly), so it collects nothing`);
     return { options };
