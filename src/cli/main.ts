@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { transportForms, transportHelp } from '../ops/transports.js';
 import { withRegistryOptions } from './registry-options.js';
 import { registerDockerCommands } from './docker-commands.js';
+import { registerRegistryCommands } from './registry/index.js';
 import { registerStoreCommands } from './store-commands.js';
 import { registerTransferCommands } from './transfer-commands.js';
 import { reportError } from './report-error.js';
@@ -19,6 +20,7 @@ const program = new Command('stowage')
 registerTransferCommands(program);
 registerStoreCommands(program);
 registerDockerCommands(program);
+registerRegistryCommands(program);
 
 program
   .command('serve')

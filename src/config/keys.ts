@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RetentionRuleSchema } from '../registry/gc/retention-rules.js';
 import { AccessRuleSchema, GroupsSchema } from '../registry/server/auth/access.js';
 import { accept, field, isEmpty, judged, refuse, section, text, warn, yaml, type Infer, type Verdict } from './key-table.js';
 import { DRIVER_KEYS, unregisteredDriverKeys } from './storage-keys.js';
@@ -61,6 +62,15 @@ export const KEYS = section({
         dryrun: yaml(Flag),
       }),
       readonly: section({ enabled: yaml(Flag) }),
+      // Stowage's own: garbage collection and tag retention (src/registry/gc; gc-config.ts resolves them).
+      gc: section({
+        enabled: yaml(Flag),
+        interval: text(Duration),
+        grace: text(Duration),
+        dryrun: yaml(Flag),
+        untagged: section({ delete: yaml(Flag), age: text(Duration) }),
+      }),
+      retention: yaml(z.array(RetentionRuleSchema).nullable()),
     }),
     cache: warn('no blob descriptor cache is implemented: descriptors are read from storage'),
     redirect: accept('Stowage never redirects blob downloads: the filesystem driver has nowhere to send them'),

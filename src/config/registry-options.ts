@@ -24,6 +24,7 @@ export async function registryOptions(config: ServeConfig, logStream: NodeJS.Wri
     ...(config.headers ? { headers: config.headers } : {}),
     ...(config.auth ? { auth: config.auth } : {}),
     ...(config.uploadPurging ? { uploadPurging: config.uploadPurging } : {}),
+    gc: config.gc,
     drainTimeoutSeconds: config.drainTimeoutSeconds,
     logger: {
       level: config.logLevel,

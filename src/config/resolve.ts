@@ -4,6 +4,7 @@ import { checkPublicUrl, compileTrust } from '../registry/server/auth/origin.js'
 import { ALGORITHMS } from '../registry/server/auth/token.js';
 import { resolveLimits, type RegistryLimits } from '../registry/server/limits.js';
 import { filesystemDriver } from '../storage/fs/definition.js';
+import { resolveGc } from './gc-config.js';
 import { LOG_LEVELS, type ConfigFile } from './keys.js';
 import type { ServeConfig, ServeFlags } from './serve-config.js';
 import { namedDriver } from './storage-keys.js';
@@ -49,6 +50,7 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
     automaticCrossMount: config.features?.automaticcrossmount === true,
     // As distribution: a read-only registry deletes nothing, abandoned uploads included.
     ...(readOnly ? {} : uploadPurging(storage.maintenance?.uploadpurging)),
+    gc: resolveGc(storage.maintenance, readOnly, warnings),
     ...(auth ? { auth } : {}),
     warnings,
   };

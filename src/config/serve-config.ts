@@ -5,6 +5,7 @@ import { StowageError } from '../errors/error.js';
 import type { DriverConfig } from '../storage/drivers.js';
 import type { AuthSettings } from '../registry/server/auth/build.js';
 import type { OriginSettings } from '../registry/server/auth/origin.js';
+import type { GcConfig } from '../registry/server/gc-schedule.js';
 import type { RegistryLimits } from '../registry/server/limits.js';
 import { applyEnvironment } from './environment.js';
 import { KEYS, type ConfigFile } from './keys.js';
@@ -46,6 +47,8 @@ export interface ServeConfig {
   headers?: Record<string, string[]>;
   /** Abandoned uploads older than `ageSeconds` are deleted every `intervalSeconds` (only counted with `dryRun`); absent when disabled. */
   uploadPurging?: { ageSeconds: number; intervalSeconds: number; dryRun: boolean };
+  /** Garbage collection (storage.maintenance.gc, .retention): its settings, and its interval when scheduled. */
+  gc: GcConfig;
   /** Access control (`auth`, plus Stowage's `access` and `groups`); absent: an open registry. */
   auth?: AuthSettings;
   /** Stowage's `features.automaticcrossmount`: `POST ?mount=` without `from` finds the source (off by default). */

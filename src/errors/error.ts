@@ -38,6 +38,8 @@ export type InternalErrorCode =
   | 'LAYER_INVALID'
   // Another garbage collection holds the root's GC lock: 409 on the wire.
   | 'GC_RUNNING'
+  // A request body of Stowage's own API (the admin API) that is not what it takes: 400 on the wire.
+  | 'REQUEST_INVALID'
   | 'INTERNAL';
 
 export type ErrorCode = RegistryErrorCode | InternalErrorCode;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { AccessRule, Groups } from '../../src/registry/server/auth/access.js';
 import { createAccessController } from '../../src/registry/server/auth/build.js';
 import { signingKey, type SigningKey } from '../../src/registry/server/auth/keys.js';
+import type { AdminServices } from '../../src/registry/server/handlers/admin.js';
 import { createRegistryServer } from '../../src/registry/server/server.js';
 import { RegistryStore } from '../../src/registry/store/registry.js';
 import { FilesystemDriver } from '../../src/storage/fs/driver.js';
@@ -26,6 +27,9 @@ export interface SecuredRegistryOptions {
   expirationSeconds?: number;
   /** The server policy's automaticCrossMount (mount without `from`). */
   automaticCrossMount?: boolean;
+  /** What the admin API runs (a fake collector, a fake usage). */
+  admin?: Partial<AdminServices>;
+  readOnly?: boolean;
 }
 
 export interface SecuredRegistry {
@@ -54,6 +58,8 @@ export async function startSecuredRegistry(options: SecuredRegistryOptions): Pro
     store: new RegistryStore({ driver }),
     auth: controller,
     ...(options.automaticCrossMount !== undefined ? { policy: { automaticCrossMount: options.automaticCrossMount } } : {}),
+    ...(options.admin ? { admin: options.admin } : {}),
+    ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();

@@ -34,6 +34,8 @@ const WIRE: Partial<Record<ErrorCode, { status: number; code?: string }>> = {
   STORAGE_FULL: { status: 507, code: 'UNKNOWN' },
   // Stowage's admin API (no spec): a second collection while one holds the lock.
   GC_RUNNING: { status: 409, code: 'UNSUPPORTED' },
+  // Stowage's admin API: a body it cannot read. UNSUPPORTED, as clientErrorWire's other 400s.
+  REQUEST_INVALID: { status: 400, code: 'UNSUPPORTED' },
 };
 
 export interface WireError {

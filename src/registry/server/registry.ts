@@ -6,6 +6,7 @@ import { createAccessController, type AuthSettings } from './auth/build.js';
 import type { OriginSettings } from './auth/origin.js';
 import type { RegistryPolicy } from './context.js';
 import { resolveLimits, type RegistryLimits } from './limits.js';
+import { GcRunner, type GcConfig } from './gc-schedule.js';
 import { purgeAge, scheduleMaintenance, type UploadPurging } from './maintenance.js';
 import { createRegistryServer } from './server.js';
 
@@ -35,6 +36,12 @@ export interface RegistryOptions {
   auth?: AuthSettings;
   /** Purge abandoned uploads (distribution's uploadpurging); absent: never purged. */
   uploadPurging?: UploadPurging;
+  /**
+   * Garbage collection (src/registry/gc): the settings POST /admin/gc runs with, and with
+   * `intervalMs` a run every interval (the first one interval after start). Absent: default
+   * settings, no schedule. Never in read-only mode.
+   */
+  gc?: GcConfig;
   /** Seconds in-flight requests get to finish on `shutdown` (default 30). */
   drainTimeoutSeconds?: number;
   /** pino logger options, or false for silence (the default). */
@@ -69,6 +76,7 @@ const DEFAULT_DRAIN_SECONDS = 30;
 interface Prepared {
   app: FastifyInstance;
   store: RegistryStore;
+  gc: GcRunner;
   storage: string;
   access: string;
 }
@@ -103,10 +111,10 @@ export class Registry implements AsyncDisposable {
     return (await this.prepared!).store;
   }
 
-  /** Listens, then starts background maintenance (leftover sweep, upload purge) unless read-only. */
+  /** Listens, then starts background maintenance (leftover sweep, upload purge, scheduled GC) unless read-only. */
   async start(): Promise<RegistryStarted> {
     await this.prepare();
-    const { app, store, storage, access } = await this.prepared!;
+    const { app, store, gc, storage, access } = await this.prepared!;
     const options = this.options;
     const host = options.host ?? '127.0.0.1';
     await app.listen({ host, port: options.port ?? 5000 });
@@ -117,6 +125,7 @@ export class Registry implements AsyncDisposable {
     if (!options.readOnly) {
       const purging = options.uploadPurging && purgeAge(options.uploadPurging, resolveLimits(options.limits).uploadSessionTtlMs);
       this.stopMaintenance = scheduleMaintenance(app.log, store, purging);
+      if (options.gc?.intervalMs !== undefined) gc.schedule(options.gc.intervalMs);
     }
     return { url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`, scheme, host, port, storage, access };
   }
@@ -142,6 +151,7 @@ export class Registry implements AsyncDisposable {
     const store = new RegistryStore({ driver });
     // Runtime auth problems (an htpasswd file gone bad) go to the server's log once it exists.
     let logError = (message: string): void => void process.stderr.write(`stowage: ${message}\n`);
+    const gc = new GcRunner({ driver, ...(options.gc ? { settings: options.gc.options } : {}) });
     const setup = options.auth ? await createAccessController(options.auth, { storage: driver, onError: (message) => logError(message) }) : undefined;
     const app = createRegistryServer({
       store,
@@ -155,20 +165,24 @@ export class Registry implements AsyncDisposable {
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
       ...(setup ? { auth: setup.controller } : {}),
+      admin: { gc },
     });
     logError = (message) => app.log.error(message);
-    return { app, store, storage, access: setup ? setup.description : 'none (anyone may pull, push and delete)' };
+    gc.log = app.log;
+    return { app, store, gc, storage, access: setup ? setup.description : 'none (anyone may pull, push and delete)' };
   }
 
   private async close(): Promise<RegistryStopped> {
     this.stopMaintenance?.();
     if (!this.prepared) return { drained: true };
-    const { app } = await this.prepared;
+    const { app, gc } = await this.prepared;
+    // A collection in progress is asked to stop at its next safe point, within the drain deadline.
+    const collected = gc.stop();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), (this.options.drainTimeoutSeconds ?? DEFAULT_DRAIN_SECONDS) * 1000);
     });
-    const drained = await Promise.race([app.close().then(() => true as const), deadline]);
+    const drained = await Promise.race([Promise.all([app.close(), collected]).then(() => true as const), deadline]);
     clearTimeout(timer);
     // Node's HTTP/1 servers can cut what is left; HTTP/2 sessions were already sent GOAWAY (transport.ts).
     if (!drained) (app.server as { closeAllConnections?: () => void }).closeAllConnections?.();

@@ -4,10 +4,13 @@ import { isStorageFull } from '../../storage/errors.js';
 import type { RegistryStore } from '../store/registry.js';
 import { accessHook, grantOf } from './auth/hook.js';
 import { originResolver, type OriginSettings } from './auth/origin.js';
+import { ADMIN_ACCESS } from './auth/required.js';
 import { OPEN_GRANT, type AccessController } from './auth/types.js';
 import type { RegistryPolicy } from './context.js';
 import { dispatch } from './dispatch.js';
 import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
+import { GcRunner } from './gc-schedule.js';
+import { registerAdminRoutes, usageNotAvailable, type AdminServices } from './handlers/admin.js';
 import { COMMON_HEADERS } from './headers.js';
 import { toWireError } from './http-errors.js';
 import { resolveLimits, UploadConcurrency, type RegistryLimits } from './limits.js';
@@ -41,6 +44,11 @@ export interface RegistryServerOptions {
   headers?: Record<string, string[]>;
   /** distribution's `storage.maintenance.readonly`: every write is 405 UNSUPPORTED. */
   readOnly?: boolean;
+  /**
+   * What the admin API (handlers/admin.ts) runs: default, a collector runner with default
+   * settings over the store's driver (stopped when the app closes).
+   */
+  admin?: Partial<AdminServices>;
 }
 
 /** Secrets that must never reach a log line, whatever a serializer or a debug level adds. */
@@ -102,10 +110,16 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     if (isUploadRequest(parsed.route, request.method)) holdUploadSlot(uploadSlots, request, reply);
     await dispatch(parsed.route, { request, reply, query: parsed.query, store: options.store, policy, grant, limits });
   };
-  const onRequest = auth ? { onRequest: accessHook(auth, originResolver(options.origin)) } : {};
+  const origin = originResolver(options.origin);
+  const onRequest = auth ? { onRequest: accessHook(auth, origin) } : {};
   app.route({ method: [...METHODS], url: '/v2', handler, ...onRequest });
   app.route({ method: [...METHODS], url: '/v2/*', handler, ...onRequest });
   auth?.routes?.(app);
+
+  // An open registry (no auth) lets anyone delete anything already: its admin API is open too.
+  // With auth, only `registry:admin:*` (access.ts: admins) gets past the hook, whatever the path's spelling.
+  const adminHook = auth ? { onRequest: accessHook(auth, origin, () => ADMIN_ACCESS) } : {};
+  registerAdminRoutes(app, { services: adminServices(app, options), readOnly: options.readOnly === true, methods: METHODS, ...adminHook });
 
   app.setErrorHandler((err, request, reply) => {
     const wire = toWireError(err);
@@ -132,6 +146,16 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
   });
 
   return app;
+}
+
+function adminServices(app: FastifyInstance, options: RegistryServerOptions): AdminServices {
+  let gc = options.admin?.gc;
+  if (!gc) {
+    const runner = new GcRunner({ driver: options.store.driver, log: app.log });
+    app.addHook('onClose', () => runner.stop());
+    gc = runner;
+  }
+  return { gc, usage: options.admin?.usage ?? usageNotAvailable };
 }
 
 function withRedaction(logger: RegistryServerOptions['logger']): FastifyServerOptions['logger'] {

@@ -17,22 +17,43 @@ import { REPOSITORY_ACTIONS, type Identity, type RepositoryAction, type Resource
  *     - users: [root]
  *       repositories: ['**']
  *       actions: ['*']
+ *     - users: [ops]
+ *       admin: true                # the admin API: POST /admin/gc, GET /admin/usage
  *   groups:
  *     dev: [alice, bob]
  *
  * `users: ['*']` is any authenticated user. Without any rule, the default is distribution's
- * htpasswd behaviour: every authenticated user may do everything, anonymous callers nothing.
+ * htpasswd behaviour: every authenticated user may do everything (the admin API included),
+ * anonymous callers nothing.
+ *
+ * `admin: true` gives the rule's users and groups the admin API (`registry:admin:*`): garbage
+ * collection deletes content of every repository, so it is a right of its own, not implied by
+ * any repository action. Such a rule may leave out `repositories` and `actions` (then it grants
+ * nothing else); it cannot be `anonymous: true`: anonymous callers are never admins.
  */
 export const AccessRuleSchema = z
   .strictObject({
     users: z.array(z.string().min(1)).optional(),
     groups: z.array(z.string().min(1)).optional(),
     anonymous: z.boolean().optional(),
-    repositories: z.array(z.string().min(1)).min(1),
-    actions: z.array(z.enum(['pull', 'push', 'delete', '*'])).min(1),
+    repositories: z.array(z.string().min(1)).min(1).optional(),
+    actions: z
+      .array(z.enum(['pull', 'push', 'delete', '*']))
+      .min(1)
+      .optional(),
+    admin: z.boolean().optional(),
   })
   .refine((rule) => rule.anonymous === true || (rule.users?.length ?? 0) > 0 || (rule.groups?.length ?? 0) > 0, {
     message: 'a rule names users, groups or anonymous: true',
+  })
+  .refine((rule) => (rule.repositories === undefined) === (rule.actions === undefined), {
+    message: 'a rule gives repositories and actions together',
+  })
+  .refine((rule) => rule.repositories !== undefined || rule.admin === true, {
+    message: 'a rule gives repositories and actions (or admin: true)',
+  })
+  .refine((rule) => !(rule.admin === true && rule.anonymous === true), {
+    message: 'admin: true cannot be given to anonymous callers',
   });
 export type AccessRule = z.infer<typeof AccessRuleSchema>;
 
@@ -44,6 +65,7 @@ interface CompiledRule {
   matchesRepository(name: string): boolean;
   actions: Set<RepositoryAction>;
   anonymous: boolean;
+  admin: boolean;
 }
 
 export class AccessRules {
@@ -67,7 +89,7 @@ export class AccessRules {
   /**
    * Whether the identity may do `action` on a resource. `registry:catalog:*` (the catalog,
    * filtered per caller) is open to every user, and to anonymous callers when some rule lets
-   * them pull anything. Other resource types are refused.
+   * them pull anything; `registry:admin:*` to admins (isAdmin). Other resource types are refused.
    */
   allows(identity: Identity, type: string, name: string, action: string): boolean {
     if (type === 'repository') {
@@ -77,7 +99,14 @@ export class AccessRules {
     if (type === 'registry' && name === 'catalog' && action === '*') {
       return identity.kind === 'user' || (this.rules?.some((rule) => rule.anonymous) ?? false);
     }
+    if (type === 'registry' && name === 'admin' && action === '*') return this.isAdmin(identity);
     return false;
+  }
+
+  /** The admin API: any user under the default policy, else users of an `admin: true` rule; never anonymous. */
+  isAdmin(identity: Identity): boolean {
+    if (identity.kind !== 'user') return false;
+    return this.rules ? this.rules.some((rule) => rule.admin && rule.matchesIdentity(identity)) : true;
   }
 
   /**
@@ -102,13 +131,15 @@ function compileRule(rule: AccessRule, groups: Groups): CompiledRule {
   for (const group of rule.groups ?? []) for (const user of groups[group] ?? []) users.add(user);
   const anyUser = users.has('*');
   const anonymous = rule.anonymous === true;
-  const patterns = rule.repositories.map(compileGlob);
-  const actions = new Set<RepositoryAction>(rule.actions.includes('*') ? REPOSITORY_ACTIONS : (rule.actions as RepositoryAction[]));
+  const patterns = (rule.repositories ?? []).map(compileGlob);
+  const given = rule.actions ?? [];
+  const actions = new Set<RepositoryAction>(given.includes('*') ? REPOSITORY_ACTIONS : (given as RepositoryAction[]));
   return {
     // `anonymous: true` makes a repository public: logged-in callers may do what anonymous ones may.
     matchesIdentity: (identity) => anonymous || (identity.kind === 'user' && (anyUser || users.has(identity.name))),
     matchesRepository: (name) => patterns.some((match) => match(name)),
     actions,
     anonymous,
+    admin: rule.admin === true,
   };
 }

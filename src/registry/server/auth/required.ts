@@ -9,14 +9,23 @@ export interface RequiredAccess {
 const AUTHENTICATED_ONLY: RequiredAccess = { required: [], optional: [] };
 
 /**
+ * Stowage's admin API (`/admin/gc`, `/admin/usage`, outside `/v2`): the resource
+ * `registry:admin:*`, which access.ts grants (a token carries it like any scope).
+ */
+export const ADMIN_ACCESS: RequiredAccess = { required: [{ type: 'registry', name: 'admin', actions: ['*'] }], optional: [] };
+export const ADMIN_PREFIX = '/admin/';
+
+/**
  * The one place that says what access each API request needs, as distribution's
  * `appendAccessRecords` does: reads (GET, HEAD) need pull, writes (POST, PUT, PATCH) pull and
- * push, DELETE needs delete; the catalog needs `registry:catalog:*`; `/v2/` and paths that are
+ * push, DELETE needs delete; the catalog needs `registry:catalog:*`, the admin API
+ * `registry:admin:*`; `/v2/` and paths that are
  * no route need only an authenticated caller (they answer 200 or an error, never data).
  * A cross-repository mount also names pull on its source, as optional: without it the
  * handler falls back to a plain upload session instead of mounting.
  */
 export function requiredAccess(method: string, url: string): RequiredAccess {
+  if (url.startsWith(ADMIN_PREFIX)) return ADMIN_ACCESS;
   let parsed: ReturnType<typeof parseUrl>;
   try {
     parsed = parseUrl(url);
