@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import type { GcReport } from '../../../src/registry/gc/index.js';
 import { Registry } from '../../../src/registry/server/registry.js';
 import { HttpClient } from '../../support/http.js';
+import { age } from '../../support/gc.js';
 import { STOWAGE_CLI, makeTempDir, removeTempDirs } from '../../support/process.js';
 import { spawnPty } from '../../support/pty.js';
 import { blobDataPath, exists, pushImage, sha256 } from '../../support/registry-images.js';
@@ -191,6 +192,8 @@ describe('stowage registry gc (real collector, beside a running server)', () => 
     const kept = await pushImage(client, 'team/app', 'v1');
     const gone = await pushImage(client, 'team/app', 'v2');
     assert.equal((await client.delete(`/v2/team/app/manifests/${gone.digest}`)).status, 202);
+    // Past the grace window and the touch interval, as if pushed two hours ago.
+    await age(root, 2 * 3600_000);
 
     const dry = await stowage(['registry', 'gc', '--root', root, '--grace', '0s', '--dry-run', '--format', 'json'], {}, { real: true });
     assert.equal(dry.code, 0, dry.stderr);

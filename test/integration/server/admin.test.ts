@@ -22,6 +22,7 @@ import { MemoryDriver } from '../../../src/storage/memory/driver.js';
 import { HttpClient, type Res } from '../../support/http.js';
 import { SECURED_SERVICE, startSecuredRegistry, type SecuredRegistry } from '../../support/secured-registry.js';
 import { blobDataPath, exists, pushImage, sha256 } from '../../support/registry-images.js';
+import { age } from '../../support/gc.js';
 
 const REPORT: GcReport = {
   dryRun: false,
@@ -278,6 +279,8 @@ describe('admin API with the real collector', () => {
     const gone = await pushImage(client, 'team/app', 'v2');
     const deleted = await client.delete(`/v2/team/app/manifests/${gone.digest}`);
     assert.equal(deleted.status, 202, deleted.describe());
+    // Past the grace window and the touch interval, as if pushed two hours ago.
+    await age(root, 2 * 3600_000);
 
     const res = await client.post('/admin/gc', { headers: { 'content-type': 'application/json' }, body: '{"dryRun": false}' });
     assert.equal(res.status, 200, res.describe());
