@@ -9,6 +9,7 @@ import { blobDataPath, revisionLinkPath, revisionPath } from './paths.js';
 import { rescue, useFile } from './quarantine.js';
 import type { RepositoryReferrers } from './referrers.js';
 import type { RepositoryTags } from './tags.js';
+import { changingUsage } from './usage-marks.js';
 
 export type ManifestReference = { tag: string } | { digest: Digest };
 
@@ -91,7 +92,7 @@ export class RepositoryManifests {
 
     // The blob's time is set if it is there (a use: a collection running now keeps it), written if not.
     if (!(await useFile(this.driver, blobDataPath(digest)))) await this.driver.putContent(blobDataPath(digest), bytes);
-    await writeLink(this.driver, revisionLinkPath(this.name, digest), digest);
+    await changingUsage(this.driver, this.name, () => writeLink(this.driver, revisionLinkPath(this.name, digest), digest));
     const tags = [...new Set(['tag' in reference ? [reference.tag] : [], extraTags].flat())];
     for (const tag of tags) await this.tags.tag(tag, digest);
     const subject = parsed.subject ? Digest.parse(parsed.subject.digest) : undefined;
@@ -123,7 +124,7 @@ export class RepositoryManifests {
     if (manifest.parsed?.subject) {
       await this.referrers().remove(Digest.parse(manifest.parsed.subject.digest), reference.digest);
     }
-    await deleteIfExists(this.driver, revisionPath(this.name, reference.digest));
+    await changingUsage(this.driver, this.name, () => deleteIfExists(this.driver, revisionPath(this.name, reference.digest)));
   }
 }
 
