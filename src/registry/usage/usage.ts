@@ -39,7 +39,8 @@ export async function computeUsage(driver: StorageDriver, options: UsageOptions 
   const names = index ? [...claims.names] : (await findRepositories(driver, limit)).map(({ name }) => name);
   await Promise.all(names.map(scan));
   options.signal?.throwIfAborted();
-  if (!index || claims.names.size > 0) {
+  // Nothing to record on a root without repositories (never create one where a path was mistyped).
+  if ((!index && repositories.size > 0) || (index && claims.names.size > 0)) {
     if (await writeIndex(driver, index?.generation, table.compact(repositories))) await releaseClaims(driver, claims, limit);
   }
   if (options.repository !== undefined && !repositories.has(options.repository)) {
