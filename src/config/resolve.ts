@@ -159,15 +159,17 @@ function uploadPurging(
 
 /** Quota patterns are access patterns (glob.ts); a bad one is refused naming its key. */
 function checkQuotaPatterns(rules: NonNullable<NonNullable<ConfigFile['storage']>['quotas']>): NonNullable<ServeConfig['quotas']> {
-  rules.forEach((rule, i) =>
-    rule.repositories.forEach((pattern, j) => {
+  for (const [i, rule] of rules.entries()) {
+    for (const [j, pattern] of rule.repositories.entries()) {
       try {
         compileGlob(pattern);
       } catch (err) {
-        throw new StowageError('CONFIG_INVALID', `storage.quotas.${i}.repositories.${j}: ${(err as Error).message}`, { key: `storage.quotas.${i}.repositories.${j}` });
+        throw new StowageError('CONFIG_INVALID', `storage.quotas.${i}.repositories.${j}: ${(err as Error).message}`, {
+          key: `storage.quotas.${i}.repositories.${j}`,
+        });
       }
-    }),
-  );
+    }
+  }
   return rules;
 }
 

@@ -31,7 +31,13 @@ export async function registryDu(first: string | undefined, second: string | und
 
 /** REPOSITORY BLOBS SIZE UNIQUE SHARED, sizes as `docker system df` prints them; a TOTAL line for the whole registry. */
 export function usageTable(report: UsageReport, total: boolean): string {
-  const rows = report.repositories.map((r) => [r.name, String(r.blobs), humanSizePrecise(r.bytes), humanSizePrecise(r.uniqueBytes), humanSizePrecise(r.sharedBytes)]);
+  const rows = report.repositories.map((r) => [
+    r.name,
+    String(r.blobs),
+    humanSizePrecise(r.bytes),
+    humanSizePrecise(r.uniqueBytes),
+    humanSizePrecise(r.sharedBytes),
+  ]);
   if (total) {
     // Each blob once: what is unique to one repository, and the rest, held by several.
     const unique = report.repositories.reduce((sum, r) => sum + r.uniqueBytes, 0);

@@ -18,8 +18,11 @@ export interface QuotaHook {
    * DENIED then, and `publish` never runs. Checks and publishes of one repository are serialised.
    */
   admit<T>(repository: string, added: AddedBlob[], publish: () => Promise<T>): Promise<T>;
-  /** For an upload in progress: how many more bytes fit, and the refusal once they do not; undefined without a quota. */
-  uploadCap(repository: string): Promise<{ remaining: number; refuse: (adding: number) => StowageError } | undefined>;
+  /**
+   * For an upload in progress: how many more bytes fit, and the refusal once they do not;
+   * undefined without a quota, or when `digest` (the blob's, when the client named it) is one the repository already links.
+   */
+  uploadCap(repository: string, digest?: Digest): Promise<{ remaining: number; refuse: (adding: number) => StowageError } | undefined>;
 }
 
 export function admit<T>(hook: QuotaHook | undefined, repository: string, added: AddedBlob[], publish: () => Promise<T>): Promise<T> {
@@ -29,15 +32,16 @@ export function admit<T>(hook: QuotaHook | undefined, repository: string, added:
 /**
  * An upload's bytes, refused (DENIED) as soon as they pass what the quota leaves, so that a
  * client over quota cannot fill the disk before its digest is checked. `offset`: bytes the
- * session already holds.
+ * session already holds; `digest`: the blob's, when the client named it.
  */
 export async function capUpload(
   hook: QuotaHook | undefined,
   repository: string,
   offset: number,
   source: AsyncIterable<Uint8Array>,
+  digest?: Digest,
 ): Promise<AsyncIterable<Uint8Array>> {
-  const cap = await hook?.uploadCap(repository);
+  const cap = await hook?.uploadCap(repository, digest);
   if (!cap) return source;
   return (async function* () {
     let total = offset;

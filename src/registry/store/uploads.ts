@@ -103,7 +103,7 @@ export class RepositoryUploads {
   async complete(uuid: string, digest: Digest, chunk?: Chunk): Promise<BlobInfo> {
     return this.mutex.run(this.key(uuid), async () => {
       await this.checkExists(uuid);
-      const size = await this.write(uuid, chunk, true);
+      const size = await this.write(uuid, chunk, true, digest);
       try {
         const actual = await this.digestOf(uuid, digest.algorithm, size);
         if (!actual.equals(digest)) {
@@ -148,8 +148,8 @@ export class RepositoryUploads {
     });
   }
 
-  /** Appends a chunk (if any) and, with `durable`, fsyncs the data. Returns the new size. */
-  private async write(uuid: string, chunk: Chunk | undefined, durable: boolean): Promise<number> {
+  /** Appends a chunk (if any) and, with `durable`, fsyncs the data. Returns the new size. `digest`: the blob's, when the client named it. */
+  private async write(uuid: string, chunk: Chunk | undefined, durable: boolean, digest?: Digest): Promise<number> {
     const key = this.key(uuid);
     const size = await this.dataSize(uuid);
     // distribution's order (PatchBlobData): the offset first (416), then the length (400).
@@ -168,7 +168,7 @@ export class RepositoryUploads {
       const writer = await this.driver.writer(uploadDataPath(this.name, uuid), true);
       let written = 0;
       try {
-        const source = chunk && (await capUpload(this.quota, this.name, size, chunk.source));
+        const source = chunk && (await capUpload(this.quota, this.name, size, chunk.source, digest));
         if (source) written = await writer.write(state ? hashing(source, state.hash) : source);
       } catch (err) {
         this.hashes.drop(key);

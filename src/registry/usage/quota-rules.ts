@@ -11,7 +11,9 @@ import { parseSize } from './sizes.js';
 export const QuotaRuleSchema = z
   .strictObject({
     repositories: z.array(z.string().min(1)).min(1),
-    limit: z.union([z.number(), z.string().min(1)]),
+    limit: z.union([z.number(), z.string().min(1)], {
+      error: (issue) => `${issue.input === undefined ? 'required: ' : ''}a size: bytes, or a number with a unit such as 500MB or 10GiB`,
+    }),
   })
   .transform((rule, ctx) => {
     try {

@@ -1,3 +1,4 @@
+import type { Digest } from '../../digest/digest.js';
 import { StowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { createLimiter } from '../../transport/limiter.js';
@@ -60,10 +61,13 @@ export class QuotaGuard implements QuotaHook {
     });
   }
 
-  async uploadCap(repository: string): Promise<{ remaining: number; refuse: (adding: number) => StowageError } | undefined> {
+  async uploadCap(repository: string, digest?: Digest): Promise<{ remaining: number; refuse: (adding: number) => StowageError } | undefined> {
     const quota = this.quotaOf(repository);
     if (!quota) return undefined;
-    const uses = linkedBytes(await this.mutex.run(repository, () => this.links(repository)));
+    const links = await this.mutex.run(repository, () => this.links(repository));
+    // Re-sending a blob the repository holds adds nothing: it is checked at completion like any other.
+    if (digest && links.blobs[digest.toString()] != null) return undefined;
+    const uses = linkedBytes(links);
     return {
       remaining: quota.rule.limitBytes - uses,
       refuse: (adding) => refusal(repository, uses + adding, quota.rule, quota.pattern),
