@@ -6,6 +6,7 @@ import { machineLimits } from './machine.js';
 import { formatTable, type Row } from './measure.js';
 import * as scenarios from './scenarios.js';
 import { dockerRootVerbs } from './dockerroot.js';
+import { registryDu } from './registry-du.js';
 
 /**
  * `npm run bench [-- --quick] [-- --only 1,3]`: Stowage against CNCF distribution and skopeo on
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     ['6', () => scenarios.serverMemory(ctx)],
     ['7', () => scenarios.storeVerbs(ctx)],
     ['8', () => dockerRootVerbs(ctx)],
+    ['11', () => registryDu(ctx)],
   ];
   const rows: Row[] = [];
   let failed = false;

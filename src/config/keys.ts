@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RetentionRuleSchema } from '../registry/gc/retention-rules.js';
 import { AccessRuleSchema, GroupsSchema } from '../registry/server/auth/access.js';
+import { QuotaRuleSchema } from '../registry/usage/quota-rules.js';
 import { accept, field, isEmpty, judged, refuse, section, text, warn, yaml, type Infer, type Verdict } from './key-table.js';
 import { DRIVER_KEYS, unregisteredDriverKeys } from './storage-keys.js';
 
@@ -54,6 +55,8 @@ export const KEYS = section({
     // One section per registered driver (src/storage/drivers.ts), built from its definition.
     ...DRIVER_KEYS,
     delete: section({ enabled: yaml(Flag) }),
+    // Stowage's own: bytes per repository, first matching rule (src/registry/usage/quota-rules.ts).
+    quotas: yaml(z.array(QuotaRuleSchema).nullable()),
     maintenance: section({
       uploadpurging: section({
         enabled: yaml(Flag),

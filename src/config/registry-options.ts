@@ -25,6 +25,7 @@ export async function registryOptions(config: ServeConfig, logStream: NodeJS.Wri
     ...(config.auth ? { auth: config.auth } : {}),
     ...(config.uploadPurging ? { uploadPurging: config.uploadPurging } : {}),
     gc: config.gc,
+    ...(config.quotas ? { quotas: config.quotas } : {}),
     drainTimeoutSeconds: config.drainTimeoutSeconds,
     logger: {
       level: config.logLevel,

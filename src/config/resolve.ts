@@ -1,5 +1,6 @@
 import { StowageError } from '../errors/error.js';
 import type { AuthSettings } from '../registry/server/auth/build.js';
+import { compileGlob } from '../registry/server/auth/glob.js';
 import { checkPublicUrl, compileTrust } from '../registry/server/auth/origin.js';
 import { ALGORITHMS } from '../registry/server/auth/token.js';
 import { resolveLimits, type RegistryLimits } from '../registry/server/limits.js';
@@ -52,6 +53,7 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
     ...(readOnly ? {} : uploadPurging(storage.maintenance?.uploadpurging)),
     gc: resolveGc(storage.maintenance, readOnly, warnings),
     ...(auth ? { auth } : {}),
+    ...(storage.quotas?.length ? { quotas: checkQuotaPatterns(storage.quotas) } : {}),
     warnings,
   };
 }
@@ -153,6 +155,22 @@ function uploadPurging(
       dryRun: section?.dryrun === true,
     },
   };
+}
+
+/** Quota patterns are access patterns (glob.ts); a bad one is refused naming its key. */
+function checkQuotaPatterns(rules: NonNullable<NonNullable<ConfigFile['storage']>['quotas']>): NonNullable<ServeConfig['quotas']> {
+  for (const [i, rule] of rules.entries()) {
+    for (const [j, pattern] of rule.repositories.entries()) {
+      try {
+        compileGlob(pattern);
+      } catch (err) {
+        throw new StowageError('CONFIG_INVALID', `storage.quotas.${i}.repositories.${j}: ${(err as Error).message}`, {
+          key: `storage.quotas.${i}.repositories.${j}`,
+        });
+      }
+    }
+  }
+  return rules;
 }
 
 type LimitsSection = NonNullable<ConfigFile['limits']>;

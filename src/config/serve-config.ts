@@ -7,6 +7,7 @@ import type { AuthSettings } from '../registry/server/auth/build.js';
 import type { OriginSettings } from '../registry/server/auth/origin.js';
 import type { GcConfig } from '../registry/server/gc-schedule.js';
 import type { RegistryLimits } from '../registry/server/limits.js';
+import type { QuotaRule } from '../registry/usage/quota-rules.js';
 import { applyEnvironment } from './environment.js';
 import { KEYS, type ConfigFile } from './keys.js';
 import { readKeys } from './read-keys.js';
@@ -53,6 +54,8 @@ export interface ServeConfig {
   auth?: AuthSettings;
   /** Stowage's `features.automaticcrossmount`: `POST ?mount=` without `from` finds the source (off by default). */
   automaticCrossMount: boolean;
+  /** Stowage's `storage.quotas`: bytes per repository, first matching rule; absent: none. */
+  quotas?: QuotaRule[];
   /** One line each, for stderr at start: keys and variables given but not implemented, harmlessly. */
   warnings: string[];
 }

@@ -31,4 +31,16 @@ export function registerRegistryCommands(program: Command): void {
       const { registryGc } = await import('./gc.js');
       await registryGc(config, options);
     });
+
+  registry
+    .command('du')
+    .description('space per repository: bytes, unique bytes (what deleting it would free) and bytes shared with others')
+    .argument('[config]', 'the config.yml `stowage serve` runs with (its storage section says where the data is)')
+    .argument('[repository]', 'only this repository (its unique bytes still judged against all others)')
+    .option('--root <dir>', "storage root directory, instead of the config's (default ./data without a config, as stowage serve)")
+    .option('--format <format>', 'table (default) or json (the usage report)')
+    .action(async (config: string | undefined, repository: string | undefined, options: Record<string, unknown>) => {
+      const { registryDu } = await import('./du.js');
+      await registryDu(config, repository, options);
+    });
 }

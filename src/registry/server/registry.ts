@@ -2,6 +2,9 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { StorageDriver } from '../../storage/driver.js';
 import { describeDriver, openDriver, type DriverConfig } from '../../storage/drivers.js';
 import { RegistryStore } from '../store/registry.js';
+import { QuotaGuard } from '../usage/quota.js';
+import type { QuotaRule } from '../usage/quota-rules.js';
+import { compileGlob } from './auth/glob.js';
 import { createAccessController, type AuthSettings } from './auth/build.js';
 import type { OriginSettings } from './auth/origin.js';
 import type { RegistryPolicy } from './context.js';
@@ -42,6 +45,8 @@ export interface RegistryOptions {
    * settings, no schedule. Never in read-only mode.
    */
   gc?: GcConfig;
+  /** Bytes per repository, first matching rule (usage/quota-rules.ts): a push over it is 403 DENIED. Absent: no quotas. */
+  quotas?: QuotaRule[];
   /** Seconds in-flight requests get to finish on `shutdown` (default 30). */
   drainTimeoutSeconds?: number;
   /** pino logger options, or false for silence (the default). */
@@ -148,7 +153,7 @@ export class Registry implements AsyncDisposable {
     const options = this.options;
     const driver = isDriver(options.storage) ? options.storage : await openDriver(options.storage);
     const storage = isDriver(options.storage) ? `${options.storage.name} driver` : describeDriver(options.storage);
-    const store = new RegistryStore({ driver });
+    const store = new RegistryStore({ driver, ...(options.quotas?.length ? { quota: quotaGuard(driver, options.quotas) } : {}) });
     // Runtime auth problems (an htpasswd file gone bad) go to the server's log once it exists.
     let logError = (message: string): void => void process.stderr.write(`stowage: ${message}\n`);
     const gc = new GcRunner({ driver, ...(options.gc ? { settings: options.gc.options } : {}) });
@@ -188,6 +193,13 @@ export class Registry implements AsyncDisposable {
     if (!drained) (app.server as { closeAllConnections?: () => void }).closeAllConnections?.();
     return { drained };
   }
+}
+
+function quotaGuard(driver: StorageDriver, rules: QuotaRule[]): QuotaGuard {
+  return new QuotaGuard(
+    driver,
+    rules.map((rule) => ({ rule, patterns: rule.repositories.map((pattern) => ({ pattern, matches: compileGlob(pattern) })) })),
+  );
 }
 
 function isDriver(storage: StorageDriver | DriverConfig): storage is StorageDriver {

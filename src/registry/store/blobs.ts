@@ -5,6 +5,7 @@ import type { StorageDriver } from '../../storage/driver.js';
 import { deleteIfExists, writeLink } from './links.js';
 import { blobDataPath, layerLinkPath, layerPath, revisionLinkPath } from './paths.js';
 import { rescue, useFile } from './quarantine.js';
+import { changingUsage } from './usage-marks.js';
 
 export interface BlobInfo {
   digest: Digest;
@@ -58,12 +59,12 @@ export class RepositoryBlobs {
 
   /** Makes an existing global blob visible in this repository (after upload or mount). */
   async link(digest: Digest): Promise<void> {
-    await writeLink(this.driver, layerLinkPath(this.name, digest), digest);
+    await changingUsage(this.driver, this.name, () => writeLink(this.driver, layerLinkPath(this.name, digest), digest));
   }
 
   /** Removes this repository's layer link; the data stays until garbage collection. */
   async unlink(digest: Digest): Promise<void> {
-    const removed = await deleteIfExists(this.driver, layerPath(this.name, digest));
+    const removed = await changingUsage(this.driver, this.name, () => deleteIfExists(this.driver, layerPath(this.name, digest)));
     if (!removed) throw blobUnknown(digest);
   }
 

@@ -4,11 +4,13 @@ import type { StorageDriver } from '../../storage/driver.js';
 import { parseManifest, type ParsedManifest } from '../../oci/manifest.js';
 import { deleteIfExists, writeLink } from './links.js';
 import type { ManifestCache } from './manifest-cache.js';
+import { admit, type QuotaHook } from './quota-hook.js';
 import { checkManifestReferences } from './manifest-references.js';
 import { blobDataPath, revisionLinkPath, revisionPath } from './paths.js';
 import { rescue, useFile } from './quarantine.js';
 import type { RepositoryReferrers } from './referrers.js';
 import type { RepositoryTags } from './tags.js';
+import { changingUsage } from './usage-marks.js';
 
 export type ManifestReference = { tag: string } | { digest: Digest };
 
@@ -37,6 +39,7 @@ export class RepositoryManifests {
     private readonly tags: RepositoryTags,
     private readonly referrers: () => RepositoryReferrers,
     private readonly cache: ManifestCache,
+    private readonly quota?: QuotaHook,
   ) {}
 
   async get(reference: ManifestReference): Promise<StoredManifest> {
@@ -89,9 +92,11 @@ export class RepositoryManifests {
     }
     await checkManifestReferences(this.driver, this.name, parsed);
 
-    // The blob's time is set if it is there (a use: a collection running now keeps it), written if not.
-    if (!(await useFile(this.driver, blobDataPath(digest)))) await this.driver.putContent(blobDataPath(digest), bytes);
-    await writeLink(this.driver, revisionLinkPath(this.name, digest), digest);
+    await admit(this.quota, this.name, [{ digest, size: bytes.length, link: 'revision' }], async () => {
+      // The blob's time is set if it is there (a use: a collection running now keeps it), written if not.
+      if (!(await useFile(this.driver, blobDataPath(digest)))) await this.driver.putContent(blobDataPath(digest), bytes);
+      await changingUsage(this.driver, this.name, () => writeLink(this.driver, revisionLinkPath(this.name, digest), digest));
+    });
     const tags = [...new Set(['tag' in reference ? [reference.tag] : [], extraTags].flat())];
     for (const tag of tags) await this.tags.tag(tag, digest);
     const subject = parsed.subject ? Digest.parse(parsed.subject.digest) : undefined;
@@ -123,7 +128,7 @@ export class RepositoryManifests {
     if (manifest.parsed?.subject) {
       await this.referrers().remove(Digest.parse(manifest.parsed.subject.digest), reference.digest);
     }
-    await deleteIfExists(this.driver, revisionPath(this.name, reference.digest));
+    await changingUsage(this.driver, this.name, () => deleteIfExists(this.driver, revisionPath(this.name, reference.digest)));
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Digest } from '../../digest/digest.js';
 import { TEMP_PREFIX } from '../../storage/path.js';
 
@@ -100,4 +101,18 @@ export function referrerPath(name: string, subject: Digest, referrer: Digest): s
 
 export function referrerLinkPath(name: string, subject: Digest, referrer: Digest): string {
   return `${referrerPath(name, subject, referrer)}/link`;
+}
+
+/**
+ * Stowage's usage bookkeeping (src/registry/usage/usage-index.ts), under a `_` directory at the
+ * top of `repositories/`, which distribution's catalog walk (and Stowage's) skips: the index
+ * of every repository's linked blobs, and one marker per repository changed since it was built.
+ */
+export const USAGE_DIR = `${REPOSITORIES}/_stowage`;
+export const USAGE_INDEX = `${USAGE_DIR}/usage.json`;
+export const USAGE_CHANGED = `${USAGE_DIR}/changed`;
+
+/** A repository's change marker, named by a hash of its name (a name may hold `/` and be 255 characters). */
+export function usageChangedPath(name: string): string {
+  return `${USAGE_CHANGED}/${createHash('sha256').update(name).digest('hex')}`;
 }

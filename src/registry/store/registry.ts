@@ -2,6 +2,7 @@ import { isStowageError } from '../../errors/error.js';
 import { checkRepositoryName } from '../../reference/reference.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { ManifestCache } from './manifest-cache.js';
+import type { QuotaHook } from './quota-hook.js';
 import { KeyedMutex } from './mutex.js';
 import { REPOSITORIES } from './paths.js';
 import { Repository, type RepositoryContext } from './repository.js';
@@ -11,6 +12,8 @@ export interface RegistryStoreOptions {
   driver: StorageDriver;
   /** Bytes of manifests kept in memory (default 64 MiB). */
   manifestCacheBytes?: number;
+  /** Repository quotas (src/registry/usage/quota.ts); absent: none. */
+  quota?: QuotaHook;
 }
 
 /**
@@ -28,6 +31,7 @@ export class RegistryStore {
       hashes: new UploadHashes(),
       mutex: new KeyedMutex(),
       cache: new ManifestCache(options.manifestCacheBytes),
+      ...(options.quota ? { quota: options.quota } : {}),
     };
   }
 

@@ -1,10 +1,12 @@
+import type { Digest } from '../../digest/digest.js';
 import type { StorageDriver } from '../../storage/driver.js';
-import { RepositoryBlobs } from './blobs.js';
+import { RepositoryBlobs, statBlob } from './blobs.js';
 import { exists } from './links.js';
 import type { ManifestCache } from './manifest-cache.js';
 import { RepositoryManifests } from './manifests.js';
 import type { KeyedMutex } from './mutex.js';
 import { repositoryPath } from './paths.js';
+import { admit, type QuotaHook } from './quota-hook.js';
 import { RepositoryReferrers } from './referrers.js';
 import { RepositoryTags } from './tags.js';
 import { RepositoryUploads, type UploadHashes } from './uploads.js';
@@ -15,6 +17,7 @@ export interface RepositoryContext {
   hashes: UploadHashes;
   mutex: KeyedMutex;
   cache: ManifestCache;
+  quota?: QuotaHook;
 }
 
 /** One repository, seen through a storage driver. Cheap: made per request; state lives in the context. */
@@ -31,10 +34,16 @@ export class Repository {
   ) {
     const { driver } = context;
     this.blobs = new RepositoryBlobs(driver, name);
-    this.uploads = new RepositoryUploads(driver, name, this.blobs, context.hashes, context.mutex);
+    this.uploads = new RepositoryUploads(driver, name, this.blobs, context.hashes, context.mutex, context.quota);
     this.tags = new RepositoryTags(driver, name);
-    this.manifests = new RepositoryManifests(driver, name, this.tags, () => this.referrers, context.cache);
+    this.manifests = new RepositoryManifests(driver, name, this.tags, () => this.referrers, context.cache, context.quota);
     this.referrers = new RepositoryReferrers(driver, name, (digest) => this.manifests.load(digest));
+  }
+
+  /** Links a blob the store holds (a cross-repository mount), within the repository's quota. */
+  async mount(digest: Digest): Promise<void> {
+    const { size } = await statBlob(this.context.driver, digest);
+    await admit(this.context.quota, this.name, [{ digest, size, link: 'layer' }], () => this.blobs.link(digest));
   }
 
   /** Whether anything was ever stored for this name. */

@@ -7,6 +7,7 @@ import type { StorageDriver } from '../../storage/driver.js';
 import { statBlob, type BlobInfo, type RepositoryBlobs } from './blobs.js';
 import { deleteIfExists } from './links.js';
 import type { KeyedMutex } from './mutex.js';
+import { admit, capUpload, type QuotaHook } from './quota-hook.js';
 import { isExpired, startedAt } from './purge.js';
 import { blobDataPath, uploadDataPath, uploadPath, uploadStartedAtPath } from './paths.js';
 
@@ -70,6 +71,7 @@ export class RepositoryUploads {
     private readonly blobs: RepositoryBlobs,
     private readonly hashes: UploadHashes,
     private readonly mutex: KeyedMutex,
+    private readonly quota?: QuotaHook,
   ) {}
 
   async start(algorithm: DigestAlgorithm = 'sha256'): Promise<UploadStatus> {
@@ -101,7 +103,7 @@ export class RepositoryUploads {
   async complete(uuid: string, digest: Digest, chunk?: Chunk): Promise<BlobInfo> {
     return this.mutex.run(this.key(uuid), async () => {
       await this.checkExists(uuid);
-      const size = await this.write(uuid, chunk, true);
+      const size = await this.write(uuid, chunk, true, digest);
       try {
         const actual = await this.digestOf(uuid, digest.algorithm, size);
         if (!actual.equals(digest)) {
@@ -110,13 +112,16 @@ export class RepositoryUploads {
             actual: actual.toString(),
           });
         }
-        await this.publish(uuid, digest);
+        // Within the quota, or refused before anything is kept under the digest (quota-hook.ts).
+        await admit(this.quota, this.name, [{ digest, size, link: 'layer' }], async () => {
+          await this.publish(uuid, digest);
+          await this.blobs.link(digest);
+        });
       } catch (err) {
         // As distribution does: a failed completion ends the session, so nothing lingers.
         await this.remove(uuid);
         throw err;
       }
-      await this.blobs.link(digest);
       await this.remove(uuid);
       return { digest, size };
     });
@@ -143,8 +148,8 @@ export class RepositoryUploads {
     });
   }
 
-  /** Appends a chunk (if any) and, with `durable`, fsyncs the data. Returns the new size. */
-  private async write(uuid: string, chunk: Chunk | undefined, durable: boolean): Promise<number> {
+  /** Appends a chunk (if any) and, with `durable`, fsyncs the data. Returns the new size. `digest`: the blob's, when the client named it. */
+  private async write(uuid: string, chunk: Chunk | undefined, durable: boolean, digest?: Digest): Promise<number> {
     const key = this.key(uuid);
     const size = await this.dataSize(uuid);
     // distribution's order (PatchBlobData): the offset first (416), then the length (400).
@@ -163,7 +168,8 @@ export class RepositoryUploads {
       const writer = await this.driver.writer(uploadDataPath(this.name, uuid), true);
       let written = 0;
       try {
-        if (chunk) written = await writer.write(state ? hashing(chunk.source, state.hash) : chunk.source);
+        const source = chunk && (await capUpload(this.quota, this.name, size, chunk.source, digest));
+        if (source) written = await writer.write(state ? hashing(source, state.hash) : source);
       } catch (err) {
         this.hashes.drop(key);
         await writer.close().catch(() => undefined);
@@ -176,7 +182,8 @@ export class RepositoryUploads {
       // A full disk ends the session and deletes its file (BLOB_UPLOAD_UNKNOWN from then on):
       // clients restart a failed blob upload from POST anyway, and the space this session
       // held is what their retry needs once space is freed.
-      if (isStowageError(err, 'STORAGE_FULL')) await this.remove(uuid).catch(() => undefined);
+      // Over quota likewise: the session could never complete.
+      if (isStowageError(err, 'STORAGE_FULL') || isStowageError(err, 'DENIED')) await this.remove(uuid).catch(() => undefined);
       throw err;
     }
   }

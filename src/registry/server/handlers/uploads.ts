@@ -64,7 +64,7 @@ async function openSession(ctx: HandlerContext, name: string, uuid: string): Pro
 async function mountBlob(ctx: HandlerContext, target: Repository, digest: Digest, from: string | null): Promise<boolean> {
   const source = from === null ? await findSource(ctx, target, digest) : readable(ctx, from);
   if (!source || !(await source.blobs.has(digest))) return false;
-  await target.blobs.link(digest);
+  await target.mount(digest);
   return true;
 }
 
