@@ -61,9 +61,10 @@ import { createLimiter } from '../../transport/limiter.js';
 import { deleteIfExists, writeLink } from '../store/links.js';
 import { layerLinkPath, referrerLinkPath, referrerPath, revisionLinkPath } from '../store/paths.js';
 import { statIfExists, TOUCH_INTERVAL_MS } from '../store/quarantine.js';
+import { changingUsage } from '../store/usage-marks.js';
 import { acquireGcLock } from './lock.js';
 import { deletionOrder, keepClosure, keptBlobs, markRepository } from './plan.js';
-import { retireFile } from './retire.js';
+import { type Retired, retireFile } from './retire.js';
 import { compileRetention, type CompiledRetention } from './retention.js';
 import { listRepositories, scanRepository, type RepositoryScan, type TagScan } from './scan.js';
 import { sweepBlobs } from './sweep-blobs.js';
@@ -183,7 +184,7 @@ async function sweepRepository(state: Run, scan: RepositoryScan): Promise<void> 
     // A kept manifest Stowage cannot read may reference any of them: all stay.
     if (unreadable) state.marked.add(key);
     if (unreadable || blobs.has(key) || link.time >= state.cutoff) continue;
-    if (state.dryRun || (await retireFile(state.driver, layerLinkPath(scan.name, link.digest), state.cutoff)) === 'removed') {
+    if (state.dryRun || (await retireLink(state, scan.name, layerLinkPath(scan.name, link.digest))) === 'removed') {
       state.report.layerLinks.removed++;
     }
   }
@@ -221,11 +222,16 @@ async function removeManifest(state: Run, scan: RepositoryScan, key: string): Pr
   const revision = scan.revisions.get(key);
   if (!revision || revision.time >= state.cutoff) return false;
   if (state.dryRun) return true;
-  const outcome = await retireFile(state.driver, revisionLinkPath(scan.name, revision.digest), state.cutoff);
+  const outcome = await retireLink(state, scan.name, revisionLinkPath(scan.name, revision.digest));
   if (outcome === 'kept') return false;
   const subject = revision.references?.subject;
   if (outcome === 'removed' && subject) await dropReferrer(state.driver, scan.name, subject, revision.digest);
   return outcome === 'removed';
+}
+
+/** A link retired under the usage bookkeeping's marker (store/usage-marks.ts), so `registry du` rescans the repository. */
+function retireLink(state: Run, name: string, path: string): Promise<Retired> {
+  return changingUsage(state.driver, name, () => retireFile(state.driver, path, state.cutoff));
 }
 
 /**

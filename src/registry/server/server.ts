@@ -10,7 +10,8 @@ import type { RegistryPolicy } from './context.js';
 import { dispatch } from './dispatch.js';
 import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
 import { GcRunner } from './gc-schedule.js';
-import { registerAdminRoutes, usageNotAvailable, type AdminServices } from './handlers/admin.js';
+import { registerAdminRoutes, type AdminServices } from './handlers/admin.js';
+import { computeUsage } from '../usage/index.js';
 import { COMMON_HEADERS } from './headers.js';
 import { toWireError } from './http-errors.js';
 import { resolveLimits, UploadConcurrency, type RegistryLimits } from './limits.js';
@@ -155,7 +156,8 @@ function adminServices(app: FastifyInstance, options: RegistryServerOptions): Ad
     app.addHook('onClose', () => runner.stop());
     gc = runner;
   }
-  return { gc, usage: options.admin?.usage ?? usageNotAvailable };
+  const driver = options.store.driver;
+  return { gc, usage: options.admin?.usage ?? ((usage) => computeUsage(driver, usage)) };
 }
 
 function withRedaction(logger: RegistryServerOptions['logger']): FastifyServerOptions['logger'] {

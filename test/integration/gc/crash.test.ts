@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { collectGarbage } from '../../../src/registry/gc/index.js';
 import { FilesystemDriver } from '../../../src/storage/fs/driver.js';
 import { age, blobsOnDisk, pullComplete, quarantined } from '../../support/gc.js';
-import { startRegistry, type TestRegistry } from '../../support/registry.js';
+import { startRegistry } from '../../support/registry.js';
 import { buildIndex, newClient, pushBlob, pushImage, pushManifest, randomBlob } from '../../support/registry-images.js';
 
 const run = promisify(execFile);

@@ -298,5 +298,12 @@ describe('admin API with the real collector', () => {
       assert.equal(got.status, 200, got.describe());
       assert.equal(sha256(got.body), blob.digest);
     }
+
+    // What is left, as GET /admin/usage counts it: the kept image's config, layers and manifest.
+    const usage = await client.get('/admin/usage?repository=team/app');
+    assert.equal(usage.status, 200, usage.describe());
+    const [app] = usage.json<UsageReport>().repositories;
+    const expected = [kept.config, ...kept.layers].reduce((sum, blob) => sum + blob.size, kept.size);
+    assert.deepEqual(app, { name: 'team/app', blobs: 2 + kept.layers.length, bytes: expected, uniqueBytes: expected, sharedBytes: 0 });
   });
 });

@@ -98,11 +98,3 @@ function sendJson(reply: FastifyReply, value: unknown): void {
   reply.code(200).header('Content-Type', 'application/json; charset=utf-8').header('Content-Length', body.length);
   void (reply.request.method === 'HEAD' ? reply.send() : reply.send(body));
 }
-
-/**
- * Until src/registry/usage's computeUsage is merged (issue 14, the `usage` helper's branch), a
- * server built without a usage function answers GET /admin/usage with this.
- */
-export async function usageNotAvailable(): Promise<UsageReport> {
-  throw new StowageError('UNSUPPORTED', 'usage accounting is not available in this build');
-}
