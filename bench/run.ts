@@ -6,6 +6,7 @@ import { machineLimits } from './machine.js';
 import { formatTable, type Row } from './measure.js';
 import * as scenarios from './scenarios.js';
 import { dockerRootVerbs } from './dockerroot.js';
+import { gcVsDistribution, pushWhileGc } from './gc.js';
 
 /**
  * `npm run bench [-- --quick] [-- --only 1,3]`: Stowage against CNCF distribution and skopeo on
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
     ['6', () => scenarios.serverMemory(ctx)],
     ['7', () => scenarios.storeVerbs(ctx)],
     ['8', () => dockerRootVerbs(ctx)],
+    ['9', () => gcVsDistribution(ctx)],
+    ['10', () => pushWhileGc(ctx)],
   ];
   const rows: Row[] = [];
   let failed = false;
