@@ -1,5 +1,5 @@
 import { StowageError } from '../../errors/error.js';
-import { compileGlob } from '../server/auth/glob.js';
+import { compileGlob } from '../../reference/glob.js';
 import type { RetentionRule } from './retention-rules.js';
 
 /**
