@@ -6,6 +6,7 @@ import { machineLimits } from './machine.js';
 import { formatTable, type Row } from './measure.js';
 import * as scenarios from './scenarios.js';
 import { dockerRootVerbs } from './dockerroot.js';
+import { gcVsDistribution, pushWhileGc } from './gc.js';
 import { registryDu } from './registry-du.js';
 
 /**
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
     ['6', () => scenarios.serverMemory(ctx)],
     ['7', () => scenarios.storeVerbs(ctx)],
     ['8', () => dockerRootVerbs(ctx)],
+    ['9', () => gcVsDistribution(ctx)],
+    ['10', () => pushWhileGc(ctx)],
     ['11', () => registryDu(ctx)],
   ];
   const rows: Row[] = [];

@@ -129,7 +129,7 @@ export async function parallelPushes(ctx: BenchContext): Promise<Row> {
   return { scenario: `5 ${count} parallel pushes of ${size >> 20} MB`, unit: 's', ...r, peerName: 'distribution', note: '0 errors' };
 }
 
-async function pushRandomImage(base: string, repo: string, size: number): Promise<void> {
+export async function pushRandomImage(base: string, repo: string, size: number): Promise<void> {
   const layer = randomBytes(size);
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } }));
   const put = async (bytes: Buffer) => {
