@@ -1,3 +1,4 @@
+import '../src/cli/threadpool.js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { collectGarbage } from '../src/registry/gc/index.js';
 import { FilesystemDriver } from '../src/storage/index.js';

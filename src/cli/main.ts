@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './threadpool.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { transportForms, transportHelp } from '../ops/transports.js';
 import { withRegistryOptions } from './registry-options.js';

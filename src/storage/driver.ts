@@ -43,7 +43,7 @@ export interface StorageDriver {
    * A directory moves whole and atomically too (its entries made durable first), but never
    * over a directory that holds anything: PATH_EXISTS then, and the source stays.
    */
-  move(source: string, destination: string): Promise<void>;
+  move(source: string, destination: string, options?: MoveOptions): Promise<void>;
 
   /** Deletes a file or a directory tree; PATH_NOT_FOUND if absent. */
   delete(path: string): Promise<void>;
@@ -84,6 +84,16 @@ export interface PutOptions {
    * other writers (two servers starting at once on one root must not replace each other's key).
    */
   exclusive?: boolean;
+}
+
+export interface MoveOptions {
+  /**
+   * Default true: once resolved, the move survives a power loss (the directories are fsync'ed).
+   * False where either outcome is safe after a crash: garbage collection's moves aside and back
+   * (a file that is back at its name after a crash is simply not collected yet, and one still
+   * aside is found by readers and moved back by the next run).
+   */
+  durable?: boolean;
 }
 
 export interface FileInfo {

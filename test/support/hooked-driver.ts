@@ -2,7 +2,7 @@
  * A filesystem driver that lets a test stop garbage collection at an exact moment: before or
  * after a chosen move or delete, until the test releases it.
  */
-import type { FileInfo, FileWriter, PutOptions, StorageDriver } from '../../src/storage/driver.js';
+import type { FileInfo, FileWriter, MoveOptions, PutOptions, StorageDriver } from '../../src/storage/driver.js';
 import { FilesystemDriver } from '../../src/storage/fs/driver.js';
 
 export type Hook = (operation: 'move' | 'delete', when: 'before' | 'after', paths: string[]) => Promise<void> | void;
@@ -43,9 +43,9 @@ export class HookedDriver implements StorageDriver {
   removeEmptyDirectory(path: string): Promise<boolean> {
     return this.inner.removeEmptyDirectory(path);
   }
-  async move(source: string, destination: string): Promise<void> {
+  async move(source: string, destination: string, options?: MoveOptions): Promise<void> {
     await this.hook('move', 'before', [source, destination]);
-    await this.inner.move(source, destination);
+    await this.inner.move(source, destination, options);
     await this.hook('move', 'after', [source, destination]);
   }
   async delete(path: string): Promise<void> {

@@ -6,7 +6,7 @@
  * asked this driver for distribution's layout too. Mutations are serialised, so that the copy
  * sees them in the order the memory did.
  */
-import type { FileInfo, FileWriter, PutOptions, StorageDriver } from '../../src/storage/driver.js';
+import type { FileInfo, FileWriter, MoveOptions, PutOptions, StorageDriver } from '../../src/storage/driver.js';
 import { FilesystemDriver } from '../../src/storage/fs/driver.js';
 import { MemoryDriver } from '../../src/storage/memory/driver.js';
 
@@ -55,10 +55,10 @@ export class MirroredMemoryDriver implements StorageDriver {
     });
   }
 
-  move(source: string, destination: string): Promise<void> {
+  move(source: string, destination: string, options?: MoveOptions): Promise<void> {
     return this.serial(async () => {
-      await this.memory.move(source, destination);
-      await this.disk.move(source, destination);
+      await this.memory.move(source, destination, options);
+      await this.disk.move(source, destination, options);
     });
   }
 

@@ -64,7 +64,7 @@ import { statIfExists, TOUCH_INTERVAL_MS } from '../store/quarantine.js';
 import { changingUsage } from '../store/usage-marks.js';
 import { acquireGcLock } from './lock.js';
 import { deletionOrder, keepClosure, keptBlobs, markRepository } from './plan.js';
-import { type Retired, retireFile } from './retire.js';
+import { retireFile } from './retire.js';
 import { compileRetention, type CompiledRetention } from './retention.js';
 import { listRepositories, scanRepository, type RepositoryScan, type TagScan } from './scan.js';
 import { sweepBlobs } from './sweep-blobs.js';
@@ -73,21 +73,27 @@ import type { GcOptions, GcPhase, GcReport } from './types.js';
 
 export const DEFAULT_GRACE_MS = 60 * 60 * 1000;
 
-/** Repositories scanned at once (each runs its own bounded parallel reads). */
-const REPOSITORY_CONCURRENCY = 4;
+/** Repositories scanned or swept at once (each runs its own bounded parallel operations). */
+const REPOSITORY_CONCURRENCY = 8;
+/** Layer links of one repository retired at once. */
+const LINK_CONCURRENCY = 16;
 
 /** One garbage collection over a registry root; GC_RUNNING when another holds the root's lock. */
 export async function collectGarbage(driver: StorageDriver, options: GcOptions = {}): Promise<GcReport> {
   const lock = await acquireGcLock(driver);
+  let finished = false;
   try {
-    return await run(driver, options);
+    const report = await run(driver, options, lock.recover);
+    finished = true;
+    return report;
   } finally {
-    await lock.release();
+    await lock.release(finished);
   }
 }
 
 interface Run {
   driver: StorageDriver;
+  recover: boolean;
   dryRun: boolean;
   cutoff: number;
   untaggedCutoff: number;
@@ -98,7 +104,7 @@ interface Run {
   check: () => void;
 }
 
-async function run(driver: StorageDriver, options: GcOptions): Promise<GcReport> {
+async function run(driver: StorageDriver, options: GcOptions, recover: boolean): Promise<GcReport> {
   const started = Date.now();
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const progress = (phase: GcPhase, done: number, total?: number): void => options.onProgress?.(total === undefined ? { phase, done } : { phase, done, total });
@@ -106,6 +112,7 @@ async function run(driver: StorageDriver, options: GcOptions): Promise<GcReport>
   const cutoff = started - graceMs - TOUCH_INTERVAL_MS;
   const state: Run = {
     driver,
+    recover,
     dryRun: options.dryRun === true,
     cutoff,
     untaggedCutoff: started - Math.max(graceMs, options.untagged?.ageMs ?? 0) - TOUCH_INTERVAL_MS,
@@ -133,7 +140,7 @@ async function run(driver: StorageDriver, options: GcOptions): Promise<GcReport>
     names.map((name) =>
       limit(async () => {
         check();
-        scans.push(await scanRepository(driver, name));
+        scans.push(await scanRepository(driver, name, { recover, tagTimes: state.retention !== undefined }));
         progress('mark', scans.length, names.length);
       }),
     ),
@@ -141,14 +148,19 @@ async function run(driver: StorageDriver, options: GcOptions): Promise<GcReport>
   scans.sort((a, b) => (a.name < b.name ? -1 : 1));
 
   let swept = 0;
-  for (const scan of scans) {
-    check();
-    await sweepRepository(state, scan);
-    progress('manifests', ++swept, scans.length);
-  }
+  await Promise.all(
+    scans.map((scan) =>
+      limit(async () => {
+        check();
+        await sweepRepository(state, scan);
+        progress('manifests', ++swept, scans.length);
+      }),
+    ),
+  );
 
   await sweepBlobs(driver, {
     marked: state.marked,
+    recover,
     cutoff,
     dryRun: state.dryRun,
     report: state.report.blobs,
@@ -180,14 +192,24 @@ async function sweepRepository(state: Run, scan: RepositoryScan): Promise<void> 
 
   const { blobs, unreadable } = keptBlobs(scan, kept);
   for (const blob of blobs) state.marked.add(blob);
-  for (const [key, link] of scan.layers) {
-    // A kept manifest Stowage cannot read may reference any of them: all stay.
-    if (unreadable) state.marked.add(key);
-    if (unreadable || blobs.has(key) || link.time >= state.cutoff) continue;
-    if (state.dryRun || (await retireLink(state, scan.name, layerLinkPath(scan.name, link.digest))) === 'removed') {
+  // A kept manifest Stowage cannot read may reference any of them: all stay.
+  if (unreadable) for (const key of scan.layers.keys()) state.marked.add(key);
+  const unreached = unreadable ? [] : [...scan.layers].filter(([key]) => !blobs.has(key)).map(([, digest]) => digest);
+  if (unreached.length === 0) return;
+  const limit = createLimiter(LINK_CONCURRENCY);
+  const retire = async (digest: Digest): Promise<void> => {
+    const path = layerLinkPath(scan.name, digest);
+    if (state.dryRun) {
+      // Unless used since the cutoff (or gone).
+      const info = await statIfExists(state.driver, path);
+      if (info && info.modTime.getTime() < state.cutoff) state.report.layerLinks.removed++;
+    } else if ((await retireFile(state.driver, path, state.cutoff)).outcome === 'removed') {
       state.report.layerLinks.removed++;
     }
-  }
+  };
+  const all = (): Promise<unknown> => Promise.all(unreached.map((digest) => limit(() => retire(digest))));
+  // The usage bookkeeping's marker (store/usage-marks.ts) around the repository's link changes: `registry du` rescans it.
+  await (state.dryRun ? all() : changingUsage(state.driver, scan.name, all));
 }
 
 /** Removes the tags retention chose; returns the tags left and the manifests that lost their last tag. */
@@ -222,16 +244,11 @@ async function removeManifest(state: Run, scan: RepositoryScan, key: string): Pr
   const revision = scan.revisions.get(key);
   if (!revision || revision.time >= state.cutoff) return false;
   if (state.dryRun) return true;
-  const outcome = await retireLink(state, scan.name, revisionLinkPath(scan.name, revision.digest));
+  const { outcome } = await changingUsage(state.driver, scan.name, () => retireFile(state.driver, revisionLinkPath(scan.name, revision.digest), state.cutoff));
   if (outcome === 'kept') return false;
   const subject = revision.references?.subject;
   if (outcome === 'removed' && subject) await dropReferrer(state.driver, scan.name, subject, revision.digest);
   return outcome === 'removed';
-}
-
-/** A link retired under the usage bookkeeping's marker (store/usage-marks.ts), so `registry du` rescans the repository. */
-function retireLink(state: Run, name: string, path: string): Promise<Retired> {
-  return changingUsage(state.driver, name, () => retireFile(state.driver, path, state.cutoff));
 }
 
 /**

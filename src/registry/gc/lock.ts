@@ -24,14 +24,25 @@ interface LockContent {
   startedAt: string;
 }
 
+/** Written when a run ends without finishing (an error, an abort); removed by the next run that finishes. */
+export const GC_INTERRUPTED_PATH = `${ROOT}/_stowage/gc.interrupted`;
+
 export interface GcLock {
-  release(): Promise<void>;
+  /**
+   * Whether the previous run may have left things in quarantine: it died holding the lock, or
+   * ended without finishing. Such a run looks for quarantined entries everywhere; otherwise
+   * there are none (quarantine lives only inside a run) and the run skips the search.
+   */
+  recover: boolean;
+  /** Releases the lock; `finished` false records that this run may have left a quarantine. */
+  release(finished: boolean): Promise<void>;
 }
 
 /** Takes the root's GC lock or fails with GC_RUNNING; a lock left by a dead process is taken over. */
 export async function acquireGcLock(driver: StorageDriver): Promise<GcLock> {
   const content: LockContent = { pid: process.pid, host: hostname(), nonce: randomBytes(8).toString('hex'), startedAt: new Date().toISOString() };
   const bytes = Buffer.from(JSON.stringify(content));
+  let tookOver = false;
   for (let attempt = 0; ; attempt++) {
     try {
       await driver.putContent(GC_LOCK_PATH, bytes, { exclusive: true });
@@ -47,12 +58,20 @@ export async function acquireGcLock(driver: StorageDriver): Promise<GcLock> {
       );
     }
     // Dead holder: its lock goes, and the exclusive create decides between racing successors.
+    tookOver = true;
     await driver.delete(GC_LOCK_PATH).catch(() => undefined);
   }
+  const interrupted = await driver.stat(GC_INTERRUPTED_PATH).then(
+    () => true,
+    () => false,
+  );
   const heartbeat = setInterval(() => void driver.touch(GC_LOCK_PATH).catch(() => undefined), HEARTBEAT_MS).unref();
   return {
-    async release() {
+    recover: tookOver || interrupted,
+    async release(finished: boolean) {
       clearInterval(heartbeat);
+      if (finished) await driver.delete(GC_INTERRUPTED_PATH).catch(() => undefined);
+      else await driver.putContent(GC_INTERRUPTED_PATH, bytes).catch(() => undefined);
       const holder = await readHolder(driver);
       if (holder?.content?.nonce === content.nonce) await driver.delete(GC_LOCK_PATH).catch(() => undefined);
     },

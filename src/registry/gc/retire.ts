@@ -1,6 +1,6 @@
 import { isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
-import { quarantinePath, rescue, statIfExists } from '../store/quarantine.js';
+import { NOT_DURABLE, quarantinePath, rescue, statIfExists } from '../store/quarantine.js';
 
 /** What became of something the collection set out to delete. */
 export type Retired =
@@ -22,32 +22,38 @@ export type Retired =
  * Then its directory goes if nothing else is in it. A crash between the steps leaves it in
  * quarantine: readers still find it (they rescue), and the next run moves it back first.
  */
-export async function retireFile(driver: StorageDriver, path: string, cutoff: number): Promise<Retired> {
+export async function retireFile(driver: StorageDriver, path: string, cutoff: number): Promise<RetireResult> {
   const quarantine = quarantinePath(path);
   try {
-    await driver.move(path, quarantine);
+    await driver.move(path, quarantine, NOT_DURABLE);
   } catch (err) {
-    if (isStowageError(err, 'PATH_NOT_FOUND')) return 'gone';
+    if (isStowageError(err, 'PATH_NOT_FOUND')) return { outcome: 'gone', size: 0 };
     throw err;
   }
   return settleQuarantined(driver, path, cutoff);
 }
 
+/** What became of it, and its size (read in quarantine, so no stat before the move is needed). */
+export interface RetireResult {
+  outcome: Retired;
+  size: number;
+}
+
 /** Steps 2 and 3 for a file already in quarantine (this run's, or one an interrupted run left). */
-export async function settleQuarantined(driver: StorageDriver, path: string, cutoff: number): Promise<Retired> {
+export async function settleQuarantined(driver: StorageDriver, path: string, cutoff: number): Promise<RetireResult> {
   const quarantine = quarantinePath(path);
   const info = await statIfExists(driver, quarantine);
-  if (!info) return 'kept';
+  if (!info) return { outcome: 'kept', size: 0 };
   if (info.modTime.getTime() >= cutoff) {
     await rescue(driver, path);
-    return 'kept';
+    return { outcome: 'kept', size: info.size };
   }
   try {
     await driver.delete(quarantine);
   } catch (err) {
-    if (isStowageError(err, 'PATH_NOT_FOUND')) return 'kept';
+    if (isStowageError(err, 'PATH_NOT_FOUND')) return { outcome: 'kept', size: info.size };
     throw err;
   }
   await driver.removeEmptyDirectory(path.slice(0, path.lastIndexOf('/')));
-  return 'removed';
+  return { outcome: 'removed', size: info.size };
 }

@@ -28,7 +28,7 @@ export interface RevisionScan {
 export interface TagScan {
   tag: string;
   digest: Digest;
-  /** When `current/link` was last written. */
+  /** When `current/link` was last written (read only when retention needs it, else the epoch). */
   pushedAt: Date;
 }
 
@@ -41,7 +41,15 @@ export interface RepositoryScan {
   name: string;
   tags: TagScan[];
   revisions: Map<string, RevisionScan>;
-  layers: Map<string, LinkScan>;
+  /** Layer links by digest; their times are read only for those the sweep may remove. */
+  layers: Map<string, Digest>;
+}
+
+export interface ScanOptions {
+  /** Look for what an interrupted run left in quarantine, and move it back (lock.ts `recover`). */
+  recover: boolean;
+  /** Read when each tag was pushed (retention needs it). */
+  tagTimes: boolean;
 }
 
 /** Parallel storage operations within one repository's scan. */
@@ -73,53 +81,64 @@ export async function listRepositories(driver: StorageDriver): Promise<string[]>
  * What an interrupted collection left in quarantine here is moved back first: this run
  * decides about it afresh.
  */
-export async function scanRepository(driver: StorageDriver, name: string): Promise<RepositoryScan> {
+export async function scanRepository(driver: StorageDriver, name: string, options: ScanOptions): Promise<RepositoryScan> {
   const limit = createLimiter(CONCURRENCY);
-  await recoverTags(driver, name);
+  if (options.recover) await recoverTags(driver, name);
   const tagNames = await listNames(driver, tagsPath(name));
   const tags = (
     await Promise.all(
       tagNames.map((tag) =>
         limit(async (): Promise<TagScan | undefined> => {
           const path = tagCurrentLinkPath(name, tag);
-          const info = await statIfExists(driver, path);
-          const digest = info && (await readLink(driver, path));
-          return digest ? { tag, digest, pushedAt: info.modTime } : undefined;
+          const info = options.tagTimes ? await statIfExists(driver, path) : undefined;
+          if (options.tagTimes && !info) return undefined;
+          const digest = await readLink(driver, path);
+          return digest ? { tag, digest, pushedAt: info?.modTime ?? new Date(0) } : undefined;
         }),
       ),
     )
   ).filter((tag): tag is TagScan => tag !== undefined);
 
   const revisions = new Map<string, RevisionScan>();
-  for (const link of await scanLinks(driver, `${manifestsPath(name)}/revisions`, limit)) {
+  for (const link of await scanLinks(driver, `${manifestsPath(name)}/revisions`, limit, options.recover)) {
     revisions.set(link.digest.toString(), { ...link, references: undefined });
   }
   await Promise.all(
     [...revisions.values()].map((revision) =>
       limit(async () => {
-        revision.references = await readReferences(driver, revision.digest);
+        revision.references = await readReferences(driver, revision.digest, options.recover);
       }),
     ),
   );
-  const layers = new Map<string, LinkScan>();
-  for (const link of await scanLinks(driver, `${repositoryPath(name)}/_layers`, limit)) layers.set(link.digest.toString(), link);
+  const layers = new Map<string, Digest>();
+  if (options.recover) {
+    for (const link of await scanLinks(driver, `${repositoryPath(name)}/_layers`, limit, true)) layers.set(link.digest.toString(), link.digest);
+  } else {
+    for (const digest of await linkDirectories(driver, `${repositoryPath(name)}/_layers`)) layers.set(digest.toString(), digest);
+  }
   return { name, tags, revisions, layers };
 }
 
-/** `<base>/<alg>/<hex>/link` entries whose directory names a digest; a quarantined link is moved back. */
-async function scanLinks(driver: StorageDriver, base: string, limit: ReturnType<typeof createLimiter>): Promise<LinkScan[]> {
-  const candidates: Digest[] = [];
+/** Digests named by `<base>/<alg>/<hex>` directories. */
+async function linkDirectories(driver: StorageDriver, base: string): Promise<Digest[]> {
+  const digests: Digest[] = [];
   for (const algorithm of await listNames(driver, base)) {
     for (const hex of await listNames(driver, `${base}/${algorithm}`)) {
-      if (Digest.isValid(`${algorithm}:${hex}`)) candidates.push(Digest.parse(`${algorithm}:${hex}`));
+      if (Digest.isValid(`${algorithm}:${hex}`)) digests.push(Digest.parse(`${algorithm}:${hex}`));
     }
   }
+  return digests;
+}
+
+/** `<base>/<alg>/<hex>/link` entries whose directory names a digest, with their times; when recovering, a quarantined link is moved back. */
+async function scanLinks(driver: StorageDriver, base: string, limit: ReturnType<typeof createLimiter>, recover: boolean): Promise<LinkScan[]> {
+  const candidates = await linkDirectories(driver, base);
   const links = await Promise.all(
     candidates.map((digest) =>
       limit(async (): Promise<LinkScan | undefined> => {
         const path = `${base}/${digest.algorithm}/${digest.hex}/link`;
         let info = await statIfExists(driver, path);
-        if (!info && (await rescue(driver, path))) info = await statIfExists(driver, path);
+        if (!info && recover && (await rescue(driver, path))) info = await statIfExists(driver, path);
         return info ? { digest, time: info.modTime.getTime() } : undefined;
       }),
     ),
@@ -128,14 +147,14 @@ async function scanLinks(driver: StorageDriver, base: string, limit: ReturnType<
 }
 
 /** What a stored manifest references; undefined when its blob is missing or is no manifest Stowage can read. */
-async function readReferences(driver: StorageDriver, digest: Digest): Promise<References | undefined> {
+async function readReferences(driver: StorageDriver, digest: Digest, recover: boolean): Promise<References | undefined> {
   let bytes: Buffer;
   try {
     bytes = await driver.getContent(blobDataPath(digest));
   } catch (err) {
     if (!isStowageError(err, 'PATH_NOT_FOUND')) throw err;
     // Its data moved aside by an interrupted run: back, and decided afresh.
-    if (!(await rescue(driver, blobDataPath(digest)))) return { blobs: [], children: [] };
+    if (!recover || !(await rescue(driver, blobDataPath(digest)))) return { blobs: [], children: [] };
     bytes = await driver.getContent(blobDataPath(digest));
   }
   const digests = (descriptors: Array<{ digest: string }>): Digest[] => descriptors.filter((d) => Digest.isValid(d.digest)).map((d) => Digest.parse(d.digest));

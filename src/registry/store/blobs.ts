@@ -52,8 +52,13 @@ export class RepositoryBlobs {
     } catch (err) {
       if (!isStowageError(err, 'PATH_NOT_FOUND')) throw err;
       // Moved aside by a collection after the stat that found it: it comes back for this read.
-      if (await rescue(this.driver, path)) return this.driver.reader(path, options);
-      throw blobUnknown(digest);
+      await rescue(this.driver, path);
+      try {
+        return await this.driver.reader(path, options);
+      } catch (again) {
+        if (isStowageError(again, 'PATH_NOT_FOUND')) throw blobUnknown(digest);
+        throw again;
+      }
     }
   }
 

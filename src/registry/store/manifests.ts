@@ -110,9 +110,10 @@ export class RepositoryManifests {
     try {
       return await this.driver.getContent(path);
     } catch (err) {
-      // Moved aside by a collection: it comes back for this read.
-      if (isStowageError(err, 'PATH_NOT_FOUND') && (await rescue(this.driver, path))) return this.driver.getContent(path);
-      throw err;
+      if (!isStowageError(err, 'PATH_NOT_FOUND')) throw err;
+      // Moved aside by a collection: it comes back for this read (brought back by this reader or another).
+      await rescue(this.driver, path);
+      return this.driver.getContent(path);
     }
   }
 

@@ -1,5 +1,5 @@
 import { isStowageError } from '../../errors/error.js';
-import type { FileInfo, StorageDriver } from '../../storage/driver.js';
+import type { FileInfo, MoveOptions, StorageDriver } from '../../storage/driver.js';
 import { TEMP_PREFIX } from '../../storage/path.js';
 
 /**
@@ -24,6 +24,12 @@ export function quarantinePath(path: string): string {
   return `${path.slice(0, slash + 1)}${QUARANTINE_PREFIX}${path.slice(slash + 1)}`;
 }
 
+/**
+ * Moves into and out of quarantine need not survive a power loss: a file back at its name is
+ * merely not collected yet, one still aside is found by readers and settled by the next run.
+ */
+export const NOT_DURABLE: MoveOptions = { durable: false };
+
 /** The original path of a quarantined one. */
 export function unquarantinedPath(path: string): string | undefined {
   const slash = path.lastIndexOf('/');
@@ -38,7 +44,7 @@ export function unquarantinedPath(path: string): string | undefined {
  */
 export async function rescue(driver: StorageDriver, path: string): Promise<boolean> {
   try {
-    await driver.move(quarantinePath(path), path);
+    await driver.move(quarantinePath(path), path, NOT_DURABLE);
     return true;
   } catch (err) {
     if (isStowageError(err, 'PATH_NOT_FOUND')) return false;
@@ -56,15 +62,16 @@ export async function rescue(driver: StorageDriver, path: string): Promise<boole
 export async function useFile(driver: StorageDriver, path: string): Promise<FileInfo | undefined> {
   let info = await statIfExists(driver, path);
   if (!info) {
-    if (!(await rescue(driver, path))) return undefined;
+    // Whether this reader or another one (or the collection itself) moves it back, it is then at `path`.
+    await rescue(driver, path);
     info = await statIfExists(driver, path);
     if (!info) return undefined;
   }
   if (Date.now() - info.modTime.getTime() < TOUCH_INTERVAL_MS) return info;
   if (await driver.touch(path)) return info;
-  // Quarantined between the stat and the touch: bring it back, then the touch.
-  if ((await rescue(driver, path)) && (await driver.touch(path))) return info;
-  return undefined;
+  // Moved aside between the stat and the touch: bring it back, then the touch.
+  await rescue(driver, path);
+  return (await driver.touch(path)) ? info : undefined;
 }
 
 export async function statIfExists(driver: StorageDriver, path: string): Promise<FileInfo | undefined> {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, type Stats } from 'node:fs';
-import { open, readdir, readFile, rename, rm, rmdir, stat, utimes, type FileHandle } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { writeAndRename } from '../../fs/durable.js';
-import type { FileInfo, FileWriter, PutOptions, StorageDriver } from '../driver.js';
+import type { FileInfo, FileWriter, PutOptions, StorageDriver, MoveOptions } from '../driver.js';
 import { storageError } from '../errors.js';
 import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
 import { syncTree, withParents } from './directories.js';
@@ -111,10 +111,23 @@ export class FilesystemDriver implements StorageDriver {
       .map((name) => childPath(path, name));
   }
 
-  async move(source: string, destination: string): Promise<void> {
+  async move(source: string, destination: string, options: MoveOptions = {}): Promise<void> {
     const from = this.fullPath(checkFilePath(source));
     const to = this.fullPath(checkFilePath(destination));
     const dir = dirname(to);
+    if (options.durable === false) {
+      // A rename beside itself (garbage collection's quarantine) needs neither the stat nor the
+      // parents below: one rename(2) in the common case, the slow path when it fails.
+      try {
+        await rename(from, to);
+        return;
+      } catch (err) {
+        if (!isCode(err, 'ENOENT')) {
+          if (isCode(err, 'ENOTEMPTY', 'EEXIST')) throw pathExists(destination);
+          throw storageError(err, to);
+        }
+      }
+    }
     // Checked first so that a missing source leaves no empty destination parents behind.
     const info = await stat(from).catch((err: unknown) => {
       if (isCode(err, 'ENOENT', 'ENOTDIR')) throw pathNotFound(source);
@@ -122,9 +135,10 @@ export class FilesystemDriver implements StorageDriver {
     });
     try {
       // A directory's own entries must be durable before it appears under its new name.
-      if (info.isDirectory()) await syncTree(from);
+      const durable = options.durable !== false;
+      if (info.isDirectory() && durable) await syncTree(from);
       await withParents(dir, () => rename(from, to));
-      await syncDirectory(dir);
+      if (durable) await syncDirectory(dir);
     } catch (err) {
       if (isCode(err, 'ENOENT') && !(await exists(from))) throw pathNotFound(source);
       // rename(2) onto a directory that holds entries.
@@ -143,6 +157,14 @@ export class FilesystemDriver implements StorageDriver {
    */
   async delete(path: string): Promise<void> {
     const full = this.fullPath(checkFilePath(path));
+    // A file goes in one unlink(2), atomic by itself; only a tree needs the rename away below.
+    try {
+      await unlink(full);
+      return;
+    } catch (err) {
+      if (isCode(err, 'ENOENT', 'ENOTDIR')) throw pathNotFound(path);
+      if (!isCode(err, 'EISDIR', 'EPERM')) throw storageError(err, full);
+    }
     const name = `${TEMP_PREFIX}${randomBytes(8).toString('hex')}`;
     let doomed = `${this.root}/${name}`;
     try {

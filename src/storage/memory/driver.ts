@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { StowageError } from '../../errors/error.js';
-import type { FileInfo, FileWriter, PutOptions, StorageDriver } from '../driver.js';
+import type { FileInfo, FileWriter, MoveOptions, PutOptions, StorageDriver } from '../driver.js';
 import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
 
 const READ_CHUNK = 1 << 20;
@@ -90,7 +90,8 @@ export class MemoryDriver implements StorageDriver {
     return [...tree.children.keys()].sort().map((name) => childPath(path, name));
   }
 
-  async move(source: string, destination: string): Promise<void> {
+  /** Memory has no durability to skip: `options` changes nothing here. */
+  async move(source: string, destination: string, _options?: MoveOptions): Promise<void> {
     checkFilePath(source);
     checkFilePath(destination);
     const file = this.files.get(source);

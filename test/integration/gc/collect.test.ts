@@ -3,8 +3,8 @@
  * (src/registry/gc/collect.ts). Content is aged on disk (utimes) past the grace window instead of waiting.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { collectGarbage } from '../../../src/registry/gc/index.js';
@@ -173,7 +173,10 @@ describe('garbage collection', () => {
     const img = await pushImage(c, repo, 'q');
     const garbage = await pushBlob(c, repo, randomBlob(64));
     await age(reg.root, 2 * HOUR);
-    // As a run killed between its move aside and its judgement leaves them.
+    // As a run killed between its move aside and its judgement leaves them: and its lock, held by a dead process.
+    const lock = join(reg.root, 'docker/registry/v2/_stowage/gc.lock');
+    await mkdir(join(lock, '..'), { recursive: true });
+    await writeFile(lock, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), nonce: 'dead', startedAt: new Date().toISOString() }));
     for (const digest of [img.layers[0]!.digest, garbage.digest]) {
       const data = blobDataPath(reg.root, digest);
       await rename(data, join(data, '..', '.stowage-tmp-gc-data'));
