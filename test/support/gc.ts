@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { GcReport } from '../../src/registry/gc/index.js';
 import type { HttpClient } from './http.js';
 import { digestMatches, MT, v2Root } from './registry-images.js';
 
@@ -70,4 +71,18 @@ export async function quarantined(root: string): Promise<string[]> {
   };
   await visit(root);
   return found;
+}
+
+/** A collection's report with every figure set, for tests of what shows it (the admin API, the CLI). */
+export function sampleReport(bytesFreed: number): GcReport {
+  return {
+    dryRun: false,
+    startedAt: '2026-12-02T00:00:00.000Z',
+    durationMs: 1234,
+    repositories: 3,
+    tags: { removed: 1, list: [{ repository: 'team/app', tag: 'old', digest: `sha256:${'a'.repeat(64)}` }] },
+    manifests: { kept: 5, removed: 2 },
+    blobs: { kept: 20, removed: 7, bytesFreed, recent: 1 },
+    layerLinks: { removed: 4 },
+  };
 }

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import type { GcReport } from '../../../src/registry/gc/index.js';
 import { Registry } from '../../../src/registry/server/registry.js';
 import { HttpClient } from '../../support/http.js';
-import { age } from '../../support/gc.js';
+import { age, sampleReport } from '../../support/gc.js';
 import { STOWAGE_CLI, makeTempDir, removeTempDirs } from '../../support/process.js';
 import { spawnPty } from '../../support/pty.js';
 import { blobDataPath, exists, pushImage, sha256 } from '../../support/registry-images.js';
@@ -22,16 +22,7 @@ import { blobDataPath, exists, pushImage, sha256 } from '../../support/registry-
 const exec = promisify(execFile);
 const FAKE = fileURLToPath(new URL('../../support/fake-collect-register.js', import.meta.url));
 
-const REPORT: GcReport = {
-  dryRun: false,
-  startedAt: '2026-12-02T00:00:00.000Z',
-  durationMs: 1234,
-  repositories: 3,
-  tags: { removed: 1, list: [{ repository: 'team/app', tag: 'old', digest: `sha256:${'a'.repeat(64)}` }] },
-  manifests: { kept: 5, removed: 2 },
-  blobs: { kept: 20, removed: 7, bytesFreed: 340_200_000, recent: 1 },
-  layerLinks: { removed: 4 },
-};
+const REPORT: GcReport = sampleReport(340_200_000);
 
 interface Result {
   code: number;

@@ -22,18 +22,9 @@ import { MemoryDriver } from '../../../src/storage/memory/driver.js';
 import { HttpClient, type Res } from '../../support/http.js';
 import { SECURED_SERVICE, startSecuredRegistry, type SecuredRegistry } from '../../support/secured-registry.js';
 import { blobDataPath, exists, pushImage, sha256 } from '../../support/registry-images.js';
-import { age } from '../../support/gc.js';
+import { age, sampleReport } from '../../support/gc.js';
 
-const REPORT: GcReport = {
-  dryRun: false,
-  startedAt: '2026-12-02T00:00:00.000Z',
-  durationMs: 1234,
-  repositories: 3,
-  tags: { removed: 1, list: [{ repository: 'team/app', tag: 'old', digest: `sha256:${'a'.repeat(64)}` }] },
-  manifests: { kept: 5, removed: 2 },
-  blobs: { kept: 20, removed: 7, bytesFreed: 123_456, recent: 1 },
-  layerLinks: { removed: 4 },
-};
+const REPORT: GcReport = sampleReport(123_456);
 const USAGE: UsageReport = {
   repositories: [{ name: 'team/app', blobs: 3, bytes: 300, uniqueBytes: 100, sharedBytes: 200 }],
   totals: { repositories: 1, blobs: 3, bytes: 300 },
