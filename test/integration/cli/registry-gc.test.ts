@@ -32,7 +32,8 @@ interface Result {
 
 /** The CLI, with the fake collector unless `real`. */
 async function stowage(args: string[], env: NodeJS.ProcessEnv = {}, options: { real?: boolean; cwd?: string } = {}): Promise<Result> {
-  const node = options.real ? [STOWAGE_CLI] : ['--import', FAKE, STOWAGE_CLI];
+  // --no-deprecation: module.register() (the fake's loader) is deprecated from Node 26 on, and its warning would be stderr.
+  const node = options.real ? [STOWAGE_CLI] : ['--no-deprecation', '--import', FAKE, STOWAGE_CLI];
   try {
     const { stdout, stderr } = await exec(process.execPath, [...node, ...args], {
       timeout: 30_000,
@@ -153,7 +154,7 @@ describe('stowage registry gc (fake collector)', () => {
   });
 
   it('shows the phases on a terminal, then the report', async () => {
-    const pty = spawnPty(process.execPath, ['--import', FAKE, STOWAGE_CLI, 'registry', 'gc', '--root', root], {
+    const pty = spawnPty(process.execPath, ['--no-deprecation', '--import', FAKE, STOWAGE_CLI, 'registry', 'gc', '--root', root], {
       env: { ...process.env, FAKE_GC_REPORT: JSON.stringify(REPORT) },
     });
     assert.equal(await pty.exited, 0, pty.output());
