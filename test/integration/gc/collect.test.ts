@@ -25,6 +25,7 @@ import {
   randomBlob,
   randomRepo,
   revisionLinkPath,
+  exists,
 } from '../../support/registry-images.js';
 
 const HOUR = 3600_000;
@@ -41,12 +42,6 @@ after(async () => {
   await reg.close();
   await rm(reg.root, { recursive: true, force: true });
 });
-
-const exists = (path: string): Promise<boolean> =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 
 describe('garbage collection', () => {
   test('frees what a deleted manifest alone referenced, keeps what a tag reaches, reports it', async () => {

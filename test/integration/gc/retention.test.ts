@@ -13,7 +13,7 @@ import { FilesystemDriver } from '../../../src/storage/fs/driver.js';
 import { age, pullComplete } from '../../support/gc.js';
 import type { HttpClient } from '../../support/http.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
-import { blobDataPath, newClient, pushImage, tagLinkPath } from '../../support/registry-images.js';
+import { blobDataPath, exists, newClient, pushImage, tagLinkPath } from '../../support/registry-images.js';
 
 const DAY = 24 * 3600_000;
 let reg: TestRegistry;
@@ -27,12 +27,6 @@ after(async () => {
   await reg.close();
   await rm(reg.root, { recursive: true, force: true });
 });
-
-const exists = (path: string): Promise<boolean> =>
-  stat(path).then(
-    () => true,
-    () => false,
-  );
 
 test('keeplast, keep, olderthan and protect through a real collection, dry run first', async () => {
   const repo = 'team/app';
