@@ -3,7 +3,7 @@
  * (src/registry/gc/collect.ts). Content is aged on disk (utimes) past the grace window instead of waiting.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';

@@ -4,7 +4,7 @@
  * their last tag with their blobs, and keeps what any condition keeps.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, utimes } from 'node:fs/promises';
+import { mkdtemp, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
