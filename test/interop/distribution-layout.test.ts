@@ -40,6 +40,9 @@ async function metadataTree(root: string): Promise<Map<string, string>> {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
         if (entry.name === '_uploads') continue;
+        // Stowage's own bookkeeping (usage index, changed markers, the GC lock) lives in
+        // repositories/_stowage; distribution's catalog walk skips every `_`-prefixed directory.
+        if (entry.name === '_stowage' && relative(base, dir) === 'repositories') continue;
         await walk(path);
       } else if (entry.isFile()) {
         const rel = relative(base, path);
@@ -190,6 +193,9 @@ describe("distribution's data directory layout", () => {
       try {
         await pullAndCompare(f, dist);
         assert.deepEqual(await listTags(dist, 'app/web'), stowageTags);
+        // Stowage's bookkeeping under repositories/_stowage is not a repository to distribution.
+        const catalog = (await (await fetch(`http://${dist.host}/v2/_catalog`)).json()) as { repositories: string[] };
+        assert.deepEqual(catalog.repositories.sort(), ['app/web', 'deep/team/app/tool']);
       } finally {
         await dist.stop();
       }
