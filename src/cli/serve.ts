@@ -1,5 +1,6 @@
 import { registryOptions } from '../config/registry-options.js';
 import { loadServeConfig, type ServeFlags } from '../config/serve-config.js';
+import type { ProxySettings } from '../registry/proxy/types.js';
 import { Registry } from '../registry/server/registry.js';
 
 /** `stowage serve`: flags and config file → one Registry → its start-up lines; SIGTERM/SIGINT drain it. */
@@ -18,6 +19,7 @@ export async function serve(configPath: string | undefined, options: Record<stri
   const writes = config.readOnly ? 'read-only (every write refused)' : `deletes ${config.deleteEnabled ? 'enabled' : 'disabled'}`;
   process.stdout.write(`Storage: ${started.storage}; ${writes}\n`);
   process.stdout.write(`Access control: ${started.access}\n`);
+  if (config.proxy) process.stdout.write(`Pull-through cache: ${describeProxy(config.proxy)}\n`);
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -28,4 +30,11 @@ export async function serve(configPath: string | undefined, options: Record<stri
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+/** `docker.io → https://registry-1.docker.io (default), ghcr.io → https://ghcr.io`, or the whole registry's one upstream. */
+function describeProxy(proxy: ProxySettings): string {
+  const [only] = proxy.upstreams;
+  if (only && only.host === undefined) return `every repository, from ${only.remoteUrl} (distribution's proxy mode: pushes refused)`;
+  return proxy.upstreams.map((u) => `${u.host} → ${u.remoteUrl}${u.host === proxy.defaultHost ? ' (default)' : ''}`).join(', ');
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RetentionRuleSchema } from '../registry/gc/retention-rules.js';
 import { AccessRuleSchema, GroupsSchema } from '../registry/server/auth/access.js';
 import { QuotaRuleSchema } from '../registry/usage/quota-rules.js';
+import { ProxyEntrySchema } from './proxy-config.js';
 import { accept, field, isEmpty, judged, refuse, section, text, warn, yaml, type Infer, type Verdict } from './key-table.js';
 import { DRIVER_KEYS, unregisteredDriverKeys } from './storage-keys.js';
 
@@ -185,9 +186,18 @@ export const KEYS = section({
       ? verdict('accept', 'none')
       : verdict('refuse', 'middleware (CDN redirects, custom hooks) is not implemented: requests would be served without it'),
   ),
-  proxy: judged((v) =>
-    isEmpty(v) ? verdict('accept', 'none') : verdict('refuse', 'the pull-through cache is not supported yet: Stowage would serve only what it stores'),
-  ),
+  // distribution's pull-through cache of one upstream (proxy-config.ts), plus Stowage's tagttl and timeout.
+  proxy: section({
+    remoteurl: text(Text),
+    username: text(Text),
+    password: text(Text),
+    ttl: text(Duration),
+    tagttl: text(Duration),
+    timeout: text(Duration),
+    exec: refuse("credential helpers for the upstream are read from docker's config.json, not proxy.exec: the upstream would be pulled anonymously"),
+  }),
+  // Stowage's own: several upstreams beside hosted repositories (proxy-config.ts).
+  proxies: yaml(z.array(ProxyEntrySchema).nullable()),
   health: judged((v) =>
     ['file', 'http', 'tcp'].some((kind) => !isEmpty(field(v, kind)))
       ? verdict('refuse', 'file, http and tcp health checks are not implemented: the registry would keep serving when they fail')

@@ -26,6 +26,7 @@ export async function registryOptions(config: ServeConfig, logStream: NodeJS.Wri
     ...(config.uploadPurging ? { uploadPurging: config.uploadPurging } : {}),
     gc: config.gc,
     ...(config.quotas ? { quotas: config.quotas } : {}),
+    ...(config.proxy ? { proxy: config.proxy } : {}),
     drainTimeoutSeconds: config.drainTimeoutSeconds,
     logger: {
       level: config.logLevel,

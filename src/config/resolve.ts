@@ -5,7 +5,9 @@ import { checkPublicUrl, compileTrust } from '../registry/server/auth/origin.js'
 import { ALGORITHMS } from '../registry/server/auth/token.js';
 import { resolveLimits, type RegistryLimits } from '../registry/server/limits.js';
 import { filesystemDriver } from '../storage/fs/definition.js';
+import type { ProxySettings } from '../registry/proxy/types.js';
 import { resolveGc } from './gc-config.js';
+import { resolveProxy } from './proxy-config.js';
 import { LOG_LEVELS, type ConfigFile } from './keys.js';
 import type { ServeConfig, ServeFlags } from './serve-config.js';
 import { namedDriver } from './storage-keys.js';
@@ -54,8 +56,13 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
     gc: resolveGc(storage.maintenance, readOnly, warnings),
     ...(auth ? { auth } : {}),
     ...(storage.quotas?.length ? { quotas: checkQuotaPatterns(storage.quotas) } : {}),
+    ...withProxy(resolveProxy(config, readOnly)),
     warnings,
   };
+}
+
+function withProxy(proxy: ProxySettings | undefined): { proxy?: ProxySettings } {
+  return proxy ? { proxy } : {};
 }
 
 /**

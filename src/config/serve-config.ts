@@ -7,6 +7,7 @@ import type { AuthSettings } from '../registry/server/auth/build.js';
 import type { OriginSettings } from '../registry/server/auth/origin.js';
 import type { GcConfig } from '../registry/server/gc-schedule.js';
 import type { RegistryLimits } from '../registry/server/limits.js';
+import type { ProxySettings } from '../registry/proxy/types.js';
 import type { QuotaRule } from '../registry/usage/quota-rules.js';
 import { applyEnvironment } from './environment.js';
 import { KEYS, type ConfigFile } from './keys.js';
@@ -56,6 +57,8 @@ export interface ServeConfig {
   automaticCrossMount: boolean;
   /** Stowage's `storage.quotas`: bytes per repository, first matching rule; absent: none. */
   quotas?: QuotaRule[];
+  /** The pull-through cache (proxy-config.ts): distribution's `proxy`, or Stowage's `proxies`; absent: none. */
+  proxy?: ProxySettings;
   /** One line each, for stderr at start: keys and variables given but not implemented, harmlessly. */
   warnings: string[];
 }

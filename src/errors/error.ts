@@ -40,6 +40,8 @@ export type InternalErrorCode =
   | 'GC_RUNNING'
   // A request body of Stowage's own API (the admin API) that is not what it takes: 400 on the wire.
   | 'REQUEST_INVALID'
+  // A pull-through cache's upstream failed (5xx, timeout, unreachable) and nothing was cached: 502 on the wire.
+  | 'UPSTREAM_UNAVAILABLE'
   | 'INTERNAL';
 
 export type ErrorCode = RegistryErrorCode | InternalErrorCode;

@@ -22,6 +22,10 @@ export interface RegistryClientOptions extends HostOptions {
   userAgent?: string;
   /** Retries of 5xx/429/network failures per request (default 4). */
   retries?: number;
+  /** Longest Retry-After honoured before a retry, in seconds; a longer one fails at once (default 60). */
+  maxRetryAfterSeconds?: number;
+  /** Sees every final response's status and headers (a pull-through cache reads Docker Hub's `ratelimit-remaining`). */
+  observe?: (response: { method: string; path: string; status: number; headers: RegistryResponse['headers'] }) => void;
 }
 
 /** A repository in a registry: the `domain` and `path` of a parsed reference. */
@@ -177,6 +181,35 @@ export class RegistryClient {
     throw await failure(response, `blob ${repo.domain}/${repo.path}@${digest}`, 'BLOB_UNKNOWN');
   }
 
+  /**
+   * Opens a blob whose size the caller does not know yet (a pull-through cache's first fetch):
+   * the size is the response's Content-Length, then the body streams, resumed as getBlob does.
+   */
+  async fetchBlob(repo: RepositoryRef, digest: string): Promise<{ size: number; stream: Readable }> {
+    const first = await this.openBlob(repo, digest, 0);
+    const size = Number(first.headers['content-length']);
+    if (!Number.isSafeInteger(size) || size < 0) {
+      await first.body.dump();
+      throw new StowageError('BLOB_UNKNOWN', `blob ${repo.domain}/${repo.path}@${digest}: the registry sent no Content-Length`);
+    }
+    const descriptor = { mediaType: 'application/octet-stream', digest, size };
+    return { size, stream: Readable.from(this.resuming(repo, descriptor, first), { objectMode: false, highWaterMark: 1024 * 1024 }) };
+  }
+
+  /** A blob's size by HEAD, for pulls (no push scope asked), or undefined when the registry has no such blob. */
+  async headBlob(repo: RepositoryRef, digest: string): Promise<number | undefined> {
+    const response = await this.send(repo.domain, {
+      method: 'HEAD',
+      path: `/v2/${repo.path}/blobs/${digest}`,
+      scopes: [repositoryScope(repo.path, ['pull'])],
+      pull: true,
+    });
+    await response.body.dump();
+    if (response.status === 404) return undefined;
+    if (response.status !== 200) throw responseError(`blob ${repo.domain}/${repo.path}@${digest}`, response.status, '');
+    return Number(response.headers['content-length'] ?? 0);
+  }
+
   /** Cross-repository mount; false (and the session it opened cancelled) when the registry declines. */
   async mountBlob(repo: RepositoryRef, digest: string, from: string): Promise<boolean> {
     const query = new URLSearchParams({ mount: digest, from });
@@ -279,10 +312,16 @@ export class RegistryClient {
         ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
         ...(this.options.userAgent ? { userAgent: this.options.userAgent } : {}),
         ...(this.options.retries !== undefined ? { retries: this.options.retries } : {}),
+        ...(this.options.maxRetryAfterSeconds !== undefined ? { maxRetryAfterSeconds: this.options.maxRetryAfterSeconds } : {}),
       });
       this.connections.set(domain, connection);
     }
-    return connection.send(req);
+    const { observe } = this.options;
+    if (!observe) return connection.send(req);
+    return connection.send(req).then((response) => {
+      observe({ method: req.method, path: req.path, status: response.status, headers: response.headers });
+      return response;
+    });
   }
 }
 

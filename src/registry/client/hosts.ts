@@ -9,6 +9,12 @@ export interface HostOptions {
   insecureRegistries?: string[];
   /** Mirror base URLs per domain, tried in order for pulls; `docker.io` is the usual one. */
   mirrors?: Record<string, string[]>;
+  /**
+   * A domain served at exactly this base URL (`http://…` or `https://…`), with no mirror,
+   * no Docker Hub mapping and no HTTPS-then-HTTP probe: a pull-through cache's upstream is
+   * the URL its configuration names.
+   */
+  endpoints?: Record<string, string>;
 }
 
 export interface Endpoint {
@@ -27,6 +33,12 @@ const DOCKER_HUB_API = 'registry-1.docker.io';
 
 /** The endpoints to try for a domain, mirrors first (pull only), then the registry itself. */
 export function endpointsFor(domain: string, options: HostOptions = {}): Endpoint[] {
+  const fixed = options.endpoints?.[domain];
+  if (fixed !== undefined) {
+    const url = new URL(fixed);
+    // Plain HTTP because the configuration says so: no probe, and no fallback either way.
+    return [{ baseUrl: `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`, credentialHost: domain, insecure: false, mirror: false }];
+  }
   const api = domain === DOCKER_HUB || domain === 'index.docker.io' ? DOCKER_HUB_API : domain;
   const own: Endpoint = {
     baseUrl: `https://${api}`,

@@ -99,6 +99,8 @@ interface Run {
   untaggedCutoff: number;
   deleteUntagged: boolean;
   retention: CompiledRetention | undefined;
+  expiry: GcOptions['expiry'];
+  graceMs: number;
   report: GcReport;
   marked: Set<string>;
   check: () => void;
@@ -118,6 +120,8 @@ async function run(driver: StorageDriver, options: GcOptions, recover: boolean):
     untaggedCutoff: started - Math.max(graceMs, options.untagged?.ageMs ?? 0) - TOUCH_INTERVAL_MS,
     deleteUntagged: options.untagged?.delete === true,
     retention: options.retention?.length ? compileRetention(options.retention) : undefined,
+    expiry: options.expiry,
+    graceMs,
     report: {
       dryRun: options.dryRun === true,
       startedAt: new Date(started).toISOString(),
@@ -140,7 +144,7 @@ async function run(driver: StorageDriver, options: GcOptions, recover: boolean):
     names.map((name) =>
       limit(async () => {
         check();
-        scans.push(await scanRepository(driver, name, { recover, tagTimes: state.retention !== undefined }));
+        scans.push(await scanRepository(driver, name, { recover, tagTimes: state.retention !== undefined || state.expiry?.(name) !== undefined }));
         progress('mark', scans.length, names.length);
       }),
     ),
@@ -173,11 +177,14 @@ async function run(driver: StorageDriver, options: GcOptions, recover: boolean):
 
 /** Retention, then the repository's manifests, then its layer links; its kept blobs join the global mark. */
 async function sweepRepository(state: Run, scan: RepositoryScan): Promise<void> {
-  const { tags, retentionUntagged } = await applyRetention(state, scan);
+  const ttl = state.expiry?.(scan.name);
+  const started = Date.parse(state.report.startedAt);
+  const { tags, retentionUntagged } = await applyRetention(state, scan, ttl === undefined ? undefined : started - ttl);
   const kept = markRepository(scan, {
     tags,
-    deleteUntagged: state.deleteUntagged,
-    untaggedCutoff: state.untaggedCutoff,
+    // A cached repository's untagged manifests go once unpulled for its ttl.
+    deleteUntagged: state.deleteUntagged || ttl !== undefined,
+    untaggedCutoff: ttl === undefined ? state.untaggedCutoff : started - Math.max(state.graceMs, ttl) - TOUCH_INTERVAL_MS,
     retentionUntagged,
     graceCutoff: state.cutoff,
   });
@@ -213,15 +220,25 @@ async function sweepRepository(state: Run, scan: RepositoryScan): Promise<void> 
 }
 
 /** Removes the tags retention chose; returns the tags left and the manifests that lost their last tag. */
-async function applyRetention(state: Run, scan: RepositoryScan): Promise<{ tags: TagScan[]; retentionUntagged: Set<string> }> {
-  if (!state.retention) return { tags: scan.tags, retentionUntagged: new Set() };
-  const plan = state.retention.planTags(
+async function applyRetention(state: Run, scan: RepositoryScan, expiredBefore?: number): Promise<{ tags: TagScan[]; retentionUntagged: Set<string> }> {
+  if (!state.retention && expiredBefore === undefined) return { tags: scan.tags, retentionUntagged: new Set() };
+  const plan = state.retention?.planTags(
     scan.name,
     scan.tags.map((tag) => ({ tag: tag.tag, digest: tag.digest.toString(), pushedAt: tag.pushedAt })),
     new Date(Date.parse(state.report.startedAt)),
   );
+  const remove = [...(plan?.remove ?? [])];
+  if (expiredBefore !== undefined) {
+    // A cached tag whose manifest nobody pulled since the cutoff (its revision link's time: reads touch it).
+    for (const tag of scan.tags) {
+      const revision = scan.revisions.get(tag.digest.toString());
+      if (revision && revision.time < expiredBefore && !remove.some((entry) => entry.tag === tag.tag)) {
+        remove.push({ tag: tag.tag, digest: tag.digest.toString(), reason: 'cached, and not pulled within its ttl' });
+      }
+    }
+  }
   const removed = new Set<string>();
-  for (const entry of plan.remove) {
+  for (const entry of remove) {
     const tag = scan.tags.find((candidate) => candidate.tag === entry.tag);
     if (!tag) continue;
     state.check();

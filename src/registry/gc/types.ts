@@ -14,6 +14,13 @@ export interface GcOptions {
   untagged?: { delete: boolean; ageMs: number };
   /** Tag retention, first matching rule per repository (retention-rules.ts). */
   retention?: RetentionRule[];
+  /**
+   * A pull-through cache's expiry: for a cached repository, how long content may go unpulled
+   * (ms); undefined for a hosted one. A tag whose manifest was last pulled before that is
+   * removed, and with it (past the grace window) what nothing else keeps; untagged manifests
+   * of the repository likewise, whatever `untagged` says.
+   */
+  expiry?: (repository: string) => number | undefined;
   /** Called as the run goes: phases in order, counts so far. */
   onProgress?: (event: GcProgress) => void;
   /** Stops the run between steps; what is done stays done, the rest waits for the next run. */

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ProxyCache } from '../proxy/cache.js';
 import type { RegistryStore } from '../store/registry.js';
 import type { Grant } from './auth/types.js';
 import type { RegistryLimits } from './limits.js';
@@ -27,4 +28,6 @@ export interface HandlerContext {
   grant: Grant;
   /** The server's resource limits (handlers use the upload session expiry). */
   limits: RegistryLimits;
+  /** The pull-through cache, when upstreams are configured (src/registry/proxy). */
+  proxy?: ProxyCache;
 }

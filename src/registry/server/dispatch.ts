@@ -1,6 +1,7 @@
 import { StowageError } from '../../errors/error.js';
 import type { HandlerContext } from './context.js';
 import { deleteBlob, getBlob } from './handlers/blobs.js';
+import { dispatchProxied } from './handlers/proxied.js';
 import { getBase, listReferrers, listRepositories, listTags } from './handlers/discovery.js';
 import { deleteManifest, getManifest, putManifest } from './handlers/manifests.js';
 import { cancelUpload, completeUpload, getUpload, patchUpload, startUpload } from './handlers/uploads.js';
@@ -41,6 +42,10 @@ function handlerFor(route: Route, method: string): Handler | undefined {
 }
 
 export async function dispatch(route: Route, ctx: HandlerContext): Promise<void> {
+  if (ctx.proxy && 'name' in route) {
+    const target = await ctx.proxy.resolve(route.name, ctx.query);
+    if (target) return dispatchProxied(route, target, ctx);
+  }
   const handler = handlerFor(route, ctx.request.method);
   if (!handler) {
     throw new StowageError('UNSUPPORTED', `${ctx.request.method} is not supported on this endpoint`);

@@ -34,6 +34,8 @@ export interface GcRunnerOptions {
   /** Where each run's line goes (the server's logger, once it exists). */
   log?: GcLog;
   collect?: Collect;
+  /** The pull-through cache's expiry of cached repositories (GcOptions.expiry). */
+  expiry?: GcOptions['expiry'];
 }
 
 const SILENT: GcLog = { info: () => undefined, error: () => undefined };
@@ -67,7 +69,11 @@ export class GcRunner {
   run(trigger: GcTrigger, overrides: GcOverrides = {}): Promise<GcReport> {
     if (this.stopping.signal.aborted) return Promise.reject(new StowageError('UNSUPPORTED', 'the registry is shutting down'));
     if (this.current) return Promise.reject(new StowageError('GC_RUNNING', 'a garbage collection is already running on this registry'));
-    const options: GcOptions = { ...withOverrides(this.settings, overrides), signal: this.stopping.signal };
+    const options: GcOptions = {
+      ...withOverrides(this.settings, overrides),
+      signal: this.stopping.signal,
+      ...(this.options.expiry ? { expiry: this.options.expiry } : {}),
+    };
     const run = this.collect(this.options.driver, options).then(
       (report) => {
         this.log.info({ trigger, ...figures(report) }, `garbage collection ${summary(report)}`);

@@ -36,6 +36,7 @@ const WIRE: Partial<Record<ErrorCode, { status: number; code?: string }>> = {
   GC_RUNNING: { status: 409, code: 'UNSUPPORTED' },
   // Stowage's admin API: a body it cannot read. UNSUPPORTED, as clientErrorWire's other 400s.
   REQUEST_INVALID: { status: 400, code: 'UNSUPPORTED' },
+  UPSTREAM_UNAVAILABLE: { status: 502, code: 'UNKNOWN' },
 };
 
 export interface WireError {

@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { StorageDriver } from '../../storage/driver.js';
 import { describeDriver, openDriver, type DriverConfig } from '../../storage/drivers.js';
+import { ProxyCache } from '../proxy/cache.js';
+import type { ProxySettings } from '../proxy/types.js';
 import { RegistryStore } from '../store/registry.js';
 import { QuotaGuard } from '../usage/quota.js';
 import type { QuotaRule } from '../usage/quota-rules.js';
@@ -47,6 +49,12 @@ export interface RegistryOptions {
   gc?: GcConfig;
   /** Bytes per repository, first matching rule (usage/quota-rules.ts): a push over it is 403 DENIED. Absent: no quotas. */
   quotas?: QuotaRule[];
+  /**
+   * A pull-through cache of upstream registries (src/registry/proxy): one with no `host` makes
+   * the whole registry a cache of it (distribution's `proxy:`); with hosts, `<host>/…` names
+   * (and `?ns=`, and unprefixed names for the default) are cached beside hosted repositories.
+   */
+  proxy?: ProxySettings;
   /** Seconds in-flight requests get to finish on `shutdown` (default 30). */
   drainTimeoutSeconds?: number;
   /** pino logger options, or false for silence (the default). */
@@ -82,6 +90,7 @@ interface Prepared {
   app: FastifyInstance;
   store: RegistryStore;
   gc: GcRunner;
+  proxy: ProxyCache | undefined;
   storage: string;
   access: string;
 }
@@ -156,7 +165,8 @@ export class Registry implements AsyncDisposable {
     const store = new RegistryStore({ driver, ...(options.quotas?.length ? { quota: quotaGuard(driver, options.quotas) } : {}) });
     // Runtime auth problems (an htpasswd file gone bad) go to the server's log once it exists.
     let logError = (message: string): void => void process.stderr.write(`stowage: ${message}\n`);
-    const gc = new GcRunner({ driver, ...(options.gc ? { settings: options.gc.options } : {}) });
+    const proxy = options.proxy ? new ProxyCache(store, options.proxy) : undefined;
+    const gc = new GcRunner({ driver, ...(options.gc ? { settings: options.gc.options } : {}), ...(proxy ? { expiry: cacheExpiry(proxy) } : {}) });
     const setup = options.auth ? await createAccessController(options.auth, { storage: driver, onError: (message) => logError(message) }) : undefined;
     const app = createRegistryServer({
       store,
@@ -171,16 +181,18 @@ export class Registry implements AsyncDisposable {
       ...(options.readOnly !== undefined ? { readOnly: options.readOnly } : {}),
       ...(setup ? { auth: setup.controller } : {}),
       admin: { gc },
+      ...(proxy ? { proxy } : {}),
     });
     logError = (message) => app.log.error(message);
     gc.log = app.log;
-    return { app, store, gc, storage, access: setup ? setup.description : 'none (anyone may pull, push and delete)' };
+    if (proxy) proxy.log = app.log;
+    return { app, store, gc, proxy, storage, access: setup ? setup.description : 'none (anyone may pull, push and delete)' };
   }
 
   private async close(): Promise<RegistryStopped> {
     this.stopMaintenance?.();
     if (!this.prepared) return { drained: true };
-    const { app, gc } = await this.prepared;
+    const { app, gc, proxy } = await this.prepared;
     // A collection in progress is asked to stop at its next safe point, within the drain deadline.
     const collected = gc.stop();
     let timer: NodeJS.Timeout | undefined;
@@ -189,6 +201,7 @@ export class Registry implements AsyncDisposable {
     });
     const drained = await Promise.race([Promise.all([app.close(), collected]).then(() => true as const), deadline]);
     clearTimeout(timer);
+    await proxy?.close();
     // Node's HTTP/1 servers can cut what is left; HTTP/2 sessions were already sent GOAWAY (transport.ts).
     if (!drained) (app.server as { closeAllConnections?: () => void }).closeAllConnections?.();
     return { drained };
@@ -200,6 +213,14 @@ function quotaGuard(driver: StorageDriver, rules: QuotaRule[]): QuotaGuard {
     driver,
     rules.map((rule) => ({ rule, patterns: rule.repositories.map((pattern) => ({ pattern, matches: compileGlob(pattern) })) })),
   );
+}
+
+/** GC's expiry of cached content: a cached repository's `ttl` (0: never), by its upstream. */
+function cacheExpiry(proxy: ProxyCache): (repository: string) => number | undefined {
+  return (repository) => {
+    const ttl = proxy.router.upstreamOf(repository)?.settings.ttlMs;
+    return ttl ? ttl : undefined;
+  };
 }
 
 function isDriver(storage: StorageDriver | DriverConfig): storage is StorageDriver {

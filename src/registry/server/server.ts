@@ -10,6 +10,7 @@ import type { RegistryPolicy } from './context.js';
 import { dispatch } from './dispatch.js';
 import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
 import { GcRunner } from './gc-schedule.js';
+import type { ProxyCache } from '../proxy/cache.js';
 import { registerAdminRoutes, type AdminServices } from './handlers/admin.js';
 import { computeUsage } from '../usage/index.js';
 import { COMMON_HEADERS } from './headers.js';
@@ -50,6 +51,8 @@ export interface RegistryServerOptions {
    * settings over the store's driver (stopped when the app closes).
    */
   admin?: Partial<AdminServices>;
+  /** The pull-through cache (src/registry/proxy): repositories it routes to an upstream are served through it. */
+  proxy?: ProxyCache;
 }
 
 /** Secrets that must never reach a log line, whatever a serializer or a debug level adds. */
@@ -109,7 +112,16 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
       throw new StowageError('UNSUPPORTED', 'the registry is in read-only mode');
     }
     if (isUploadRequest(parsed.route, request.method)) holdUploadSlot(uploadSlots, request, reply);
-    await dispatch(parsed.route, { request, reply, query: parsed.query, store: options.store, policy, grant, limits });
+    await dispatch(parsed.route, {
+      request,
+      reply,
+      query: parsed.query,
+      store: options.store,
+      policy,
+      grant,
+      limits,
+      ...(options.proxy ? { proxy: options.proxy } : {}),
+    });
   };
   const origin = originResolver(options.origin);
   const onRequest = auth ? { onRequest: accessHook(auth, origin) } : {};
@@ -157,7 +169,12 @@ function adminServices(app: FastifyInstance, options: RegistryServerOptions): Ad
     gc = runner;
   }
   const driver = options.store.driver;
-  return { gc, usage: options.admin?.usage ?? ((usage) => computeUsage(driver, usage)) };
+  const proxy = options.proxy;
+  return {
+    gc,
+    usage: options.admin?.usage ?? ((usage) => computeUsage(driver, usage)),
+    cache: options.admin?.cache ?? (() => ({ upstreams: proxy?.stats() ?? [] })),
+  };
 }
 
 function withRedaction(logger: RegistryServerOptions['logger']): FastifyServerOptions['logger'] {

@@ -79,9 +79,16 @@ export class RepositoryManifests {
    * Validates and stores a manifest. Every blob and child manifest it references must be in
    * this repository, with the size the manifest gives it (manifest-references.ts; distribution
    * spec, "Pushing Manifests": MANIFEST_BLOB_UNKNOWN otherwise), except its `subject`, which
-   * may be pushed later, and foreign layers that carry `urls`.
+   * may be pushed later, and foreign layers that carry `urls`. `checkReferences: false` skips
+   * that check (the proxy cache: the upstream vouched for the manifest, its blobs come on demand).
    */
-  async put(reference: ManifestReference, bytes: Buffer, contentType: string | undefined, extraTags: string[] = []): Promise<PutManifestResult> {
+  async put(
+    reference: ManifestReference,
+    bytes: Buffer,
+    contentType: string | undefined,
+    extraTags: string[] = [],
+    options: { checkReferences?: boolean } = {},
+  ): Promise<PutManifestResult> {
     const parsed = parseManifest(bytes, contentType);
     const digest = Digest.of(bytes, 'digest' in reference ? reference.digest.algorithm : 'sha256');
     if ('digest' in reference && !digest.equals(reference.digest)) {
@@ -90,7 +97,8 @@ export class RepositoryManifests {
         actual: digest.toString(),
       });
     }
-    await checkManifestReferences(this.driver, this.name, parsed);
+    // A pull-through cache stores a manifest before its blobs, which it fetches when they are asked for.
+    if (options.checkReferences !== false) await checkManifestReferences(this.driver, this.name, parsed);
 
     await admit(this.quota, this.name, [{ digest, size: bytes.length, link: 'revision' }], async () => {
       // The blob's time is set if it is there (a use: a collection running now keeps it), written if not.

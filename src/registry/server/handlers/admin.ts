@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { UpstreamStats } from '../../proxy/types.js';
 import { z } from 'zod';
 import { StowageError, isStowageError } from '../../../errors/error.js';
 import { checkRepositoryName } from '../../../reference/reference.js';
@@ -23,6 +24,8 @@ export interface AdminServices {
   gc: Pick<GcRunner, 'run'>;
   /** computeUsage over the server's storage (src/registry/usage). */
   usage: (options: UsageOptions) => Promise<UsageReport>;
+  /** The pull-through cache's upstreams: counters, stale serves, Docker Hub's rate-limit figures (none without proxies). */
+  cache: () => { upstreams: UpstreamStats[] };
 }
 
 export interface AdminRouteOptions {
@@ -60,6 +63,11 @@ export function registerAdminRoutes(app: FastifyInstance, options: AdminRouteOpt
     if (repository !== null) checkRepositoryName(repository);
     const report = await services.usage(repository !== null ? { repository } : {});
     return sendJson(reply, report);
+  });
+
+  route('/admin/cache', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') throw new StowageError('UNSUPPORTED', `${request.method} is not supported on this endpoint`);
+    return sendJson(reply, services.cache());
   });
 }
 

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { Digest } from '../../../digest/digest.js';
 import { StowageError } from '../../../errors/error.js';
 import type { HandlerContext } from '../context.js';
@@ -8,6 +9,17 @@ export async function getBlob(ctx: HandlerContext, name: string, digestText: str
   const repository = ctx.store.repository(name);
   const digest = Digest.parse(digestText);
   const info = await repository.blobs.stat(digest);
+  return sendBlob(ctx, digest, info.size, (range) => repository.blobs.reader(digest, range));
+}
+
+/** The response to a blob GET/HEAD: headers, then the bytes or the one range asked for. */
+export async function sendBlob(
+  ctx: HandlerContext,
+  digest: Digest,
+  size: number,
+  open: (range?: { start: number; end: number }) => Promise<Readable>,
+): Promise<void> {
+  const info = { size };
   const { reply, request } = ctx;
   reply
     .header('Docker-Content-Digest', digest.toString())
@@ -29,7 +41,7 @@ export async function getBlob(ctx: HandlerContext, name: string, digestText: str
   } else {
     reply.code(200).header('Content-Length', info.size);
   }
-  return reply.send(await repository.blobs.reader(digest, range));
+  return reply.send(await open(range));
 }
 
 /** DELETE /v2/<name>/blobs/<digest>: unlinks the blob from the repository (202). */

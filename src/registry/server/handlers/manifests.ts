@@ -10,7 +10,11 @@ import { checkDeleteEnabled } from './blobs.js';
 /** GET/HEAD /v2/<name>/manifests/<tag-or-digest>: the exact bytes, typed as pushed. */
 export async function getManifest(ctx: HandlerContext, name: string, reference: string): Promise<void> {
   const repository = ctx.store.repository(name);
-  const manifest = await repository.manifests.get(existingReference(name, reference));
+  return sendManifest(ctx, await repository.manifests.get(existingReference(name, reference)), name, reference);
+}
+
+/** The response to a manifest GET/HEAD: the stored bytes, their type and digest. */
+export async function sendManifest(ctx: HandlerContext, manifest: StoredManifest, name: string, reference: string): Promise<void> {
   checkAcceptable(manifest, ctx.request.headers.accept, name, reference);
   const { reply } = ctx;
   reply
@@ -19,7 +23,7 @@ export async function getManifest(ctx: HandlerContext, name: string, reference: 
     .header('Docker-Content-Digest', manifest.digest.toString())
     .header('ETag', `"${manifest.digest}"`)
     .header('Content-Length', manifest.bytes.length);
-  return ctx.request.method === 'HEAD' ? reply.send() : reply.send(manifest.bytes);
+  await (ctx.request.method === 'HEAD' ? reply.send() : reply.send(manifest.bytes));
 }
 
 /** PUT /v2/<name>/manifests/<tag-or-digest>[?tag=…]: validate, store exactly, tag (201). */
@@ -58,7 +62,7 @@ export async function deleteManifest(ctx: HandlerContext, name: string, referenc
  * such a reference) and the conformance suite expects of `.INVALID_MANIFEST_NAME`; a push to
  * one stays 400 TAG_INVALID, which tells the pusher why.
  */
-function existingReference(name: string, reference: string): ManifestReference {
+export function existingReference(name: string, reference: string): ManifestReference {
   if (!reference.includes(':') && !isValidTag(reference)) throw manifestUnknown(name, reference.slice(0, 140));
   return parseManifestReference(reference);
 }

@@ -1,0 +1,56 @@
+import { Digest } from '../../../digest/digest.js';
+import { StowageError } from '../../../errors/error.js';
+import { MediaType } from '../../../oci/media-types.js';
+import type { ProxyTarget } from '../../proxy/routing.js';
+import type { HandlerContext } from '../context.js';
+import { paginate } from '../pagination.js';
+import type { Route } from '../routes.js';
+import { sendBlob } from './blobs.js';
+import { existingReference, sendManifest } from './manifests.js';
+
+/**
+ * Requests for a repository an upstream serves (src/registry/proxy): reads go through the
+ * cache; writes are refused with 403 DENIED, as a cache cannot take content its upstream does
+ * not have (the next revalidation would silently undo a pushed tag).
+ */
+export async function dispatchProxied(route: Route & { name: string }, target: ProxyTarget, ctx: HandlerContext): Promise<void> {
+  const proxy = ctx.proxy!;
+  const method = ctx.request.method;
+  const read = method === 'GET' || method === 'HEAD';
+  if (!read) {
+    throw new StowageError(
+      'DENIED',
+      `${route.name} is a cache of ${target.upstream.name} (${target.upstream.settings.remoteUrl}): ${method} is refused; push to the upstream, or to a repository outside the cached names`,
+    );
+  }
+  switch (route.kind) {
+    case 'manifest':
+      return sendManifest(ctx, await proxy.manifest(target, existingReference(route.name, route.reference)), route.name, route.reference);
+    case 'blob': {
+      const digest = Digest.parse(route.digest);
+      const blob = await proxy.blob(target, digest, method === 'HEAD');
+      return sendBlob(ctx, digest, blob.size, blob.open);
+    }
+    case 'tags': {
+      if (method !== 'GET') break;
+      const tags = await proxy.tags(target);
+      const page = paginate(tags, ctx.query, `/v2/${route.name}/tags/list`, Number.MAX_SAFE_INTEGER);
+      if (page.link) ctx.reply.header('Link', page.link);
+      return ctx.reply.code(200).send({ name: route.name, tags: page.items });
+    }
+    case 'referrers': {
+      if (method !== 'GET') break;
+      // The referrers this cache holds (those pulled through it); signatures stored as
+      // `sha256-<hex>.sig` tags, as cosign writes them to registries without the API, pass as tags.
+      const subject = Digest.parse(route.digest);
+      const artifactType = ctx.query.get('artifactType') ?? undefined;
+      const manifests = await ctx.store.repository(target.local).referrers.list(subject, artifactType);
+      if (artifactType !== undefined) ctx.reply.header('OCI-Filters-Applied', 'artifactType');
+      const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests }));
+      return ctx.reply.code(200).header('Content-Type', MediaType.OCI_INDEX).header('Content-Length', body.length).send(body);
+    }
+    default:
+      break;
+  }
+  throw new StowageError('UNSUPPORTED', `${method} is not supported on this endpoint`);
+}
