@@ -194,6 +194,7 @@ export const KEYS = section({
     ttl: text(Duration),
     tagttl: text(Duration),
     timeout: text(Duration),
+    maxsize: text(z.union([z.number(), z.string().min(1)])),
     exec: refuse("credential helpers for the upstream are read from docker's config.json, not proxy.exec: the upstream would be pulled anonymously"),
   }),
   // Stowage's own: several upstreams beside hosted repositories (proxy-config.ts).

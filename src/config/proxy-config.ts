@@ -3,6 +3,7 @@ import { StowageError } from '../errors/error.js';
 import { canonicalHost } from '../registry/proxy/routing.js';
 import type { ProxySettings, UpstreamSettings } from '../registry/proxy/types.js';
 import type { ConfigFile } from './keys.js';
+import { parseSize } from '../registry/usage/sizes.js';
 import { parseDuration } from './values.js';
 
 const Duration = z.union([z.string(), z.number()]);
@@ -16,6 +17,7 @@ export const ProxyEntrySchema = z.strictObject({
   ttl: Duration.optional(),
   tagttl: Duration.optional(),
   timeout: Duration.optional(),
+  maxsize: z.union([z.number(), z.string().min(1)]).optional(),
   /** Unprefixed names go to this upstream (default: the docker.io entry). */
   default: z.boolean().optional(),
 });
@@ -101,11 +103,23 @@ function upstream(key: string, entry: Omit<ProxyEntry, 'host' | 'tagttl' | 'defa
   const ms = (name: string, value: string | number): number => Math.round(parseDuration(value, `${key}.${name}`) * 1000);
   const timeoutMs = ms('timeout', entry.timeout ?? DEFAULT_TIMEOUT);
   if (timeoutMs <= 0) throw new StowageError('CONFIG_INVALID', `${key}.timeout must be longer than 0`);
+  const maxBytes = entry.maxsize === undefined ? undefined : sizeOf(`${key}.maxsize`, entry.maxsize);
   return {
     remoteUrl: `${url.protocol}//${url.host}`,
+    ...(maxBytes !== undefined ? { maxBytes } : {}),
     ...(entry.username !== undefined ? { username: entry.username, password: entry.password ?? '' } : {}),
     ttlMs: ms('ttl', entry.ttl ?? DEFAULT_TTL),
     tagTtlMs: ms('tagttl', tagTtl),
     timeoutMs,
   };
+}
+
+function sizeOf(key: string, value: string | number): number {
+  try {
+    const bytes = parseSize(value);
+    if (bytes > 0) return bytes;
+  } catch {
+    // the message below says what is expected
+  }
+  throw new StowageError('CONFIG_INVALID', `${key}: expected a size such as 50GB or 500MiB, not ${String(value).slice(0, 40)}`);
 }

@@ -3,6 +3,7 @@ import { loadServeConfig, type ServeFlags } from '../../config/serve-config.js';
 import { parseDuration } from '../../config/values.js';
 import { StowageError, isStowageError } from '../../errors/error.js';
 import { collectGarbage, type GcOptions, type GcProgress, type GcReport } from '../../registry/gc/index.js';
+import { cacheGcOptions } from '../../registry/proxy/expiry.js';
 import { withOverrides } from '../../registry/server/gc-schedule.js';
 import { createDriver } from '../../storage/drivers.js';
 import { interruptible } from '../interrupt.js';
@@ -32,6 +33,8 @@ export async function registryGc(configPath: string | undefined, options: Record
     ...(options.dryRun === true ? { dryRun: true } : {}),
     ...(options.deleteUntagged === true ? { deleteUntagged: true } : {}),
   });
+  // A pull-through cache's content expires and is capped as the server's own runs do it.
+  Object.assign(settings, cacheGcOptions(config.proxy));
   if (typeof options.grace === 'string') settings.graceMs = Math.round(parseDuration(options.grace, '--grace') * 1000);
 
   const status = statusLine();

@@ -65,6 +65,7 @@ import { changingUsage } from '../store/usage-marks.js';
 import { acquireGcLock } from './lock.js';
 import { deletionOrder, keepClosure, keptBlobs, markRepository } from './plan.js';
 import { retireFile } from './retire.js';
+import { planCacheCaps, type Eviction } from './cache-cap.js';
 import { compileRetention, type CompiledRetention } from './retention.js';
 import { listRepositories, scanRepository, type RepositoryScan, type TagScan } from './scan.js';
 import { sweepBlobs } from './sweep-blobs.js';
@@ -100,6 +101,7 @@ interface Run {
   deleteUntagged: boolean;
   retention: CompiledRetention | undefined;
   expiry: GcOptions['expiry'];
+  evictions: Map<string, Eviction>;
   graceMs: number;
   report: GcReport;
   marked: Set<string>;
@@ -121,6 +123,7 @@ async function run(driver: StorageDriver, options: GcOptions, recover: boolean):
     deleteUntagged: options.untagged?.delete === true,
     retention: options.retention?.length ? compileRetention(options.retention) : undefined,
     expiry: options.expiry,
+    evictions: new Map(),
     graceMs,
     report: {
       dryRun: options.dryRun === true,
@@ -136,6 +139,7 @@ async function run(driver: StorageDriver, options: GcOptions, recover: boolean):
     check,
   };
 
+  const capped = (name: string): boolean => options.cacheCaps?.some((cap) => cap.owns(name)) === true;
   const names = await listRepositories(driver);
   state.report.repositories = names.length;
   const scans: RepositoryScan[] = [];
@@ -144,12 +148,15 @@ async function run(driver: StorageDriver, options: GcOptions, recover: boolean):
     names.map((name) =>
       limit(async () => {
         check();
-        scans.push(await scanRepository(driver, name, { recover, tagTimes: state.retention !== undefined || state.expiry?.(name) !== undefined }));
+        scans.push(
+          await scanRepository(driver, name, { recover, tagTimes: state.retention !== undefined || state.expiry?.(name) !== undefined || capped(name) }),
+        );
         progress('mark', scans.length, names.length);
       }),
     ),
   );
   scans.sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (options.cacheCaps?.length) state.evictions = await planCacheCaps(driver, scans, options.cacheCaps);
 
   let swept = 0;
   await Promise.all(
@@ -179,7 +186,10 @@ async function run(driver: StorageDriver, options: GcOptions, recover: boolean):
 async function sweepRepository(state: Run, scan: RepositoryScan): Promise<void> {
   const ttl = state.expiry?.(scan.name);
   const started = Date.parse(state.report.startedAt);
-  const { tags, retentionUntagged } = await applyRetention(state, scan, ttl === undefined ? undefined : started - ttl);
+  const evicted = state.evictions.get(scan.name);
+  const { tags, retentionUntagged } = await applyRetention(state, scan, ttl === undefined ? undefined : started - ttl, evicted?.tags);
+  // What the size cap evicts goes like what lost its last tag to retention: once past the grace window.
+  for (const key of evicted?.revisions ?? []) retentionUntagged.add(key);
   const kept = markRepository(scan, {
     tags,
     // A cached repository's untagged manifests go once unpulled for its ttl.
@@ -220,8 +230,13 @@ async function sweepRepository(state: Run, scan: RepositoryScan): Promise<void> 
 }
 
 /** Removes the tags retention chose; returns the tags left and the manifests that lost their last tag. */
-async function applyRetention(state: Run, scan: RepositoryScan, expiredBefore?: number): Promise<{ tags: TagScan[]; retentionUntagged: Set<string> }> {
-  if (!state.retention && expiredBefore === undefined) return { tags: scan.tags, retentionUntagged: new Set() };
+async function applyRetention(
+  state: Run,
+  scan: RepositoryScan,
+  expiredBefore?: number,
+  evicted?: Set<string>,
+): Promise<{ tags: TagScan[]; retentionUntagged: Set<string> }> {
+  if (!state.retention && expiredBefore === undefined && !evicted) return { tags: scan.tags, retentionUntagged: new Set() };
   const plan = state.retention?.planTags(
     scan.name,
     scan.tags.map((tag) => ({ tag: tag.tag, digest: tag.digest.toString(), pushedAt: tag.pushedAt })),
@@ -235,6 +250,11 @@ async function applyRetention(state: Run, scan: RepositoryScan, expiredBefore?: 
       if (revision && revision.time < expiredBefore && !remove.some((entry) => entry.tag === tag.tag)) {
         remove.push({ tag: tag.tag, digest: tag.digest.toString(), reason: 'cached, and not pulled within its ttl' });
       }
+    }
+  }
+  for (const tag of scan.tags) {
+    if (evicted?.has(tag.tag) && !remove.some((entry) => entry.tag === tag.tag)) {
+      remove.push({ tag: tag.tag, digest: tag.digest.toString(), reason: 'cached, and evicted (least recently pulled) to keep the cache under its maxsize' });
     }
   }
   const removed = new Set<string>();

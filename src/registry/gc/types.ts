@@ -21,10 +21,18 @@ export interface GcOptions {
    * of the repository likewise, whatever `untagged` says.
    */
   expiry?: (repository: string) => number | undefined;
+  /** Pull-through caches' size caps (cache-cap.ts): least recently pulled images go first while over. */
+  cacheCaps?: CacheCap[];
   /** Called as the run goes: phases in order, counts so far. */
   onProgress?: (event: GcProgress) => void;
   /** Stops the run between steps; what is done stays done, the rest waits for the next run. */
   signal?: AbortSignal;
+}
+
+/** One upstream's cap: the repositories it cached, and the bytes their distinct blobs may take. */
+export interface CacheCap {
+  owns: (repository: string) => boolean;
+  maxBytes: number;
 }
 
 export type GcPhase = 'recover' | 'mark' | 'tags' | 'manifests' | 'blobs' | 'links';

@@ -14,6 +14,8 @@ export interface UpstreamSettings {
   password?: string;
   /** Cached content nobody pulled for this long is removed by garbage collection; 0: kept forever. */
   ttlMs: number;
+  /** The bytes this upstream's cached content may take; GC evicts the least recently pulled images beyond it. */
+  maxBytes?: number;
   /** A cached tag is served without asking the upstream for this long after it was last checked. */
   tagTtlMs: number;
   /** How long to wait for the upstream's response headers before serving the cached copy (or failing). */

@@ -34,8 +34,9 @@ export interface GcRunnerOptions {
   /** Where each run's line goes (the server's logger, once it exists). */
   log?: GcLog;
   collect?: Collect;
-  /** The pull-through cache's expiry of cached repositories (GcOptions.expiry). */
+  /** The pull-through cache's expiry and size caps (proxy/expiry.ts). */
   expiry?: GcOptions['expiry'];
+  cacheCaps?: GcOptions['cacheCaps'];
 }
 
 const SILENT: GcLog = { info: () => undefined, error: () => undefined };
@@ -73,6 +74,7 @@ export class GcRunner {
       ...withOverrides(this.settings, overrides),
       signal: this.stopping.signal,
       ...(this.options.expiry ? { expiry: this.options.expiry } : {}),
+      ...(this.options.cacheCaps ? { cacheCaps: this.options.cacheCaps } : {}),
     };
     const run = this.collect(this.options.driver, options).then(
       (report) => {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { StorageDriver } from '../../storage/driver.js';
 import { describeDriver, openDriver, type DriverConfig } from '../../storage/drivers.js';
 import { ProxyCache } from '../proxy/cache.js';
+import { cacheGcOptions } from '../proxy/expiry.js';
 import type { ProxySettings } from '../proxy/types.js';
 import { RegistryStore } from '../store/registry.js';
 import { QuotaGuard } from '../usage/quota.js';
@@ -166,7 +167,7 @@ export class Registry implements AsyncDisposable {
     // Runtime auth problems (an htpasswd file gone bad) go to the server's log once it exists.
     let logError = (message: string): void => void process.stderr.write(`stowage: ${message}\n`);
     const proxy = options.proxy ? new ProxyCache(store, options.proxy) : undefined;
-    const gc = new GcRunner({ driver, ...(options.gc ? { settings: options.gc.options } : {}), ...(proxy ? { expiry: cacheExpiry(proxy) } : {}) });
+    const gc = new GcRunner({ driver, ...(options.gc ? { settings: options.gc.options } : {}), ...cacheGcOptions(options.proxy) });
     const setup = options.auth ? await createAccessController(options.auth, { storage: driver, onError: (message) => logError(message) }) : undefined;
     const app = createRegistryServer({
       store,
@@ -213,14 +214,6 @@ function quotaGuard(driver: StorageDriver, rules: QuotaRule[]): QuotaGuard {
     driver,
     rules.map((rule) => ({ rule, patterns: rule.repositories.map((pattern) => ({ pattern, matches: compileGlob(pattern) })) })),
   );
-}
-
-/** GC's expiry of cached content: a cached repository's `ttl` (0: never), by its upstream. */
-function cacheExpiry(proxy: ProxyCache): (repository: string) => number | undefined {
-  return (repository) => {
-    const ttl = proxy.router.upstreamOf(repository)?.settings.ttlMs;
-    return ttl ? ttl : undefined;
-  };
 }
 
 function isDriver(storage: StorageDriver | DriverConfig): storage is StorageDriver {
