@@ -23,8 +23,13 @@ export interface Dockerd {
 export const DOCKERD_BIN = process.env.DOCKERD_BIN ?? 'dockerd';
 export const DOCKER_BIN = process.env.DOCKER_BIN ?? 'docker';
 
+export interface DockerdOptions {
+  /** More daemon flags after the ones every test needs, e.g. `--registry-mirror URL`. */
+  args?: string[];
+}
+
 /** Starts dockerd with the given storage driver (overlay2 or vfs) on a fresh root. */
-export async function startDockerd(driver: 'overlay2' | 'vfs'): Promise<Dockerd> {
+export async function startDockerd(driver: 'overlay2' | 'vfs', opts: DockerdOptions = {}): Promise<Dockerd> {
   const base = await makeTempDir(`stowage-dockerd-${driver}-`);
   const root = join(base, 'root');
   // exec-root holds the socket of dockerd's own containerd: a short path keeps it under the
@@ -54,6 +59,7 @@ export async function startDockerd(driver: 'overlay2' | 'vfs'): Promise<Dockerd>
         '--bridge=none',
         '--storage-driver',
         driver,
+        ...(opts.args ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
