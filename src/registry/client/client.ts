@@ -286,6 +286,32 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * The referrers API's index for a subject (distribution spec, "Listing Referrers"), as sent,
+   * or undefined when the registry does not implement the API (404: the spec's fallback is the
+   * `sha256-<hex>` tag schema, which plain tag pulls cover).
+   */
+  async getReferrers(repo: RepositoryRef, digest: string, artifactType?: string): Promise<{ bytes: Buffer; filtered: boolean } | undefined> {
+    const query = artifactType !== undefined ? `?${new URLSearchParams({ artifactType })}` : '';
+    const what = `referrers ${repo.domain}/${repo.path}@${digest}`;
+    const response = await this.send(repo.domain, {
+      method: 'GET',
+      path: `/v2/${repo.path}/referrers/${digest}${query}`,
+      headers: { accept: MediaType.OCI_INDEX },
+      scopes: [repositoryScope(repo.path, ['pull'])],
+      pull: true,
+    });
+    if (response.status === 404) {
+      await response.body.dump();
+      return undefined;
+    }
+    if (response.status !== 200) throw await failure(response, what, 'MANIFEST_UNKNOWN');
+    const bytes = await readCapped(response, MAX_MANIFEST_BYTES, what);
+    const index = JSON.parse(bytes.toString('utf8')) as { manifests?: unknown };
+    if (!Array.isArray(index.manifests)) throw new StowageError('MANIFEST_INVALID', `${what}: the registry sent no index`);
+    return { bytes, filtered: String(response.headers['oci-filters-applied'] ?? '').includes('artifactType') };
+  }
+
   /** All tags, following `Link` pagination. */
   async listTags(repo: RepositoryRef, pageSize = 1000): Promise<string[]> {
     const tags: string[] = [];

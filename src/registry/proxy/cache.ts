@@ -56,9 +56,9 @@ export class ProxyCache {
     this.router = new ProxyRouter(whole ? [] : upstreams, whole, settings.defaultHost);
   }
 
-  /** The upstream target of a request's repository, or undefined for a hosted one. */
-  resolve(name: string, query: URLSearchParams): Promise<ProxyTarget | undefined> {
-    return this.router.resolve(name, query.get('ns'), () => this.store.repository(name).exists());
+  /** The upstream target of a request's repository, or undefined for a hosted one (routing.ts). */
+  resolve(name: string, query: URLSearchParams, read = true): Promise<ProxyTarget | undefined> {
+    return this.router.resolve(name, query.get('ns'), () => this.store.repository(name).exists(), read);
   }
 
   async manifest(target: ProxyTarget, reference: ManifestReference): Promise<StoredManifest> {
@@ -127,6 +127,21 @@ export class ProxyCache {
       }
       if (failure.kind === 'unavailable') target.upstream.stats.failures++;
       throw failure.error;
+    }
+  }
+
+  /**
+   * The upstream's referrers index for a subject, as it sent it; undefined when the upstream has
+   * no referrers API or cannot answer (the caller answers from what the cache holds: referrers
+   * pulled through it, whose entries the store wrote).
+   */
+  async referrers(target: ProxyTarget, subject: Digest, artifactType?: string): Promise<{ bytes: Buffer; filtered: boolean } | undefined> {
+    try {
+      return await target.upstream.getReferrers(target.remote, subject.toString(), artifactType);
+    } catch (err) {
+      const failure = classify(err);
+      if (failure.kind === 'unavailable') this.stale(target, `referrers/${subject}`, failure.error);
+      return undefined;
     }
   }
 

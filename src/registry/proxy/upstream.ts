@@ -88,6 +88,10 @@ export class Upstream {
     return this.call(() => this.client.headBlob(this.repo(path), digest));
   }
 
+  async getReferrers(path: string, digest: string, artifactType?: string): Promise<{ bytes: Buffer; filtered: boolean } | undefined> {
+    return this.call(() => this.client.getReferrers(this.repo(path), digest, artifactType));
+  }
+
   async listTags(path: string): Promise<string[]> {
     return this.call(() => this.client.listTags(this.repo(path)));
   }

@@ -43,7 +43,8 @@ function handlerFor(route: Route, method: string): Handler | undefined {
 
 export async function dispatch(route: Route, ctx: HandlerContext): Promise<void> {
   if (ctx.proxy && 'name' in route) {
-    const target = await ctx.proxy.resolve(route.name, ctx.query);
+    const method = ctx.request.method;
+    const target = await ctx.proxy.resolve(route.name, ctx.query, method === 'GET' || method === 'HEAD');
     if (target) return dispatchProxied(route, target, ctx);
   }
   const handler = handlerFor(route, ctx.request.method);

@@ -40,10 +40,16 @@ export async function dispatchProxied(route: Route & { name: string }, target: P
     }
     case 'referrers': {
       if (method !== 'GET') break;
-      // The referrers this cache holds (those pulled through it); signatures stored as
-      // `sha256-<hex>.sig` tags, as cosign writes them to registries without the API, pass as tags.
+      // The upstream's answer, as sent; without one (no referrers API upstream, or the upstream
+      // down) the referrers this cache holds. Signatures stored as `sha256-<hex>.sig` tags, as
+      // cosign writes them to registries without the API, pass as tags.
       const subject = Digest.parse(route.digest);
       const artifactType = ctx.query.get('artifactType') ?? undefined;
+      const upstream = await proxy.referrers(target, subject, artifactType);
+      if (upstream) {
+        if (upstream.filtered) ctx.reply.header('OCI-Filters-Applied', 'artifactType');
+        return ctx.reply.code(200).header('Content-Type', MediaType.OCI_INDEX).header('Content-Length', upstream.bytes.length).send(upstream.bytes);
+      }
       const manifests = await ctx.store.repository(target.local).referrers.list(subject, artifactType);
       if (artifactType !== undefined) ctx.reply.header('OCI-Filters-Applied', 'artifactType');
       const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests }));

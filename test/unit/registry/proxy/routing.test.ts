@@ -35,9 +35,10 @@ describe('proxy routing', () => {
     });
   });
 
-  it('an unprefixed name goes to the default upstream unless a hosted repository has it', async () => {
+  it('a read of an unprefixed name goes to the default upstream unless a hosted repository has it; a write is hosted', async () => {
     assert.equal((await router.resolve('library/alpine', null, notHosted))?.local, 'docker.io/library/alpine');
     assert.equal(await router.resolve('team/app', null, hosted), undefined);
+    assert.equal(await router.resolve('team/new', null, notHosted, false), undefined, 'a push to it makes a hosted repository');
     const noDefault = new ProxyRouter([ghcr], undefined, undefined);
     assert.equal(await noDefault.resolve('library/alpine', null, notHosted), undefined);
   });
