@@ -8,7 +8,11 @@
  * manifests, a manifest's referrers, a referrer's subject (plan.ts). Globally: every blob a kept
  * manifest is or references (config, layers, index entries). Per repository: the layer links
  * to those blobs. Retention removes tags first; a manifest that loses its last tag to retention
- * is deleted like an untagged one, without the untagged age.
+ * is deleted like an untagged one, without the untagged age. A pull-through cache's
+ * repositories (options.expiry, cacheCaps) lose their tags the same way when the tag's manifest
+ * was not pulled within the ttl (its revision link's time: reads touch it), or when the size cap
+ * evicts them, least recently pulled first (cache-cap.ts); their untagged manifests go after
+ * the ttl.
  *
  * WHAT GOES (the sweep). The rest: manifest revisions, layer links, blob data. Everything
  * else (tags the user made, uploads in progress, the referrers index) is left as it is.
