@@ -54,13 +54,13 @@ describe('serve configuration', () => {
     await assert.rejects(loadServeConfig(half, {}, {}), { code: 'CONFIG_INVALID', message: /both certificate and key/ });
   });
 
-  it('refuses what it would silently get wrong: other auth kinds, proxy, other drivers', async () => {
+  it('refuses what it would silently get wrong: other auth kinds, proxy.exec, other drivers', async () => {
     const auth = await file('e.yml', 'auth:\n  silly:\n    realm: r\n    service: s\n');
     await assert.rejects(loadServeConfig(auth, {}, {}), { code: 'CONFIG_INVALID', message: /auth\.silly is not supported/ });
     const s3 = await file('f.yml', 'storage:\n  s3:\n    bucket: b\n');
     await assert.rejects(loadServeConfig(s3, {}, {}), { code: 'CONFIG_INVALID', message: /s3/ });
-    const proxy = await file('g.yml', 'proxy:\n  remoteurl: https://registry-1.docker.io\n');
-    await assert.rejects(loadServeConfig(proxy, {}, {}), { code: 'CONFIG_INVALID', message: /proxy/ });
+    const proxy = await file('g.yml', 'proxy:\n  remoteurl: https://registry-1.docker.io\n  exec:\n    command: docker-credential-x\n');
+    await assert.rejects(loadServeConfig(proxy, {}, {}), { code: 'CONFIG_INVALID', message: /proxy\.exec/ });
   });
 
   it('gives one clear line for a missing file, bad YAML or a wrong type', async () => {
