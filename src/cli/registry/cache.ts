@@ -27,9 +27,20 @@ export async function registryCacheRm(first: string | undefined, second: string 
   const [config, image] = await splitArguments(first, second);
   if (image === undefined)
     throw new StowageError('CONFIG_INVALID', 'registry cache rm: name the IMAGE to remove (docker.io/library/alpine:3, …@sha256:…, or a repository)');
+  if (options.gc === true && format === 'json')
+    throw new StowageError('CONFIG_INVALID', '--gc prints the collection as text: run stowage registry gc --format json after rm instead');
+  if (options.grace !== undefined && options.gc !== true) throw new StowageError('CONFIG_INVALID', '--grace is for the collection --gc runs');
   const ref = parseImage(image);
   const removed = await withCache(config, options, (store, cache) => removeCached(store, cache, ref));
-  print(format === 'json' ? `${JSON.stringify(removed, null, 2)}\n` : describeRemoved(removed));
+  print(format === 'json' ? `${JSON.stringify(removed, null, 2)}\n` : describeRemoved(removed, options.gc === true));
+  // Exactly `stowage registry gc` on the same config: its settings, its lock, its report.
+  if (options.gc === true) {
+    const { registryGc } = await import('./gc.js');
+    await registryGc(config, {
+      ...(typeof options.root === 'string' ? { root: options.root } : {}),
+      ...(typeof options.grace === 'string' ? { grace: options.grace } : {}),
+    });
+  }
 }
 
 export async function registryCacheWarm(first: string | undefined, second: string | undefined, options: Record<string, unknown>): Promise<void> {
@@ -54,11 +65,13 @@ export function cacheTable(images: CachedImage[], now: number): string {
   return renderTable(['REPOSITORY', 'TAG', 'DIGEST', 'SIZE', 'LAST PULLED', 'UPSTREAM'], rows);
 }
 
-function describeRemoved(removed: RemovedCache): string {
+function describeRemoved(removed: RemovedCache, collecting: boolean): string {
   const lines = [
     ...removed.tags.map((t) => `Untagged: ${removed.repository}:${t.tag} (${t.digest})`),
     ...removed.manifests.map((digest) => `Deleted: ${removed.repository}@${digest}`),
-    "The blobs are freed by the next garbage collection (stowage registry gc, or the server's scheduled one).",
+    collecting
+      ? 'Collecting garbage now (blobs used recently, within the grace window, stay until a later run):'
+      : "The blobs are freed by the next garbage collection (stowage registry gc, or the server's scheduled one).",
   ];
   return `${lines.join('\n')}\n`;
 }

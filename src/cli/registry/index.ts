@@ -81,9 +81,11 @@ export function registerRegistryCommands(program: Command): void {
     .argument('[image]', 'IMAGE[:TAG|@DIGEST], or a repository for all of it (required)')
     .option('--root <dir>', rootOption)
     .option('--format <format>', 'text (default) or json (what was removed)')
+    .option('--gc', 'then collect garbage, as stowage registry gc with the same config does (filesystem roots)')
+    .option('--grace <duration>', "with --gc: the collection's grace window, e.g. 0 offline (default storage.maintenance.gc.grace, 1h)")
     .addHelpText(
       'after',
-      `${imageHelp}\nA tag goes with the manifest it names when no other tag reaches it (and an index with its\nplatform manifests). Blobs stay until garbage collection (stowage registry gc) frees them.`,
+      `${imageHelp}\nA tag goes with the manifest it names when no other tag reaches it (and an index with its\nplatform manifests). Blobs stay until garbage collection (stowage registry gc, or --gc) frees them.`,
     )
     .action(async (config: string | undefined, image: string | undefined, options: Record<string, unknown>) => {
       const { registryCacheRm } = await import('./cache.js');

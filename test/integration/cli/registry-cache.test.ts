@@ -4,7 +4,7 @@
  * `ghcr.io/…` (both entries point at it).
  */
 import assert from 'node:assert/strict';
-import { utimes, writeFile } from 'node:fs/promises';
+import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { CachedImage, RemovedCache, WarmReport } from '../../../src/registry/proxy/inventory.js';
@@ -143,19 +143,31 @@ describe('stowage registry cache', () => {
     );
   });
 
-  it('rm by digest removes an index, its tags and its platform manifests, and says the blobs wait for gc', async () => {
-    const out = await ok('rm', config, `ghcr.io/org/multi@${multi.digest}`);
+  it('rm by digest removes an index, its tags and its platform manifests; --gc then frees the blobs', async () => {
+    // Cached a minute ago: a collection keeps what was used in the last seconds (touches are 10 s apart) whatever the grace.
+    const blobs = join(dir, 'data/docker/registry/v2/blobs');
+    const minuteAgo = new Date(Date.now() - 60_000);
+    for (const file of await readdir(blobs, { recursive: true })) if (file.endsWith('/data')) await utimes(join(blobs, file), minuteAgo, minuteAgo);
+    const out = await ok('rm', config, `ghcr.io/org/multi@${multi.digest}`, '--gc', '--grace', '0');
     const children = multi.images.map((image) => image.digest).sort();
+    const [removal, collection] = [out.slice(0, out.indexOf('Collecting')), out.slice(out.indexOf('Collecting'))];
     assert.equal(
-      out,
+      removal,
       [
         `Untagged: ghcr.io/org/multi:1 (${multi.digest})`,
         ...[multi.digest, ...children].sort().map((digest) => `Deleted: ghcr.io/org/multi@${digest}`),
-        "The blobs are freed by the next garbage collection (stowage registry gc, or the server's scheduled one).",
         '',
       ].join('\n'),
     );
+    // alpine's 4 (removed before, without --gc) and the index's 7: manifests, configs, layers.
+    assert.match(collection, /^Collecting garbage now .*\nDeleted 11 blobs /);
     assert.deepEqual(await ls(), []);
+    // Nothing references any blob now (alpine went before, without --gc): the collection freed them all.
+    const files = await readdir(blobs, { recursive: true });
+    assert.deepEqual(
+      files.filter((file) => file.endsWith('/data')),
+      [],
+    );
   });
 
   it('answers a bad IMAGE with one line and exit code 1', async () => {
@@ -166,6 +178,7 @@ describe('stowage registry cache', () => {
         /^stowage: quay\.io\/org\/app is not a cached repository: no upstream is configured for it \(upstreams: docker\.io, ghcr\.io\)\n$/,
       ],
       [['rm', config, 'docker.io/library/alpine:3'], /^stowage: docker\.io\/library\/alpine:3 is not in the cache\n$/],
+      [['rm', config, 'alpine', '--gc', '--format', 'json'], /^stowage: --gc prints the collection as text/],
       [['warm', config, 'docker.io/library/nope:1'], /^stowage: manifest unknown: docker\.io\/library\/nope@1\n$/],
       [['warm', config, 'alpine@sha256:1234'], /^stowage: invalid sha256 digest: sha256:1234\n$/],
     ];
