@@ -2,7 +2,8 @@ import { stat } from 'node:fs/promises';
 import { loadServeConfig, type ServeConfig, type ServeFlags } from '../../config/serve-config.js';
 import { StowageError } from '../../errors/error.js';
 import { ProxyCache } from '../../registry/proxy/cache.js';
-import { listCached, parseImage, removeCached, warmCache, type CachedImage, type RemovedCache, type WarmReport } from '../../registry/proxy/inventory.js';
+import { listCached, parseImage, removeCached, type CachedImage, type RemovedCache } from '../../registry/proxy/inventory.js';
+import { warmCache, type WarmReport } from '../../registry/proxy/warm.js';
 import { RegistryStore } from '../../registry/store/registry.js';
 import { openDriver } from '../../storage/drivers.js';
 import { renderTable } from '../format/table.js';
@@ -82,7 +83,8 @@ function describeWarm(report: WarmReport): string {
   const blobs = `${report.blobs} ${report.blobs === 1 ? 'blob' : 'blobs'}`;
   return (
     `Cached ${report.repository}${reference} (${report.digest}) from ${report.upstream}: ${manifests}, ${blobs}, ` +
-    `${humanSize(report.bytes)} (${humanSize(report.bytesFetched)} fetched now)\n`
+    `${humanSize(report.bytes)} (${humanSize(report.bytesFetched)} fetched now)\n` +
+    (report.stale ? `The upstream ${report.upstream} could not be asked for the tag: this is the copy cached before, not refreshed.\n` : '')
   );
 }
 

@@ -12,10 +12,11 @@ import type { ProxyCache } from './cache.js';
 import type { ProxyTarget } from './routing.js';
 
 /**
- * What `stowage registry cache ls|rm|warm` does, over the registry's store and its proxy
- * configuration (a ProxyCache built from it: its router says which repositories are cached).
- * Listing reads links and blobs straight from the driver: loading a manifest through the store
- * counts as a pull (it touches the revision link), and `ls` must not renew what it reports.
+ * `stowage registry cache ls|rm` (and warm.ts's routing of an IMAGE), over the registry's store
+ * and its proxy configuration (a ProxyCache built from it: its router says which repositories
+ * are cached). Listing reads links and blobs straight from the driver: loading a manifest
+ * through the store counts as a pull (it touches the revision link), and `ls` must not renew
+ * what it reports.
  */
 
 /** One cached image: a tag, or a manifest no tag (and no tagged index) reaches. */
@@ -248,62 +249,4 @@ async function tagTargets(driver: StorageDriver, name: string): Promise<Map<stri
     if (digest) targets.set(tag, digest.toString());
   }
   return targets;
-}
-
-/** What `warm` pulled: the image, how much it holds and how much of it came from the upstream now. */
-export interface WarmReport {
-  repository: string;
-  reference: string;
-  digest: string;
-  upstream: string;
-  manifests: number;
-  blobs: number;
-  /** Every blob's bytes, read through the cache. */
-  bytes: number;
-  /** What the upstream sent for this run (the rest was cached already). */
-  bytesFetched: number;
-}
-
-/**
- * Pulls an IMAGE through the cache as a client would: the manifest (tag `latest` when none is
- * given), every child of an index, and every blob, read to the end and waited for until the
- * store holds it. What is cached already is read locally; the report says what was fetched.
- */
-export async function warmCache(cache: ProxyCache, image: ImageRef): Promise<WarmReport> {
-  const target = await cachedTarget(cache, image.name);
-  const startBytes = target.upstream.stats.bytesFetched;
-  const reference: ManifestReference = image.digest ? { digest: image.digest } : { tag: image.tag ?? 'latest' };
-  const top = await cache.manifest(target, reference);
-  const report: WarmReport = {
-    repository: target.local,
-    reference: image.digest ? image.digest.toString() : (image.tag ?? 'latest'),
-    digest: top.digest.toString(),
-    upstream: target.upstream.name,
-    manifests: 0,
-    blobs: 0,
-    bytes: 0,
-    bytesFetched: 0,
-  };
-  const seen = new Set<string>();
-  const pull = async (parsed: ParsedManifest | undefined): Promise<void> => {
-    report.manifests++;
-    if (!parsed) return;
-    for (const blob of [...(parsed.config ? [parsed.config] : []), ...parsed.layers]) {
-      if (seen.has(blob.digest) || (blob.urls?.length ?? 0) > 0) continue;
-      seen.add(blob.digest);
-      const answer = await cache.blob(target, Digest.parse(blob.digest), false);
-      for await (const chunk of await answer.open()) report.bytes += (chunk as Buffer).length;
-      await answer.stored;
-      report.blobs++;
-    }
-    for (const child of parsed.manifests) {
-      if (seen.has(child.digest)) continue;
-      seen.add(child.digest);
-      const manifest = await cache.manifest(target, { digest: Digest.parse(child.digest) });
-      await pull(manifest.parsed);
-    }
-  };
-  await pull(top.parsed);
-  report.bytesFetched = target.upstream.stats.bytesFetched - startBytes;
-  return report;
 }

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { CachedImage, RemovedCache, WarmReport } from '../../../src/registry/proxy/inventory.js';
+import type { CachedImage, RemovedCache } from '../../../src/registry/proxy/inventory.js';
+import type { WarmReport } from '../../../src/registry/proxy/warm.js';
 import { writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../../support/oci-layout.js';
 import { makeTempDir, removeTempDirs, run, skopeo, startDistribution, stopAll, STOWAGE_CLI, type RunResult, type ServerHandle } from '../../support/process.js';
 
@@ -83,6 +84,7 @@ describe('stowage registry cache', () => {
       blobs: 3,
       bytes,
       bytesFetched: bytes,
+      stale: false,
     });
     const again = await ok('warm', config, 'docker.io/library/alpine:3');
     assert.match(
@@ -189,5 +191,15 @@ describe('stowage registry cache', () => {
       assert.match(result.stderr, stderr, args.join(' '));
       assert.equal(result.stderr.split('\n').length, 2, `one line: ${result.stderr}`);
     });
+  });
+
+  it('warm with the upstream down: the cached copy, said so; nothing cached: one line, exit code 1', async () => {
+    await ok('warm', config, 'ghcr.io/org/multi:1');
+    await upstream.stop();
+    const [stale, cold] = await Promise.all([cache('warm', config, 'ghcr.io/org/multi:1'), cache('warm', config, 'alpine:3')]);
+    assert.equal(stale.code, 0, stale.stderr);
+    assert.match(stale.stdout, /\(0B fetched now\)\nThe upstream ghcr\.io could not be asked for the tag: this is the copy cached before, not refreshed\.\n$/);
+    assert.equal(cold.code, 1);
+    assert.match(cold.stderr, /^stowage: upstream docker\.io \(http:\/\/127\.0\.0\.1:\d+\) cannot be reached: [^\n]*\n$/);
   });
 });
