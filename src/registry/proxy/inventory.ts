@@ -223,15 +223,22 @@ export async function removeCached(store: RegistryStore, cache: ProxyCache, imag
   }
   if (doomed.length === 0 && roots.length === 0) throw new StowageError('MANIFEST_UNKNOWN', `${shown} is not in the cache`);
 
+  // What the tags left reach stays; of the rest, what the removed image reached goes.
+  const read = (digest: Digest): Promise<ParsedManifest | undefined> => readManifest(driver, digest);
+  const kept = new Map<string, string>();
+  for (const [tag, digest] of tagged) {
+    if (!doomed.includes(tag)) for (const d of await reachable(Digest.parse(digest), read)) if (!kept.has(d)) kept.set(d, tag);
+  }
+  if (image.digest && kept.has(image.digest.toString())) {
+    const tag = kept.get(image.digest.toString())!;
+    throw new StowageError('DENIED', `${shown} is a platform of the index ${target.local}:${tag}: remove that (or its digest) instead`);
+  }
+
   const removed: RemovedCache = { repository: target.local, tags: [], manifests: [] };
   for (const tag of doomed) {
     await repository.manifests.delete({ tag } satisfies ManifestReference);
     removed.tags.push({ tag, digest: tagged.get(tag)! });
   }
-  // What is left reaching a manifest keeps it; of the rest, what the removed image reached goes.
-  const read = (digest: Digest): Promise<ParsedManifest | undefined> => readManifest(driver, digest);
-  const kept = new Set<string>();
-  for (const digest of (await tagTargets(driver, target.local)).values()) for (const d of await reachable(Digest.parse(digest), read)) kept.add(d);
   const candidates = new Set<string>();
   for (const root of roots) for (const d of await reachable(root, read)) candidates.add(d);
   for (const digest of [...candidates].sort()) {

@@ -150,6 +150,12 @@ describe('stowage registry cache', () => {
     const blobs = join(dir, 'data/docker/registry/v2/blobs');
     const minuteAgo = new Date(Date.now() - 60_000);
     for (const file of await readdir(blobs, { recursive: true })) if (file.endsWith('/data')) await utimes(join(blobs, file), minuteAgo, minuteAgo);
+    const platform = await cache('rm', config, `ghcr.io/org/multi@${multi.images[0]!.digest}`);
+    assert.equal(platform.code, 1);
+    assert.equal(
+      platform.stderr,
+      `stowage: ghcr.io/org/multi@${multi.images[0]!.digest} is a platform of the index ghcr.io/org/multi:1: remove that (or its digest) instead\n`,
+    );
     const out = await ok('rm', config, `ghcr.io/org/multi@${multi.digest}`, '--gc', '--grace', '0');
     const children = multi.images.map((image) => image.digest).sort();
     const [removal, collection] = [out.slice(0, out.indexOf('Collecting')), out.slice(out.indexOf('Collecting'))];
