@@ -43,4 +43,68 @@ export function registerRegistryCommands(program: Command): void {
       const { registryDu } = await import('./du.js');
       await registryDu(config, repository, options);
     });
+
+  const cache = registry.command('cache').description('the pull-through cache (proxy: / proxies: in the config): list, remove or pre-pull cached images');
+  const configArgument = 'the config.yml `stowage serve` runs with: its storage root and its proxy: / proxies: section';
+  const rootOption = "storage root directory, instead of the config's (default ./data without a config, as stowage serve)";
+  const imageHelp = [
+    '',
+    'IMAGE is written as clients pull it through this registry: docker.io/library/alpine:3,',
+    'ghcr.io/org/app@sha256:…, or (with a docker.io upstream as the default) alpine:3.',
+  ].join('\n');
+
+  cache
+    .command('ls')
+    .description('cached images: REPOSITORY TAG DIGEST SIZE LAST PULLED UPSTREAM, per tag and untagged manifest')
+    .argument('[config]', configArgument)
+    .argument('[repository]', 'only this cached repository (docker.io/library/alpine)')
+    .option('--root <dir>', rootOption)
+    .option('--format <format>', 'table (default) or json')
+    .addHelpText(
+      'after',
+      [
+        '',
+        "LAST PULLED is when a client last pulled the manifest: what the upstream's ttl counts from",
+        '(garbage collection removes cached content unpulled for longer). SIZE counts the blobs the',
+        'cache holds (for an index, the platforms it fetched). Listing does not count as a pull.',
+      ].join('\n'),
+    )
+    .action(async (config: string | undefined, repository: string | undefined, options: Record<string, unknown>) => {
+      const { registryCacheLs } = await import('./cache.js');
+      await registryCacheLs(config, repository, options);
+    });
+
+  cache
+    .command('rm')
+    .description('remove a cached tag, manifest (by digest) or whole repository; its blobs are freed by the next gc')
+    .argument('[config]', configArgument)
+    .argument('[image]', 'IMAGE[:TAG|@DIGEST], or a repository for all of it (required)')
+    .option('--root <dir>', rootOption)
+    .option('--format <format>', 'text (default) or json (what was removed)')
+    .option('--gc', 'then collect garbage, as stowage registry gc with the same config does (filesystem roots)')
+    .option('--grace <duration>', "with --gc: the collection's grace window, e.g. 0 offline (default storage.maintenance.gc.grace, 1h)")
+    .addHelpText(
+      'after',
+      `${imageHelp}\nA tag goes with the manifest it names when no other tag reaches it (and an index with its\nplatform manifests). Blobs stay until garbage collection (stowage registry gc, or --gc) frees them.`,
+    )
+    .action(async (config: string | undefined, image: string | undefined, options: Record<string, unknown>) => {
+      const { registryCacheRm } = await import('./cache.js');
+      await registryCacheRm(config, image, options);
+    });
+
+  cache
+    .command('warm')
+    .description('pre-pull an image through the cache from its upstream: manifest, every platform of an index, every blob')
+    .argument('[config]', configArgument)
+    .argument('[image]', 'IMAGE[:TAG|@DIGEST], tag latest when none is given (required)')
+    .option('--root <dir>', rootOption)
+    .option('--format <format>', 'text (default) or json (the report)')
+    .addHelpText(
+      'after',
+      `${imageHelp}\nWhat is cached already is not fetched again; the report says how many bytes came from the\nupstream. Safe beside a running server on the same root.`,
+    )
+    .action(async (config: string | undefined, image: string | undefined, options: Record<string, unknown>) => {
+      const { registryCacheWarm } = await import('./cache.js');
+      await registryCacheWarm(config, image, options);
+    });
 }

@@ -14,6 +14,8 @@ import { Upstream, classify } from './upstream.js';
 export interface BlobAnswer {
   size: number;
   open(range?: { start: number; end: number }): Promise<Readable>;
+  /** Settles when a blob fetched upstream is in the store (rejects if storing it failed); absent for one already there. */
+  stored?: Promise<void>;
 }
 
 export interface ProxyLog {
@@ -110,6 +112,7 @@ export class ProxyCache {
     return {
       size: fetch.size,
       open: async (range) => fetch.reader(range) ?? repository.blobs.reader(digest, range),
+      stored: fetch.done,
     };
   }
 
