@@ -56,9 +56,9 @@ export class ProxyCache {
     this.router = new ProxyRouter(whole ? [] : upstreams, whole, settings.defaultHost);
   }
 
-  /** The upstream target of a request's repository, or undefined for a hosted one. */
-  resolve(name: string, query: URLSearchParams): Promise<ProxyTarget | undefined> {
-    return this.router.resolve(name, query.get('ns'), () => this.store.repository(name).exists());
+  /** The upstream target of a request's repository, or undefined for a hosted one (`read`: see ProxyRouter.resolve). */
+  resolve(name: string, query: URLSearchParams, read = true): Promise<ProxyTarget | undefined> {
+    return this.router.resolve(name, query.get('ns'), () => this.store.repository(name).exists(), read);
   }
 
   async manifest(target: ProxyTarget, reference: ManifestReference): Promise<StoredManifest> {

@@ -20,7 +20,8 @@ const DOCKER_HUB_ALIASES = new Set(['docker.io', 'index.docker.io', 'registry-1.
  *  3. `?ns=<host>`, which containerd's hosts.toml mirrors send: that upstream, or
  *     NAME_UNKNOWN when none is configured for it (never another registry's image by mistake);
  *  4. an unprefixed name no hosted repository has, when there is a default upstream
- *     (docker.io): what docker's `registry-mirrors` sends.
+ *     (docker.io): what docker's `registry-mirrors` sends. Reads only: mirrors never push, and a
+ *     push to a new unprefixed name must create a hosted repository, not be refused as a cache's.
  * Anything else is hosted. Docker Hub's one-component names get `library/`, as docker does.
  */
 export class ProxyRouter {
@@ -45,7 +46,7 @@ export class ProxyRouter {
     return slash === -1 ? undefined : this.byHost.get(local.slice(0, slash));
   }
 
-  async resolve(name: string, ns: string | null, isHosted: () => Promise<boolean>): Promise<ProxyTarget | undefined> {
+  async resolve(name: string, ns: string | null, isHosted: () => Promise<boolean>, read = true): Promise<ProxyTarget | undefined> {
     if (this.whole) return { upstream: this.whole, local: name, remote: name };
     const slash = name.indexOf('/');
     if (slash !== -1) {
@@ -60,7 +61,7 @@ export class ProxyRouter {
       return this.target(upstream, name);
     }
     const fallback = this.defaultHost === undefined ? undefined : this.byHost.get(this.defaultHost);
-    if (fallback && !(await isHosted())) return this.target(fallback, name);
+    if (fallback && read && !(await isHosted())) return this.target(fallback, name);
     return undefined;
   }
 
