@@ -43,8 +43,10 @@ function handlerFor(route: Route, method: string): Handler | undefined {
 
 export async function dispatch(route: Route, ctx: HandlerContext): Promise<void> {
   if (ctx.proxy && 'name' in route) {
-    const method = ctx.request.method;
-    const target = await ctx.proxy.resolve(route.name, ctx.query, method === 'GET' || method === 'HEAD');
+    // Writes and upload sessions never fall back to the default upstream: a push to a new
+    // unprefixed name creates a hosted repository (only `<host>/…` and ?ns= names are refused).
+    const read = (ctx.request.method === 'GET' || ctx.request.method === 'HEAD') && route.kind !== 'uploads' && route.kind !== 'upload';
+    const target = await ctx.proxy.resolve(route.name, ctx.query, read);
     if (target) return dispatchProxied(route, target, ctx);
   }
   const handler = handlerFor(route, ctx.request.method);
