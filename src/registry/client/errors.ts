@@ -39,7 +39,10 @@ export function responseError(what: string, status: number, body: string, notFou
   } catch {
     message = body.trim().split('\n')[0]?.slice(0, 200) ?? '';
   }
+  const sent = code !== undefined;
   code ??= status === 404 ? notFound : (BY_STATUS[status] ?? 'UNSUPPORTED');
   const detail = message ? `: ${message}` : '';
-  return new StowageError(status >= 500 ? 'INTERNAL' : code, `${what}: ${status} ${code}${detail}`, { status });
+  // A 5xx without a spec code is the registry failing, not an unsupported request: say so.
+  const label = status >= 500 && !sent ? 'server error' : code;
+  return new StowageError(status >= 500 ? 'INTERNAL' : code, `${what}: ${status} ${label}${detail}`, { status });
 }

@@ -48,9 +48,11 @@ export class Upstream {
       endpoints: { [this.domain]: settings.remoteUrl },
       dispatcher: this.dispatcher,
       userAgent: 'stowage-proxy',
-      // One retry for a network blip; a 429 is not waited out: the cached copy is served instead.
-      retries: 1,
-      maxRetryAfterSeconds: 1,
+      // No retries: `timeout` bounds each upstream call, so a client waiting on a stalled
+      // upstream gets the cached copy (or a 502 it retries itself, as docker does) in that time,
+      // and a 429's Retry-After is not waited out.
+      retries: 0,
+      maxRetryAfterSeconds: 0,
       observe: (response) => this.observe(response.headers),
     });
   }

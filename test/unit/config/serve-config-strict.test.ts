@@ -60,7 +60,10 @@ describe('strict serve configuration', () => {
       ['http:\n  prefix: /registry/\n', /^http\.prefix is not supported/],
       ['notifications:\n  endpoints:\n    - name: audit\n      url: https://audit.example/hook\n', /^notifications is not supported: webhooks/],
       ['middleware:\n  storage:\n    - name: cloudfront\n', /^middleware is not supported/],
-      ['proxy:\n  remoteurl: https://registry-1.docker.io\n  exec:\n    command: helper\n', /^proxy\.exec is not supported: credential helpers for the upstream/],
+      [
+        'proxy:\n  remoteurl: https://registry-1.docker.io\n  exec:\n    command: helper\n',
+        /^proxy\.exec is not supported: credential helpers for the upstream/,
+      ],
       ['health:\n  file:\n    - file: /tmp/down\n', /^health is not supported: file, http and tcp health checks/],
       ['auth:\n  silly:\n    realm: r\n    service: s\n', /^auth\.silly is not supported: htpasswd and token are; refusing to start an open registry/],
       ['auth:\n  token:\n    autoredirect: true\n', /^auth\.token\.autoredirect is not supported: it builds the realm from the request's Host header/],
