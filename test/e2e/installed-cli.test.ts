@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GraphRootBuilder } from '../support/graph-root.js';
@@ -75,6 +75,34 @@ describe('the installed bin on a terminal (npm pack, npm install --omit=dev)', (
       const res = await fetch(`${url}/v2/`);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('docker-distribution-api-version'), 'registry/2.0');
+    } finally {
+      server.kill('SIGTERM');
+      if (server.exitCode === null) await once(server, 'exit');
+    }
+  });
+
+  it('serve as a pull-through cache: pull through it on a terminal, then registry cache ls lists it', async () => {
+    const config = join(dir, 'cache.yml');
+    const cacheRoot = join(dir, 'cache-root');
+    await writeFile(config, `storage:\n  filesystem:\n    rootdirectory: ${cacheRoot}\nproxies:\n  - host: docker.io\n    remoteurl: ${reg.url}\n`);
+    const server = spawn(bin, ['serve', config, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let log = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        server.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          log += chunk;
+          const found = /listening on (http:\/\/[^\s"]+)/.exec(log)?.[1];
+          if (found) resolve(found);
+        });
+        server.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening:\n${log}`)));
+      });
+      assert.match(log, /Pull-through cache: docker\.io → http:\/\/127\.0\.0\.1:\d+ \(default\)/);
+      const cache = new URL(url).host;
+      const { code, output } = await runPty(bin, ['--root', join(dir, 'through-cache'), 'pull', `${cache}/docker.io/test/large`]);
+      assert.equal(code, 0, output);
+      assertBars(output);
+      const listed = await runOk(bin, ['registry', 'cache', 'ls', config, '--format', 'json']);
+      assert.match(listed.stdout, /docker\.io\/test\/large/);
     } finally {
       server.kill('SIGTERM');
       if (server.exitCode === null) await once(server, 'exit');
