@@ -201,7 +201,7 @@ export async function concurrentColdPulls(ctx: BenchContext): Promise<Row[]> {
         peer: large.bytes / 1e6,
         peerName: 'image size',
         target: { ratio: 1, better: 'lower' },
-        note: `${blobGets} blob GETs upstream; Stowage's bytesFetched ${stowageCount}, image ${large.bytes} bytes`,
+        note: `counted ${upstreamBytes} bytes in ${blobGets} blob GETs upstream (Stowage's bytesFetched ${stowageCount}, blobs only); image ${large.bytes} bytes`,
       },
       {
         scenario: `14b ${clients} concurrent cold pulls, wall time (sizes checked, one client hashing)`,
