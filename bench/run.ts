@@ -7,6 +7,7 @@ import { formatTable, type Row } from './measure.js';
 import * as scenarios from './scenarios.js';
 import { dockerRootVerbs } from './dockerroot.js';
 import { gcVsDistribution, pushWhileGc } from './gc.js';
+import { coldPullThroughCache, concurrentColdPulls, warmPullFromCache } from './proxy.js';
 import { registryDu } from './registry-du.js';
 
 /**
@@ -43,6 +44,9 @@ async function main(): Promise<void> {
     ['9', () => gcVsDistribution(ctx)],
     ['10', () => pushWhileGc(ctx)],
     ['11', () => registryDu(ctx)],
+    ['12', () => coldPullThroughCache(ctx)],
+    ['13', () => warmPullFromCache(ctx)],
+    ['14', () => concurrentColdPulls(ctx)],
   ];
   const rows: Row[] = [];
   let failed = false;
