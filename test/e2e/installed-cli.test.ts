@@ -91,8 +91,9 @@ describe('the installed bin on a terminal (npm pack, npm install --omit=dev)', (
       const url = await new Promise<string>((resolve, reject) => {
         server.stdout.setEncoding('utf8').on('data', (chunk: string) => {
           log += chunk;
+          // The cache's line comes last of the start-up lines, in a write of its own.
           const found = /listening on (http:\/\/[^\s"]+)/.exec(log)?.[1];
-          if (found) resolve(found);
+          if (found && /Pull-through cache: .*\n/.test(log)) resolve(found);
         });
         server.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening:\n${log}`)));
       });
