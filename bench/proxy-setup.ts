@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
@@ -9,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { DISTRIBUTION_BIN, freePort, makeTempDir, startStowage, stopProcess, type ServerHandle } from '../test/support/process.js';
+import { makeTempDir, startDistribution, startStowage, type ServerHandle } from '../test/support/process.js';
 
 /**
  * An OCI layout of `layers` gzip layers of random bytes (gzip level 0: stored blocks, so the
@@ -75,63 +74,9 @@ export async function writeRandomImage(dir: string, layers: number, layerBytes: 
   return { bytes: written.reduce((sum, l) => sum + l.size, 0) + config.size + manifest.size };
 }
 
-/**
- * `docker-registry serve` with `extra` appended to the config (a `proxy:` section makes it a
- * pull-through cache). test/support's startDistribution writes no such section, hence this copy
- * of its approach; the caller stops the handle.
- */
-export async function startDistributionWith(root: string, extra: string): Promise<ServerHandle> {
-  const port = await freePort();
-  const confDir = await makeTempDir('bench-distconf-');
-  const configPath = join(confDir, 'config.yml');
-  await writeFile(
-    configPath,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: error',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${JSON.stringify(root)}`,
-      '  maintenance:',
-      '    uploadpurging:',
-      '      enabled: false',
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      '  secret: stowage-bench',
-      extra,
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(DISTRIBUTION_BIN, ['serve', configPath], { cwd: confDir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const url = `http://127.0.0.1:${port}`;
-  const handle: ServerHandle = {
-    url,
-    host: `127.0.0.1:${port}`,
-    root,
-    process: child,
-    stdout: () => '',
-    stderr: () => stderr,
-    stop: () => stopProcess(child),
-  };
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${DISTRIBUTION_BIN} serve exited early: ${stderr.slice(-500)}`);
-    const ok = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2_000) }).then(
-      async (res) => (await res.arrayBuffer(), res.status === 200),
-      () => false,
-    );
-    if (ok) return handle;
-    if (Date.now() > deadline) {
-      await handle.stop();
-      throw new Error(`${DISTRIBUTION_BIN} did not answer GET /v2/ at ${url}: ${stderr.slice(-500)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** `docker-registry serve` with `extra` appended to the config (a `proxy:` section makes it a pull-through cache); the caller stops the handle. */
+export function startDistributionWith(root: string, extra: string): Promise<ServerHandle> {
+  return startDistribution({ root, extraConfig: extra, logLevel: 'error' });
 }
 
 /** The pull-through host name Stowage's `proxies:` entry gets: clients pull `<stowage>/upstream.bench/<repo>`. */

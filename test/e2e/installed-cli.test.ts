@@ -4,7 +4,8 @@
 // unbundled build passed.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,6 +29,22 @@ function assertBars(output: string): void {
   assert.match(output, FINISHED_BAR);
   assert.ok(output.lastIndexOf(SHOW_CURSOR) > output.lastIndexOf(HIDE_CURSOR), 'the cursor came back');
   assert.doesNotMatch(output, /stowage: /);
+}
+
+/**
+ * The URL `serve` prints once it listens, and its output so far (up to `until`, when given).
+ * Its stdout is read on (not a for-await left early, which would close the pipe it logs to).
+ */
+function listening(server: ChildProcessByStdio<null, Readable, Readable>, until?: RegExp): Promise<{ url: string; log: string }> {
+  let log = '';
+  return new Promise((resolve, reject) => {
+    server.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      log += chunk;
+      const found = /listening on (http:\/\/[^\s"]+)/.exec(log)?.[1];
+      if (found && (!until || until.test(log))) resolve({ url: found, log });
+    });
+    server.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening:\n${log}`)));
+  });
 }
 
 describe('the installed bin on a terminal (npm pack, npm install --omit=dev)', () => {
@@ -62,16 +79,7 @@ describe('the installed bin on a terminal (npm pack, npm install --omit=dev)', (
   it('serve (bundled apart, on fastify and pino from the production dependencies) answers /v2/', async () => {
     const server = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--root', join(dir, 'served')], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      // Read on (not a for-await left early, which would close the pipe the server logs to).
-      let log = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        server.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          log += chunk;
-          const found = /listening on (http:\/\/[^\s"]+)/.exec(log)?.[1];
-          if (found) resolve(found);
-        });
-        server.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening:\n${log}`)));
-      });
+      const { url } = await listening(server);
       const res = await fetch(`${url}/v2/`);
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('docker-distribution-api-version'), 'registry/2.0');
@@ -87,16 +95,8 @@ describe('the installed bin on a terminal (npm pack, npm install --omit=dev)', (
     await writeFile(config, `storage:\n  filesystem:\n    rootdirectory: ${cacheRoot}\nproxies:\n  - host: docker.io\n    remoteurl: ${reg.url}\n`);
     const server = spawn(bin, ['serve', config, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      let log = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        server.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-          log += chunk;
-          // The cache's line comes last of the start-up lines, in a write of its own.
-          const found = /listening on (http:\/\/[^\s"]+)/.exec(log)?.[1];
-          if (found && /Pull-through cache: .*\n/.test(log)) resolve(found);
-        });
-        server.once('exit', (code) => reject(new Error(`serve exited (${code}) before listening:\n${log}`)));
-      });
+      // The cache's line comes last of the start-up lines, in a write of its own.
+      const { url, log } = await listening(server, /Pull-through cache: .*\n/);
       assert.match(log, /Pull-through cache: docker\.io → http:\/\/127\.0\.0\.1:\d+ \(default\)/);
       const cache = new URL(url).host;
       const { code, output } = await runPty(bin, ['--root', join(dir, 'through-cache'), 'pull', `${cache}/docker.io/test/large`]);

@@ -316,6 +316,12 @@ export interface StartDistributionOptions {
   root: string;
   deleteEnabled?: boolean;
   timeoutMs?: number;
+  /** YAML appended to the config: top-level sections (`auth:` with htpasswd, `proxy:`). */
+  extraConfig?: string;
+  /** distribution's log.level (default info). */
+  logLevel?: 'error' | 'warn' | 'info' | 'debug';
+  /** The `GET /v2/` status that means it is up (default 200; 401 behind auth). */
+  readyStatus?: number;
 }
 
 /**
@@ -343,7 +349,7 @@ async function startDistributionOnce(opts: StartDistributionOptions): Promise<Se
   const config = [
     'version: 0.1',
     'log:',
-    '  level: info',
+    `  level: ${opts.logLevel ?? 'info'}`,
     '  accesslog:',
     '    disabled: true',
     'storage:',
@@ -360,6 +366,7 @@ async function startDistributionOnce(opts: StartDistributionOptions): Promise<Se
     'health:',
     '  storagedriver:',
     '    enabled: false',
+    ...(opts.extraConfig ? [opts.extraConfig] : []),
     '',
   ].join('\n');
   await writeFile(configPath, config);
@@ -387,7 +394,7 @@ async function startDistributionOnce(opts: StartDistributionOptions): Promise<Se
     try {
       const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2_000) });
       await res.arrayBuffer();
-      if (res.status === 200) break;
+      if (res.status === (opts.readyStatus ?? 200)) break;
     } catch {
       // not up yet
     }

@@ -1,80 +1,26 @@
 /**
  * Upstreams and helpers for the pull-through cache's interop tests (test/interop/proxy-cache):
- * CNCF distribution behind htpasswd (startDistribution starts it anonymous only), Stowage
- * configs with `proxies:` or `proxy:`, and counts of what reached an upstream.
+ * CNCF distribution behind htpasswd, Stowage configs with `proxies:` or `proxy:`, and counts of
+ * what reached an upstream.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FaultProxy } from './fault-proxy.js';
 import { writeHtpasswd } from './htpasswd.js';
-import { DISTRIBUTION_BIN, freePort, makeTempDir, stopProcess, type ServerHandle } from './process.js';
-
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
+import { makeTempDir, startDistribution, type ServerHandle } from './process.js';
 
 /** distribution 2.8 requiring Basic credentials from an htpasswd file for every /v2/ request. */
 export async function startHtpasswdDistribution(root: string, users: Record<string, string>): Promise<ServerHandle> {
-  const dir = await makeTempDir('distribution-htpasswd-');
-  const htpasswd = join(dir, 'htpasswd');
+  const htpasswd = join(await makeTempDir('distribution-htpasswd-'), 'htpasswd');
   await writeHtpasswd(htpasswd, users);
-  const port = await freePort();
-  const config = join(dir, 'config.yml');
-  await writeFile(
-    config,
-    [
-      'version: 0.1',
-      'log:',
-      '  level: warn',
-      '  accesslog:',
-      '    disabled: true',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${JSON.stringify(root)}`,
-      '  maintenance:',
-      '    uploadpurging:',
-      '      enabled: false',
-      'auth:',
-      '  htpasswd:',
-      '    realm: stowage-proxy-test',
-      `    path: ${JSON.stringify(htpasswd)}`,
-      'http:',
-      `  addr: 127.0.0.1:${port}`,
-      '  secret: stowage-interop-tests',
-      '',
-    ].join('\n'),
-  );
-  const child = spawn(DISTRIBUTION_BIN, ['serve', config], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  child.stdout?.resume();
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  // Up when /v2/ asks for credentials.
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${DISTRIBUTION_BIN} (htpasswd) exited early\n${stderr}`);
-    const status = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(2_000) }).then(
-      async (res) => (await res.arrayBuffer(), res.status),
-      () => 0,
-    );
-    if (status === 401) break;
-    if (Date.now() > deadline) throw new Error(`${DISTRIBUTION_BIN} (htpasswd) did not answer at ${url}\n${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    host: `127.0.0.1:${port}`,
+  return startDistribution({
     root,
-    process: child,
-    stdout: () => '',
-    stderr: () => stderr,
-    stop: () => stopProcess(child),
-  };
+    logLevel: 'warn',
+    extraConfig: ['auth:', '  htpasswd:', '    realm: stowage-proxy-test', `    path: ${JSON.stringify(htpasswd)}`].join('\n'),
+    // Up when /v2/ asks for credentials.
+    readyStatus: 401,
+  });
 }
 
 export interface CacheEntry {
