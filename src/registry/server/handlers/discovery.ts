@@ -16,6 +16,11 @@ export async function listTags(ctx: HandlerContext, name: string): Promise<void>
   if (tags.length === 0 && !(await repository.exists())) {
     throw new StowageError('NAME_UNKNOWN', `repository name not known to registry: ${name}`, { name });
   }
+  return sendTags(ctx, name, tags);
+}
+
+/** A tags/list page of `tags` (sorted), with its `Link` to the next. */
+export async function sendTags(ctx: HandlerContext, name: string, tags: string[]): Promise<void> {
   const page = paginate(tags, ctx.query, `/v2/${name}/tags/list`, Number.MAX_SAFE_INTEGER);
   if (page.link) ctx.reply.header('Link', page.link);
   return ctx.reply.code(200).send({ name, tags: page.items });
@@ -38,9 +43,15 @@ export async function listReferrers(ctx: HandlerContext, name: string, digestTex
   const subject = Digest.parse(digestText);
   const artifactType = ctx.query.get('artifactType') ?? undefined;
   const manifests = await repository.referrers.list(subject, artifactType);
-  if (artifactType !== undefined) ctx.reply.header('OCI-Filters-Applied', 'artifactType');
-  // A Buffer, not a string: fastify appends `; charset=utf-8` to a string's Content-Type, and
-  // the spec (and its conformance suite) wants exactly the index media type.
   const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests }));
+  return sendReferrersIndex(ctx, body, artifactType !== undefined);
+}
+
+/**
+ * A referrers index, as bytes. A Buffer, not a string: fastify appends `; charset=utf-8` to a
+ * string's Content-Type, and the spec (and its conformance suite) wants exactly the index media type.
+ */
+export async function sendReferrersIndex(ctx: HandlerContext, body: Buffer, filtered: boolean): Promise<void> {
+  if (filtered) ctx.reply.header('OCI-Filters-Applied', 'artifactType');
   return ctx.reply.code(200).header('Content-Type', MediaType.OCI_INDEX).header('Content-Length', body.length).send(body);
 }

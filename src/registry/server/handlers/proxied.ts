@@ -1,11 +1,10 @@
 import { Digest } from '../../../digest/digest.js';
 import { StowageError } from '../../../errors/error.js';
-import { MediaType } from '../../../oci/media-types.js';
 import type { ProxyTarget } from '../../proxy/routing.js';
 import type { HandlerContext } from '../context.js';
-import { paginate } from '../pagination.js';
 import type { Route } from '../routes.js';
 import { sendBlob } from './blobs.js';
+import { listReferrers, sendReferrersIndex, sendTags } from './discovery.js';
 import { existingReference, sendManifest } from './manifests.js';
 
 /**
@@ -33,10 +32,7 @@ export async function dispatchProxied(route: Route & { name: string }, target: P
     }
     case 'tags': {
       if (method !== 'GET') break;
-      const tags = await proxy.tags(target);
-      const page = paginate(tags, ctx.query, `/v2/${route.name}/tags/list`, Number.MAX_SAFE_INTEGER);
-      if (page.link) ctx.reply.header('Link', page.link);
-      return ctx.reply.code(200).send({ name: route.name, tags: page.items });
+      return sendTags(ctx, route.name, await proxy.tags(target));
     }
     case 'referrers': {
       if (method !== 'GET') break;
@@ -46,14 +42,8 @@ export async function dispatchProxied(route: Route & { name: string }, target: P
       const subject = Digest.parse(route.digest);
       const artifactType = ctx.query.get('artifactType') ?? undefined;
       const upstream = await proxy.referrers(target, subject, artifactType);
-      if (upstream) {
-        if (upstream.filtered) ctx.reply.header('OCI-Filters-Applied', 'artifactType');
-        return ctx.reply.code(200).header('Content-Type', MediaType.OCI_INDEX).header('Content-Length', upstream.bytes.length).send(upstream.bytes);
-      }
-      const manifests = await ctx.store.repository(target.local).referrers.list(subject, artifactType);
-      if (artifactType !== undefined) ctx.reply.header('OCI-Filters-Applied', 'artifactType');
-      const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: MediaType.OCI_INDEX, manifests }));
-      return ctx.reply.code(200).header('Content-Type', MediaType.OCI_INDEX).header('Content-Length', body.length).send(body);
+      if (upstream) return sendReferrersIndex(ctx, upstream.bytes, upstream.filtered);
+      return listReferrers(ctx, target.local, route.digest);
     }
     default:
       break;
