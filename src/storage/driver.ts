@@ -12,6 +12,12 @@ import type { Readable } from 'node:stream';
 export interface StorageDriver {
   readonly name: string;
 
+  /**
+   * Whether a moved file keeps its modification time (a rename). False on an object store,
+   * where a move is a copy, and the copy's time is the move's.
+   */
+  readonly movesKeepTime: boolean;
+
   /** The whole content of a small file (links, manifests). */
   getContent(path: string): Promise<Buffer>;
 

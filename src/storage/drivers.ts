@@ -3,18 +3,19 @@ import type { DriverDefinition } from './definition.js';
 import type { StorageDriver } from './driver.js';
 import { filesystemDriver } from './fs/definition.js';
 import { memoryDriver } from './memory/definition.js';
+import { s3Driver } from './s3/definition.js';
 
 /**
  * Every storage driver, registered once: the config file's `storage.<name>` keys, `stowage
  * serve`'s start-up line and the factory below all come from this list. A new driver is a
  * folder with its definition (definition.ts) and one entry here.
  */
-export const DRIVERS = [filesystemDriver, memoryDriver] as const;
+export const DRIVERS = [filesystemDriver, memoryDriver, s3Driver] as const;
 
 type Registered = (typeof DRIVERS)[number];
 type OptionsOf<D> = D extends DriverDefinition<string, infer O> ? O : never;
 
-/** A driver by name with its options: `{ kind: 'filesystem', rootDirectory: '/srv/registry' }`, `{ kind: 'inmemory' }`. */
+/** A driver by name with its options: `{ kind: 'filesystem', rootDirectory: '/srv/registry' }`, `{ kind: 'inmemory' }`, `{ kind: 's3', bucket, ... }`. */
 export type DriverConfig = { [D in Registered as D['name']]: { kind: D['name'] } & OptionsOf<D> }[Registered['name']];
 
 /** The names of the registered drivers, in registration order. */

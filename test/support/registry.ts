@@ -5,7 +5,9 @@ import { Registry } from '../../src/registry/server/registry.js';
 import type { StorageDriver } from '../../src/storage/driver.js';
 import type { DriverConfig } from '../../src/storage/drivers.js';
 import { FilesystemDriver } from '../../src/storage/fs/driver.js';
-import { MirroredMemoryDriver } from './mirrored-memory-driver.js';
+import { S3Driver } from '../../src/storage/s3/driver.js';
+import type { S3Options } from '../../src/storage/s3/options.js';
+import { MirroredDriver } from './mirrored-driver.js';
 
 export interface TestRegistry {
   /** 'http://127.0.0.1:PORT' */
@@ -20,12 +22,25 @@ export interface TestRegistry {
  * directory. The same root gives the same storage back: the restart tests restart on it.
  * test/integration/server/drivers/ runs the suites once per driver here but the filesystem one.
  */
-const memories = new Map<string, MirroredMemoryDriver>();
+const memories = new Map<string, MirroredDriver>();
+let s3: ((root: string) => S3Options) | undefined;
+
+/** The S3 options for a root directory (a key prefix named after it): set by useS3. */
+export function useS3(options: (root: string) => S3Options): void {
+  s3 = options;
+}
+
 export const TEST_DRIVERS: Readonly<Record<DriverConfig['kind'], (root: string) => StorageDriver>> = {
   filesystem: (root) => new FilesystemDriver(root),
   inmemory: (root) => {
     let driver = memories.get(root);
-    if (!driver) memories.set(root, (driver = new MirroredMemoryDriver(root)));
+    if (!driver) memories.set(root, (driver = new MirroredDriver(root)));
+    return driver;
+  },
+  s3: (root) => {
+    if (!s3) throw new Error('useS3() first: the S3 driver needs a gateway (test/support/ceph-rgw.ts)');
+    let driver = memories.get(root);
+    if (!driver) memories.set(root, (driver = new MirroredDriver(root, new S3Driver(s3(root)))));
     return driver;
   },
 };

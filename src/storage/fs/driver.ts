@@ -16,6 +16,7 @@ const STAT_BATCH = 64;
 
 export class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
+  readonly movesKeepTime = true;
   private readonly root: string;
 
   constructor(rootDirectory: string) {

@@ -41,6 +41,7 @@ interface TreeNode {
 /** Files in a Map; a directory exists while some file lies under it (distribution's inmemory driver). */
 export class MemoryDriver implements StorageDriver {
   readonly name = 'inmemory';
+  readonly movesKeepTime = true;
   private readonly files = new Map<string, MemoryFile>();
 
   async getContent(path: string): Promise<Buffer> {

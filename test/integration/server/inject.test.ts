@@ -12,10 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { Registry } from '../../../src/registry/server/registry.js';
 import { DRIVER_NAMES, type DriverConfig } from '../../../src/storage/drivers.js';
+import { sharedS3 } from '../../support/ceph-rgw.js';
 
-const FRESH: Record<DriverConfig['kind'], (root: string) => DriverConfig> = {
+const FRESH: Record<DriverConfig['kind'], (root: string) => DriverConfig | Promise<DriverConfig>> = {
   filesystem: (root) => ({ kind: 'filesystem', rootDirectory: join(root, 'data') }),
   inmemory: () => ({ kind: 'inmemory' }),
+  // A real Ceph RADOS Gateway, started on first use (test/support/ceph-rgw.ts).
+  s3: async (root) => ({ kind: 's3', ...(await sharedS3(root)) }),
 };
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -48,7 +51,7 @@ for (const kind of DRIVER_NAMES as Array<DriverConfig['kind']>) {
 
     before(async () => {
       root = await mkdtemp(join(tmpdir(), 'stowage-inject-'));
-      registry = new Registry({ storage: FRESH[kind](root) });
+      registry = new Registry({ storage: await FRESH[kind](root) });
       app = await registry.prepare();
     });
     after(async () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isStowageError } from '../../../src/errors/error.js';
 import { createDriver, DRIVER_NAMES, type DriverConfig } from '../../../src/storage/drivers.js';
+import { sharedS3 } from '../../support/ceph-rgw.js';
 
 const roots: string[] = [];
 after(async () => {
@@ -13,15 +14,17 @@ after(async () => {
 });
 
 /** Each registered driver's config for a fresh, empty storage; a new driver without one does not compile. */
-const FRESH: Record<DriverConfig['kind'], (root: string) => DriverConfig> = {
+const FRESH: Record<DriverConfig['kind'], (root: string) => DriverConfig | Promise<DriverConfig>> = {
   filesystem: (root) => ({ kind: 'filesystem', rootDirectory: root }),
   inmemory: () => ({ kind: 'inmemory' }),
+  // A real Ceph RADOS Gateway, started on first use (test/support/ceph-rgw.ts).
+  s3: async (root) => ({ kind: 's3', ...(await sharedS3(root)) }),
 };
 
 async function fresh(kind: DriverConfig['kind']) {
   const root = await mkdtemp(join(tmpdir(), 'stowage-put-options-'));
   roots.push(root);
-  return { root, driver: createDriver(FRESH[kind](root)) };
+  return { root, driver: createDriver(await FRESH[kind](root)) };
 }
 
 for (const kind of DRIVER_NAMES as Array<DriverConfig['kind']>) {

@@ -1,7 +1,7 @@
 /**
- * The memory driver for the API suites, with a copy of everything it is asked to write kept on
- * disk under `root`. Every read the server makes (getContent, reader, stat, list, walk) is the
- * MemoryDriver's own; the disk copy only lets the suites' on-disk checks (blob data at
+ * A driver for the API suites (the memory or the S3 driver), with a copy of everything it is
+ * asked to write kept on disk under `root`. Every read the server makes (getContent, reader,
+ * stat, list, walk) is the primary driver's own; the disk copy only lets the suites' on-disk checks (blob data at
  * distribution's path, a link file removed) run unchanged: they then check that the store
  * asked this driver for distribution's layout too. Mutations are serialised, so that the copy
  * sees them in the order the memory did.
@@ -10,14 +10,18 @@ import type { FileInfo, FileWriter, MoveOptions, PutOptions, StorageDriver } fro
 import { FilesystemDriver } from '../../src/storage/fs/driver.js';
 import { MemoryDriver } from '../../src/storage/memory/driver.js';
 
-export class MirroredMemoryDriver implements StorageDriver {
+export class MirroredDriver implements StorageDriver {
   readonly name: string;
-  private readonly memory = new MemoryDriver();
+  readonly movesKeepTime: boolean;
   private readonly disk: FilesystemDriver;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly memory: StorageDriver = new MemoryDriver(),
+  ) {
     this.name = this.memory.name;
+    this.movesKeepTime = this.memory.movesKeepTime;
     this.disk = new FilesystemDriver(root);
   }
 
@@ -91,7 +95,7 @@ export class MirroredMemoryDriver implements StorageDriver {
   }
 }
 
-/** The memory writer, its bytes copied to the disk writer as they pass. */
+/** The primary driver's writer, its bytes copied to the disk writer as they pass. */
 class MirroredWriter implements FileWriter {
   constructor(
     private readonly memory: FileWriter,
