@@ -38,7 +38,13 @@ export async function connect(options: S3Options): Promise<Connection> {
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(options.userAgent ? { customUserAgent: options.userAgent } : {}),
     ...(options.accessKey && options.secretKey
-      ? { credentials: { accessKeyId: options.accessKey, secretAccessKey: options.secretKey, ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}) } }
+      ? {
+          credentials: {
+            accessKeyId: options.accessKey,
+            secretAccessKey: options.secretKey,
+            ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+          },
+        }
       : {}),
     requestHandler: new NodeHttpHandler({
       httpAgent: new HttpAgent(sockets),

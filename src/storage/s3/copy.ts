@@ -34,7 +34,9 @@ export async function copyObject({ sdk, client }: Connection, options: S3Options
       new sdk.CopyObjectCommand({
         ...put,
         CopySource: source,
-        ...(copy.replaceMetadata ? { MetadataDirective: 'REPLACE', ContentType: 'application/octet-stream', Metadata: { 'stowage-touched': String(Date.now()) } } : {}),
+        ...(copy.replaceMetadata
+          ? { MetadataDirective: 'REPLACE', ContentType: 'application/octet-stream', Metadata: { 'stowage-touched': String(Date.now()) } }
+          : {}),
       }),
     );
     return;

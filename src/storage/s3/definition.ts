@@ -8,7 +8,13 @@ import { MAX_PART_SIZE, MIN_PART_SIZE, type S3Options } from './options.js';
 const Text = z.union([z.string(), z.number().transform(String)]);
 const Flag = z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]);
 const Bytes = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
-const Count = z.union([z.number().int().positive(), z.string().regex(/^[1-9]\d*$/).transform(Number)]);
+const Count = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^[1-9]\d*$/)
+    .transform(Number),
+]);
 
 /** distribution's defaults (registry/storage/driver/s3-aws/s3.go). */
 const DEFAULT_CHUNK_SIZE = 10 * 1024 * 1024;
@@ -58,9 +64,11 @@ export const s3Driver = defineDriver({
     if (!values.region) throw invalid('region', 'is required (any name, such as us-east-1, for an S3-compatible endpoint)');
     if (values.v4auth === false) throw invalid('v4auth', 'false asks for AWS signature version 2, which the AWS SDK for JavaScript v3 cannot sign');
     const chunkSize = values.chunksize ?? DEFAULT_CHUNK_SIZE;
-    if (chunkSize < MIN_PART_SIZE || chunkSize > MAX_PART_SIZE) throw invalid('chunksize', `${chunkSize} is outside S3's part sizes (${MIN_PART_SIZE} to ${MAX_PART_SIZE})`);
+    if (chunkSize < MIN_PART_SIZE || chunkSize > MAX_PART_SIZE)
+      throw invalid('chunksize', `${chunkSize} is outside S3's part sizes (${MIN_PART_SIZE} to ${MAX_PART_SIZE})`);
     const copyChunk = values.multipartcopychunksize ?? DEFAULT_COPY_CHUNK;
-    if (copyChunk < MIN_PART_SIZE || copyChunk > MAX_PART_SIZE) throw invalid('multipartcopychunksize', `${copyChunk} is outside S3's part sizes (${MIN_PART_SIZE} to ${MAX_PART_SIZE})`);
+    if (copyChunk < MIN_PART_SIZE || copyChunk > MAX_PART_SIZE)
+      throw invalid('multipartcopychunksize', `${copyChunk} is outside S3's part sizes (${MIN_PART_SIZE} to ${MAX_PART_SIZE})`);
     const threshold = values.multipartcopythresholdsize ?? DEFAULT_COPY_THRESHOLD;
     if (threshold > MAX_PART_SIZE) throw invalid('multipartcopythresholdsize', `${threshold} is over CopyObject's limit (${MAX_PART_SIZE})`);
     const rootDirectory = (values.rootdirectory ?? '').replace(/^\/+|\/+$/g, '');

@@ -182,7 +182,10 @@ export class S3Driver implements StorageDriver {
     const objects = await this.listAll(this.prefix(source), source);
     if (objects.length === 0) throw pathNotFound(source);
     if ((await this.listAll(this.prefix(destination), destination, 1)).length > 0) throw pathExists(destination);
-    const keys = objects.map((object) => object.Key ?? '').sort().reverse();
+    const keys = objects
+      .map((object) => object.Key ?? '')
+      .sort()
+      .reverse();
     const sizes = new Map(objects.map((object) => [object.Key ?? '', object.Size ?? 0]));
     for (const key of keys) await this.copy(key, `${to}/${key.slice(from.length + 1)}`, sizes.get(key) ?? 0, destination);
     await this.deleteKeys(keys, source);
@@ -230,7 +233,11 @@ export class S3Driver implements StorageDriver {
    * depth-first walk of directories would visit it (tree.ts); `visit` returning false for a
    * directory skips what lies below it.
    */
-  async walk(path: string, visit: (info: FileInfo) => boolean | undefined | Promise<boolean | undefined>, options: { temporary?: boolean } = {}): Promise<void> {
+  async walk(
+    path: string,
+    visit: (info: FileInfo) => boolean | undefined | Promise<boolean | undefined>,
+    options: { temporary?: boolean } = {},
+  ): Promise<void> {
     checkPath(path);
     const prefix = this.prefix(path);
     const objects = await this.listAll(prefix, path);

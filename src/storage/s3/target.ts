@@ -23,7 +23,11 @@ export function objectTarget(options: S3Options, key: string, path: string): Obj
       ContentType: 'application/octet-stream',
       ...(options.storageClass !== 'NONE' ? { StorageClass: options.storageClass as PutObjectCommandInput['StorageClass'] } : {}),
       ...(options.objectAcl ? { ACL: options.objectAcl as PutObjectCommandInput['ACL'] } : {}),
-      ...(options.encrypt ? (options.keyId ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.keyId } : { ServerSideEncryption: 'AES256' as const }) : {}),
+      ...(options.encrypt
+        ? options.keyId
+          ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: options.keyId }
+          : { ServerSideEncryption: 'AES256' as const }
+        : {}),
     }),
   };
 }

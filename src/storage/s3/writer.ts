@@ -157,12 +157,22 @@ export class S3Writer implements FileWriter {
     const upload = await this.begin();
     if (upload.failed) throw upload.failed;
     const number = this.nextPart++;
-    if (number > MAX_PARTS) throw new StowageError('SIZE_INVALID', `${this.target.path} needs more than ${MAX_PARTS} parts of ${this.chunkSize} bytes: raise storage.s3.chunksize`);
+    if (number > MAX_PARTS)
+      throw new StowageError('SIZE_INVALID', `${this.target.path} needs more than ${MAX_PARTS} parts of ${this.chunkSize} bytes: raise storage.s3.chunksize`);
     while (upload.pending.size >= PARALLEL_PARTS) await Promise.race(upload.pending);
     if (upload.failed) throw upload.failed;
     const { sdk, client } = await this.connection();
     const sent: Promise<void> = client
-      .send(new sdk.UploadPartCommand({ Bucket: this.target.bucket, Key: this.target.key, UploadId: upload.id, PartNumber: number, Body: body, ContentLength: body.length }))
+      .send(
+        new sdk.UploadPartCommand({
+          Bucket: this.target.bucket,
+          Key: this.target.key,
+          UploadId: upload.id,
+          PartNumber: number,
+          Body: body,
+          ContentLength: body.length,
+        }),
+      )
       .then(
         (result) => void upload.parts.push({ PartNumber: number, ETag: result.ETag }),
         (err: unknown) => void (upload.failed ??= s3Error(err, this.target.path)),

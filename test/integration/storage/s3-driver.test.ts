@@ -51,7 +51,12 @@ describe('S3 driver', () => {
     assert.equal((await driver.stat('/big/one')).size, 0);
     await writer.commit();
     assert.equal((await driver.stat('/big/one')).size, data.length);
-    assert.equal(createHash('sha256').update(await readAll(await driver.reader('/big/one'))).digest('hex'), createHash('sha256').update(data).digest('hex'));
+    assert.equal(
+      createHash('sha256')
+        .update(await readAll(await driver.reader('/big/one')))
+        .digest('hex'),
+      createHash('sha256').update(data).digest('hex'),
+    );
     const uploads = await rgw.client().send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: `${root}/big/` }));
     assert.equal(uploads.Uploads?.length ?? 0, 0, 'no multipart upload left behind');
   });
