@@ -35,9 +35,43 @@ command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
 # The load generator of bench scenario 4 (npm run bench runs this script first).
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 
+# A one-node Ceph RADOS Gateway for the S3 driver's tests (test/support/ceph-rgw.ts); installed
+# without recommends, which would pull in ceph-mgr and its Python stack.
+ceph=()
+{ command -v ceph-mon && command -v ceph-osd && command -v radosgw && command -v radosgw-admin; } >/dev/null 2>&1 ||
+  ceph=(ceph-mon ceph-osd radosgw ceph-common)
+
+updated=0
+apt_update() {
+  if [ "$updated" -eq 0 ]; then
+    $SUDO apt-get update
+    updated=1
+  fi
+}
+
+if [ "${#ceph[@]}" -gt 0 ]; then
+  echo "install-peers: installing ${ceph[*]} (no recommends)"
+  apt_update
+  created_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  status=0
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${ceph[@]}" || status=$?
+  if [ "$created_policy" -eq 1 ]; then
+    $SUDO rm -f /usr/sbin/policy-rc.d
+  fi
+  if [ "$status" -ne 0 ]; then
+    echo "install-peers: apt-get install of ceph failed ($status)" >&2
+    exit "$status"
+  fi
+fi
+
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "install-peers: installing ${missing[*]}"
-  $SUDO apt-get update
+  apt_update
   # policy-rc.d exit 101 keeps the package from starting its service on :5000.
   created_policy=0
   if [ ! -e /usr/sbin/policy-rc.d ]; then
@@ -81,3 +115,4 @@ docker-registry --version
 command -v htpasswd
 dockerd --version
 containerd --version
+radosgw --version

@@ -27,7 +27,7 @@ export interface Rgw {
   createBucket(name?: string): Promise<string>;
   /** The S3 driver's options for `bucket` under `rootDirectory`. */
   options(bucket: string, rootDirectory?: string, more?: Partial<S3Options>): S3Options;
-  /** The same as a `storage.s3` YAML section (flow style), for config files and REGISTRY_STORAGE. */
+  /** The same as YAML in flow style (`s3: {...}`), for a `storage` section or REGISTRY_STORAGE. */
   yaml(bucket: string, rootDirectory?: string): string;
   client(): S3Client;
   stop(): Promise<void>;
@@ -139,9 +139,13 @@ export async function startRgw(): Promise<Rgw> {
     if (Date.now() > deadline) throw fail(`radosgw did not answer at ${endpoint}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  await runOk('radosgw-admin', ['-c', conf, 'user', 'create', '--uid=stowage', '--display-name=stowage', `--access-key=${ACCESS_KEY}`, `--secret-key=${SECRET_KEY}`], {
-    timeoutMs: 30_000,
-  });
+  await runOk(
+    'radosgw-admin',
+    ['-c', conf, 'user', 'create', '--uid=stowage', '--display-name=stowage', `--access-key=${ACCESS_KEY}`, `--secret-key=${SECRET_KEY}`],
+    {
+      timeoutMs: 30_000,
+    },
+  );
 
   let s3: S3Client | undefined;
   const client = (): S3Client => {
@@ -188,9 +192,9 @@ export async function startRgw(): Promise<Rgw> {
       ...more,
     }),
     yaml: (bucket, rootDirectory = '') =>
-      `{s3: {region: us-east-1, regionendpoint: "${endpoint}", bucket: ${bucket}, accesskey: ${ACCESS_KEY}, secretkey: ${SECRET_KEY}, secure: false${
+      `s3: {region: us-east-1, regionendpoint: "${endpoint}", bucket: ${bucket}, accesskey: ${ACCESS_KEY}, secretkey: ${SECRET_KEY}, secure: false${
         rootDirectory ? `, rootdirectory: /${rootDirectory}` : ''
-      }}}`,
+      }}`,
     stop: async () => {
       s3?.destroy();
       for (const child of [...children]) child.kill('SIGKILL');

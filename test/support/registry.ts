@@ -1,12 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Registry } from '../../src/registry/server/registry.js';
 import type { StorageDriver } from '../../src/storage/driver.js';
 import type { DriverConfig } from '../../src/storage/drivers.js';
 import { FilesystemDriver } from '../../src/storage/fs/driver.js';
 import { S3Driver } from '../../src/storage/s3/driver.js';
 import type { S3Options } from '../../src/storage/s3/options.js';
+import { sharedBucket, sharedRgw } from './ceph-rgw.js';
 import { MirroredDriver } from './mirrored-driver.js';
 
 export interface TestRegistry {
@@ -25,9 +26,14 @@ export interface TestRegistry {
 const memories = new Map<string, MirroredDriver>();
 let s3: ((root: string) => S3Options) | undefined;
 
-/** The S3 options for a root directory (a key prefix named after it): set by useS3. */
-export function useS3(options: (root: string) => S3Options): void {
-  s3 = options;
+/**
+ * startRegistry on the S3 driver from now on, over the shared Ceph RADOS Gateway's bucket
+ * (test/support/ceph-rgw.ts), each root under a key prefix named after it.
+ */
+export async function useS3(): Promise<void> {
+  const [rgw, bucket] = await Promise.all([sharedRgw(), sharedBucket()]);
+  s3 = (root) => rgw.options(bucket, basename(root));
+  useDriver('s3');
 }
 
 export const TEST_DRIVERS: Readonly<Record<DriverConfig['kind'], (root: string) => StorageDriver>> = {

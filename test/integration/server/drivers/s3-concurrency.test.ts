@@ -1,0 +1,5 @@
+// The concurrency suite (test/integration/concurrency.test.ts) against the S3 storage driver on a real Ceph RADOS Gateway.
+import { useS3 } from '../../../support/registry.js';
+
+await useS3();
+await import('../concurrency.test.js');

@@ -1,0 +1,5 @@
+// The referrers suite (test/integration/referrers.test.ts) against the S3 storage driver on a real Ceph RADOS Gateway.
+import { useS3 } from '../../../support/registry.js';
+
+await useS3();
+await import('../referrers.test.js');

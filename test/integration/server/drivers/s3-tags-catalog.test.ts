@@ -1,0 +1,5 @@
+// The tags-catalog suite (test/integration/tags-catalog.test.ts) against the S3 storage driver on a real Ceph RADOS Gateway.
+import { useS3 } from '../../../support/registry.js';
+
+await useS3();
+await import('../tags-catalog.test.js');
