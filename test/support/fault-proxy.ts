@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /** What to do with one request: pass it on, answer it, or pass it on and cut the body short. */
 export type Fault =
-  | { kind: 'status'; status: number; headers?: Record<string, string> }
+  /** Answers with `status` and `body` (default: a registry's JSON error). */
+  | { kind: 'status'; status: number; headers?: Record<string, string>; body?: string }
   | { kind: 'cut'; afterBytes: number }
   | { kind: 'corrupt' }
   /** Passes the response on with these headers replaced (a registry that lies in its headers). */
@@ -23,9 +24,14 @@ export interface FaultProxy {
  * A real HTTP proxy in front of a test registry that injects the failures a flaky network
  * or a broken registry produces: 5xx/429, a connection cut mid-body, flipped bytes. `decide`
  * sees each request and returns a fault or nothing. No mocks: the client under test speaks
- * HTTP to it over loopback.
+ * HTTP to it over loopback. `preserveHost` passes Host on as the client sent it (an S3 client
+ * signs it: SigV4).
  */
-export async function startFaultProxy(target: string, decide: (req: IncomingMessage, index: number) => Fault | undefined): Promise<FaultProxy> {
+export async function startFaultProxy(
+  target: string,
+  decide: (req: IncomingMessage, index: number) => Fault | undefined,
+  options: { preserveHost?: boolean } = {},
+): Promise<FaultProxy> {
   const upstream = new URL(target);
   const seen: FaultProxy['seen'] = [];
   const server: Server = createServer((req, res) => {
@@ -35,11 +41,11 @@ export async function startFaultProxy(target: string, decide: (req: IncomingMess
     if (fault?.kind === 'status') {
       req.resume();
       res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
-      res.end('{"errors":[{"code":"UNKNOWN","message":"injected"}]}');
+      res.end(fault.body ?? '{"errors":[{"code":"UNKNOWN","message":"injected"}]}');
       return;
     }
     const forward = httpRequest(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: options.preserveHost ? req.headers : { ...req.headers, host: upstream.host } },
       (up) => {
         res.writeHead(up.statusCode ?? 502, fault?.kind === 'headers' ? { ...up.headers, ...fault.headers } : up.headers);
         if (!fault || fault.kind === 'headers') {
