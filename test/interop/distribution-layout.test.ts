@@ -5,28 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { assertSameImage, writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from '../support/oci-layout.js';
-import { makeTempDir, removeTempDirs, run, skopeo, startDistribution, startStowage, stopAll, type ServerHandle } from '../support/process.js';
-
-interface ListTagsOutput {
-  Repository: string;
-  Tags: string[];
-}
-
-const push = (layout: string, tag: string, server: ServerHandle, dest: string): Promise<unknown> =>
-  skopeo(['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout}:${tag}`, `docker://${server.host}/${dest}`]);
-
-const pull = (server: ServerHandle, src: string, layout: string, tag: string): Promise<unknown> =>
-  skopeo(['copy', '--all', '--preserve-digests', '--src-tls-verify=false', `docker://${server.host}/${src}`, `oci:${layout}:${tag}`]);
-
-async function listTags(server: ServerHandle, repo: string): Promise<string[]> {
-  const r = await skopeo(['list-tags', '--tls-verify=false', `docker://${server.host}/${repo}`]);
-  return (JSON.parse(r.stdout) as ListTagsOutput).Tags.sort();
-}
-
-async function inspectRaw(server: ServerHandle, ref: string): Promise<string> {
-  return (await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${server.host}/${ref}`])).stdout;
-}
+import { assertSameImage } from '../support/oci-layout.js';
+import { type Fixtures, listTags, makeFixtures, pull, pullAndCompare, push, pushFixtures } from '../support/registry-fixtures.js';
+import { makeTempDir, removeTempDirs, run, skopeo, startDistribution, startStowage, stopAll } from '../support/process.js';
 
 /**
  * The registry's metadata files under ROOT/docker/registry/v2: relative path → content
@@ -52,66 +33,6 @@ async function metadataTree(root: string): Promise<Map<string, string>> {
   };
   await walk(base);
   return out;
-}
-
-/** The image set both directions push: a 3-layer image, a second tag, an index, a nested repo. */
-interface Fixtures {
-  dir: string;
-  v1: BuiltImage;
-  v2: BuiltImage;
-  multi: BuiltIndex;
-  nested: BuiltImage;
-}
-
-async function makeFixtures(seed: string): Promise<Fixtures> {
-  const dir = await makeTempDir('oci-fixtures-');
-  const v1 = await writeImageLayout(dir, { layers: 3, seed: `${seed}-v1`, tag: 'v1' });
-  const v2 = await writeImageLayout(dir, { layers: 2, seed: `${seed}-v2`, tag: 'v2', sizeBytes: 64 * 1024 });
-  const multi = await writeIndexLayout(dir, {
-    seed: `${seed}-multi`,
-    tag: 'multi',
-    platforms: [
-      { os: 'linux', architecture: 'amd64' },
-      { os: 'linux', architecture: 'arm64', variant: 'v8' },
-    ],
-  });
-  const nested = await writeImageLayout(dir, { layers: 1, seed: `${seed}-nested`, tag: 'nested' });
-  return { dir, v1, v2, multi, nested };
-}
-
-/** Pushes the fixtures: app/web gets v1, v2, multi and latest (= v1); deep/team/app/tool gets 1.0. */
-async function pushFixtures(f: Fixtures, server: ServerHandle): Promise<void> {
-  await push(f.dir, 'v1', server, 'app/web:v1');
-  await push(f.dir, 'v2', server, 'app/web:v2');
-  await push(f.dir, 'multi', server, 'app/web:multi');
-  await push(f.dir, 'v1', server, 'app/web:latest');
-  await push(f.dir, 'nested', server, 'deep/team/app/tool:1.0');
-}
-
-/** Pulls every pushed tag back and checks digests and blobs against the fixtures. */
-async function pullAndCompare(f: Fixtures, server: ServerHandle): Promise<void> {
-  const out = await makeTempDir('oci-out-');
-  for (const [src, fixtureTag] of [
-    ['app/web:v1', 'v1'],
-    ['app/web:v2', 'v2'],
-    ['app/web:multi', 'multi'],
-    ['app/web:latest', 'v1'],
-    ['deep/team/app/tool:1.0', 'nested'],
-  ] as const) {
-    const outTag = src.replace(/[/:]/g, '_');
-    await pull(server, src, out, outTag);
-    await assertSameImage(f.dir, fixtureTag, out, outTag);
-  }
-  assert.deepEqual(await listTags(server, 'app/web'), ['latest', 'multi', 'v1', 'v2']);
-  assert.deepEqual(await listTags(server, 'deep/team/app/tool'), ['1.0']);
-  assert.equal(await inspectRaw(server, 'app/web:multi'), f.multi.index.toString('utf8'));
-  assert.equal(await inspectRaw(server, `app/web@${f.v2.digest}`), f.v2.manifest.toString('utf8'));
-  const head = await fetch(`${server.url}/v2/app/web/manifests/v1`, {
-    method: 'HEAD',
-    headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
-  });
-  assert.equal(head.status, 200);
-  assert.equal(head.headers.get('docker-content-digest'), f.v1.digest);
 }
 
 describe("distribution's data directory layout", () => {

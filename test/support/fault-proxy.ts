@@ -45,7 +45,13 @@ export async function startFaultProxy(
       return;
     }
     const forward = httpRequest(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: options.preserveHost ? req.headers : { ...req.headers, host: upstream.host } },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: options.preserveHost ? req.headers : { ...req.headers, host: upstream.host },
+      },
       (up) => {
         res.writeHead(up.statusCode ?? 502, fault?.kind === 'headers' ? { ...up.headers, ...fault.headers } : up.headers);
         if (!fault || fault.kind === 'headers') {

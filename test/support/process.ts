@@ -313,7 +313,10 @@ export async function startStowage(opts: StartStowageOptions = {}): Promise<Serv
 }
 
 export interface StartDistributionOptions {
+  /** The filesystem driver's root; ignored with `storage`. */
   root: string;
+  /** A storage driver section instead of the filesystem's, as YAML in flow style (`s3: {...}`). */
+  storage?: string;
   deleteEnabled?: boolean;
   timeoutMs?: number;
   /** YAML appended to the config: top-level sections (`auth:` with htpasswd, `proxy:`). */
@@ -353,8 +356,7 @@ async function startDistributionOnce(opts: StartDistributionOptions): Promise<Se
     '  accesslog:',
     '    disabled: true',
     'storage:',
-    '  filesystem:',
-    `    rootdirectory: ${JSON.stringify(opts.root)}`,
+    ...(opts.storage ? [`  ${opts.storage}`] : ['  filesystem:', `    rootdirectory: ${JSON.stringify(opts.root)}`]),
     '  delete:',
     `    enabled: ${opts.deleteEnabled ? 'true' : 'false'}`,
     '  maintenance:',
@@ -371,8 +373,11 @@ async function startDistributionOnce(opts: StartDistributionOptions): Promise<Se
   ].join('\n');
   await writeFile(configPath, config);
 
+  // Debian's docker-registry 2.8 panics in its S3 driver when AWS_CA_BUNDLE is set.
+  const { AWS_CA_BUNDLE: _, ...env } = process.env;
   const child = spawn(DISTRIBUTION_BIN, ['serve', configPath], {
     cwd: confDir,
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   track(child);

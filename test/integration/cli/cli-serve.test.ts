@@ -28,13 +28,17 @@ describe('stowage serve, start-up errors and TLS', () => {
 
   it('answers a bad config with one line on stderr and exit code 1', async () => {
     const config = join(dir, 'bad.yml');
-    await writeFile(config, 'storage:\n  s3:\n    bucket: b\n');
+    await writeFile(config, 'storage:\n  azure:\n    container: c\n');
     const result = await fails(['serve', config]);
     assert.equal(result.code, 1);
     assert.equal(
       result.stderr,
-      `stowage: config file ${config}: storage.s3 is not supported: only the filesystem and inmemory drivers are implemented so far\n`,
+      `stowage: config file ${config}: storage.azure is not supported: only the filesystem, inmemory and s3 drivers are implemented so far\n`,
     );
+    await writeFile(config, 'storage:\n  s3:\n    bucket: b\n');
+    const s3 = await fails(['serve', config]);
+    assert.equal(s3.code, 1);
+    assert.equal(s3.stderr, 'stowage: storage.s3.region: is required (any name, such as us-east-1, for an S3-compatible endpoint)\n');
   });
 
   it('names a missing TLS certificate file', async () => {
