@@ -77,7 +77,8 @@ export const KEYS = section({
       retention: yaml(z.array(RetentionRuleSchema).nullable()),
     }),
     cache: warn('no blob descriptor cache is implemented: descriptors are read from storage'),
-    redirect: accept('Stowage never redirects blob downloads: the filesystem driver has nowhere to send them'),
+    // Blob GETs answered 307 to the driver's URL where it has one (S3); the filesystem has none.
+    redirect: section({ disable: yaml(Flag) }),
     tag: warn('tag lookup concurrency is tuning Stowage does not need'),
     ...unregisteredDriverKeys(),
   }),

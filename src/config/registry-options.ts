@@ -15,6 +15,7 @@ export async function registryOptions(config: ServeConfig, logStream: NodeJS.Wri
       maxManifestBytes: config.maxManifestBytes,
       maxCatalogEntries: config.maxCatalogEntries,
       automaticCrossMount: config.automaticCrossMount,
+      redirect: config.redirect,
     },
     readOnly: config.readOnly,
     ...(config.tls ? { tls: await readTls(config.tls) } : {}),

@@ -51,6 +51,7 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
     ...(http.headers ? { headers: http.headers } : {}),
     // Stowage's features.automaticcrossmount: `POST ?mount=` without `from` finds the source (off by default).
     automaticCrossMount: config.features?.automaticcrossmount === true,
+    redirect: storage.redirect?.disable !== true,
     // As distribution: a read-only registry deletes nothing, abandoned uploads included.
     ...(readOnly ? {} : uploadPurging(storage.maintenance?.uploadpurging)),
     gc: resolveGc(storage.maintenance, readOnly, warnings),

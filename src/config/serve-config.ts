@@ -55,6 +55,8 @@ export interface ServeConfig {
   auth?: AuthSettings;
   /** Stowage's `features.automaticcrossmount`: `POST ?mount=` without `from` finds the source (off by default). */
   automaticCrossMount: boolean;
+  /** distribution's storage.redirect: blob GETs redirected to the driver's URL (S3), unless `disable`. */
+  redirect: boolean;
   /** Stowage's `storage.quotas`: bytes per repository, first matching rule; absent: none. */
   quotas?: QuotaRule[];
   /** The pull-through cache (proxy-config.ts): distribution's `proxy`, or Stowage's `proxies`; absent: none. */

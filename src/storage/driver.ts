@@ -77,6 +77,13 @@ export interface StorageDriver {
    * removes those a crash left behind.
    */
   walk(path: string, visit: (info: FileInfo) => boolean | undefined | Promise<boolean | undefined>, options?: { temporary?: boolean }): Promise<void>;
+
+  /**
+   * A URL a client can GET the file from without this process (a presigned object URL), as
+   * distribution's RedirectURL; absent on drivers that have none (a filesystem). The URL is
+   * made without a request: it does not say the file exists.
+   */
+  redirectUrl?(path: string): Promise<string>;
 }
 
 export interface PutOptions {

@@ -16,6 +16,11 @@ export interface RegistryPolicy {
    * mounts the blob from any repository the caller may pull that has it (off by default).
    */
   automaticCrossMount: boolean;
+  /**
+   * distribution's storage.redirect: a blob GET is answered 307 to the driver's URL for the
+   * blob (S3: presigned) when the driver has one; false (`redirect.disable`) streams it.
+   */
+  redirect: boolean;
 }
 
 export interface HandlerContext {

@@ -63,6 +63,8 @@ export const DEFAULT_POLICY: RegistryPolicy = {
   maxManifestBytes: 4 * 1024 * 1024,
   maxCatalogEntries: 1000,
   automaticCrossMount: false,
+  // An embedding program asks for redirects; `stowage serve` has distribution's default (on).
+  redirect: false,
 };
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

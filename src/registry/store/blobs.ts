@@ -62,6 +62,14 @@ export class RepositoryBlobs {
     }
   }
 
+  /**
+   * Where a client can fetch a linked blob itself (storage.redirect), or undefined when the
+   * driver has no such URL. Call after stat: the URL says nothing of the blob's existence.
+   */
+  async redirectUrl(digest: Digest): Promise<string | undefined> {
+    return this.driver.redirectUrl?.(blobDataPath(digest));
+  }
+
   /** Makes an existing global blob visible in this repository (after upload or mount). */
   async link(digest: Digest): Promise<void> {
     await changingUsage(this.driver, this.name, () => writeLink(this.driver, layerLinkPath(this.name, digest), digest));

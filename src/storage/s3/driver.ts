@@ -11,6 +11,9 @@ import { objectTarget } from './target.js';
 import { isComponent, sortedTree } from './tree.js';
 import { S3Writer } from './writer.js';
 
+/** How long a redirect URL is valid: distribution's 20 minutes. */
+const REDIRECT_SECONDS = 20 * 60;
+
 /** DeleteObjects takes at most 1,000 keys. */
 const DELETE_BATCH = 1000;
 
@@ -249,6 +252,16 @@ export class S3Driver implements StorageDriver {
       const result = await visit(entry);
       if (result === false && entry.isDirectory) skipping = `${entry.path}/`;
     }
+  }
+
+  /**
+   * A presigned GetObject URL, valid for 20 minutes as distribution's: the client fetches the
+   * bytes (and any range) from S3 directly, signed with this driver's credentials.
+   */
+  async redirectUrl(path: string): Promise<string> {
+    const key = this.fileKey(checkFilePath(path));
+    const [{ sdk, client }, { getSignedUrl }] = await Promise.all([this.connection(), import('@aws-sdk/s3-request-presigner')]);
+    return getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: key }), { expiresIn: REDIRECT_SECONDS });
   }
 
   private async copy(from: string, to: string, size: number, path: string, replaceMetadata = false): Promise<void> {

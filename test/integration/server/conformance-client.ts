@@ -4,7 +4,7 @@
  * Location as a relative path; and the gomega matchers it uses most, as assertions.
  */
 import assert from 'node:assert/strict';
-import type { HttpClient, Res } from '../../support/http.js';
+import { type HttpClient, Res } from '../../support/http.js';
 import { MT_MANIFEST } from './conformance-fixtures.js';
 
 export const OCTET = 'application/octet-stream';
@@ -47,8 +47,22 @@ export class SuiteClient {
     const headers = { ...opts.headers };
     // Go's net/http sends the length of the body it has, whatever Content-Length the suite sets.
     if (headers['Content-Length'] !== undefined) headers['Content-Length'] = String(opts.body?.length ?? 0);
-    return this.http.request(method, url, { headers, ...(opts.body ? { body: opts.body } : {}) });
+    const res = await this.http.request(method, url, { headers, ...(opts.body ? { body: opts.body } : {}) });
+    return (method === 'GET' || method === 'HEAD') && REDIRECTS.has(res.status) ? follow(res, headers) : res;
   }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Go's net/http client (under reggie) follows a GET's redirect, as a registry on object
+ * storage answers blob GETs (storage.redirect): the suite sees where it lands.
+ */
+async function follow(res: Res, headers: Record<string, string>): Promise<Res> {
+  const location = res.header('location');
+  assert.ok(location, `a redirect without Location: ${res.describe()}`);
+  const landed = await fetch(new URL(location, 'http://registry.invalid'), { method: res.method, headers, redirect: 'follow' });
+  return new Res(res.method, location, landed.status, Object.fromEntries(landed.headers), Buffer.from(await landed.arrayBuffer()));
 }
 
 export const relativeLocation = (res: Res): string => {

@@ -67,7 +67,8 @@ describe('strict serve configuration', () => {
       ['health:\n  file:\n    - file: /tmp/down\n', /^health is not supported: file, http and tcp health checks/],
       ['auth:\n  silly:\n    realm: r\n    service: s\n', /^auth\.silly is not supported: htpasswd and token are; refusing to start an open registry/],
       ['auth:\n  token:\n    autoredirect: true\n', /^auth\.token\.autoredirect is not supported: it builds the realm from the request's Host header/],
-      ['storage:\n  s3:\n    bucket: b\n', /^storage\.s3 is not supported: only the filesystem and inmemory drivers/],
+      ['storage:\n  azure:\n    container: c\n', /^storage\.azure is not supported: only the filesystem, inmemory and s3 drivers/],
+      ['storage:\n  redirect:\n    disabled: true\n', /^unknown key storage\.redirect\.disabled \(did you mean storage\.redirect\.disable\?\)/],
       ['validation:\n  manifests:\n    urls:\n      allow: ["^https://"]\n', /^validation is not supported/],
       ['policy:\n  repository:\n    classes: [image]\n', /^policy is not supported/],
     ];
@@ -155,6 +156,8 @@ describe('strict serve configuration', () => {
     assert.deepEqual(config.origin, { url: 'https://registry.example.com', trustedProxies: ['loopback', '10.0.0.0/8'] });
     assert.deepEqual(config.headers, { 'X-Content-Type-Options': ['nosniff'], 'Strict-Transport-Security': ['max-age=63072000'] });
     assert.equal(config.maxCatalogEntries, 50);
+    assert.equal(config.redirect, true, "distribution's default: blob GETs redirect where the driver can");
+    assert.equal((await load('storage:\n  inmemory:\n  redirect:\n    disable: true\n')).redirect, false);
     assert.equal((await load('storage:\n  inmemory:\n  maintenance:\n    uploadpurging:\n      dryrun: true\n')).uploadPurging?.dryRun, true);
     const bad: Array<[string, RegExp]> = [
       ['http:\n  host: registry.example.com\n', /^http\.host: "registry\.example\.com" is not a URL/],
@@ -236,9 +239,11 @@ describe('strict serve configuration', () => {
         code: 'CONFIG_INVALID',
         message: /^REGISTRY_NOTIFICATIONS_ENDPOINTS: notifications is not supported/,
       });
-      await assert.rejects(loadServeConfig(undefined, {}, { REGISTRY_STORAGE_S3_BUCKET: 'b' }), {
-        message: /^REGISTRY_STORAGE_S3_BUCKET: storage\.s3 is not supported/,
+      await assert.rejects(loadServeConfig(undefined, {}, { REGISTRY_STORAGE_AZURE_CONTAINER: 'c' }), {
+        message: /^REGISTRY_STORAGE_AZURE_CONTAINER: storage\.azure is not supported/,
       });
+      const s3 = await loadServeConfig(undefined, {}, { REGISTRY_STORAGE_S3_BUCKET: 'b', REGISTRY_STORAGE_S3_REGION: 'us-east-1' });
+      assert.equal(s3.storage.kind, 's3');
     });
 
     it('that name no key are ignored, as by distribution, and named in one warning line', async () => {

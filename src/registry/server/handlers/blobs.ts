@@ -9,6 +9,11 @@ export async function getBlob(ctx: HandlerContext, name: string, digestText: str
   const repository = ctx.store.repository(name);
   const digest = Digest.parse(digestText);
   const info = await repository.blobs.stat(digest);
+  if (ctx.request.method === 'GET' && ctx.policy.redirect) {
+    const location = await repository.blobs.redirectUrl(digest);
+    // HEAD stays here: it costs the stat already made, and a redirect would cost the client a second request.
+    if (location) return ctx.reply.code(307).header('Docker-Content-Digest', digest.toString()).header('Location', location).send();
+  }
   return sendBlob(ctx, digest, info.size, (range) => repository.blobs.reader(digest, range));
 }
 
