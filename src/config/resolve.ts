@@ -4,6 +4,8 @@ import { compileGlob } from '../registry/server/auth/glob.js';
 import { checkPublicUrl, compileTrust } from '../registry/server/auth/origin.js';
 import { ALGORITHMS } from '../registry/server/auth/token.js';
 import { resolveLimits, type RegistryLimits } from '../registry/server/limits.js';
+import { gcUnsupported } from '../registry/gc/collect.js';
+import { createDriver } from '../storage/drivers.js';
 import { filesystemDriver } from '../storage/fs/definition.js';
 import type { ProxySettings } from '../registry/proxy/types.js';
 import { resolveGc } from './gc-config.js';
@@ -28,10 +30,16 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
   }
   const readOnly = storage.maintenance?.readonly?.enabled === true;
   if (http.trustedproxies) compileTrust(http.trustedproxies);
+  const driver = resolveStorage(storage, flags, fromFile);
+  const gc = resolveGc(storage.maintenance, readOnly, warnings);
+  // Opening a driver makes no request (S3 connects on first use): this only asks what it can do.
+  if (gc.intervalMs !== undefined && createDriver(driver).touchCopies) {
+    throw new StowageError('CONFIG_INVALID', `storage.maintenance.gc.enabled: ${gcUnsupported(driver.kind).message}`);
+  }
   return {
     host,
     port,
-    storage: resolveStorage(storage, flags, fromFile),
+    storage: driver,
     // distribution's default is off; without any config file Stowage is a dev registry with deletes on.
     deleteEnabled: flags.delete ?? storage.delete?.enabled ?? !fromFile,
     readOnly,
@@ -54,7 +62,7 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
     redirect: storage.redirect?.disable !== true,
     // As distribution: a read-only registry deletes nothing, abandoned uploads included.
     ...(readOnly ? {} : uploadPurging(storage.maintenance?.uploadpurging)),
-    gc: resolveGc(storage.maintenance, readOnly, warnings),
+    gc,
     ...(auth ? { auth } : {}),
     ...(storage.quotas?.length ? { quotas: checkQuotaPatterns(storage.quotas) } : {}),
     ...withProxy(resolveProxy(config, readOnly)),

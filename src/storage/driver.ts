@@ -18,6 +18,14 @@ export interface StorageDriver {
    */
   readonly movesKeepTime: boolean;
 
+  /**
+   * Whether `touch` rewrites the file (an object store's copy onto itself), costing as much as
+   * the file is large. The store then leaves no evidence of use (store/quarantine.ts useFile):
+   * a touch per blob read would copy every blob pulled; and without that evidence garbage
+   * collection cannot run safely there, so it refuses (gc/collect.ts).
+   */
+  readonly touchCopies: boolean;
+
   /** The whole content of a small file (links, manifests). */
   getContent(path: string): Promise<Buffer>;
 

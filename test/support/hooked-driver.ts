@@ -10,6 +10,7 @@ export type Hook = (operation: 'move' | 'delete', when: 'before' | 'after', path
 export class HookedDriver implements StorageDriver {
   readonly name = 'filesystem';
   readonly movesKeepTime = true;
+  readonly touchCopies = false;
   private readonly inner: FilesystemDriver;
   hook: Hook = () => undefined;
 

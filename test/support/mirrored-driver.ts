@@ -13,6 +13,7 @@ import { MemoryDriver } from '../../src/storage/memory/driver.js';
 export class MirroredDriver implements StorageDriver {
   readonly name: string;
   readonly movesKeepTime: boolean;
+  readonly touchCopies: boolean;
   private readonly disk: FilesystemDriver;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -22,6 +23,7 @@ export class MirroredDriver implements StorageDriver {
   ) {
     this.name = this.memory.name;
     this.movesKeepTime = this.memory.movesKeepTime;
+    this.touchCopies = this.memory.touchCopies;
     this.disk = new FilesystemDriver(root);
   }
 

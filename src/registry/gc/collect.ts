@@ -60,6 +60,7 @@
  * One run at a time per root (lock.ts).
  */
 import type { Digest } from '../../digest/digest.js';
+import { StowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { createLimiter } from '../../transport/limiter.js';
 import { deleteIfExists, writeLink } from '../store/links.js';
@@ -85,6 +86,7 @@ const LINK_CONCURRENCY = 16;
 
 /** One garbage collection over a registry root; GC_RUNNING when another holds the root's lock. */
 export async function collectGarbage(driver: StorageDriver, options: GcOptions = {}): Promise<GcReport> {
+  if (driver.touchCopies) throw gcUnsupported(driver.name);
   const lock = await acquireGcLock(driver);
   let finished = false;
   try {
@@ -94,6 +96,18 @@ export async function collectGarbage(driver: StorageDriver, options: GcOptions =
   } finally {
     await lock.release(finished);
   }
+}
+
+/**
+ * Collection decides what is in use from modification times, which a driver whose touch is a
+ * copy does not keep up to date (StorageDriver.touchCopies): it would delete what a push is
+ * about to reference.
+ */
+export function gcUnsupported(driver: string): StowageError {
+  return new StowageError(
+    'UNSUPPORTED',
+    `garbage collection is not supported on the ${driver} storage driver yet: its evidence of use is modification times, which ${driver} sets only by copying objects`,
+  );
 }
 
 interface Run {

@@ -57,7 +57,8 @@ export async function rescue(driver: StorageDriver, path: string): Promise<boole
  * the use for garbage collection: when its modification time is older than TOUCH_INTERVAL_MS
  * it is set to now; when collection has moved it aside (quarantined) it is moved back first.
  * Once this resolves with info, a collection that began its mark after the use, or within its
- * grace window before it, does not delete the file (collect.ts, "evidence").
+ * grace window before it, does not delete the file (collect.ts, "evidence"). A driver whose
+ * touch is a copy (S3) gets none: collection refuses to run there.
  */
 export async function useFile(driver: StorageDriver, path: string): Promise<FileInfo | undefined> {
   let info = await statIfExists(driver, path);
@@ -67,7 +68,7 @@ export async function useFile(driver: StorageDriver, path: string): Promise<File
     info = await statIfExists(driver, path);
     if (!info) return undefined;
   }
-  if (Date.now() - info.modTime.getTime() < TOUCH_INTERVAL_MS) return info;
+  if (driver.touchCopies || Date.now() - info.modTime.getTime() < TOUCH_INTERVAL_MS) return info;
   if (await driver.touch(path)) return info;
   // Moved aside between the stat and the touch: bring it back, then the touch.
   await rescue(driver, path);

@@ -203,7 +203,8 @@ export class RepositoryUploads {
    * Moves verified, fsync'ed data to its content address, unless an identical blob is there
    * already. Either way the blob's time is now or within TOUCH_INTERVAL_MS of it, which is what
    * keeps it from a garbage collection running now (collect.ts): the existing one is used
-   * (statBlob), the new one touched before its rename (the last write may be long ago).
+   * (statBlob), the new one touched before its rename (the last write may be long ago), unless
+   * the move itself sets the time (an object store's copy): a touch there is a copy of the whole blob.
    */
   private async publish(uuid: string, digest: Digest): Promise<void> {
     try {
@@ -212,7 +213,7 @@ export class RepositoryUploads {
     } catch (err) {
       if (!isStowageError(err, 'BLOB_UNKNOWN')) throw err;
     }
-    await this.driver.touch(uploadDataPath(this.name, uuid));
+    if (this.driver.movesKeepTime) await this.driver.touch(uploadDataPath(this.name, uuid));
     await this.driver.move(uploadDataPath(this.name, uuid), blobDataPath(digest));
   }
 

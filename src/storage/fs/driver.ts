@@ -17,6 +17,7 @@ const STAT_BATCH = 64;
 export class FilesystemDriver implements StorageDriver {
   readonly name = 'filesystem';
   readonly movesKeepTime = true;
+  readonly touchCopies = false;
   private readonly root: string;
 
   constructor(rootDirectory: string) {

@@ -42,6 +42,7 @@ interface TreeNode {
 export class MemoryDriver implements StorageDriver {
   readonly name = 'inmemory';
   readonly movesKeepTime = true;
+  readonly touchCopies: boolean = false;
   private readonly files = new Map<string, MemoryFile>();
 
   async getContent(path: string): Promise<Buffer> {

@@ -30,6 +30,7 @@ const DELETE_BATCH = 1000;
 export class S3Driver implements StorageDriver {
   readonly name = 's3';
   readonly movesKeepTime = false;
+  readonly touchCopies = true;
   private connecting?: Promise<Connection>;
 
   constructor(readonly options: S3Options) {}

@@ -68,6 +68,10 @@ describe('strict serve configuration', () => {
       ['auth:\n  silly:\n    realm: r\n    service: s\n', /^auth\.silly is not supported: htpasswd and token are; refusing to start an open registry/],
       ['auth:\n  token:\n    autoredirect: true\n', /^auth\.token\.autoredirect is not supported: it builds the realm from the request's Host header/],
       ['storage:\n  azure:\n    container: c\n', /^storage\.azure is not supported: only the filesystem, inmemory and s3 drivers/],
+      [
+        'storage:\n  s3: {bucket: b, region: us-east-1}\n  maintenance:\n    gc:\n      enabled: true\n',
+        /^storage\.maintenance\.gc\.enabled: garbage collection is not supported on the s3 storage driver yet/,
+      ],
       ['storage:\n  redirect:\n    disabled: true\n', /^unknown key storage\.redirect\.disabled \(did you mean storage\.redirect\.disable\?\)/],
       ['validation:\n  manifests:\n    urls:\n      allow: ["^https://"]\n', /^validation is not supported/],
       ['policy:\n  repository:\n    classes: [image]\n', /^policy is not supported/],
