@@ -9,6 +9,7 @@ import { dockerRootVerbs } from './dockerroot.js';
 import { gcVsDistribution, pushWhileGc } from './gc.js';
 import { coldPullThroughCache, concurrentColdPulls, warmPullFromCache } from './proxy.js';
 import { registryDu } from './registry-du.js';
+import { pullOnS3, pushOnS3 } from './s3.js';
 
 /**
  * `npm run bench [-- --quick] [-- --only 1,3]`: Stowage against CNCF distribution and skopeo on
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
     ['12', () => coldPullThroughCache(ctx)],
     ['13', () => warmPullFromCache(ctx)],
     ['14', () => concurrentColdPulls(ctx)],
+    ['15', () => pushOnS3(ctx)],
+    ['16', () => pullOnS3(ctx)],
   ];
   const rows: Row[] = [];
   let failed = false;
