@@ -48,6 +48,13 @@ export interface StorageDriver {
   /** Size, modification time and kind; PATH_NOT_FOUND if absent. */
   stat(path: string): Promise<FileInfo>;
 
+  /**
+   * A file's info, or undefined when no file is there (a directory is none): what `stat` says
+   * of a file in one request on an object store, where `stat` of a missing key must also ask
+   * whether it is a prefix. Absent: callers use `stat`.
+   */
+  statFile?(path: string): Promise<FileInfo | undefined>;
+
   /** The full paths of a directory's direct children, sorted; PATH_NOT_FOUND if absent. */
   list(path: string): Promise<string[]>;
 

@@ -113,7 +113,8 @@ export async function startRgw(): Promise<Rgw> {
       `admin socket = ${join(dir, 'run')}/$name.asok`,
       'osd crush chooseleaf type = 0',
       '[client.rgw]',
-      `rgw frontends = beast endpoint=127.0.0.1:${rgwPort}`,
+      // tcp_nodelay: without it every GET, list and copy waits ~40 ms (Nagle against delayed ACKs).
+      `rgw frontends = beast endpoint=127.0.0.1:${rgwPort} tcp_nodelay=1`,
       `rgw data = ${join(dir, 'rgw')}`,
       '',
     ].join('\n'),

@@ -39,6 +39,11 @@ export class MirroredDriver implements StorageDriver {
     return this.memory.stat(path);
   }
 
+  get statFile(): StorageDriver['statFile'] {
+    const primary = this.memory;
+    return primary.statFile ? (path) => primary.statFile?.(path) ?? Promise.resolve(undefined) : undefined;
+  }
+
   list(path: string): Promise<string[]> {
     return this.memory.list(path);
   }

@@ -7,23 +7,26 @@ import assert from 'node:assert/strict';
 import { assertSameImage, writeImageLayout, writeIndexLayout, type BuiltImage, type BuiltIndex } from './oci-layout.js';
 import { makeTempDir, skopeo, type ServerHandle } from './process.js';
 
+/** What the helpers need of a registry: where it answers (a server, or a load balancer in front of several). */
+type Endpoint = Pick<ServerHandle, 'host' | 'url'>;
+
 interface ListTagsOutput {
   Repository: string;
   Tags: string[];
 }
 
-export const push = (layout: string, tag: string, server: ServerHandle, dest: string): Promise<unknown> =>
+export const push = (layout: string, tag: string, server: Endpoint, dest: string): Promise<unknown> =>
   skopeo(['copy', '--all', '--preserve-digests', '--dest-tls-verify=false', `oci:${layout}:${tag}`, `docker://${server.host}/${dest}`]);
 
-export const pull = (server: ServerHandle, src: string, layout: string, tag: string): Promise<unknown> =>
+export const pull = (server: Endpoint, src: string, layout: string, tag: string): Promise<unknown> =>
   skopeo(['copy', '--all', '--preserve-digests', '--src-tls-verify=false', `docker://${server.host}/${src}`, `oci:${layout}:${tag}`]);
 
-export async function listTags(server: ServerHandle, repo: string): Promise<string[]> {
+export async function listTags(server: Endpoint, repo: string): Promise<string[]> {
   const r = await skopeo(['list-tags', '--tls-verify=false', `docker://${server.host}/${repo}`]);
   return (JSON.parse(r.stdout) as ListTagsOutput).Tags.sort();
 }
 
-export async function inspectRaw(server: ServerHandle, ref: string): Promise<string> {
+export async function inspectRaw(server: Endpoint, ref: string): Promise<string> {
   return (await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${server.host}/${ref}`])).stdout;
 }
 
@@ -53,7 +56,7 @@ export async function makeFixtures(seed: string): Promise<Fixtures> {
 }
 
 /** Pushes the fixtures: app/web gets v1, v2, multi and latest (= v1); deep/team/app/tool gets 1.0. */
-export async function pushFixtures(f: Fixtures, server: ServerHandle): Promise<void> {
+export async function pushFixtures(f: Fixtures, server: Endpoint): Promise<void> {
   await push(f.dir, 'v1', server, 'app/web:v1');
   await push(f.dir, 'v2', server, 'app/web:v2');
   await push(f.dir, 'multi', server, 'app/web:multi');
@@ -62,7 +65,7 @@ export async function pushFixtures(f: Fixtures, server: ServerHandle): Promise<v
 }
 
 /** Pulls every pushed tag back and checks digests and blobs against the fixtures. */
-export async function pullAndCompare(f: Fixtures, server: ServerHandle): Promise<void> {
+export async function pullAndCompare(f: Fixtures, server: Endpoint): Promise<void> {
   const out = await makeTempDir('oci-out-');
   for (const [src, fixtureTag] of [
     ['app/web:v1', 'v1'],

@@ -61,6 +61,8 @@ export async function rescue(driver: StorageDriver, path: string): Promise<boole
  * touch is a copy (S3) gets none: collection refuses to run there.
  */
 export async function useFile(driver: StorageDriver, path: string): Promise<FileInfo | undefined> {
+  // No collection runs there, so nothing is ever moved aside to be rescued either.
+  if (driver.touchCopies) return statIfExists(driver, path);
   let info = await statIfExists(driver, path);
   if (!info) {
     // Whether this reader or another one (or the collection itself) moves it back, it is then at `path`.
@@ -68,14 +70,16 @@ export async function useFile(driver: StorageDriver, path: string): Promise<File
     info = await statIfExists(driver, path);
     if (!info) return undefined;
   }
-  if (driver.touchCopies || Date.now() - info.modTime.getTime() < TOUCH_INTERVAL_MS) return info;
+  if (Date.now() - info.modTime.getTime() < TOUCH_INTERVAL_MS) return info;
   if (await driver.touch(path)) return info;
   // Moved aside between the stat and the touch: bring it back, then the touch.
   await rescue(driver, path);
   return (await driver.touch(path)) ? info : undefined;
 }
 
+/** A file's info (a directory's too on a driver without statFile); undefined when absent. */
 export async function statIfExists(driver: StorageDriver, path: string): Promise<FileInfo | undefined> {
+  if (driver.statFile) return driver.statFile(path);
   try {
     return await driver.stat(path);
   } catch (err) {

@@ -132,6 +132,12 @@ export class S3Driver implements StorageDriver {
     }
   }
 
+  /** One HeadObject. */
+  async statFile(path: string): Promise<FileInfo | undefined> {
+    checkFilePath(path);
+    return this.headFile(path);
+  }
+
   async list(path: string): Promise<string[]> {
     checkPath(path);
     const prefix = this.prefix(path);

@@ -1,0 +1,105 @@
+/**
+ * Three `stowage serve` processes on one S3 bucket (a real Ceph RADOS Gateway) behind nginx's
+ * round robin, as a scaled-out registry runs: skopeo, podman and docker push and pull through
+ * it, every replica answers some of the requests, and a replica SIGKILLed in the middle of a
+ * push leaves nothing half-visible while the client's retry finishes on the others.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Rgw, startRgw } from '../support/ceph-rgw.js';
+import { type Dockerd, startDockerd } from '../support/dockerd.js';
+import { type Nginx, startNginx } from '../support/nginx.js';
+import { assertSameImage, writeImageLayout } from '../support/oci-layout.js';
+import { makeTempDir, removeTempDirs, runOk, type ServerHandle, skopeo, startStowage, stopAll } from '../support/process.js';
+import { type Fixtures, listTags, makeFixtures, pull, pullAndCompare, pushFixtures } from '../support/registry-fixtures.js';
+
+let rgw: Rgw;
+let nginx: Nginx;
+let replicas: ServerHandle[] = [];
+let config: string;
+
+before(async () => {
+  rgw = await startRgw();
+  const bucket = await rgw.createBucket();
+  config = join(await makeTempDir('stowage-replica-conf-'), 'config.yml');
+  await writeFile(config, `version: 0.1\nstorage:\n  ${rgw.yaml(bucket, 'replicated')}\n  delete:\n    enabled: true\n`);
+  replicas = await Promise.all([0, 1, 2].map(() => startStowage({ config })));
+  nginx = await startNginx(replicas.map((replica) => replica.host));
+});
+
+after(async () => {
+  await nginx?.stop();
+  await stopAll();
+  await rgw?.stop();
+  await removeTempDirs();
+});
+
+describe('three replicas on one bucket behind nginx', () => {
+  let f: Fixtures;
+
+  it('skopeo pushes and pulls through the balancer, and every replica served part of it', async () => {
+    f = await makeFixtures('replicas');
+    const before = (await nginx.upstreams()).length;
+    await pushFixtures(f, nginx);
+    await pullAndCompare(f, nginx);
+    const served = new Set((await nginx.upstreams()).slice(before).map((entry) => entry.upstream));
+    assert.deepEqual([...served].sort(), replicas.map((replica) => replica.host).sort());
+  });
+
+  it('podman pulls and pushes through it', async () => {
+    const dir = await makeTempDir('podman-');
+    const podman = (args: string[]) =>
+      runOk('podman', ['--root', join(dir, 'root'), '--runroot', join(dir, 'run'), '--storage-driver', 'vfs', ...args], { timeoutMs: 180_000 });
+    await podman(['pull', '--tls-verify=false', `${nginx.host}/app/web:v1`]);
+    await podman(['push', '--tls-verify=false', `${nginx.host}/app/web:v1`, `${nginx.host}/podman/web:v1`]);
+    await podman(['rmi', '-a', '-f']);
+    await podman(['pull', '--tls-verify=false', `${nginx.host}/podman/web:v1`]);
+    const config = (await podman(['image', 'inspect', '--format', '{{.ID}}', `${nginx.host}/podman/web:v1`])).stdout.trim();
+    assert.equal(`sha256:${config}`, f.v1.config.digest, 'the image podman pushed has the config it pulled');
+  });
+
+  describe('docker', () => {
+    let dockerd: Dockerd;
+    before(async () => (dockerd = await startDockerd('vfs')));
+    after(async () => dockerd?.stop());
+
+    it('pulls and pushes through it', async () => {
+      await dockerd.docker(['pull', `${nginx.host}/app/web:v1`], 180_000);
+      await dockerd.docker(['tag', `${nginx.host}/app/web:v1`, `${nginx.host}/docker/web:v1`]);
+      await dockerd.docker(['push', `${nginx.host}/docker/web:v1`], 180_000);
+      assert.deepEqual(await listTags(nginx, 'docker/web'), ['v1']);
+      const out = await makeTempDir('oci-out-');
+      await pull(nginx, 'docker/web:v1', out, 'v1');
+      const manifest = JSON.parse((await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${nginx.host}/docker/web:v1`])).stdout) as {
+        config: { digest: string };
+      };
+      assert.equal(manifest.config.digest, f.v1.config.digest);
+    });
+  });
+
+  it('a replica SIGKILLed mid-push: the retry finishes on the others, nothing is half-visible', async () => {
+    // Layers of random bytes, large enough that the push is still running when the replica dies.
+    const lower = join(tmpdir(), `stowage-kill-${randomBytes(6).toString('hex')}`);
+    const image = await writeImageLayout(lower, { layers: 3, seed: 'killed', tag: 'big', sizeBytes: 32 * 1024 * 1024 });
+    const victim = replicas[1] as ServerHandle;
+    const pushing = skopeo(['copy', '--retry-times=5', '--dest-tls-verify=false', `oci:${lower}:big`, `docker://${nginx.host}/killed/app:1`]);
+    // Once the victim has answered part of this push, it dies.
+    const start = (await nginx.upstreams()).length;
+    for (let i = 0; i < 300; i++) {
+      const entries = (await nginx.upstreams()).slice(start);
+      if (entries.some((entry) => entry.upstream === victim.host && /killed\/app\/blobs\/uploads/.test(entry.request))) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    victim.process.kill('SIGKILL');
+    await pushing;
+    assert.deepEqual(await listTags(nginx, 'killed/app'), ['1']);
+    const out = await makeTempDir('oci-out-');
+    await pull(nginx, 'killed/app:1', out, 'got');
+    await assertSameImage(lower, 'big', out, 'got');
+    assert.equal((await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${nginx.host}/killed/app:1`])).stdout, image.manifest.toString('utf8'));
+  });
+});
