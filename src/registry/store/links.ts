@@ -1,6 +1,7 @@
 import { Digest } from '../../digest/digest.js';
 import { isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
+import { statIfExists } from './quarantine.js';
 
 /**
  * A link file holds a digest as text (distribution writes it without a newline). Undefined
@@ -24,14 +25,9 @@ export async function writeLink(driver: StorageDriver, path: string, digest: Dig
   await driver.putContent(path, Buffer.from(digest.toString(), 'utf8'));
 }
 
+/** Whether a file (a link, a marker, blob data) is at `path`: one request on an object store (statFile). */
 export async function exists(driver: StorageDriver, path: string): Promise<boolean> {
-  try {
-    await driver.stat(path);
-    return true;
-  } catch (err) {
-    if (isStowageError(err, 'PATH_NOT_FOUND')) return false;
-    throw err;
-  }
+  return (await statIfExists(driver, path)) !== undefined;
 }
 
 /** Deletes a path, treating "already gone" as success: deletions race with each other. */

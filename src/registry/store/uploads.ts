@@ -10,6 +10,7 @@ import type { KeyedMutex } from './mutex.js';
 import { admit, capUpload, type QuotaHook } from './quota-hook.js';
 import { isExpired, startedAt } from './purge.js';
 import { blobDataPath, uploadDataPath, uploadPath, uploadStartedAtPath } from './paths.js';
+import { statIfExists } from './quarantine.js';
 
 export interface UploadStatus {
   uuid: string;
@@ -225,21 +226,11 @@ export class RepositoryUploads {
   private async checkExists(uuid: string): Promise<void> {
     const unknown = unknownUpload(uuid);
     if (!UUID.test(uuid)) throw unknown;
-    try {
-      await this.driver.stat(uploadStartedAtPath(this.name, uuid));
-    } catch (err) {
-      if (isStowageError(err, 'PATH_NOT_FOUND')) throw unknown;
-      throw err;
-    }
+    if (!(await statIfExists(this.driver, uploadStartedAtPath(this.name, uuid)))) throw unknown;
   }
 
   private async dataSize(uuid: string): Promise<number> {
-    try {
-      return (await this.driver.stat(uploadDataPath(this.name, uuid))).size;
-    } catch (err) {
-      if (isStowageError(err, 'PATH_NOT_FOUND')) return 0;
-      throw err;
-    }
+    return (await statIfExists(this.driver, uploadDataPath(this.name, uuid)))?.size ?? 0;
   }
 
   private key(uuid: string): string {
