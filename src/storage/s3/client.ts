@@ -24,6 +24,9 @@ export function endpointUrl(options: Pick<S3Options, 'regionEndpoint' | 'secure'
  * RGW 16.2 and other S3-compatible stores, and Stowage checks digests itself as bytes pass.
  */
 export async function connect(options: S3Options): Promise<Connection> {
+  // On Node 20 the SDK prints seven lines about its own future releases needing Node 22 on the
+  // first request: news for whoever upgrades the SDK (package.json), not for the operator.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [sdk, { NodeHttpHandler }] = await Promise.all([import('@aws-sdk/client-s3'), import('@smithy/node-http-handler')]);
   const sockets = { keepAlive: true, maxSockets: 256 };
   const endpoint = endpointUrl(options);
