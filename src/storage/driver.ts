@@ -135,7 +135,11 @@ export interface FileWriter {
   /** Bytes in the file so far, including those present before an append. */
   readonly size: number;
 
-  /** Appends everything `source` yields, with backpressure; resolves with the bytes written by this call. */
+  /**
+   * Appends everything `source` yields, with backpressure; resolves with the bytes written by
+   * this call. A driver may hold on to the chunks until commit (S3 gathers them into parts):
+   * the caller must not reuse their memory.
+   */
   write(source: Uint8Array | AsyncIterable<Uint8Array>): Promise<number>;
 
   /** Flushes, fsyncs and closes: once resolved, the content survives a crash. */

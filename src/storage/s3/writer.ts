@@ -51,7 +51,8 @@ export class S3Writer implements FileWriter {
     for await (const chunk of chunks) {
       if (chunk.length === 0) continue;
       if (this.prefix > 0) await this.carryPrefix();
-      this.buffered.push(Buffer.from(chunk));
+      // Kept by reference until its part is sent (FileWriter.write: chunks are not reused).
+      this.buffered.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
       this.bufferedBytes += chunk.length;
       this.written += chunk.length;
       count += chunk.length;
