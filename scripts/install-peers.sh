@@ -34,6 +34,8 @@ command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
 command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
 # The load generator of bench scenario 4 (npm run bench runs this script first).
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+# The load balancer in front of three replicas (test/interop/s3-replicas.test.ts).
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
 
 # A one-node Ceph RADOS Gateway for the S3 driver's tests (test/support/ceph-rgw.ts); installed
 # without recommends, which would pull in ceph-mgr and its Python stack.
@@ -42,54 +44,47 @@ ceph=()
   ceph=(ceph-mon ceph-osd radosgw ceph-common)
 
 updated=0
-apt_update() {
+# apt_install LABEL [apt-get install options...] -- PACKAGES...: apt-get update once, then the
+# install with a policy-rc.d that exits 101, so no package starts its service (docker-registry
+# on :5000, nginx on :80, ceph's daemons).
+apt_install() {
+  local label="$1"
+  shift
+  local options=()
+  while [ "$1" != "--" ]; do
+    options+=("$1")
+    shift
+  done
+  shift
+  echo "install-peers: installing $* ($label)"
   if [ "$updated" -eq 0 ]; then
     $SUDO apt-get update
     updated=1
   fi
+  local created_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  local status=0
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${options[@]}" "$@" || status=$?
+  if [ "$created_policy" -eq 1 ]; then
+    $SUDO rm -f /usr/sbin/policy-rc.d
+  fi
+  if [ "$status" -ne 0 ]; then
+    echo "install-peers: apt-get install of $label failed ($status)" >&2
+    exit "$status"
+  fi
 }
 
 if [ "${#ceph[@]}" -gt 0 ]; then
-  echo "install-peers: installing ${ceph[*]} (no recommends)"
-  apt_update
-  created_policy=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
-    $SUDO chmod +x /usr/sbin/policy-rc.d
-    created_policy=1
-  fi
-  status=0
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${ceph[@]}" || status=$?
-  if [ "$created_policy" -eq 1 ]; then
-    $SUDO rm -f /usr/sbin/policy-rc.d
-  fi
-  if [ "$status" -ne 0 ]; then
-    echo "install-peers: apt-get install of ceph failed ($status)" >&2
-    exit "$status"
-  fi
+  apt_install "ceph, without recommends" --no-install-recommends -- "${ceph[@]}"
 fi
-
 if [ "${#missing[@]}" -gt 0 ]; then
-  echo "install-peers: installing ${missing[*]}"
-  apt_update
-  # policy-rc.d exit 101 keeps the package from starting its service on :5000.
-  created_policy=0
-  if [ ! -e /usr/sbin/policy-rc.d ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
-    $SUDO chmod +x /usr/sbin/policy-rc.d
-    created_policy=1
-  fi
-  status=0
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" || status=$?
-  if [ "$created_policy" -eq 1 ]; then
-    $SUDO rm -f /usr/sbin/policy-rc.d
-  fi
-  if [ "$status" -ne 0 ]; then
-    echo "install-peers: apt-get install failed ($status)" >&2
-    exit "$status"
-  fi
+  apt_install "peers" -- "${missing[@]}"
 else
-  echo "install-peers: skopeo, docker-registry, htpasswd, dockerd, containerd, debootstrap, podman, attr and libcap2-bin already installed"
+  echo "install-peers: skopeo, docker-registry, htpasswd, dockerd, containerd, debootstrap, podman, attr, libcap2-bin, nginx and wrk already installed"
 fi
 
 # A docker-registry service started by the package would hold :5000; stop it.
@@ -116,3 +111,4 @@ command -v htpasswd
 dockerd --version
 containerd --version
 radosgw --version
+/usr/sbin/nginx -v
