@@ -4,12 +4,14 @@
 // unbundled build passed.
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { once } from 'node:events';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { sharedRgw } from '../support/ceph-rgw.js';
 import { GraphRootBuilder } from '../support/graph-root.js';
 import { pseudoRandomBytes, readIndexJson, writeImageLayout } from '../support/oci-layout.js';
 import { makeTempDir, removeTempDirs, REPO_ROOT, runOk } from '../support/process.js';
@@ -107,6 +109,44 @@ describe('the installed bin on a terminal (npm pack, npm install --omit=dev)', (
     } finally {
       server.kill('SIGTERM');
       if (server.exitCode === null) await once(server, 'exit');
+    }
+  });
+
+  it('serve on S3 (a real Ceph RGW; the AWS SDK from the production dependencies): copy in on a terminal, blob GETs redirected', async () => {
+    const rgw = await sharedRgw();
+    const config = join(dir, 's3.yml');
+    await writeFile(config, `version: 0.1\nstorage:\n  ${rgw.yaml(await rgw.createBucket(), 'e2e')}\n`);
+    const server = spawn(bin, ['serve', config, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    server.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    try {
+      const { url, log } = await listening(server);
+      assert.match(log, /s3 bucket [a-z0-9-]+\/e2e at http:\/\/127\.0\.0\.1:\d+/);
+      const s3 = new URL(url).host;
+      const { code, output } = await runPty(bin, ['copy', `docker://${host}/test/large:latest`, `docker://${s3}/test/large:latest`]);
+      assert.equal(code, 0, output);
+      assertBars(output);
+      const manifest = (await (
+        await fetch(`${url}/v2/test/large/manifests/latest`, { headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } })
+      ).json()) as {
+        layers: Array<{ digest: string }>;
+      };
+      const layer = manifest.layers[0]?.digest ?? '';
+      const redirected = await fetch(`${url}/v2/test/large/blobs/${layer}`, { redirect: 'manual' });
+      assert.equal(redirected.status, 307);
+      const fetched = await fetch(redirected.headers.get('location') ?? '');
+      assert.equal(
+        `sha256:${createHash('sha256')
+          .update(Buffer.from(await fetched.arrayBuffer()))
+          .digest('hex')}`,
+        layer,
+      );
+      // The server's log lines go to stderr: none an error, and no notice of the SDK's.
+      assert.doesNotMatch(stderr, /Warning|"level":50/);
+    } finally {
+      server.kill('SIGTERM');
+      if (server.exitCode === null) await once(server, 'exit');
+      await rgw.stop();
     }
   });
 

@@ -11,6 +11,16 @@ export interface Connection {
   client: S3Client;
 }
 
+/**
+ * A module loaded with import(), named exports included: the SDK's packages are CommonJS, and in
+ * the bundle (scripts/bundle.mjs) such a package's chunk has module.exports as its one, default
+ * export, where Node's own loader also offers the names. The installed `serve` answered 500 to
+ * every S3 request ("NodeHttpHandler is not a constructor") until this.
+ */
+export function commonJs<T extends object>(module: T): T {
+  return (module as { default?: T }).default ?? module;
+}
+
 /** `host:port` or a URL; a bare host gets the scheme `secure` asks for (distribution's rule). */
 export function endpointUrl(options: Pick<S3Options, 'regionEndpoint' | 'secure'>): string | undefined {
   const endpoint = options.regionEndpoint;
@@ -27,7 +37,7 @@ export async function connect(options: S3Options): Promise<Connection> {
   // On Node 20 the SDK prints seven lines about its own future releases needing Node 22 on the
   // first request: news for whoever upgrades the SDK (package.json), not for the operator.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const [sdk, { NodeHttpHandler }] = await Promise.all([import('@aws-sdk/client-s3'), import('@smithy/node-http-handler')]);
+  const [sdk, { NodeHttpHandler }] = await Promise.all([import('@aws-sdk/client-s3').then(commonJs), import('@smithy/node-http-handler').then(commonJs)]);
   const sockets = { keepAlive: true, maxSockets: 256 };
   const endpoint = endpointUrl(options);
   const client = new sdk.S3Client({

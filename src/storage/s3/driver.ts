@@ -3,7 +3,7 @@ import { Readable as ReadableStream } from 'node:stream';
 import type { _Object } from '@aws-sdk/client-s3';
 import type { FileInfo, FileWriter, MoveOptions, PutOptions, StorageDriver } from '../driver.js';
 import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
-import { type Connection, connect } from './client.js';
+import { type Connection, commonJs, connect } from './client.js';
 import { copyObject } from './copy.js';
 import { isNotFound, s3Error, statusOf } from './errors.js';
 import type { S3Options } from './options.js';
@@ -267,7 +267,7 @@ export class S3Driver implements StorageDriver {
    */
   async redirectUrl(path: string): Promise<string> {
     const key = this.fileKey(checkFilePath(path));
-    const [{ sdk, client }, { getSignedUrl }] = await Promise.all([this.connection(), import('@aws-sdk/s3-request-presigner')]);
+    const [{ sdk, client }, { getSignedUrl }] = await Promise.all([this.connection(), import('@aws-sdk/s3-request-presigner').then(commonJs)]);
     return getSignedUrl(client, new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: key }), { expiresIn: REDIRECT_SECONDS });
   }
 

@@ -20,6 +20,9 @@ const PARALLEL_PARTS = 4;
  *   (UploadPartCopy: no bytes through this process), or, when that object is under S3's 5 MiB
  *   part minimum, reads it into the buffer.
  * Close and commit are the same on S3: a completed object is durable.
+ * Hand-written rather than @aws-sdk/lib-storage's Upload: that takes one stream to one new
+ * object, with no server-side copied first parts (the append above) and no way to decide at
+ * the end between one PutObject and the multipart upload already under way.
  */
 export class S3Writer implements FileWriter {
   private buffered: Buffer[] = [];
