@@ -4,7 +4,7 @@ import { compileGlob } from '../registry/server/auth/glob.js';
 import { checkPublicUrl, compileTrust } from '../registry/server/auth/origin.js';
 import { ALGORITHMS } from '../registry/server/auth/token.js';
 import { resolveLimits, type RegistryLimits } from '../registry/server/limits.js';
-import { gcUnsupported } from '../registry/gc/collect.js';
+import { gcUnsupported } from '../registry/gc/unsupported.js';
 import { createDriver } from '../storage/drivers.js';
 import { filesystemDriver } from '../storage/fs/definition.js';
 import type { ProxySettings } from '../registry/proxy/types.js';

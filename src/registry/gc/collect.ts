@@ -60,7 +60,6 @@
  * One run at a time per root (lock.ts).
  */
 import type { Digest } from '../../digest/digest.js';
-import { StowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { createLimiter } from '../../transport/limiter.js';
 import { deleteIfExists, writeLink } from '../store/links.js';
@@ -68,6 +67,7 @@ import { layerLinkPath, referrerLinkPath, referrerPath, revisionLinkPath } from 
 import { statIfExists, TOUCH_INTERVAL_MS } from '../store/quarantine.js';
 import { changingUsage } from '../store/usage-marks.js';
 import { acquireGcLock } from './lock.js';
+import { gcUnsupported } from './unsupported.js';
 import { deletionOrder, keepClosure, keptBlobs, markRepository } from './plan.js';
 import { retireFile } from './retire.js';
 import { planCacheCaps, type Eviction } from './cache-cap.js';
@@ -96,18 +96,6 @@ export async function collectGarbage(driver: StorageDriver, options: GcOptions =
   } finally {
     await lock.release(finished);
   }
-}
-
-/**
- * Collection decides what is in use from modification times, which a driver whose touch is a
- * copy does not keep up to date (StorageDriver.touchCopies): it would delete what a push is
- * about to reference.
- */
-export function gcUnsupported(driver: string): StowageError {
-  return new StowageError(
-    'UNSUPPORTED',
-    `garbage collection is not supported on the ${driver} storage driver yet: its evidence of use is modification times, which ${driver} sets only by copying objects`,
-  );
 }
 
 interface Run {

@@ -25,8 +25,19 @@ export async function writeLink(driver: StorageDriver, path: string, digest: Dig
   await driver.putContent(path, Buffer.from(digest.toString(), 'utf8'));
 }
 
-/** Whether a file (a link, a marker, blob data) is at `path`: one request on an object store (statFile). */
+/** Whether a file or a directory is at `path` (on an object store, a prefix some key has). */
 export async function exists(driver: StorageDriver, path: string): Promise<boolean> {
+  try {
+    await driver.stat(path);
+    return true;
+  } catch (err) {
+    if (isStowageError(err, 'PATH_NOT_FOUND')) return false;
+    throw err;
+  }
+}
+
+/** Whether a file (a link, a marker, blob data) is at `path`: one request on an object store (statFile). */
+export async function fileExists(driver: StorageDriver, path: string): Promise<boolean> {
   return (await statIfExists(driver, path)) !== undefined;
 }
 

@@ -2,7 +2,7 @@ import type { Digest } from '../../digest/digest.js';
 import { isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { statBlob } from './blobs.js';
-import { exists } from './links.js';
+import { fileExists } from './links.js';
 import { layerLinkPath, REPOSITORIES } from './paths.js';
 
 /**
@@ -34,7 +34,7 @@ export async function findBlobSource(driver: StorageDriver, digest: Digest, acce
     throw err;
   }
   for (const name of names.sort()) {
-    if (accept(name) && (await exists(driver, layerLinkPath(name, digest)))) return name;
+    if (accept(name) && (await fileExists(driver, layerLinkPath(name, digest)))) return name;
   }
   return undefined;
 }

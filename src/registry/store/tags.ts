@@ -3,7 +3,7 @@ import type { Digest } from '../../digest/digest.js';
 import { StowageError, isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { createLimiter } from '../../transport/limiter.js';
-import { deleteIfExists, exists, listNames, readLink, writeLink } from './links.js';
+import { deleteIfExists, fileExists, listNames, readLink, writeLink } from './links.js';
 import { blobDataPath, revisionLinkPath, tagCurrentLinkPath, tagIndexLinkPath, tagPath, tagStagingPath, tagsPath } from './paths.js';
 
 /** Tags checked at once when listing: each costs a read and two stats. */
@@ -29,7 +29,7 @@ export class RepositoryTags {
    * A new tag appears whole (create).
    */
   async tag(tag: string, digest: Digest): Promise<void> {
-    if ((await exists(this.driver, tagCurrentLinkPath(this.name, tag))) || !(await this.create(tag, digest))) {
+    if ((await fileExists(this.driver, tagCurrentLinkPath(this.name, tag))) || !(await this.create(tag, digest))) {
       await writeLink(this.driver, tagIndexLinkPath(this.name, tag, digest), digest);
       await writeLink(this.driver, tagCurrentLinkPath(this.name, tag), digest);
     }
@@ -85,7 +85,7 @@ export class RepositoryTags {
   private async resolves(tag: string): Promise<boolean> {
     const digest = await readLink(this.driver, tagCurrentLinkPath(this.name, tag));
     if (!digest) return false;
-    const [revision, blob] = await Promise.all([exists(this.driver, revisionLinkPath(this.name, digest)), exists(this.driver, blobDataPath(digest))]);
+    const [revision, blob] = await Promise.all([fileExists(this.driver, revisionLinkPath(this.name, digest)), fileExists(this.driver, blobDataPath(digest))]);
     return revision && blob;
   }
 }

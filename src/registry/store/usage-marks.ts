@@ -1,5 +1,5 @@
 import type { StorageDriver } from '../../storage/driver.js';
-import { exists } from './links.js';
+import { fileExists } from './links.js';
 import { usageChangedPath } from './paths.js';
 
 /**
@@ -24,6 +24,6 @@ export async function changingUsage<T>(driver: StorageDriver, name: string, chan
 /** Marks a repository changed (the garbage collector calls it, as invalidateUsage, for every repository it changed). */
 export async function markUsageChanged(driver: StorageDriver, name: string): Promise<void> {
   const marker = usageChangedPath(name);
-  if (await exists(driver, marker)) return;
+  if (await fileExists(driver, marker)) return;
   await driver.putContent(marker, Buffer.from(name, 'utf8'));
 }
