@@ -120,7 +120,8 @@ describe('the installed bin on a terminal (npm pack, npm install --omit=dev)', (
     let stderr = '';
     server.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     try {
-      const { url, log } = await listening(server);
+      // The storage line comes after the listening line, in a write of its own.
+      const { url, log } = await listening(server, /Storage: .*\n/);
       assert.match(log, /s3 bucket [a-z0-9-]+\/e2e at http:\/\/127\.0\.0\.1:\d+/);
       const s3 = new URL(url).host;
       const { code, output } = await runPty(bin, ['copy', `docker://${host}/test/large:latest`, `docker://${s3}/test/large:latest`]);
