@@ -60,8 +60,8 @@ describe('three replicas on one bucket behind nginx', () => {
     await podman(['push', '--tls-verify=false', `${nginx.host}/app/web:v1`, `${nginx.host}/podman/web:v1`]);
     await podman(['rmi', '-a', '-f']);
     await podman(['pull', '--tls-verify=false', `${nginx.host}/podman/web:v1`]);
-    const config = (await podman(['image', 'inspect', '--format', '{{.ID}}', `${nginx.host}/podman/web:v1`])).stdout.trim();
-    assert.equal(`sha256:${config}`, f.v1.config.digest, 'the image podman pushed has the config it pulled');
+    const imageId = (await podman(['image', 'inspect', '--format', '{{.ID}}', `${nginx.host}/podman/web:v1`])).stdout.trim();
+    assert.equal(`sha256:${imageId}`, f.v1.config.digest, 'the image podman pushed has the config it pulled');
   });
 
   describe('docker', () => {

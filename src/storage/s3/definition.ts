@@ -105,6 +105,7 @@ export const s3Driver = defineDriver({
     };
   },
   create: (options) => new S3Driver(options),
+  prepare: (options) => new S3Driver(options).checkBucket(),
   describe: (options) => {
     const where = endpointUrl(options) ?? `AWS ${options.region}`;
     return `s3 bucket ${options.bucket}${options.rootDirectory ? `/${options.rootDirectory}` : ''} at ${where}`;

@@ -3,7 +3,8 @@ import { Readable as ReadableStream } from 'node:stream';
 import type { _Object } from '@aws-sdk/client-s3';
 import type { FileInfo, FileWriter, MoveOptions, PutOptions, StorageDriver } from '../driver.js';
 import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
-import { type Connection, commonJs, connect } from './client.js';
+import { StowageError } from '../../errors/error.js';
+import { type Connection, commonJs, connect, endpointUrl } from './client.js';
 import { copyObject } from './copy.js';
 import { isNotFound, s3Error, statusOf } from './errors.js';
 import type { S3Options } from './options.js';
@@ -39,6 +40,28 @@ export class S3Driver implements StorageDriver {
     this.connecting ??= connect(this.options);
     return this.connecting;
   };
+
+  /**
+   * One HeadBucket before a server starts: a missing bucket, refused credentials or an endpoint
+   * that does not answer stop `serve` with one line, not a 500 on every request (distribution
+   * needs the bucket to exist too; neither creates it).
+   */
+  async checkBucket(): Promise<void> {
+    const { sdk, client } = await this.connection();
+    const where = `bucket ${this.options.bucket} at ${endpointUrl(this.options) ?? `AWS ${this.options.region}`}`;
+    try {
+      await client.send(new sdk.HeadBucketCommand({ Bucket: this.options.bucket }));
+    } catch (err) {
+      const status = statusOf(err);
+      const why =
+        status === 404
+          ? 'does not exist (create it first)'
+          : status === 403 || status === 401
+            ? 'refuses these credentials (storage.s3.accesskey/secretkey, or the AWS SDK chain)'
+            : `cannot be reached: ${(err as Error).message || (err as { name?: string }).name || status}`;
+      throw new StowageError('CONFIG_INVALID', `storage.s3.bucket: ${where} ${why}`);
+    }
+  }
 
   async getContent(path: string): Promise<Buffer> {
     const key = this.fileKey(path);

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Agent, fetch as undiciFetch } from 'undici';
+import { sharedRgw } from '../../support/ceph-rgw.js';
 
 const CLI = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 const run = promisify(execFile);
@@ -39,6 +40,19 @@ describe('stowage serve, start-up errors and TLS', () => {
     const s3 = await fails(['serve', config]);
     assert.equal(s3.code, 1);
     assert.equal(s3.stderr, 'stowage: storage.s3.region: is required (any name, such as us-east-1, for an S3-compatible endpoint)\n');
+  });
+
+  it('refuses to start on an S3 bucket that does not exist, naming it (a real Ceph RGW)', async () => {
+    const rgw = await sharedRgw();
+    try {
+      const config = join(dir, 's3-missing.yml');
+      await writeFile(config, `storage:\n  ${rgw.yaml('no-such-bucket')}\n`);
+      const result = await fails(['serve', config, '--addr', '127.0.0.1:0']);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /^stowage: storage\.s3\.bucket: bucket no-such-bucket at http:\/\/127\.0\.0\.1:\d+ does not exist \(create it first\)\n$/);
+    } finally {
+      await rgw.stop();
+    }
   });
 
   it('names a missing TLS certificate file', async () => {
