@@ -36,6 +36,8 @@ command -v bzip2 >/dev/null 2>&1 || missing+=(bzip2)
 command -v wrk >/dev/null 2>&1 || missing+=(wrk)
 # The load balancer in front of three replicas (test/interop/s3-replicas.test.ts).
 [ -x /usr/sbin/nginx ] || missing+=(nginx)
+# The database several replicas share (test/support/postgres.ts runs initdb and the server itself).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 
 # A one-node Ceph RADOS Gateway for the S3 driver's tests (test/support/ceph-rgw.ts); installed
 # without recommends, which would pull in ceph-mgr and its Python stack.

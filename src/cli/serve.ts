@@ -19,6 +19,7 @@ export async function serve(configPath: string | undefined, options: Record<stri
   const writes = config.readOnly ? 'read-only (every write refused)' : `deletes ${config.deleteEnabled ? 'enabled' : 'disabled'}`;
   process.stdout.write(`Storage: ${started.storage}; ${writes}\n`);
   process.stdout.write(`Access control: ${started.access}\n`);
+  if (started.database) process.stdout.write(`Database: ${started.database}\n`);
   if (config.proxy) process.stdout.write(`Pull-through cache: ${describeProxy(config.proxy)}\n`);
 
   let stopping = false;

@@ -207,6 +207,13 @@ export const KEYS = section({
         ? verdict('warn', 'the storage health check is not implemented; a storage failure is answered per request')
         : verdict('accept', 'no check enabled'),
   ),
+  // Stowage's own: the metadata index replicas share (src/database; README "Several replicas").
+  database: section({
+    enabled: yaml(Flag),
+    dsn: text(z.string().min(1)),
+    // GitLab's registry fork names its pool size so.
+    pool: section({ maxopen: text(Count) }),
+  }),
   redis: warn('Redis serves only the blob descriptor cache, which is not implemented'),
   reporting: warn('error reporting (bugsnag, newrelic) is not implemented'),
   compatibility: judged((v) =>

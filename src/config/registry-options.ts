@@ -28,6 +28,7 @@ export async function registryOptions(config: ServeConfig, logStream: NodeJS.Wri
     gc: config.gc,
     ...(config.quotas ? { quotas: config.quotas } : {}),
     ...(config.proxy ? { proxy: config.proxy } : {}),
+    ...(config.database ? { database: config.database } : {}),
     drainTimeoutSeconds: config.drainTimeoutSeconds,
     logger: {
       level: config.logLevel,

@@ -8,6 +8,7 @@ import { gcUnsupported } from '../registry/gc/unsupported.js';
 import { createDriver } from '../storage/drivers.js';
 import { filesystemDriver } from '../storage/fs/definition.js';
 import type { ProxySettings } from '../registry/proxy/types.js';
+import type { DatabaseOptions } from '../database/options.js';
 import { resolveGc } from './gc-config.js';
 import { resolveProxy } from './proxy-config.js';
 import { LOG_LEVELS, type ConfigFile } from './keys.js';
@@ -66,7 +67,30 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
     ...(auth ? { auth } : {}),
     ...(storage.quotas?.length ? { quotas: checkQuotaPatterns(storage.quotas) } : {}),
     ...withProxy(resolveProxy(config, readOnly)),
+    ...resolveDatabase(config.database),
     warnings,
+  };
+}
+
+/** `database`: a PostgreSQL DSN (`enabled: false` keeps the section without using it, as GitLab's registry reads it). */
+function resolveDatabase(section: ConfigFile['database']): { database?: DatabaseOptions } {
+  if (!section || section.enabled === false) return {};
+  if (!section.dsn) throw new StowageError('CONFIG_INVALID', 'database.dsn is required (postgres://user:password@host:port/dbname)');
+  let protocol: string;
+  try {
+    protocol = new URL(section.dsn).protocol;
+  } catch {
+    throw new StowageError('CONFIG_INVALID', 'database.dsn: not a URL (postgres://user:password@host:port/dbname)');
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new StowageError('CONFIG_INVALID', `database.dsn: expected a postgres:// URL, not ${protocol.slice(0, 20)}//…`);
+  }
+  const maxopen = section.pool?.maxopen;
+  return {
+    database: {
+      dsn: section.dsn,
+      ...(maxopen !== undefined ? { maxConnections: positive('database.pool.maxopen', count('database.pool.maxopen', maxopen)) } : {}),
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { StowageError } from '../errors/error.js';
+import type { DatabaseOptions } from '../database/options.js';
 import type { DriverConfig } from '../storage/drivers.js';
 import type { AuthSettings } from '../registry/server/auth/build.js';
 import type { OriginSettings } from '../registry/server/auth/origin.js';
@@ -61,6 +62,8 @@ export interface ServeConfig {
   quotas?: QuotaRule[];
   /** The pull-through cache (proxy-config.ts): distribution's `proxy`, or Stowage's `proxies`; absent: none. */
   proxy?: ProxySettings;
+  /** The metadata index several replicas share (`database`); absent: storage is read for everything. */
+  database?: DatabaseOptions;
   /** One line each, for stderr at start: keys and variables given but not implemented, harmlessly. */
   warnings: string[];
 }

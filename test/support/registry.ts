@@ -9,6 +9,7 @@ import { S3Driver } from '../../src/storage/s3/driver.js';
 import type { S3Options } from '../../src/storage/s3/options.js';
 import { sharedBucket, sharedRgw } from './ceph-rgw.js';
 import { MirroredDriver } from './mirrored-driver.js';
+import { createTestDatabase } from './postgres.js';
 
 export interface TestRegistry {
   /** 'http://127.0.0.1:PORT' */
@@ -52,6 +53,22 @@ export const TEST_DRIVERS: Readonly<Record<DriverConfig['kind'], (root: string) 
 };
 
 let driverName: DriverConfig['kind'] = 'filesystem';
+let databases: Map<string, Promise<string>> | undefined;
+
+/**
+ * startRegistry with a database from now on (a PostgreSQL server of test/support/postgres.ts):
+ * one database per root, so a restart on the same root finds its own.
+ */
+export function useDatabase(): void {
+  databases = new Map();
+}
+
+function databaseFor(root: string): Promise<string> | undefined {
+  if (!databases) return undefined;
+  let dsn = databases.get(root);
+  if (!dsn) databases.set(root, (dsn = createTestDatabase()));
+  return dsn;
+}
 
 /** The driver startRegistry uses from now on in this process (a per-driver wrapper calls it before importing a suite). */
 export function useDriver(name: DriverConfig['kind']): void {
@@ -63,8 +80,10 @@ export async function startRegistry(
   options: { deleteEnabled?: boolean; maxManifestBytes?: number; root?: string; automaticCrossMount?: boolean } = {},
 ): Promise<TestRegistry> {
   const root = options.root ?? (await mkdtemp(join(tmpdir(), 'stowage-registry-')));
+  const dsn = await databaseFor(root);
   const registry = new Registry({
     storage: TEST_DRIVERS[driverName](root),
+    ...(dsn ? { database: { dsn } } : {}),
     port: 0,
     policy: {
       deleteEnabled: options.deleteEnabled ?? true,

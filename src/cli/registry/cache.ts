@@ -5,6 +5,7 @@ import { ProxyCache } from '../../registry/proxy/cache.js';
 import { listCached, parseImage, removeCached, type CachedImage, type RemovedCache } from '../../registry/proxy/inventory.js';
 import { warmCache, type WarmReport } from '../../registry/proxy/warm.js';
 import { RegistryStore } from '../../registry/store/registry.js';
+import { openMetadata } from './db.js';
 import { openDriver } from '../../storage/drivers.js';
 import { renderTable } from '../format/table.js';
 import { createdSince, humanSize } from '../format/units.js';
@@ -100,12 +101,15 @@ async function withCache<T>(
   if (!config.proxy) {
     throw new StowageError('CONFIG_INVALID', `${configPath ?? 'the configuration'} has no proxy: or proxies: section: this registry caches nothing`);
   }
-  const store = new RegistryStore({ driver: await openDriver(config.storage) });
+  const driver = await openDriver(config.storage);
+  const metadata = await openMetadata(config, driver);
+  const store = new RegistryStore({ driver, ...(metadata ? { metadata } : {}) });
   const cache = new ProxyCache(store, config.proxy);
   try {
     return await work(store, cache);
   } finally {
     await cache.close();
+    await metadata?.pool.end();
   }
 }
 

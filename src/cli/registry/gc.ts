@@ -1,11 +1,13 @@
 import { stat } from 'node:fs/promises';
-import { loadServeConfig, type ServeFlags } from '../../config/serve-config.js';
+import { loadServeConfig, type ServeConfig, type ServeFlags } from '../../config/serve-config.js';
 import { parseDuration } from '../../config/values.js';
 import { StowageError, isStowageError } from '../../errors/error.js';
 import { collectGarbage, type GcOptions, type GcProgress, type GcReport } from '../../registry/gc/index.js';
 import { cacheGcOptions } from '../../registry/proxy/expiry.js';
 import { withOverrides } from '../../registry/server/gc-schedule.js';
+import type { StorageDriver } from '../../storage/driver.js';
 import { createDriver } from '../../storage/drivers.js';
+import { openMetadata } from './db.js';
 import { interruptible } from '../interrupt.js';
 import { formatBytes } from '../progress.js';
 import { optionalString, print } from '../verb-output.js';
@@ -43,7 +45,10 @@ export async function registryGc(configPath: string | undefined, options: Record
     onSignal(status.clear);
     const run: GcOptions = { ...settings, signal, ...(status.draw ? { onProgress: status.draw } : {}) };
     try {
-      report = await collectGarbage(createDriver(config.storage), run);
+      const driver = createDriver(config.storage);
+      report = await collectGarbage(driver, run);
+      // The collector changed storage directly: the database's rows follow (metadata.ts resync).
+      if (!report.dryRun && (report.tags.removed > 0 || report.manifests.removed > 0)) await resyncDatabase(config, driver);
     } catch (err) {
       if (isStowageError(err, 'GC_RUNNING')) throw new StowageError('GC_RUNNING', `another garbage collection is running on ${root}`);
       throw err;
@@ -52,6 +57,16 @@ export async function registryGc(configPath: string | undefined, options: Record
     }
   });
   if (report) print(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report, settings.graceMs));
+}
+
+async function resyncDatabase(config: ServeConfig, driver: StorageDriver): Promise<void> {
+  const metadata = await openMetadata(config, driver);
+  if (!metadata) return;
+  try {
+    await metadata.resyncAll();
+  } finally {
+    await metadata.pool.end();
+  }
 }
 
 /** The report for people: what went (or would go), then what was kept as too recent. */

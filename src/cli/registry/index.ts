@@ -44,6 +44,25 @@ export function registerRegistryCommands(program: Command): void {
       await registryDu(config, repository, options);
     });
 
+  const db = registry.command('db').description('the database several replicas share (database: in the config)');
+  db.command('import')
+    .description("build the database from the storage: every repository's manifests and tags (resumable)")
+    .argument('[config]', 'the config.yml `stowage serve` runs with: its storage section and database.dsn')
+    .option('--root <dir>', "storage root directory, instead of the config's (default ./data without a config, as stowage serve)")
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Servers refuse a database that is empty beside a storage holding repositories, or whose',
+        'import has not finished. Cut short (Ctrl-C, a crash), a second run resumes; run again',
+        'later, it reads everything afresh (after distribution wrote to the same storage).',
+      ].join('\n'),
+    )
+    .action(async (config: string | undefined, options: Record<string, unknown>) => {
+      const { registryDbImport } = await import('./db.js');
+      await registryDbImport(config, options);
+    });
+
   const cache = registry.command('cache').description('the pull-through cache (proxy: / proxies: in the config): list, remove or pre-pull cached images');
   const configArgument = 'the config.yml `stowage serve` runs with: its storage root and its proxy: / proxies: section';
   const rootOption = "storage root directory, instead of the config's (default ./data without a config, as stowage serve)";

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { StorageDriver } from '../../storage/driver.js';
 import { describeDriver, openDriver, type DriverConfig } from '../../storage/drivers.js';
+import type { DatabaseOptions } from '../../database/options.js';
+import type { RegistryDatabase } from '../../database/metadata.js';
+import { collectGarbage } from '../gc/index.js';
 import { ProxyCache } from '../proxy/cache.js';
 import { cacheGcOptions } from '../proxy/expiry.js';
 import type { ProxySettings } from '../proxy/types.js';
@@ -12,7 +15,7 @@ import { createAccessController, type AuthSettings } from './auth/build.js';
 import type { OriginSettings } from './auth/origin.js';
 import type { RegistryPolicy } from './context.js';
 import { resolveLimits, type RegistryLimits } from './limits.js';
-import { GcRunner, type GcConfig } from './gc-schedule.js';
+import { GcRunner, type Collect, type GcConfig } from './gc-schedule.js';
 import { purgeAge, scheduleMaintenance, type UploadPurging } from './maintenance.js';
 import { createRegistryServer } from './server.js';
 
@@ -56,6 +59,11 @@ export interface RegistryOptions {
    * (and `?ns=`, and unprefixed names for the default) are cached beside hosted repositories.
    */
   proxy?: ProxySettings;
+  /**
+   * The metadata index several replicas share (PostgreSQL, src/database): the catalog and tag
+   * lists come from it. Checked against the storage at start (attach.ts). Absent: none.
+   */
+  database?: DatabaseOptions;
   /** Seconds in-flight requests get to finish on `shutdown` (default 30). */
   drainTimeoutSeconds?: number;
   /** pino logger options, or false for silence (the default). */
@@ -77,6 +85,8 @@ export interface RegistryAddress {
 export interface RegistryStarted extends RegistryAddress {
   storage: string;
   access: string;
+  /** With a database: where it is, what it holds, what the start repaired. */
+  database?: string;
 }
 
 /** What `shutdown` reports. */
@@ -94,6 +104,8 @@ interface Prepared {
   proxy: ProxyCache | undefined;
   storage: string;
   access: string;
+  database: RegistryDatabase | undefined;
+  databaseLine: string | undefined;
 }
 
 /**
@@ -129,7 +141,7 @@ export class Registry implements AsyncDisposable {
   /** Listens, then starts background maintenance (leftover sweep, upload purge, scheduled GC) unless read-only. */
   async start(): Promise<RegistryStarted> {
     await this.prepare();
-    const { app, store, gc, storage, access } = await this.prepared!;
+    const { app, store, gc, storage, access, databaseLine } = await this.prepared!;
     const options = this.options;
     const host = options.host ?? '127.0.0.1';
     await app.listen({ host, port: options.port ?? 5000 });
@@ -142,7 +154,8 @@ export class Registry implements AsyncDisposable {
       this.stopMaintenance = scheduleMaintenance(app.log, store, purging);
       if (options.gc?.intervalMs !== undefined) gc.schedule(options.gc.intervalMs);
     }
-    return { url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`, scheme, host, port, storage, access };
+    const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    return { url, scheme, host, port, storage, access, ...(databaseLine ? { database: databaseLine } : {}) };
   }
 
   /**
@@ -163,11 +176,22 @@ export class Registry implements AsyncDisposable {
     const options = this.options;
     const driver = isDriver(options.storage) ? options.storage : await openDriver(options.storage);
     const storage = isDriver(options.storage) ? `${options.storage.name} driver` : describeDriver(options.storage);
-    const store = new RegistryStore({ driver, ...(options.quotas?.length ? { quota: quotaGuard(driver, options.quotas) } : {}) });
+    const attached = options.database ? await openDatabase(options.database, driver, storage) : undefined;
+    const database = attached?.database;
+    const store = new RegistryStore({
+      driver,
+      ...(options.quotas?.length ? { quota: quotaGuard(driver, options.quotas) } : {}),
+      ...(database ? { metadata: database } : {}),
+    });
     // Runtime auth problems (an htpasswd file gone bad) go to the server's log once it exists.
     let logError = (message: string): void => void process.stderr.write(`stowage: ${message}\n`);
     const proxy = options.proxy ? new ProxyCache(store, options.proxy) : undefined;
-    const gc = new GcRunner({ driver, ...(options.gc ? { settings: options.gc.options } : {}), ...cacheGcOptions(options.proxy) });
+    const gc = new GcRunner({
+      driver,
+      ...(options.gc ? { settings: options.gc.options } : {}),
+      ...cacheGcOptions(options.proxy),
+      ...(database ? { collect: collectThenResync(database) } : {}),
+    });
     const setup = options.auth ? await createAccessController(options.auth, { storage: driver, onError: (message) => logError(message) }) : undefined;
     const app = createRegistryServer({
       store,
@@ -187,13 +211,16 @@ export class Registry implements AsyncDisposable {
     logError = (message) => app.log.error(message);
     gc.log = app.log;
     if (proxy) proxy.log = app.log;
-    return { app, store, gc, proxy, storage, access: setup ? setup.description : 'none (anyone may pull, push and delete)' };
+    const access = setup ? setup.description : 'none (anyone may pull, push and delete)';
+    return { app, store, gc, proxy, storage, access, database, databaseLine: attached?.line };
   }
 
   private async close(): Promise<RegistryStopped> {
     this.stopMaintenance?.();
-    if (!this.prepared) return { drained: true };
-    const { app, gc, proxy } = await this.prepared;
+    // A start that failed (a refused database, an unreadable root) left nothing to close.
+    const prepared = await this.prepared?.catch(() => undefined);
+    if (!prepared) return { drained: true };
+    const { app, gc, proxy, database } = prepared;
     // A collection in progress is asked to stop at its next safe point, within the drain deadline.
     const collected = gc.stop();
     let timer: NodeJS.Timeout | undefined;
@@ -203,10 +230,31 @@ export class Registry implements AsyncDisposable {
     const drained = await Promise.race([Promise.all([app.close(), collected]).then(() => true as const), deadline]);
     clearTimeout(timer);
     await proxy?.close();
+    await database?.pool.end().catch(() => undefined);
     // Node's HTTP/1 servers can cut what is left; HTTP/2 sessions were already sent GOAWAY (transport.ts).
     if (!drained) (app.server as { closeAllConnections?: () => void }).closeAllConnections?.();
     return { drained };
   }
+}
+
+/** The database beside the storage (loaded only when configured: pg stays out of every other path), and its start-up line. */
+async function openDatabase(options: DatabaseOptions, driver: StorageDriver, storage: string): Promise<{ database: RegistryDatabase; line: string }> {
+  const { attachDatabase, describeDsn } = await import('../../database/index.js');
+  const attached = await attachDatabase(options, driver, storage);
+  const repaired = attached.repaired.length ? `; repaired ${attached.repaired.length} cut short (${attached.repaired.slice(0, 5).join(', ')})` : '';
+  return { database: attached.database, line: `${describeDsn(options.dsn)} (${attached.repositories} repositories${repaired})` };
+}
+
+/**
+ * The collector deletes tags and manifests in storage directly; with a database, the rows of
+ * every repository are read again after a run that removed any.
+ */
+function collectThenResync(database: RegistryDatabase): Collect {
+  return async (driver, options) => {
+    const report = await collectGarbage(driver, options);
+    if (!report.dryRun && (report.tags.removed > 0 || report.manifests.removed > 0)) await database.resyncAll();
+    return report;
+  };
 }
 
 function quotaGuard(driver: StorageDriver, rules: QuotaRule[]): QuotaGuard {

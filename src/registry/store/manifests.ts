@@ -11,6 +11,7 @@ import { rescue, useFile } from './quarantine.js';
 import type { RepositoryReferrers } from './referrers.js';
 import type { RepositoryTags } from './tags.js';
 import { changingUsage } from './usage-marks.js';
+import { record, type MetadataHook } from './metadata-hook.js';
 
 export type ManifestReference = { tag: string } | { digest: Digest };
 
@@ -40,6 +41,7 @@ export class RepositoryManifests {
     private readonly referrers: () => RepositoryReferrers,
     private readonly cache: ManifestCache,
     private readonly quota?: QuotaHook,
+    private readonly metadata?: MetadataHook,
   ) {}
 
   async get(reference: ManifestReference): Promise<StoredManifest> {
@@ -103,7 +105,12 @@ export class RepositoryManifests {
     await admit(this.quota, this.name, [{ digest, size: bytes.length, link: 'revision' }], async () => {
       // The blob's time is set if it is there (a use: a collection running now keeps it), written if not.
       if (!(await useFile(this.driver, blobDataPath(digest)))) await this.driver.putContent(blobDataPath(digest), bytes);
-      await changingUsage(this.driver, this.name, () => writeLink(this.driver, revisionLinkPath(this.name, digest), digest));
+      await record(
+        this.metadata,
+        this.name,
+        () => changingUsage(this.driver, this.name, () => writeLink(this.driver, revisionLinkPath(this.name, digest), digest)),
+        { kind: 'manifest', digest, mediaType: parsed.mediaType, size: bytes.length, ...subjectOf(parsed), references: referencesOf(parsed) },
+      );
     });
     const tags = [...new Set(['tag' in reference ? [reference.tag] : [], extraTags].flat())];
     for (const tag of tags) await this.tags.tag(tag, digest);
@@ -137,8 +144,22 @@ export class RepositoryManifests {
     if (manifest.parsed?.subject) {
       await this.referrers().remove(Digest.parse(manifest.parsed.subject.digest), reference.digest);
     }
-    await changingUsage(this.driver, this.name, () => deleteIfExists(this.driver, revisionPath(this.name, reference.digest)));
+    const digest = reference.digest;
+    await record(this.metadata, this.name, () => changingUsage(this.driver, this.name, () => deleteIfExists(this.driver, revisionPath(this.name, digest))), {
+      kind: 'unmanifest',
+      digest,
+    });
   }
+}
+
+/** What a manifest references: its config, layers and index entries (for the database's reference counts). */
+export function referencesOf(parsed: ParsedManifest): string[] {
+  const descriptors = [...(parsed.config ? [parsed.config] : []), ...parsed.layers, ...parsed.manifests];
+  return descriptors.map((descriptor) => descriptor.digest);
+}
+
+function subjectOf(parsed: ParsedManifest): { subject?: Digest } {
+  return parsed.subject ? { subject: Digest.parse(parsed.subject.digest) } : {};
 }
 
 export function manifestUnknown(name: string, reference: string): StowageError {
@@ -146,7 +167,7 @@ export function manifestUnknown(name: string, reference: string): StowageError {
 }
 
 /** The media type of a stored manifest Stowage would not accept (e.g. schema 1 left by an old registry). */
-function legacyMediaType(bytes: Buffer): string {
+export function legacyMediaType(bytes: Buffer): string {
   try {
     const value = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown; schemaVersion?: unknown; signatures?: unknown };
     if (typeof value.mediaType === 'string') return value.mediaType;

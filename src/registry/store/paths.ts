@@ -112,6 +112,9 @@ export const USAGE_DIR = `${REPOSITORIES}/_stowage`;
 export const USAGE_INDEX = `${USAGE_DIR}/usage.json`;
 export const USAGE_CHANGED = `${USAGE_DIR}/changed`;
 
+/** Which database indexes this storage (src/database/binding.ts): its id, so a database never serves another storage's metadata. */
+export const DATABASE_MARKER = `${USAGE_DIR}/database.json`;
+
 /** A repository's change marker, named by a hash of its name (a name may hold `/` and be 255 characters). */
 export function usageChangedPath(name: string): string {
   return `${USAGE_CHANGED}/${createHash('sha256').update(name).digest('hex')}`;

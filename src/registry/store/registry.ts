@@ -2,6 +2,7 @@ import { isStowageError } from '../../errors/error.js';
 import { checkRepositoryName } from '../../reference/reference.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { ManifestCache } from './manifest-cache.js';
+import type { MetadataHook } from './metadata-hook.js';
 import type { QuotaHook } from './quota-hook.js';
 import { KeyedMutex } from './mutex.js';
 import { REPOSITORIES } from './paths.js';
@@ -14,6 +15,8 @@ export interface RegistryStoreOptions {
   manifestCacheBytes?: number;
   /** Repository quotas (src/registry/usage/quota.ts); absent: none. */
   quota?: QuotaHook;
+  /** The metadata index several replicas share (src/database); absent: the storage is read for everything. */
+  metadata?: MetadataHook;
 }
 
 /**
@@ -22,6 +25,7 @@ export interface RegistryStoreOptions {
  */
 export class RegistryStore {
   readonly driver: StorageDriver;
+  readonly metadata: MetadataHook | undefined;
   private readonly context: RepositoryContext;
 
   constructor(options: RegistryStoreOptions) {
@@ -32,7 +36,9 @@ export class RegistryStore {
       mutex: new KeyedMutex(),
       cache: new ManifestCache(options.manifestCacheBytes),
       ...(options.quota ? { quota: options.quota } : {}),
+      ...(options.metadata ? { metadata: options.metadata } : {}),
     };
+    this.metadata = options.metadata;
   }
 
   /** A repository by name; NAME_INVALID before any path is built from a bad name. */
@@ -44,8 +50,15 @@ export class RegistryStore {
   /**
    * Every repository name, sorted. A repository is a directory holding `_manifests`, as
    * distribution's catalog defines it; `_`-prefixed directories are never descended into.
+   * With a database, its list: one query instead of a walk of the whole storage.
    */
   async catalog(): Promise<string[]> {
+    if (this.metadata) return this.metadata.repositories();
+    return this.walkCatalog();
+  }
+
+  /** The catalog as the storage has it (what `db import` reads). */
+  async walkCatalog(): Promise<string[]> {
     const names: string[] = [];
     const prefix = `${REPOSITORIES}/`;
     try {

@@ -4,6 +4,7 @@ import { RepositoryBlobs, statBlob } from './blobs.js';
 import { exists } from './links.js';
 import type { ManifestCache } from './manifest-cache.js';
 import { RepositoryManifests } from './manifests.js';
+import type { MetadataHook } from './metadata-hook.js';
 import type { KeyedMutex } from './mutex.js';
 import { repositoryPath } from './paths.js';
 import { admit, type QuotaHook } from './quota-hook.js';
@@ -18,6 +19,7 @@ export interface RepositoryContext {
   mutex: KeyedMutex;
   cache: ManifestCache;
   quota?: QuotaHook;
+  metadata?: MetadataHook;
 }
 
 /** One repository, seen through a storage driver. Cheap: made per request; state lives in the context. */
@@ -35,8 +37,8 @@ export class Repository {
     const { driver } = context;
     this.blobs = new RepositoryBlobs(driver, name);
     this.uploads = new RepositoryUploads(driver, name, this.blobs, context.hashes, context.mutex, context.quota);
-    this.tags = new RepositoryTags(driver, name);
-    this.manifests = new RepositoryManifests(driver, name, this.tags, () => this.referrers, context.cache, context.quota);
+    this.tags = new RepositoryTags(driver, name, context.metadata);
+    this.manifests = new RepositoryManifests(driver, name, this.tags, () => this.referrers, context.cache, context.quota, context.metadata);
     this.referrers = new RepositoryReferrers(driver, name, (digest) => this.manifests.load(digest));
   }
 

@@ -3,6 +3,7 @@ import type { Digest } from '../../digest/digest.js';
 import { StowageError, isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { createLimiter } from '../../transport/limiter.js';
+import { record, type MetadataHook } from './metadata-hook.js';
 import { deleteIfExists, fileExists, listNames, readLink, writeLink } from './links.js';
 import { blobDataPath, revisionLinkPath, tagCurrentLinkPath, tagIndexLinkPath, tagPath, tagStagingPath, tagsPath } from './paths.js';
 
@@ -14,6 +15,7 @@ export class RepositoryTags {
   constructor(
     private readonly driver: StorageDriver,
     private readonly name: string,
+    private readonly metadata?: MetadataHook,
   ) {}
 
   async resolve(tag: string): Promise<Digest> {
@@ -29,14 +31,22 @@ export class RepositoryTags {
    * A new tag appears whole (create).
    */
   async tag(tag: string, digest: Digest): Promise<void> {
-    if ((await fileExists(this.driver, tagCurrentLinkPath(this.name, tag))) || !(await this.create(tag, digest))) {
-      await writeLink(this.driver, tagIndexLinkPath(this.name, tag, digest), digest);
-      await writeLink(this.driver, tagCurrentLinkPath(this.name, tag), digest);
-    }
+    await record(
+      this.metadata,
+      this.name,
+      async () => {
+        if ((await fileExists(this.driver, tagCurrentLinkPath(this.name, tag))) || !(await this.create(tag, digest))) {
+          await writeLink(this.driver, tagIndexLinkPath(this.name, tag, digest), digest);
+          await writeLink(this.driver, tagCurrentLinkPath(this.name, tag), digest);
+        }
+      },
+      { kind: 'tag', tag, digest },
+    );
   }
 
   async untag(tag: string): Promise<void> {
-    if (!(await deleteIfExists(this.driver, tagPath(this.name, tag)))) throw tagUnknown(this.name, tag);
+    const removed = await record(this.metadata, this.name, () => deleteIfExists(this.driver, tagPath(this.name, tag)), { kind: 'untag', tag });
+    if (!removed) throw tagUnknown(this.name, tag);
   }
 
   /**
@@ -44,9 +54,16 @@ export class RepositoryTags {
    * whose `current/link` is missing or torn, or names a revision or blob that is not there,
    * is left out: distribution lists every directory under `tags/`, and one of its own crashes
    * (it writes the index entry before `current/link`; before 3.0, links in place) or a copy cut short can leave
-   * such a directory, which neither registry can serve.
+   * such a directory, which neither registry can serve. With a database, its list (it holds
+   * only tags whose manifest it holds).
    */
   async list(): Promise<string[]> {
+    if (this.metadata) return this.metadata.tags(this.name);
+    return this.listStored();
+  }
+
+  /** The tags as the storage has them. */
+  async listStored(): Promise<string[]> {
     const tags = await listNames(this.driver, tagsPath(this.name));
     const limit = createLimiter(LIST_CONCURRENCY);
     const served = await Promise.all(tags.map((tag) => limit(() => this.resolves(tag))));

@@ -1,0 +1,227 @@
+/**
+ * The database beside the storage (src/database): what the catalog and tag lists are read
+ * from, kept in step by every replica, checked at start. A real PostgreSQL
+ * (test/support/postgres.ts) beside the filesystem driver; several Registry objects on one
+ * root and one database are several replicas.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { Registry, type RegistryOptions } from '../../../src/registry/server/registry.js';
+import { isStowageError } from '../../../src/errors/error.js';
+import { MIGRATIONS } from '../../../src/database/migrations.js';
+import { HttpClient } from '../../support/http.js';
+import { createTestDatabase } from '../../support/postgres.js';
+import { makeTempDir, removeTempDirs } from '../../support/process.js';
+import { pushImage, pushManifest, buildImage, sha256 } from '../../support/registry-images.js';
+
+const open: Array<{ registry: Registry; client: HttpClient }> = [];
+after(async () => {
+  for (const { registry, client } of open) {
+    await client.close();
+    await registry.shutdown();
+  }
+  await removeTempDirs();
+});
+
+async function replica(
+  root: string,
+  dsn: string,
+  more: Partial<RegistryOptions> = {},
+): Promise<{ registry: Registry; client: HttpClient; started: Awaited<ReturnType<Registry['start']>> }> {
+  const registry = new Registry({ storage: { kind: 'filesystem', rootDirectory: root }, port: 0, database: { dsn }, ...more });
+  const started = await registry.start();
+  const client = new HttpClient(started.url);
+  open.push({ registry, client });
+  return { registry, client, started };
+}
+
+async function query<T extends pg.QueryResultRow>(dsn: string, sql: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: dsn });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function startFails(root: string, dsn: string): Promise<string> {
+  const registry = new Registry({ storage: { kind: 'filesystem', rootDirectory: root }, port: 0, database: { dsn } });
+  try {
+    await registry.start();
+  } catch (err) {
+    assert.ok(isStowageError(err, 'CONFIG_INVALID'), String(err));
+    return (err as Error).message;
+  } finally {
+    await registry.shutdown();
+  }
+  assert.fail('the registry started');
+}
+
+const tagsOf = async (client: HttpClient, repo: string): Promise<string[]> => (await client.get(`/v2/${repo}/tags/list`)).json<{ tags: string[] }>().tags;
+const catalogOf = async (client: HttpClient): Promise<string[]> => (await client.get('/v2/_catalog')).json<{ repositories: string[] }>().repositories;
+
+describe('the database as the registry index', () => {
+  let root: string;
+  let dsn: string;
+  let a: HttpClient;
+  let b: HttpClient;
+  before(async () => {
+    root = await makeTempDir('stowage-db-');
+    dsn = await createTestDatabase();
+    a = (await replica(root, dsn)).client;
+    b = (await replica(root, dsn)).client;
+  });
+
+  it('records pushes as rows: repositories, manifests with their references, tags', async () => {
+    const img = await pushImage(a, 'team/app', 'v1');
+    const manifests = await query<{ digest: string; media_type: string; size: string; refs: string[] }>(
+      dsn,
+      'SELECT digest, media_type, size, refs FROM manifests WHERE repository = $1',
+      ['team/app'],
+    );
+    assert.deepEqual(manifests, [
+      { digest: img.digest, media_type: img.mediaType, size: String(img.size), refs: [img.config.digest, ...img.layers.map((l) => l.digest)] },
+    ]);
+    assert.deepEqual(await query(dsn, 'SELECT tag, digest FROM tags WHERE repository = $1', ['team/app']), [{ tag: 'v1', digest: img.digest }]);
+    assert.deepEqual(await catalogOf(b), ['team/app']);
+  });
+
+  it('answers the catalog and tag lists from its rows, not from a walk of the storage', async () => {
+    // A row no storage holds shows: the list is the database's (never done outside a test).
+    await query(dsn, "INSERT INTO repositories (name) VALUES ('only/in-database')");
+    try {
+      assert.deepEqual(await catalogOf(a), ['only/in-database', 'team/app']);
+    } finally {
+      await query(dsn, "DELETE FROM repositories WHERE name = 'only/in-database'");
+    }
+  });
+
+  it('keeps replicas in step: a tag pushed, moved and deleted on one is listed so by the other', async () => {
+    const one = await pushImage(a, 'team/web', 'stable');
+    assert.deepEqual(await tagsOf(b, 'team/web'), ['stable']);
+    const two = await buildImage(b, 'team/web');
+    await pushManifest(b, 'team/web', two, 'stable');
+    await pushManifest(b, 'team/web', two, 'next');
+    assert.deepEqual(await tagsOf(a, 'team/web'), ['next', 'stable']);
+    assert.deepEqual(await query(dsn, "SELECT digest FROM tags WHERE repository = 'team/web' AND tag = 'stable'"), [{ digest: two.digest }]);
+    assert.equal((await a.delete('/v2/team/web/manifests/next')).status, 202);
+    assert.deepEqual(await tagsOf(b, 'team/web'), ['stable']);
+    // By digest: the manifest and every tag on it.
+    assert.equal((await b.delete(`/v2/team/web/manifests/${two.digest}`)).status, 202);
+    assert.equal((await a.get('/v2/team/web/tags/list')).json<{ tags: string[] }>().tags.length, 0);
+    assert.deepEqual(await query(dsn, "SELECT digest FROM manifests WHERE repository = 'team/web'"), [{ digest: one.digest }]);
+    assert.deepEqual(await catalogOf(a), ['team/app', 'team/web']);
+  });
+
+  it('ends with the storage’s tag when two replicas push the same tag at once, every time', async () => {
+    const images = [await buildImage(a, 'team/race'), await buildImage(a, 'team/race')];
+    for (const image of images) await pushManifest(a, 'team/race', image);
+    for (let round = 0; round < 15; round++) {
+      await Promise.all([pushManifest(a, 'team/race', images[round % 2]!, 'latest'), pushManifest(b, 'team/race', images[(round + 1) % 2]!, 'latest')]);
+      const stored = (await import('node:fs/promises')).readFile(
+        join(root, 'docker/registry/v2/repositories/team/race/_manifests/tags/latest/current/link'),
+        'utf8',
+      );
+      const [row] = await query<{ digest: string }>(dsn, "SELECT digest FROM tags WHERE repository = 'team/race' AND tag = 'latest'");
+      assert.equal(row?.digest, await stored, `round ${round}`);
+    }
+  });
+
+  it('refuses a second storage on the same database, naming the one it indexes', async () => {
+    const other = await makeTempDir('stowage-db-other-');
+    const message = await startFails(other, dsn);
+    assert.match(
+      message,
+      /^database: it indexes another storage \(filesystem at .*stowage-db-.*\), not filesystem at .*stowage-db-other-.*: give each storage its own database$/,
+    );
+  });
+});
+
+describe('start-up checks', () => {
+  it('binds an empty database to an empty storage, and says so in the start line', async () => {
+    const root = await makeTempDir('stowage-db-empty-');
+    const dsn = await createTestDatabase();
+    const { started } = await replica(root, dsn);
+    assert.match(started.database ?? '', /^postgres:\/\/stowage@127\.0\.0\.1:\d+\/stowage_\w+ \(0 repositories\)$/);
+    assert.deepEqual(await query(dsn, 'SELECT import_state FROM stowage_binding'), [{ import_state: 'complete' }]);
+  });
+
+  it('refuses an empty database beside a storage that holds repositories: db import first', async () => {
+    const root = await makeTempDir('stowage-db-unimported-');
+    const plain = new Registry({ storage: { kind: 'filesystem', rootDirectory: root }, port: 0 });
+    const client = new HttpClient((await plain.start()).url);
+    await pushImage(client, 'a/b', 'v1');
+    await client.close();
+    await plain.shutdown();
+    const message = await startFails(root, await createTestDatabase());
+    assert.match(message, /it is empty and filesystem at .* holds 1 repositories: fill it first with `stowage registry db import`/);
+  });
+
+  it('refuses a database whose import has not finished', async () => {
+    const root = await makeTempDir('stowage-db-importing-');
+    const dsn = await createTestDatabase();
+    const { registry } = await replica(root, dsn);
+    await registry.shutdown();
+    await query(dsn, "UPDATE stowage_binding SET import_state = 'importing'");
+    assert.equal(await startFails(root, dsn), 'database: an import into it has not finished: run `stowage registry db import` again to resume it');
+  });
+
+  it('refuses a schema newer than it knows, and an unreachable server, in one line each', async () => {
+    const root = await makeTempDir('stowage-db-newer-');
+    const dsn = await createTestDatabase();
+    const { registry } = await replica(root, dsn);
+    await registry.shutdown();
+    await query(dsn, 'INSERT INTO stowage_schema (version) VALUES ($1)', [MIGRATIONS.length + 1]);
+    assert.equal(
+      await startFails(root, dsn),
+      `database: its schema is version ${MIGRATIONS.length + 1}, newer than this Stowage knows (${MIGRATIONS.length}): run the Stowage that migrated it`,
+    );
+    const unreachable = await startFails(root, 'postgres://stowage:secret@127.0.0.1:1/none');
+    assert.match(unreachable, /^database\.dsn: cannot use postgres:\/\/stowage:\*\*\*@127\.0\.0\.1:1\/none: connect ECONNREFUSED/);
+  });
+
+  it('repairs a change cut short between the storage write and the row: that repository is read again', async () => {
+    const root = await makeTempDir('stowage-db-repair-');
+    const dsn = await createTestDatabase();
+    const first = await replica(root, dsn);
+    const img = await pushImage(first.client, 'team/cut', 'v1');
+    await first.registry.shutdown();
+    // A replica wrote tag v2 to storage and died before its row: its mark stays, a minute old.
+    const tagDir = join(root, 'docker/registry/v2/repositories/team/cut/_manifests/tags/v2');
+    await mkdir(join(tagDir, 'current'), { recursive: true });
+    await writeFile(join(tagDir, 'current/link'), img.digest);
+    await query(dsn, "INSERT INTO changing (repository, since) VALUES ('team/cut', now() - interval '2 minutes')");
+    const second = await replica(root, dsn);
+    assert.match(second.started.database ?? '', /\(1 repositories; repaired 1 cut short \(team\/cut\)\)$/);
+    assert.deepEqual(await tagsOf(second.client, 'team/cut'), ['v1', 'v2']);
+    assert.deepEqual(await query(dsn, 'SELECT count(*)::int AS n FROM changing'), [{ n: 0 }]);
+  });
+
+  it('follows a garbage collection: the untagged manifest it removes leaves the database too', async () => {
+    const root = await makeTempDir('stowage-db-gc-');
+    const dsn = await createTestDatabase();
+    const { client } = await replica(root, dsn, { gc: { options: { graceMs: 0, untagged: { delete: true, ageMs: 0 } } } });
+    const kept = await pushImage(client, 'team/gc', 'v1');
+    const dropped = await pushImage(client, 'team/gc', 'v2');
+    assert.equal((await client.delete('/v2/team/gc/manifests/v2')).status, 202);
+    await age(root, Date.now() - 2 * 3600_000);
+    const res = await client.post('/admin/gc', { headers: { 'content-type': 'application/json' }, body: '{"dryRun": false}' });
+    assert.equal(res.status, 200, res.describe());
+    assert.ok(res.json<{ manifests: { removed: number } }>().manifests.removed >= 1, res.describe());
+    const rows = await query<{ digest: string }>(dsn, "SELECT digest FROM manifests WHERE repository = 'team/gc'");
+    assert.deepEqual(rows, [{ digest: kept.digest }]);
+    assert.notEqual(kept.digest, dropped.digest);
+    assert.equal(sha256((await client.get('/v2/team/gc/manifests/v1', { headers: { accept: kept.mediaType } })).body), kept.digest);
+  });
+});
+
+/** Sets every file's times under `dir` to `when` (ms), as if written then. */
+async function age(dir: string, when: number): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) await utimes(join(entry.parentPath, entry.name), when / 1000, when / 1000);
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * A PostgreSQL server for the database's tests: a cluster made with `initdb` in a temp
+ * directory and the server run in the foreground on a loopback port, as this process's child
+ * (killed with it). Debian's `postgresql` package (scripts/install-peers.sh). PostgreSQL
+ * refuses to run as root: as root, the cluster belongs to the `postgres` user the package
+ * makes and the server runs as that user. `fsync=off`: nothing here must survive a crash of
+ * the machine, and the tests make many small transactions.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chown, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
+import { freePort, makeTempDir, runOk } from './process.js';
+
+export interface Postgres {
+  /** A new, empty database's DSN. */
+  createDatabase(): Promise<string>;
+  /** The server's port. */
+  port: number;
+  stop(): Promise<void>;
+}
+
+const USER = 'stowage';
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Debian keeps the server's programs under /usr/lib/postgresql/<major>/bin, the newest first. */
+async function binDir(): Promise<string> {
+  const majors = (await readdir('/usr/lib/postgresql').catch(() => [] as string[])).filter((name) => /^\d+$/.test(name));
+  majors.sort((a, b) => Number(b) - Number(a));
+  if (!majors[0]) throw new Error('PostgreSQL is not installed (/usr/lib/postgresql/<version>/bin): run scripts/install-peers.sh');
+  return `/usr/lib/postgresql/${majors[0]}/bin`;
+}
+
+/** Runs a PostgreSQL program, as the `postgres` user when this process is root. */
+function asOwner(program: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', program, ...args]] : [program, args];
+}
+
+let shared: Promise<Postgres> | undefined;
+
+/** One server per test process, started on first use. */
+export function sharedPostgres(): Promise<Postgres> {
+  shared ??= startPostgres();
+  return shared;
+}
+
+/** A fresh database on the shared server. */
+export async function createTestDatabase(): Promise<string> {
+  return (await sharedPostgres()).createDatabase();
+}
+
+export async function startPostgres(): Promise<Postgres> {
+  const bin = await binDir();
+  const dir = await makeTempDir('stowage-postgres-');
+  const data = join(dir, 'data');
+  if (process.getuid?.() === 0) {
+    const { uid, gid } = await ownerIds();
+    await chown(dir, uid, gid);
+  }
+  const [initdb, initArgs] = asOwner(join(bin, 'initdb'), ['-D', data, '-U', USER, '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  await runOk(initdb, initArgs);
+  const port = await freePort();
+  const settings = [
+    '-c',
+    `port=${port}`,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${dir}`,
+    '-c',
+    'fsync=off',
+    '-c',
+    'max_connections=300',
+  ];
+  const [server, serverArgs] = asOwner(join(bin, 'postgres'), ['-D', data, ...settings]);
+  const log: string[] = [];
+  const child = spawn(server, serverArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  const keep = (d: Buffer): void => {
+    log.push(d.toString());
+    if (log.length > 200) log.shift();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
+  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+
+  const admin = `postgres://${USER}@127.0.0.1:${port}/postgres`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const client = new pg.Client({ connectionString: admin });
+    try {
+      await client.connect();
+      await client.end();
+      break;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log.join('')}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    port,
+    async createDatabase() {
+      const name = `stowage_${randomBytes(6).toString('hex')}`;
+      const client = new pg.Client({ connectionString: admin });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      return `postgres://${USER}@127.0.0.1:${port}/${name}`;
+    },
+    async stop() {
+      child.kill('SIGINT');
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    },
+  };
+}
+
+async function ownerIds(): Promise<{ uid: number; gid: number }> {
+  const { stdout } = await runOk('id', ['-u', 'postgres']);
+  const { stdout: group } = await runOk('id', ['-g', 'postgres']);
+  return { uid: Number(stdout.trim()), gid: Number(group.trim()) };
+}
