@@ -10,12 +10,13 @@
  * `ms_mon_client_mode = crc`; `paxos_propose_interval = 0.05` cuts the start from ~13 s to ~2 s;
  * a young radosgw can take 15 s to exit on SIGTERM (it is killed instead).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3Options } from '../../src/storage/s3/options.js';
+import { daemon as startDaemon } from './daemon.js';
 import { freePort, makeTempDir, runOk } from './process.js';
 
 export interface Rgw {
@@ -37,25 +38,9 @@ const ACCESS_KEY = 'stowage-test-access';
 const SECRET_KEY = 'stowage-test-secret-key-0123456789';
 
 const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
 
 function daemon(cmd: string, args: string[], log: string[]): ChildProcess {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const keep = (d: Buffer): void => {
-    log.push(d.toString());
-    if (log.length > 200) log.shift();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  // The daemons never keep a test process alive: it exits when its tests are done, and kills them (above).
-  child.unref();
-  (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
-  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
-  return child;
+  return startDaemon(cmd, args, log, children);
 }
 
 let shared: Promise<Rgw> | undefined;

@@ -6,11 +6,11 @@
  * makes and the server runs as that user. `fsync=off`: nothing here must survive a crash of
  * the machine, and the tests make many small transactions.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chown, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { daemon } from './daemon.js';
 import { freePort, makeTempDir, runOk } from './process.js';
 
 export interface Postgres {
@@ -22,10 +22,6 @@ export interface Postgres {
 }
 
 const USER = 'stowage';
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
 
 /** Debian keeps the server's programs under /usr/lib/postgresql/<major>/bin, the newest first. */
 async function binDir(): Promise<string> {
@@ -78,18 +74,7 @@ export async function startPostgres(): Promise<Postgres> {
   ];
   const [server, serverArgs] = asOwner(join(bin, 'postgres'), ['-D', data, ...settings]);
   const log: string[] = [];
-  const child = spawn(server, serverArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  const keep = (d: Buffer): void => {
-    log.push(d.toString());
-    if (log.length > 200) log.shift();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  child.unref();
-  (child.stdout as unknown as { unref?: () => void } | null)?.unref?.();
-  (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+  const child = daemon(server, serverArgs, log, new Set());
 
   const admin = `postgres://${USER}@127.0.0.1:${port}/postgres`;
   const deadline = Date.now() + 30_000;
