@@ -1,9 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 import { readLink, fileExists } from '../registry/store/links.js';
+import type { GcCoordinator } from '../registry/gc/coordinated.js';
 import type { MetadataChange, MetadataHook } from '../registry/store/metadata-hook.js';
 import { revisionLinkPath, tagCurrentLinkPath } from '../registry/store/paths.js';
 import type { StorageDriver } from '../storage/driver.js';
 import { createLimiter } from '../transport/limiter.js';
+import { StowageError } from '../errors/error.js';
+import { acquireLease, type Lease } from './lease.js';
 import { transaction } from './pool.js';
 import { readRepository, type RepositorySnapshot } from './snapshot.js';
 
@@ -19,7 +22,7 @@ const RESYNC_CONCURRENCY = 8;
  * wrote: when two replicas write the same tag at once, the last row written is the storage's
  * last word, whichever order the two writes and the two transactions came in.
  */
-export class RegistryDatabase implements MetadataHook {
+export class RegistryDatabase implements MetadataHook, GcCoordinator {
   constructor(
     readonly pool: Pool,
     private readonly driver: StorageDriver,
@@ -71,6 +74,16 @@ export class RegistryDatabase implements MetadataHook {
       if (mark !== undefined) await client.query('DELETE FROM changing WHERE id = $1', [mark]);
       return snapshot;
     });
+  }
+
+  /** Garbage collection's lease: one replica of this database at a time (lease.ts). */
+  gcLease(): Promise<Lease> {
+    return acquireLease(
+      this.pool,
+      'gc',
+      (holder, since) =>
+        new StowageError('GC_RUNNING', `another garbage collection is running on a replica of this database (${holder}, since ${since.toISOString()})`),
+    );
   }
 
   /** Every repository the database lists, read again (after a collection removed tags or manifests). */

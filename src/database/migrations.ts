@@ -52,6 +52,17 @@ export const MIGRATIONS: readonly string[] = [
     repository text PRIMARY KEY COLLATE "C"
   );
   `,
+  // 2: leases, so that one replica at a time runs a job (garbage collection) and a holder that
+  // died is replaced once its lease expires, by the database's clock.
+  `
+  CREATE TABLE leases (
+    name text PRIMARY KEY,
+    holder text NOT NULL,
+    token text NOT NULL,
+    acquired_at timestamptz NOT NULL DEFAULT now(),
+    expires_at timestamptz NOT NULL
+  );
+  `,
 ];
 
 /** Any number: the advisory lock replicas starting at once take, so one applies the steps and the others wait. */

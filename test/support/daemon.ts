@@ -29,3 +29,12 @@ export function daemon(cmd: string, args: string[], log: string[], owned: Set<Ch
   (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
   return child;
 }
+
+/** Signals a daemon and waits for it to exit (holding this process open meanwhile: the child is unref'd). */
+export async function stopDaemon(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.ref();
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill(signal);
+  await exited;
+}

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { chown, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { daemon } from './daemon.js';
+import { daemon, stopDaemon } from './daemon.js';
 import { freePort, makeTempDir, runOk } from './process.js';
 
 export interface Postgres {
@@ -104,8 +104,10 @@ export async function startPostgres(): Promise<Postgres> {
       return `postgres://${USER}@127.0.0.1:${port}/${name}`;
     },
     async stop() {
-      child.kill('SIGINT');
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+      // pg_ctl's fast shutdown, not a signal to the child: as root the child is runuser, which does not pass SIGINT on.
+      const [pgCtl, stopArgs] = asOwner(join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w']);
+      await runOk(pgCtl, stopArgs);
+      await stopDaemon(child, 'SIGTERM');
     },
   };
 }

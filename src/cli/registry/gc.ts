@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { loadServeConfig, type ServeConfig, type ServeFlags } from '../../config/serve-config.js';
 import { parseDuration } from '../../config/values.js';
 import { StowageError, isStowageError } from '../../errors/error.js';
-import { collectGarbage, type GcOptions, type GcProgress, type GcReport } from '../../registry/gc/index.js';
+import { collectCoordinated, collectGarbage, type GcOptions, type GcProgress, type GcReport } from '../../registry/gc/index.js';
 import { cacheGcOptions } from '../../registry/proxy/expiry.js';
 import { withOverrides } from '../../registry/server/gc-schedule.js';
 import type { StorageDriver } from '../../storage/driver.js';
@@ -46,11 +46,12 @@ export async function registryGc(configPath: string | undefined, options: Record
     const run: GcOptions = { ...settings, signal, ...(status.draw ? { onProgress: status.draw } : {}) };
     try {
       const driver = createDriver(config.storage);
-      report = await collectGarbage(driver, run);
-      // The collector changed storage directly: the database's rows follow (metadata.ts resync).
-      if (!report.dryRun && (report.tags.removed > 0 || report.manifests.removed > 0)) await resyncDatabase(config, driver);
+      report = await collect(config, driver, run);
     } catch (err) {
-      if (isStowageError(err, 'GC_RUNNING')) throw new StowageError('GC_RUNNING', `another garbage collection is running on ${root}`);
+      // The root's lock (gc/lock.ts) is named by the root as the user gave it; a database's lease (database/lease.ts) by its holder.
+      if (isStowageError(err, 'GC_RUNNING') && !err.message.includes('a replica of this database')) {
+        throw new StowageError('GC_RUNNING', `another garbage collection is running on ${root}`);
+      }
       throw err;
     } finally {
       status.clear();
@@ -59,13 +60,14 @@ export async function registryGc(configPath: string | undefined, options: Record
   if (report) print(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : describeReport(report, settings.graceMs));
 }
 
-async function resyncDatabase(config: ServeConfig, driver: StorageDriver): Promise<void> {
-  const metadata = await openMetadata(config, driver);
-  if (!metadata) return;
+/** With a database: under its lease, beside the replicas' own runs, and its rows brought back in step (gc/coordinated.ts). */
+async function collect(config: ServeConfig, driver: StorageDriver, run: GcOptions): Promise<GcReport> {
+  const database = await openMetadata(config, driver);
+  if (!database) return collectGarbage(driver, run);
   try {
-    await metadata.resyncAll();
+    return await collectCoordinated(database, driver, run);
   } finally {
-    await metadata.pool.end();
+    await database.pool.end();
   }
 }
 

@@ -3,7 +3,7 @@ import type { StorageDriver } from '../../storage/driver.js';
 import { describeDriver, openDriver, type DriverConfig } from '../../storage/drivers.js';
 import type { DatabaseOptions } from '../../database/options.js';
 import type { RegistryDatabase } from '../../database/metadata.js';
-import { collectGarbage } from '../gc/index.js';
+import { collectCoordinated } from '../gc/index.js';
 import { ProxyCache } from '../proxy/cache.js';
 import { cacheGcOptions } from '../proxy/expiry.js';
 import type { ProxySettings } from '../proxy/types.js';
@@ -190,7 +190,7 @@ export class Registry implements AsyncDisposable {
       driver,
       ...(options.gc ? { settings: options.gc.options } : {}),
       ...cacheGcOptions(options.proxy),
-      ...(database ? { collect: collectThenResync(database) } : {}),
+      ...(database ? { collect: collectUnderLease(database) } : {}),
     });
     const setup = options.auth ? await createAccessController(options.auth, { storage: driver, onError: (message) => logError(message) }) : undefined;
     const app = createRegistryServer({
@@ -245,16 +245,9 @@ async function openDatabase(options: DatabaseOptions, driver: StorageDriver, sto
   return { database: attached.database, line: `${describeDsn(options.dsn)} (${attached.repositories} repositories${repaired})` };
 }
 
-/**
- * The collector deletes tags and manifests in storage directly; with a database, the rows of
- * every repository are read again after a run that removed any.
- */
-function collectThenResync(database: RegistryDatabase): Collect {
-  return async (driver, options) => {
-    const report = await collectGarbage(driver, options);
-    if (!report.dryRun && (report.tags.removed > 0 || report.manifests.removed > 0)) await database.resyncAll();
-    return report;
-  };
+/** With a database: one replica at a time collects (its lease), and the rows follow what the collector removed (gc/coordinated.ts). */
+function collectUnderLease(database: RegistryDatabase): Collect {
+  return (driver, options) => collectCoordinated(database, driver, options);
 }
 
 function quotaGuard(driver: StorageDriver, rules: QuotaRule[]): QuotaGuard {

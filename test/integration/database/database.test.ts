@@ -5,18 +5,23 @@
  * root and one database are several replicas.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { Registry, type RegistryOptions } from '../../../src/registry/server/registry.js';
-import { isStowageError } from '../../../src/errors/error.js';
+import { isStowageError, StowageError } from '../../../src/errors/error.js';
+import { acquireLease } from '../../../src/database/lease.js';
 import { MIGRATIONS } from '../../../src/database/migrations.js';
 import { HttpClient } from '../../support/http.js';
+import { pullComplete } from '../../support/gc.js';
 import { createTestDatabase } from '../../support/postgres.js';
-import { makeTempDir, removeTempDirs } from '../../support/process.js';
+import { makeTempDir, removeTempDirs, STOWAGE_CLI } from '../../support/process.js';
 import { pushImage, pushManifest, buildImage, sha256 } from '../../support/registry-images.js';
 
+const execute = promisify(execFile);
 const open: Array<{ registry: Registry; client: HttpClient }> = [];
 after(async () => {
   for (const { registry, client } of open) {
@@ -216,6 +221,122 @@ describe('start-up checks', () => {
     assert.deepEqual(rows, [{ digest: kept.digest }]);
     assert.notEqual(kept.digest, dropped.digest);
     assert.equal(sha256((await client.get('/v2/team/gc/manifests/v1', { headers: { accept: kept.mediaType } })).body), kept.digest);
+  });
+});
+
+describe('garbage collection across replicas (the database lease)', () => {
+  const busy = (holder: string): StowageError => new StowageError('GC_RUNNING', `held by ${holder}`);
+
+  it('one replica at a time: a run elsewhere is refused naming the holder; a lease whose holder died is taken over', async () => {
+    const root = await makeTempDir('stowage-db-lease-');
+    const dsn = await createTestDatabase();
+    const { client } = await replica(root, dsn, { gc: { options: { graceMs: 0 } } });
+    const pool = new pg.Pool({ connectionString: dsn });
+    try {
+      const held = await acquireLease(pool, 'gc', busy);
+      const refused = await client.post('/admin/gc', { headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(refused.status, 409, refused.describe());
+      assert.match(refused.text, new RegExp(`another garbage collection is running on a replica of this database \\(process ${process.pid} on `));
+      await held.release();
+      assert.equal((await client.post('/admin/gc', { headers: { 'content-type': 'application/json' }, body: '{}' })).status, 200);
+      assert.deepEqual(await query(dsn, 'SELECT name FROM leases'), []);
+
+      // A holder killed mid-run: its lease expires unrenewed, and the next run takes it over.
+      await query(dsn, "INSERT INTO leases (name, holder, token, expires_at) VALUES ('gc', 'process 1 on gone', 'x', now() - interval '1 second')");
+      const next = await acquireLease(pool, 'gc', busy);
+      assert.equal(next.tookOverFrom, 'process 1 on gone');
+      await assert.rejects(acquireLease(pool, 'gc', busy), /held by process \d+ on /);
+      await next.release();
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('a holder whose lease was taken over is told (its signal aborts) and its release leaves the new holder alone', async () => {
+    const dsn = await createTestDatabase();
+    await replica(await makeTempDir('stowage-db-lease-lost-'), dsn);
+    const pool = new pg.Pool({ connectionString: dsn });
+    try {
+      const lease = await acquireLease(pool, 'gc', busy, { renewMs: 50 });
+      await query(dsn, "UPDATE leases SET token = 'someone else', holder = 'process 2 on elsewhere'");
+      await new Promise<void>((resolve) => lease.signal.addEventListener('abort', () => resolve(), { once: true }));
+      assert.match(String((lease.signal.reason as Error).message), /the gc lease was lost: another replica took it over/);
+      await lease.release();
+      assert.deepEqual(await query(dsn, 'SELECT holder FROM leases'), [{ holder: 'process 2 on elsewhere' }]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('collects on one replica while two others push: garbage from before goes, every image pushed meanwhile pulls whole', async () => {
+    const root = await makeTempDir('stowage-db-gc-push-');
+    const dsn = await createTestDatabase();
+    const gc = { options: { graceMs: 0, untagged: { delete: true, ageMs: 0 } } };
+    const [a, b, c] = [await replica(root, dsn, { gc }), await replica(root, dsn, { gc }), await replica(root, dsn, { gc })];
+    const garbage = [];
+    for (let i = 0; i < 3; i++) {
+      const image = await pushImage(a.client, 'old/garbage', `v${i}`);
+      assert.equal((await a.client.delete(`/v2/old/garbage/manifests/${image.digest}`)).status, 202);
+      garbage.push(image);
+    }
+    await age(root, Date.now() - 2 * 3600_000);
+
+    let pushing = 2;
+    const pushes = (client: HttpClient, prefix: string) =>
+      (async () => {
+        const pushed = [];
+        for (let i = 0; i < 8; i++) pushed.push({ name: `${prefix}/app-${i}`, image: await pushImage(client, `${prefix}/app-${i}`, 'v1') });
+        pushing--;
+        return pushed;
+      })();
+    // Runs one after another for as long as the pushes go on: every push overlaps one.
+    const runs = (async () => {
+      const reports = [];
+      while (pushing > 0 || reports.length < 2) {
+        const res = await a.client.post('/admin/gc', { headers: { 'content-type': 'application/json' }, body: '{}' });
+        assert.equal(res.status, 200, res.describe());
+        reports.push(res.json<{ blobs: { removed: number }; manifests: { removed: number } }>());
+      }
+      return reports;
+    })();
+    const [fromB, fromC, reports] = await Promise.all([pushes(b.client, 'team-b'), pushes(c.client, 'team-c'), runs]);
+
+    // The garbage's blobs (each image has its own config and layers, and its manifest's bytes) went in the first run.
+    assert.ok(reports[0]!.blobs.removed >= 3 * 4, JSON.stringify(reports));
+    for (const image of garbage) {
+      for (const blob of [image.config, ...image.layers]) assert.equal((await c.client.head(`/v2/old/garbage/blobs/${blob.digest}`)).status, 404);
+    }
+    // Pushed on two replicas while the third collected: whole, read from the collecting one, and listed from the database.
+    for (const { name, image } of [...fromB, ...fromC]) {
+      await pullComplete(a.client, name, 'v1');
+      assert.equal(sha256((await a.client.get(`/v2/${name}/manifests/v1`, { headers: { accept: image.mediaType } })).body), image.digest);
+      assert.deepEqual((await b.client.get(`/v2/${name}/tags/list`)).json(), { name, tags: ['v1'] });
+    }
+    const catalog = (await c.client.get('/v2/_catalog')).json<{ repositories: string[] }>().repositories;
+    for (const { name } of [...fromB, ...fromC]) assert.ok(catalog.includes(name), name);
+    assert.deepEqual(await query(dsn, 'SELECT name FROM leases'), []);
+  });
+
+  it('`stowage registry gc` with the database in its config takes the same lease: refused while a replica holds it', async () => {
+    const root = await makeTempDir('stowage-db-gc-cli-');
+    const dsn = await createTestDatabase();
+    await replica(root, dsn);
+    const config = join(root, 'config.yml');
+    await writeFile(config, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${root}\ndatabase:\n  dsn: ${dsn}\n`);
+    const gc = () => execute(process.execPath, [STOWAGE_CLI, 'registry', 'gc', config, '--grace', '0s'], { timeout: 60_000 });
+    const pool = new pg.Pool({ connectionString: dsn });
+    try {
+      const held = await acquireLease(pool, 'gc', busy);
+      await assert.rejects(gc(), (err: { code: number; stderr: string }) => {
+        assert.equal(err.code, 1);
+        assert.match(err.stderr, /^stowage: another garbage collection is running on a replica of this database \(process \d+ on .+, since \d{4}-.+\)\n$/);
+        return true;
+      });
+      await held.release();
+      assert.match((await gc()).stdout, /^Deleted 0 blobs/);
+    } finally {
+      await pool.end();
+    }
   });
 });
 
