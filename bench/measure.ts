@@ -86,7 +86,8 @@ export function formatTable(rows: Row[]): string {
 }
 
 function round(n: number): string {
-  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+  // Below 0.1, two significant digits: a ratio of 0.004 is not 0.00.
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n >= 0.1 || n === 0 ? n.toFixed(2) : n.toPrecision(2);
 }
 
 /** The bundle users run (package.json `bin`); the unbundled build when there is none. */

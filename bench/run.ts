@@ -9,6 +9,7 @@ import { dockerRootVerbs } from './dockerroot.js';
 import { gcVsDistribution, pushWhileGc } from './gc.js';
 import { coldPullThroughCache, concurrentColdPulls, warmPullFromCache } from './proxy.js';
 import { registryDu } from './registry-du.js';
+import { catalogOnS3 } from './catalog.js';
 import { pullOnS3, pushOnS3 } from './s3.js';
 
 /**
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     ['14', () => concurrentColdPulls(ctx)],
     ['15', () => pushOnS3(ctx)],
     ['16', () => pullOnS3(ctx)],
+    ['17', () => catalogOnS3(ctx)],
   ];
   const rows: Row[] = [];
   let failed = false;

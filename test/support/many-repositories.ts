@@ -1,13 +1,13 @@
 /**
  * A registry root holding many repositories, written straight through a storage driver in
  * distribution's layout (src/registry/store/paths.ts) rather than pushed: each repository
- * holds one shared manifest (its config and layer blobs stored, not linked: nothing pulls
- * them) and tags it `latest`. For the
+ * holds one shared manifest, its config and layer linked as a push links them (distribution's
+ * catalog finds repositories by their `_layers` directory), and tags it `latest`. For the
  * database import test and the catalog benchmark, where thousands of pushes would take minutes.
  */
 import { Digest } from '../../src/digest/digest.js';
 import { writeLink } from '../../src/registry/store/links.js';
-import { blobDataPath, revisionLinkPath, tagCurrentLinkPath, tagIndexLinkPath } from '../../src/registry/store/paths.js';
+import { blobDataPath, layerLinkPath, revisionLinkPath, tagCurrentLinkPath, tagIndexLinkPath } from '../../src/registry/store/paths.js';
 import type { StorageDriver } from '../../src/storage/driver.js';
 import { createLimiter } from '../../src/transport/limiter.js';
 
@@ -34,6 +34,8 @@ export async function writeManyRepositories(driver: StorageDriver, count: number
   const limit = createLimiter(64);
   await Promise.all(
     names.flatMap((name) => [
+      limit(() => writeLink(driver, layerLinkPath(name, Digest.of(config)), Digest.of(config))),
+      limit(() => writeLink(driver, layerLinkPath(name, Digest.of(layer)), Digest.of(layer))),
       limit(() => writeLink(driver, revisionLinkPath(name, manifest), manifest)),
       limit(() => writeLink(driver, tagIndexLinkPath(name, 'latest', manifest), manifest)),
       limit(() => writeLink(driver, tagCurrentLinkPath(name, 'latest'), manifest)),
