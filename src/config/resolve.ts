@@ -34,7 +34,8 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
   const driver = resolveStorage(storage, flags, fromFile);
   const gc = resolveGc(storage.maintenance, readOnly, warnings);
   // Opening a driver makes no request (S3 connects on first use): this only asks what it can do.
-  if (gc.intervalMs !== undefined && createDriver(driver).touchCopies) {
+  // With a database, uses are recorded there instead (registry/store/use-ledger.ts).
+  if (gc.intervalMs !== undefined && createDriver(driver).touchCopies && !resolveDatabase(config.database).database) {
     throw new StowageError('CONFIG_INVALID', `storage.maintenance.gc.enabled: ${gcUnsupported(driver.kind).message}`);
   }
   return {

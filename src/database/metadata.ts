@@ -8,6 +8,7 @@ import { createLimiter } from '../transport/limiter.js';
 import { StowageError } from '../errors/error.js';
 import { acquireLease, type Lease } from './lease.js';
 import { transaction } from './pool.js';
+import { UsesTable } from './uses.js';
 import { readRepository, type RepositorySnapshot } from './snapshot.js';
 
 /** PostgreSQL's foreign_key_violation: a tag whose manifest has no row (the database fell behind). */
@@ -23,10 +24,15 @@ const RESYNC_CONCURRENCY = 8;
  * last word, whichever order the two writes and the two transactions came in.
  */
 export class RegistryDatabase implements MetadataHook, GcCoordinator {
+  /** Uses of blobs and links, for storage that cannot keep them as file times (uses.ts). */
+  readonly uses: UsesTable;
+
   constructor(
     readonly pool: Pool,
     private readonly driver: StorageDriver,
-  ) {}
+  ) {
+    this.uses = new UsesTable(pool);
+  }
 
   async repositories(): Promise<string[]> {
     const { rows } = await this.pool.query<{ name: string }>('SELECT name FROM repositories ORDER BY name');

@@ -63,6 +63,14 @@ export const MIGRATIONS: readonly string[] = [
     expires_at timestamptz NOT NULL
   );
   `,
+  // 3: uses of blobs and links on storage that cannot keep them as file times (an object
+  // store): garbage collection's evidence there (src/database/uses.ts).
+  `
+  CREATE TABLE uses (
+    path text PRIMARY KEY COLLATE "C",
+    used_at timestamptz NOT NULL
+  );
+  `,
 ];
 
 /** Any number: the advisory lock replicas starting at once take, so one applies the steps and the others wait. */

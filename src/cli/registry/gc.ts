@@ -6,7 +6,8 @@ import { collectCoordinated, collectGarbage, type GcOptions, type GcProgress, ty
 import { cacheGcOptions } from '../../registry/proxy/expiry.js';
 import { withOverrides } from '../../registry/server/gc-schedule.js';
 import type { StorageDriver } from '../../storage/driver.js';
-import { createDriver } from '../../storage/drivers.js';
+import { createDriver, describeDriver } from '../../storage/drivers.js';
+import { attachUseLedger } from '../../registry/store/use-ledger.js';
 import { openMetadata } from './db.js';
 import { interruptible } from '../interrupt.js';
 import { formatBytes } from '../progress.js';
@@ -24,13 +25,19 @@ export async function registryGc(configPath: string | undefined, options: Record
   const flags: ServeFlags = {};
   if (typeof options.root === 'string') flags.root = options.root;
   const config = await loadServeConfig(configPath, flags, process.env);
-  if (config.storage.kind !== 'filesystem') {
-    throw new StowageError('CONFIG_INVALID', `stowage registry gc collects a filesystem root; the config names storage.${config.storage.kind}`);
+  // An object store keeps no usable file times: its uses are recorded in the database (registry/store/use-ledger.ts).
+  if (config.storage.kind === 'inmemory' || (config.storage.kind === 's3' && !config.database)) {
+    throw new StowageError(
+      'CONFIG_INVALID',
+      `stowage registry gc collects a filesystem root, or an S3 bucket beside a database (database.dsn); the config names storage.${config.storage.kind}${config.storage.kind === 's3' ? ' without one' : ''}`,
+    );
   }
-  const root = config.storage.rootDirectory;
-  await stat(root).catch((err: NodeJS.ErrnoException) => {
-    throw new StowageError('PATH_NOT_FOUND', `no registry root at ${root} (${err.code ?? err.message})`);
-  });
+  const root = config.storage.kind === 'filesystem' ? config.storage.rootDirectory : describeDriver(config.storage);
+  if (config.storage.kind === 'filesystem') {
+    await stat(root).catch((err: NodeJS.ErrnoException) => {
+      throw new StowageError('PATH_NOT_FOUND', `no registry root at ${root} (${err.code ?? err.message})`);
+    });
+  }
   const settings = withOverrides(config.gc.options, {
     ...(options.dryRun === true ? { dryRun: true } : {}),
     ...(options.deleteUntagged === true ? { deleteUntagged: true } : {}),
@@ -64,6 +71,7 @@ export async function registryGc(configPath: string | undefined, options: Record
 async function collect(config: ServeConfig, driver: StorageDriver, run: GcOptions): Promise<GcReport> {
   const database = await openMetadata(config, driver);
   if (!database) return collectGarbage(driver, run);
+  if (driver.touchCopies) attachUseLedger(driver, database.uses);
   try {
     return await collectCoordinated(database, driver, run);
   } finally {

@@ -66,10 +66,11 @@ import { deleteIfExists, writeLink } from '../store/links.js';
 import { layerLinkPath, referrerLinkPath, referrerPath, revisionLinkPath } from '../store/paths.js';
 import { statIfExists, TOUCH_INTERVAL_MS } from '../store/quarantine.js';
 import { changingUsage } from '../store/usage-marks.js';
+import { type UseLedger, useLedgerOf } from '../store/use-ledger.js';
 import { acquireGcLock } from './lock.js';
 import { gcUnsupported } from './unsupported.js';
 import { deletionOrder, keepClosure, keptBlobs, markRepository } from './plan.js';
-import { retireFile } from './retire.js';
+import { lastUsed, retireFile } from './retire.js';
 import { planCacheCaps, type Eviction } from './cache-cap.js';
 import { compileRetention, type CompiledRetention } from './retention.js';
 import { listRepositories, scanRepository, type RepositoryScan, type TagScan } from './scan.js';
@@ -86,11 +87,13 @@ const LINK_CONCURRENCY = 16;
 
 /** One garbage collection over a registry root; GC_RUNNING when another holds the root's lock. */
 export async function collectGarbage(driver: StorageDriver, options: GcOptions = {}): Promise<GcReport> {
-  if (driver.touchCopies) throw gcUnsupported(driver.name);
+  const ledger = useLedgerOf(driver);
+  if (driver.touchCopies && !ledger) throw gcUnsupported(driver.name);
   const lock = await acquireGcLock(driver);
   let finished = false;
   try {
-    const report = await run(driver, options, lock.recover);
+    // With uses recorded in a database nothing is ever moved into quarantine: there is nothing to recover.
+    const report = await run(driver, options, lock.recover && !ledger, ledger);
     finished = true;
     return report;
   } finally {
@@ -114,7 +117,7 @@ interface Run {
   check: () => void;
 }
 
-async function run(driver: StorageDriver, options: GcOptions, recover: boolean): Promise<GcReport> {
+async function run(driver: StorageDriver, options: GcOptions, recover: boolean, ledger: UseLedger | undefined): Promise<GcReport> {
   const started = Date.now();
   const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
   const progress = (phase: GcPhase, done: number, total?: number): void => options.onProgress?.(total === undefined ? { phase, done } : { phase, done, total });
@@ -162,6 +165,7 @@ async function run(driver: StorageDriver, options: GcOptions, recover: boolean):
     ),
   );
   scans.sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (ledger) await addRecordedUses(ledger, scans);
   if (options.cacheCaps?.length) state.evictions = await planCacheCaps(driver, scans, options.cacheCaps);
 
   let swept = 0;
@@ -184,8 +188,27 @@ async function run(driver: StorageDriver, options: GcOptions, recover: boolean):
     progress: (done, total) => progress('blobs', done, total),
     check,
   });
+  if (ledger && !state.dryRun) await ledger.prune(oldestCutoff(state, names));
   state.report.durationMs = Date.now() - started;
   return state.report;
+}
+
+/** A revision's time is its last pull too: where uses are rows (store/use-ledger.ts), the later of its link's time and its row's. */
+async function addRecordedUses(ledger: UseLedger, scans: RepositoryScan[]): Promise<void> {
+  const revisions = scans.flatMap((scan) => [...scan.revisions.values()].map((revision) => ({ revision, path: revisionLinkPath(scan.name, revision.digest) })));
+  const uses = await ledger.lastUses(revisions.map(({ path }) => path));
+  for (const { revision, path } of revisions) revision.time = Math.max(revision.time, uses.get(path) ?? 0);
+}
+
+/** The earliest time this run judged anything by: a use recorded before it can keep nothing in any later run. */
+function oldestCutoff(state: Run, names: string[]): number {
+  const started = Date.parse(state.report.startedAt);
+  let oldest = Math.min(state.cutoff, state.untaggedCutoff);
+  for (const name of names) {
+    const ttl = state.expiry?.(name);
+    if (ttl !== undefined) oldest = Math.min(oldest, started - Math.max(state.graceMs, ttl) - TOUCH_INTERVAL_MS);
+  }
+  return oldest;
 }
 
 /** Retention, then the repository's manifests, then its layer links; its kept blobs join the global mark. */
@@ -225,7 +248,7 @@ async function sweepRepository(state: Run, scan: RepositoryScan): Promise<void> 
     if (state.dryRun) {
       // Unless used since the cutoff (or gone).
       const info = await statIfExists(state.driver, path);
-      if (info && info.modTime.getTime() < state.cutoff) state.report.layerLinks.removed++;
+      if (info && (await lastUsed(state.driver, path, info)) < state.cutoff) state.report.layerLinks.removed++;
     } else if ((await retireFile(state.driver, path, state.cutoff)).outcome === 'removed') {
       state.report.layerLinks.removed++;
     }
@@ -268,7 +291,7 @@ async function applyRetention(
     const tag = scan.tags.find((candidate) => candidate.tag === entry.tag);
     if (!tag) continue;
     state.check();
-    if (state.dryRun || (await retireTag(state.driver, scan.name, tag.tag, tag.pushedAt)) === 'removed') {
+    if (state.dryRun || (await retireTag(state.driver, scan.name, tag.tag, tag.pushedAt, Date.parse(state.report.startedAt))) === 'removed') {
       removed.add(tag.tag);
       state.report.tags.removed++;
       state.report.tags.list.push({ repository: scan.name, tag: tag.tag, digest: tag.digest.toString() });

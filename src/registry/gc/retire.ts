@@ -1,5 +1,7 @@
 import { isStowageError } from '../../errors/error.js';
-import type { StorageDriver } from '../../storage/driver.js';
+import type { FileInfo, StorageDriver } from '../../storage/driver.js';
+import { deleteIfExists } from '../store/links.js';
+import { type UseLedger, useLedgerOf } from '../store/use-ledger.js';
 import { NOT_DURABLE, quarantinePath, rescue, statIfExists } from '../store/quarantine.js';
 
 /** What became of something the collection set out to delete. */
@@ -23,6 +25,8 @@ export type Retired =
  * quarantine: readers still find it (they rescue), and the next run moves it back first.
  */
 export async function retireFile(driver: StorageDriver, path: string, cutoff: number): Promise<RetireResult> {
+  const ledger = useLedgerOf(driver);
+  if (ledger) return retireRecorded(driver, ledger, path, cutoff);
   const quarantine = quarantinePath(path);
   try {
     await driver.move(path, quarantine, NOT_DURABLE);
@@ -56,4 +60,28 @@ export async function settleQuarantined(driver: StorageDriver, path: string, cut
   }
   await driver.removeEmptyDirectory(path.slice(0, path.lastIndexOf('/')));
   return { outcome: 'removed', size: info.size };
+}
+
+/**
+ * retireFile where uses are rows (store/use-ledger.ts), not file times: judged and deleted
+ * holding the path's row, so no use is recorded in between; a use that waited then finds it
+ * gone. The time judged is the later of the file's own (its last write) and its last use.
+ */
+async function retireRecorded(driver: StorageDriver, ledger: UseLedger, path: string, cutoff: number): Promise<RetireResult> {
+  return ledger.exclusive<RetireResult>(path, async (lastUse) => {
+    const info = await statIfExists(driver, path);
+    // Gone: its row, if any, goes with it.
+    if (!info) return { removed: true, value: { outcome: 'gone', size: 0 } };
+    if (Math.max(info.modTime.getTime(), lastUse ?? 0) >= cutoff) return { removed: false, value: { outcome: 'kept', size: info.size } };
+    if (!(await deleteIfExists(driver, path))) return { removed: true, value: { outcome: 'gone', size: 0 } };
+    await driver.removeEmptyDirectory(path.slice(0, path.lastIndexOf('/')));
+    return { removed: true, value: { outcome: 'removed', size: info.size } };
+  });
+}
+
+/** When `path` (whose info is `info`) was last written or used, in ms: what a dry run judges by. */
+export async function lastUsed(driver: StorageDriver, path: string, info: Pick<FileInfo, 'modTime'>): Promise<number> {
+  const ledger = useLedgerOf(driver);
+  const use = ledger ? (await ledger.lastUses([path])).get(path) : undefined;
+  return Math.max(info.modTime.getTime(), use ?? 0);
 }

@@ -5,7 +5,7 @@ import { createLimiter } from '../../transport/limiter.js';
 import { deleteIfExists, listNames } from '../store/links.js';
 import { blobDataPath, ROOT } from '../store/paths.js';
 import { QUARANTINE_PREFIX, rescue, statIfExists } from '../store/quarantine.js';
-import { retireFile, settleQuarantined } from './retire.js';
+import { lastUsed, retireFile, settleQuarantined } from './retire.js';
 import type { GcReport } from './types.js';
 
 /** Blobs retired at once: each is a rename, a stat and a delete. */
@@ -60,7 +60,7 @@ export async function sweepBlobs(driver: StorageDriver, sweep: BlobSweep): Promi
         } else if (sweep.dryRun) {
           // A dry run moves nothing: the time and size come from a stat.
           const info = entry.time === undefined ? await statIfExists(driver, data) : { modTime: new Date(entry.time), size: entry.size };
-          if (info && info.modTime.getTime() < cutoff) count(report, info.size);
+          if (info && (await lastUsed(driver, data, info)) < cutoff) count(report, info.size);
           else if (info) report.recent++;
         } else {
           // Moved aside without a stat first: its time and size are read in quarantine (retire.ts).

@@ -1,8 +1,9 @@
 import { isStowageError } from '../../errors/error.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { deleteIfExists } from '../store/links.js';
-import { manifestsPath, tagPath } from '../store/paths.js';
-import { QUARANTINE_PREFIX, statIfExists } from '../store/quarantine.js';
+import { manifestsPath, tagCurrentLinkPath, tagPath } from '../store/paths.js';
+import { QUARANTINE_PREFIX, statIfExists, TOUCH_INTERVAL_MS } from '../store/quarantine.js';
+import { type UseLedger, useLedgerOf } from '../store/use-ledger.js';
 import type { Retired } from './retire.js';
 
 /**
@@ -18,7 +19,9 @@ function tagQuarantinePath(name: string, tag: string): string {
  * pushing the same tag now wins. Moved aside first, then judged by its `current/link`, so a
  * push landing between the judgement and the removal writes a new `tags/<tag>` and is kept.
  */
-export async function retireTag(driver: StorageDriver, name: string, tag: string, pushedAt: Date): Promise<Retired> {
+export async function retireTag(driver: StorageDriver, name: string, tag: string, pushedAt: Date, runStarted: number): Promise<Retired> {
+  const ledger = useLedgerOf(driver);
+  if (ledger) return retireRecordedTag(driver, ledger, name, tag, pushedAt, runStarted);
   const quarantine = tagQuarantinePath(name, tag);
   try {
     await driver.move(tagPath(name, tag), quarantine);
@@ -62,4 +65,19 @@ async function restore(driver: StorageDriver, quarantine: string, path: string):
     if (!isStowageError(err, 'PATH_EXISTS')) throw err;
     await deleteIfExists(driver, quarantine);
   }
+}
+
+/**
+ * retireTag where uses are rows (store/use-ledger.ts): judged and removed holding the row of
+ * its `current/link`, which a push of the tag records before it writes. Kept when written since
+ * the scan read it, or when a push recorded since the run began may still be writing it.
+ */
+async function retireRecordedTag(driver: StorageDriver, ledger: UseLedger, name: string, tag: string, pushedAt: Date, runStarted: number): Promise<Retired> {
+  const current = tagCurrentLinkPath(name, tag);
+  return ledger.exclusive<Retired>(current, async (lastUse) => {
+    const info = await statIfExists(driver, current);
+    if (!info) return { removed: true, value: 'gone' };
+    if (info.modTime.getTime() > pushedAt.getTime() || (lastUse ?? 0) >= runStarted - TOUCH_INTERVAL_MS) return { removed: false, value: 'kept' };
+    return { removed: true, value: (await deleteIfExists(driver, tagPath(name, tag))) ? 'removed' : 'gone' };
+  });
 }

@@ -4,6 +4,7 @@ import { describeDriver, openDriver, type DriverConfig } from '../../storage/dri
 import type { DatabaseOptions } from '../../database/options.js';
 import type { RegistryDatabase } from '../../database/metadata.js';
 import { collectCoordinated } from '../gc/index.js';
+import { attachUseLedger } from '../store/use-ledger.js';
 import { ProxyCache } from '../proxy/cache.js';
 import { cacheGcOptions } from '../proxy/expiry.js';
 import type { ProxySettings } from '../proxy/types.js';
@@ -178,6 +179,8 @@ export class Registry implements AsyncDisposable {
     const storage = isDriver(options.storage) ? `${options.storage.name} driver` : describeDriver(options.storage);
     const attached = options.database ? await openDatabase(options.database, driver, storage) : undefined;
     const database = attached?.database;
+    // On an object store, uses of blobs and links are rows: garbage collection's evidence (store/use-ledger.ts).
+    if (database && driver.touchCopies) attachUseLedger(driver, database.uses);
     const store = new RegistryStore({
       driver,
       ...(options.quotas?.length ? { quota: quotaGuard(driver, options.quotas) } : {}),

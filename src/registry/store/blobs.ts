@@ -5,6 +5,7 @@ import type { StorageDriver } from '../../storage/driver.js';
 import { deleteIfExists, writeLink } from './links.js';
 import { blobDataPath, layerLinkPath, layerPath, revisionLinkPath } from './paths.js';
 import { rescue, useFile } from './quarantine.js';
+import { recordUse } from './use-ledger.js';
 import { changingUsage } from './usage-marks.js';
 
 export interface BlobInfo {
@@ -72,6 +73,7 @@ export class RepositoryBlobs {
 
   /** Makes an existing global blob visible in this repository (after upload or mount). */
   async link(digest: Digest): Promise<void> {
+    await recordUse(this.driver, layerLinkPath(this.name, digest));
     await changingUsage(this.driver, this.name, () => writeLink(this.driver, layerLinkPath(this.name, digest), digest));
   }
 

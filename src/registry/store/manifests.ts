@@ -8,6 +8,7 @@ import { admit, type QuotaHook } from './quota-hook.js';
 import { checkManifestReferences } from './manifest-references.js';
 import { blobDataPath, revisionLinkPath, revisionPath } from './paths.js';
 import { rescue, useFile } from './quarantine.js';
+import { recordUse } from './use-ledger.js';
 import type { RepositoryReferrers } from './referrers.js';
 import type { RepositoryTags } from './tags.js';
 import { changingUsage } from './usage-marks.js';
@@ -105,6 +106,7 @@ export class RepositoryManifests {
     await admit(this.quota, this.name, [{ digest, size: bytes.length, link: 'revision' }], async () => {
       // The blob's time is set if it is there (a use: a collection running now keeps it), written if not.
       if (!(await useFile(this.driver, blobDataPath(digest)))) await this.driver.putContent(blobDataPath(digest), bytes);
+      await recordUse(this.driver, revisionLinkPath(this.name, digest));
       await record(
         this.metadata,
         this.name,

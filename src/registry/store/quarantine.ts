@@ -1,6 +1,7 @@
 import { isStowageError } from '../../errors/error.js';
 import type { FileInfo, MoveOptions, StorageDriver } from '../../storage/driver.js';
 import { TEMP_PREFIX } from '../../storage/path.js';
+import { recordUse } from './use-ledger.js';
 
 /**
  * How old a file's modification time may get before a use sets it again. Every use of a blob
@@ -58,11 +59,15 @@ export async function rescue(driver: StorageDriver, path: string): Promise<boole
  * it is set to now; when collection has moved it aside (quarantined) it is moved back first.
  * Once this resolves with info, a collection that began its mark after the use, or within its
  * grace window before it, does not delete the file (collect.ts, "evidence"). A driver whose
- * touch is a copy (S3) gets none: collection refuses to run there.
+ * touch is a copy (S3) keeps its evidence in a database (use-ledger.ts), or gets none: then
+ * collection refuses to run there.
  */
 export async function useFile(driver: StorageDriver, path: string): Promise<FileInfo | undefined> {
-  // No collection runs there, so nothing is ever moved aside to be rescued either.
-  if (driver.touchCopies) return statIfExists(driver, path);
+  if (driver.touchCopies) {
+    // The use is recorded first, then the file looked for (use-ledger.ts); nothing is ever moved aside there.
+    await recordUse(driver, path);
+    return statIfExists(driver, path);
+  }
   let info = await statIfExists(driver, path);
   if (!info) {
     // Whether this reader or another one (or the collection itself) moves it back, it is then at `path`.

@@ -6,6 +6,7 @@ import { createLimiter } from '../../transport/limiter.js';
 import { record, type MetadataHook } from './metadata-hook.js';
 import { deleteIfExists, fileExists, listNames, readLink, writeLink } from './links.js';
 import { blobDataPath, revisionLinkPath, tagCurrentLinkPath, tagIndexLinkPath, tagPath, tagStagingPath, tagsPath } from './paths.js';
+import { recordUse } from './use-ledger.js';
 
 /** Tags checked at once when listing: each costs a read and two stats. */
 const LIST_CONCURRENCY = 32;
@@ -35,6 +36,8 @@ export class RepositoryTags {
       this.metadata,
       this.name,
       async () => {
+        // A collection removing this tag now (gc/tag-quarantine.ts) judges it before this write or after (use-ledger.ts).
+        await recordUse(this.driver, tagCurrentLinkPath(this.name, tag));
         if ((await fileExists(this.driver, tagCurrentLinkPath(this.name, tag))) || !(await this.create(tag, digest))) {
           await writeLink(this.driver, tagIndexLinkPath(this.name, tag, digest), digest);
           await writeLink(this.driver, tagCurrentLinkPath(this.name, tag), digest);

@@ -143,7 +143,10 @@ describe('stowage registry gc (fake collector)', () => {
     const memory = join(dir, 'memory.yml');
     await writeFile(memory, 'storage:\n  inmemory:\n');
     const inmemory = await stowage(['registry', 'gc', memory]);
-    assert.deepEqual([inmemory.code, inmemory.stderr], [1, 'stowage: stowage registry gc collects a filesystem root; the config names storage.inmemory\n']);
+    assert.deepEqual(
+      [inmemory.code, inmemory.stderr],
+      [1, 'stowage: stowage registry gc collects a filesystem root, or an S3 bucket beside a database (database.dsn); the config names storage.inmemory\n'],
+    );
   });
 
   it('says in its help that it is safe beside a running server', async () => {

@@ -70,7 +70,7 @@ describe('strict serve configuration', () => {
       ['storage:\n  azure:\n    container: c\n', /^storage\.azure is not supported: only the filesystem, inmemory and s3 drivers/],
       [
         'storage:\n  s3: {bucket: b, region: us-east-1}\n  maintenance:\n    gc:\n      enabled: true\n',
-        /^storage\.maintenance\.gc\.enabled: garbage collection is not supported on the s3 storage driver yet/,
+        /^storage\.maintenance\.gc\.enabled: garbage collection on the s3 storage driver needs a database \(database\.dsn\) to record uses in/,
       ],
       ['storage:\n  redirect:\n    disabled: true\n', /^unknown key storage\.redirect\.disabled \(did you mean storage\.redirect\.disable\?\)/],
       ['validation:\n  manifests:\n    urls:\n      allow: ["^https://"]\n', /^validation is not supported/],
