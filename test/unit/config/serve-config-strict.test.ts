@@ -267,4 +267,13 @@ describe('strict serve configuration', () => {
       ]);
     });
   });
+
+  it('schedules garbage collection on S3 beside a database, where uses are recorded', async () => {
+    const config = await load(
+      'storage:\n  s3: {bucket: b, region: us-east-1}\n  maintenance:\n    gc:\n      enabled: true\n      interval: 12h\ndatabase:\n  dsn: postgres://registry@db.internal/registry\n',
+    );
+    assert.equal(config.storage.kind, 's3');
+    assert.equal(config.gc.intervalMs, 12 * 3600_000);
+    assert.equal(config.database?.dsn, 'postgres://registry@db.internal/registry');
+  });
 });
