@@ -4,7 +4,6 @@ import type { GcCoordinator } from '../registry/gc/coordinated.js';
 import type { MetadataChange, MetadataHook } from '../registry/store/metadata-hook.js';
 import { revisionLinkPath, tagCurrentLinkPath } from '../registry/store/paths.js';
 import type { StorageDriver } from '../storage/driver.js';
-import { createLimiter } from '../transport/limiter.js';
 import { StowageError } from '../errors/error.js';
 import { acquireLease, type Lease } from './lease.js';
 import { transaction } from './pool.js';
@@ -13,8 +12,6 @@ import { readRepository, type RepositorySnapshot } from './snapshot.js';
 
 /** PostgreSQL's foreign_key_violation: a tag whose manifest has no row (the database fell behind). */
 const FOREIGN_KEY_VIOLATION = '23503';
-/** Repositories read again at once. */
-const RESYNC_CONCURRENCY = 8;
 
 /**
  * The metadata index of one storage in PostgreSQL (schema: migrations.ts). Every change is
@@ -90,12 +87,6 @@ export class RegistryDatabase implements MetadataHook, GcCoordinator {
       (holder, since) =>
         new StowageError('GC_RUNNING', `another garbage collection is running on a replica of this database (${holder}, since ${since.toISOString()})`),
     );
-  }
-
-  /** Every repository the database lists, read again (after a collection removed tags or manifests). */
-  async resyncAll(): Promise<void> {
-    const limit = createLimiter(RESYNC_CONCURRENCY);
-    await Promise.all((await this.repositories()).map((name) => limit(() => this.resync(name))));
   }
 
   private async markChanging(repository: string): Promise<string> {

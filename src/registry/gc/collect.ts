@@ -115,6 +115,7 @@ interface Run {
   report: GcReport;
   marked: Set<string>;
   check: () => void;
+  onRepositoryChanged: GcOptions['onRepositoryChanged'];
 }
 
 async function run(driver: StorageDriver, options: GcOptions, recover: boolean, ledger: UseLedger | undefined): Promise<GcReport> {
@@ -146,6 +147,7 @@ async function run(driver: StorageDriver, options: GcOptions, recover: boolean, 
     },
     marked: new Set(),
     check,
+    onRepositoryChanged: options.onRepositoryChanged,
   };
 
   const capped = (name: string): boolean => options.cacheCaps?.some((cap) => cap.owns(name)) === true;
@@ -213,6 +215,16 @@ function oldestCutoff(state: Run, names: string[]): number {
 
 /** Retention, then the repository's manifests, then its layer links; its kept blobs join the global mark. */
 async function sweepRepository(state: Run, scan: RepositoryScan): Promise<void> {
+  const before = state.report.tags.removed + state.report.manifests.removed;
+  try {
+    await sweepRepositoryContent(state, scan);
+  } finally {
+    // Also after an abort or an error: what was removed before it stays removed.
+    if (!state.dryRun && state.report.tags.removed + state.report.manifests.removed > before) await state.onRepositoryChanged?.(scan.name);
+  }
+}
+
+async function sweepRepositoryContent(state: Run, scan: RepositoryScan): Promise<void> {
   const ttl = state.expiry?.(scan.name);
   const started = Date.parse(state.report.startedAt);
   const evicted = state.evictions.get(scan.name);

@@ -27,6 +27,11 @@ export interface GcOptions {
   onProgress?: (event: GcProgress) => void;
   /** Stops the run between steps; what is done stays done, the rest waits for the next run. */
   signal?: AbortSignal;
+  /**
+   * Called once the run removed tags or manifests of a repository (never in a dry run), before
+   * it goes on: a database's rows of it follow (coordinated.ts).
+   */
+  onRepositoryChanged?: (repository: string) => Promise<void>;
 }
 
 /** One upstream's cap: the repositories it cached, and the bytes their distinct blobs may take. */
