@@ -1,8 +1,9 @@
 /**
- * Three `stowage serve` processes on one S3 bucket (a real Ceph RADOS Gateway) behind nginx's
- * round robin, as a scaled-out registry runs: skopeo, podman and docker push and pull through
- * it, every replica answers some of the requests, and a replica SIGKILLed in the middle of a
- * push leaves nothing half-visible while the client's retry finishes on the others.
+ * Three `stowage serve` processes on one S3 bucket (a real Ceph RADOS Gateway) and one
+ * PostgreSQL database behind nginx's round robin, as a scaled-out registry runs: skopeo, podman
+ * and docker push and pull through it, every replica answers some of the requests, one replica
+ * collects garbage while skopeo pushes through the others, and a replica SIGKILLed in the
+ * middle of a push leaves nothing half-visible while the client's retry finishes on the others.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,20 +14,38 @@ import { after, before, describe, it } from 'node:test';
 import { type Rgw, startRgw } from '../support/ceph-rgw.js';
 import { type Dockerd, startDockerd } from '../support/dockerd.js';
 import { type Nginx, startNginx } from '../support/nginx.js';
+import { type Postgres, startPostgres } from '../support/postgres.js';
 import { assertSameImage, writeImageLayout } from '../support/oci-layout.js';
 import { makeTempDir, removeTempDirs, runOk, type ServerHandle, skopeo, startStowage, stopAll } from '../support/process.js';
-import { type Fixtures, listTags, makeFixtures, pull, pullAndCompare, pushFixtures } from '../support/registry-fixtures.js';
+import { type Fixtures, listTags, makeFixtures, pull, pullAndCompare, push, pushFixtures } from '../support/registry-fixtures.js';
 
 let rgw: Rgw;
 let nginx: Nginx;
 let replicas: ServerHandle[] = [];
 let config: string;
+let postgres: Postgres;
 
 before(async () => {
-  rgw = await startRgw();
+  [rgw, postgres] = await Promise.all([startRgw(), startPostgres()]);
   const bucket = await rgw.createBucket();
   config = join(await makeTempDir('stowage-replica-conf-'), 'config.yml');
-  await writeFile(config, `version: 0.1\nstorage:\n  ${rgw.yaml(bucket, 'replicated')}\n  delete:\n    enabled: true\n`);
+  await writeFile(
+    config,
+    [
+      'version: 0.1',
+      'storage:',
+      `  ${rgw.yaml(bucket, 'replicated')}`,
+      '  delete:',
+      '    enabled: true',
+      // No schedule: the test asks one replica to collect (POST /admin/gc), with no grace beyond the 10 s every collection keeps.
+      '  maintenance:',
+      '    gc:',
+      '      grace: 0s',
+      'database:',
+      `  dsn: ${await postgres.createDatabase()}`,
+      '',
+    ].join('\n'),
+  );
   replicas = await Promise.all([0, 1, 2].map(() => startStowage({ config })));
   nginx = await startNginx(replicas.map((replica) => replica.host));
 });
@@ -35,6 +54,7 @@ after(async () => {
   await nginx?.stop();
   await stopAll();
   await rgw?.stop();
+  await postgres?.stop();
   await removeTempDirs();
 });
 
@@ -81,6 +101,40 @@ describe('three replicas on one bucket behind nginx', () => {
       };
       assert.equal(manifest.config.digest, f.v1.config.digest);
     });
+  });
+
+  it('one replica collects garbage while skopeo pushes through the balancer: the garbage goes, every image pushed meanwhile pulls whole', async () => {
+    const dir = await makeTempDir('oci-gc-');
+    const garbage = await writeImageLayout(dir, { layers: 2, seed: 'garbage', tag: 'old', sizeBytes: 256 * 1024 });
+    await push(dir, 'old', nginx, 'garbage/app:old');
+    const deleted = await fetch(`${nginx.url}/v2/garbage/app/manifests/${garbage.digest}`, { method: 'DELETE' });
+    assert.equal(deleted.status, 202);
+    // Past what a collection keeps however recent (10 s): S3 objects' times cannot be set back.
+    await new Promise((resolve) => setTimeout(resolve, 11_500));
+
+    // One after another: each adds its tag to the layout's index.json.
+    const fresh = [];
+    for (let i = 0; i < 4; i++) fresh.push(await writeImageLayout(dir, { layers: 2, seed: `during-${i}`, tag: `during-${i}`, sizeBytes: 256 * 1024 }));
+    let pushing = true;
+    const pushes = (async () => {
+      for (let i = 0; i < fresh.length; i++) await push(dir, `during-${i}`, nginx, `during/app-${i}:v1`);
+    })().finally(() => (pushing = false));
+    const reports: Array<{ blobs: { removed: number } }> = [];
+    const collector = replicas[0] as ServerHandle;
+    while (pushing || reports.length < 2) {
+      const res = await fetch(`${collector.url}/admin/gc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      assert.equal(res.status, 200, await res.clone().text());
+      reports.push((await res.json()) as { blobs: { removed: number } });
+    }
+    await pushes;
+
+    assert.ok(reports[0]!.blobs.removed >= garbage.blobs.length, JSON.stringify(reports[0]));
+    for (const blob of garbage.blobs) assert.equal((await fetch(`${nginx.url}/v2/garbage/app/blobs/${blob}`, { method: 'HEAD' })).status, 404, blob);
+    for (let i = 0; i < fresh.length; i++) {
+      const out = await makeTempDir('oci-out-');
+      await pull(nginx, `during/app-${i}:v1`, out, 'got');
+      await assertSameImage(dir, `during-${i}`, out, 'got');
+    }
   });
 
   it('a replica SIGKILLed mid-push: the retry finishes on the others, nothing is half-visible', async () => {
