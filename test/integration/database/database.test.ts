@@ -18,30 +18,18 @@ import { MIGRATIONS } from '../../../src/database/migrations.js';
 import { HttpClient } from '../../support/http.js';
 import { pullComplete } from '../../support/gc.js';
 import { createTestDatabase } from '../../support/postgres.js';
+import { closeReplicas, type Replica, startReplica } from '../../support/replicas.js';
 import { makeTempDir, removeTempDirs, STOWAGE_CLI } from '../../support/process.js';
 import { pushImage, pushManifest, buildImage, sha256 } from '../../support/registry-images.js';
 
 const execute = promisify(execFile);
-const open: Array<{ registry: Registry; client: HttpClient }> = [];
 after(async () => {
-  for (const { registry, client } of open) {
-    await client.close();
-    await registry.shutdown();
-  }
+  await closeReplicas();
   await removeTempDirs();
 });
 
-async function replica(
-  root: string,
-  dsn: string,
-  more: Partial<RegistryOptions> = {},
-): Promise<{ registry: Registry; client: HttpClient; started: Awaited<ReturnType<Registry['start']>> }> {
-  const registry = new Registry({ storage: { kind: 'filesystem', rootDirectory: root }, port: 0, database: { dsn }, ...more });
-  const started = await registry.start();
-  const client = new HttpClient(started.url);
-  open.push({ registry, client });
-  return { registry, client, started };
-}
+const replica = (root: string, dsn: string, more: Partial<RegistryOptions> = {}): Promise<Replica> =>
+  startReplica({ kind: 'filesystem', rootDirectory: root }, dsn, more);
 
 async function query<T extends pg.QueryResultRow>(dsn: string, sql: string, values: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: dsn });

@@ -14,7 +14,7 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { GcReport } from '../../../src/registry/gc/index.js';
-import { Registry, type RegistryOptions } from '../../../src/registry/server/registry.js';
+import type { RegistryOptions } from '../../../src/registry/server/registry.js';
 import { blobDataPath } from '../../../src/registry/store/paths.js';
 import { TOUCH_INTERVAL_MS, useFile } from '../../../src/registry/store/quarantine.js';
 import { attachUseLedger } from '../../../src/registry/store/use-ledger.js';
@@ -25,18 +25,15 @@ import { UsesTable } from '../../../src/database/uses.js';
 import { openPool } from '../../../src/database/pool.js';
 import { sharedBucket, sharedRgw } from '../../support/ceph-rgw.js';
 import { pullComplete } from '../../support/gc.js';
-import { HttpClient } from '../../support/http.js';
+import type { HttpClient } from '../../support/http.js';
 import { createTestDatabase } from '../../support/postgres.js';
+import { closeReplicas, startReplica } from '../../support/replicas.js';
 import { makeTempDir, removeTempDirs, STOWAGE_CLI } from '../../support/process.js';
 import { pushImage, sha256 } from '../../support/registry-images.js';
 
 const execute = promisify(execFile);
-const open: Array<{ registry: Registry; client: HttpClient }> = [];
 after(async () => {
-  for (const { registry, client } of open) {
-    await client.close();
-    await registry.shutdown();
-  }
+  await closeReplicas();
   await removeTempDirs();
 });
 
@@ -49,16 +46,7 @@ async function bucketAndDatabase(): Promise<{ storage: RegistryOptions['storage'
   return { storage: { kind: 's3', ...options }, options, dsn: await createTestDatabase(), yaml: rgw.yaml(bucket, prefix) };
 }
 
-async function replica(
-  storage: RegistryOptions['storage'],
-  dsn: string,
-  more: Partial<RegistryOptions> = {},
-): Promise<{ registry: Registry; client: HttpClient }> {
-  const registry = new Registry({ storage, port: 0, database: { dsn }, ...more });
-  const client = new HttpClient((await registry.start()).url);
-  open.push({ registry, client });
-  return { registry, client };
-}
+const replica = startReplica;
 
 async function collect(client: HttpClient): Promise<GcReport> {
   const res = await client.post('/admin/gc', { headers: { 'content-type': 'application/json' }, body: '{}' });
