@@ -82,8 +82,8 @@ export class GcRunner {
         return report;
       },
       (err: unknown) => {
-        // Another process (`stowage registry gc`, another server on the root) holds the lock: not a failure.
-        if (isStowageError(err, 'GC_RUNNING')) this.log.info({ trigger }, 'garbage collection skipped: another one holds the lock on this root');
+        // Another process (`stowage registry gc`, another server on the root, another replica of the database) holds the lock or the lease: not a failure.
+        if (isStowageError(err, 'GC_RUNNING')) this.log.info({ trigger }, `garbage collection skipped: ${err.message}`);
         else this.log.error({ err, trigger }, 'garbage collection failed');
         throw err;
       },

@@ -111,7 +111,7 @@ describe('garbage collection runner', () => {
 
   it('logs another process holding the lock as a skip, and a failure as an error', async () => {
     const log = recordingLog();
-    let failure: Error = new StowageError('GC_RUNNING', 'locked');
+    let failure: Error = new StowageError('GC_RUNNING', 'another garbage collection is running on a replica of this database (process 7 on b, since …)');
     const runner = new GcRunner({ driver: new MemoryDriver(), log, collect: async () => Promise.reject(failure) });
     await assert.rejects(runner.run('schedule'), { code: 'GC_RUNNING' });
     failure = new Error('disk on fire');
@@ -119,7 +119,7 @@ describe('garbage collection runner', () => {
     assert.deepEqual(
       log.lines.map((l) => [l.level, l.message, l.fields.trigger]),
       [
-        ['info', 'garbage collection skipped: another one holds the lock on this root', 'schedule'],
+        ['info', 'garbage collection skipped: another garbage collection is running on a replica of this database (process 7 on b, since …)', 'schedule'],
         ['error', 'garbage collection failed', 'admin'],
       ],
     );
