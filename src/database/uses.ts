@@ -1,12 +1,19 @@
 import type { Pool } from 'pg';
 import { TOUCH_INTERVAL_MS } from '../registry/store/quarantine.js';
 import type { UseLedger } from '../registry/store/use-ledger.js';
+import { createLimiter } from '../transport/limiter.js';
 import { transaction } from './pool.js';
 
 /** Paths whose last recording this process remembers; past it, the memory starts afresh (a path is then recorded once more). */
 const REMEMBERED = 100_000;
 /** Paths asked about in one query. */
 const BATCH = 1000;
+/**
+ * Paths a collection holds at once. Each holds a pooled connection across its S3 requests; the
+ * collector would otherwise ask for well over a pool's worth (its sweeps run tens of paths at
+ * once) and clients' uses would queue behind them for connections.
+ */
+const EXCLUSIVE_CONCURRENCY = 4;
 
 /**
  * The `uses` table as garbage collection's evidence on an object store
@@ -18,6 +25,7 @@ const BATCH = 1000;
  */
 export class UsesTable implements UseLedger {
   private readonly recorded = new Map<string, number>();
+  private readonly holding = createLimiter(EXCLUSIVE_CONCURRENCY);
 
   constructor(private readonly pool: Pool) {}
 
@@ -42,6 +50,10 @@ export class UsesTable implements UseLedger {
   }
 
   async exclusive<T>(path: string, judge: (lastUse: number | undefined) => Promise<{ removed: boolean; value: T }>): Promise<T> {
+    return this.holding(() => this.holdWhile(path, judge));
+  }
+
+  private holdWhile<T>(path: string, judge: (lastUse: number | undefined) => Promise<{ removed: boolean; value: T }>): Promise<T> {
     return transaction(this.pool, async (client) => {
       // A row to hold even for a path never used: an upsert of a use waits on the uncommitted insert as it would on the lock.
       await client.query("INSERT INTO uses (path, used_at) VALUES ($1, 'epoch') ON CONFLICT (path) DO NOTHING", [path]);
