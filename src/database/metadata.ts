@@ -41,6 +41,11 @@ export class RegistryDatabase implements MetadataHook, GcCoordinator {
     return rows.map((row) => row.tag);
   }
 
+  async tagDigest(repository: string, tag: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ digest: string }>('SELECT digest FROM tags WHERE repository = $1 AND tag = $2', [repository, tag]);
+    return rows[0]?.digest;
+  }
+
   async record<T>(repository: string, write: () => Promise<T>, change: MetadataChange): Promise<T> {
     const mark = await this.markChanging(repository);
     let result: T;

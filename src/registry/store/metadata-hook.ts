@@ -20,6 +20,8 @@ export interface MetadataHook {
   repositories(): Promise<string[]>;
   /** A repository's tags, sorted. */
   tags(repository: string): Promise<string[]>;
+  /** What a tag points at, as a digest string; undefined when the repository has no such tag. */
+  tagDigest(repository: string, tag: string): Promise<string | undefined>;
 }
 
 /** Runs `write`, and records `change` when there is a hook. */
