@@ -256,6 +256,18 @@ describe('garbage collection across replicas (the database lease)', () => {
     }
   });
 
+  it('a holder that cannot reach the database for longer than the lease could last gives it up (its signal aborts)', async () => {
+    const dsn = await createTestDatabase();
+    await replica(await makeTempDir('stowage-db-lease-cut-'), dsn);
+    const pool = new pg.Pool({ connectionString: dsn });
+    const lease = await acquireLease(pool, 'gc', busy, { renewMs: 50, ttlMs: 300 });
+    // Every renewal now fails, as with the server unreachable.
+    await pool.end();
+    await new Promise<void>((resolve) => lease.signal.addEventListener('abort', () => resolve(), { once: true }));
+    assert.match(String((lease.signal.reason as Error).message), /the gc lease was lost: the database did not answer for 0 s/);
+    await lease.release();
+  });
+
   it('collects on one replica while two others push: garbage from before goes, every image pushed meanwhile pulls whole', async () => {
     const root = await makeTempDir('stowage-db-gc-push-');
     const dsn = await createTestDatabase();
