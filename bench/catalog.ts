@@ -51,7 +51,6 @@ export async function catalogOnS3(ctx: BenchContext): Promise<Row> {
       startDistribution({ root: '', storage: rgw.yaml(bucket, 'catalog') }),
     ]);
     try {
-      console.log(`  stowage ${stowage.url}, distribution ${peer.url}`);
       const r = await alternate(ctx.rounds, { stowage: () => listCatalog(stowage.url, count), peer: () => listCatalog(peer.url, count) });
       return {
         scenario: `17 _catalog of ${count.toLocaleString('en')} repositories on S3, pages of ${PAGE}`,

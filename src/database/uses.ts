@@ -58,9 +58,10 @@ export class UsesTable implements UseLedger {
       // A row to hold even for a path never used: an upsert of a use waits on the uncommitted insert as it would on the lock.
       await client.query("INSERT INTO uses (path, used_at) VALUES ($1, 'epoch') ON CONFLICT (path) DO NOTHING", [path]);
       const { rows } = await client.query<{ used_at: Date }>('SELECT used_at FROM uses WHERE path = $1 FOR UPDATE', [path]);
-      const used = rows[0]?.used_at.getTime();
-      const { removed, value } = await judge(used === undefined || used <= 0 ? undefined : used);
-      if (removed || used === undefined || used <= 0) await client.query('DELETE FROM uses WHERE path = $1', [path]);
+      // The placeholder's 'epoch' is no use.
+      const used = rows[0]?.used_at.getTime() || undefined;
+      const { removed, value } = await judge(used);
+      if (removed || used === undefined) await client.query('DELETE FROM uses WHERE path = $1', [path]);
       return value;
     });
   }

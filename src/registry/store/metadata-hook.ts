@@ -12,7 +12,7 @@ export type MetadataChange =
  * (src/database implements it over PostgreSQL; the store only calls it). The storage stays
  * authoritative: `record` runs the storage write first and records the change after it, with
  * the repository marked as changing in between, so that a crash between the two is found
- * and the repository re-read from storage (src/database/check.ts).
+ * and the repository re-read from storage (src/database/attach.ts).
  */
 export interface MetadataHook {
   record<T>(repository: string, write: () => Promise<T>, change: MetadataChange): Promise<T>;

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -16,7 +16,7 @@ import { isStowageError, StowageError } from '../../../src/errors/error.js';
 import { acquireLease } from '../../../src/database/lease.js';
 import { MIGRATIONS } from '../../../src/database/migrations.js';
 import { HttpClient } from '../../support/http.js';
-import { pullComplete } from '../../support/gc.js';
+import { age, pullComplete } from '../../support/gc.js';
 import { createTestDatabase } from '../../support/postgres.js';
 import { closeReplicas, type Replica, startReplica } from '../../support/replicas.js';
 import { makeTempDir, removeTempDirs, STOWAGE_CLI } from '../../support/process.js';
@@ -201,7 +201,7 @@ describe('start-up checks', () => {
     const kept = await pushImage(client, 'team/gc', 'v1');
     const dropped = await pushImage(client, 'team/gc', 'v2');
     assert.equal((await client.delete('/v2/team/gc/manifests/v2')).status, 202);
-    await age(root, Date.now() - 2 * 3600_000);
+    await age(root, 2 * 3600_000);
     const res = await client.post('/admin/gc', { headers: { 'content-type': 'application/json' }, body: '{"dryRun": false}' });
     assert.equal(res.status, 200, res.describe());
     assert.ok(res.json<{ manifests: { removed: number } }>().manifests.removed >= 1, res.describe());
@@ -279,7 +279,7 @@ describe('garbage collection across replicas (the database lease)', () => {
       assert.equal((await a.client.delete(`/v2/old/garbage/manifests/${image.digest}`)).status, 202);
       garbage.push(image);
     }
-    await age(root, Date.now() - 2 * 3600_000);
+    await age(root, 2 * 3600_000);
 
     let pushing = 2;
     const pushes = (client: HttpClient, prefix: string) =>
@@ -339,10 +339,3 @@ describe('garbage collection across replicas (the database lease)', () => {
     }
   });
 });
-
-/** Sets every file's times under `dir` to `when` (ms), as if written then. */
-async function age(dir: string, when: number): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) await utimes(join(entry.parentPath, entry.name), when / 1000, when / 1000);
-  }
-}
