@@ -10,6 +10,7 @@ import { gcVsDistribution, pushWhileGc } from './gc.js';
 import { coldPullThroughCache, concurrentColdPulls, warmPullFromCache } from './proxy.js';
 import { registryDu } from './registry-du.js';
 import { catalogOnS3 } from './catalog.js';
+import { observabilityOverhead } from './observability.js';
 import { replicaScaling } from './replicas.js';
 import { pullOnS3, pushOnS3 } from './s3.js';
 
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     ['16', () => pullOnS3(ctx)],
     ['17', () => catalogOnS3(ctx)],
     ['18', () => replicaScaling(ctx)],
+    ['19', () => observabilityOverhead(ctx)],
   ];
   const rows: Row[] = [];
   let failed = false;

@@ -20,6 +20,7 @@ export async function serve(configPath: string | undefined, options: Record<stri
   process.stdout.write(`Storage: ${started.storage}; ${writes}\n`);
   process.stdout.write(`Access control: ${started.access}\n`);
   if (started.database) process.stdout.write(`Database: ${started.database}\n`);
+  if (started.debug) process.stdout.write(`Debug server: ${started.debug} (${debugRoutes(config)})\n`);
   if (config.proxy) process.stdout.write(`Pull-through cache: ${describeProxy(config.proxy)}\n`);
 
   let stopping = false;
@@ -31,6 +32,11 @@ export async function serve(configPath: string | undefined, options: Record<stri
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function debugRoutes(config: { debug?: { prometheus?: { path: string } } }): string {
+  const metrics = config.debug?.prometheus ? `, metrics at ${config.debug.prometheus.path}` : '';
+  return `/debug/health, /livez, /readyz${metrics}`;
 }
 
 /** `docker.io → https://registry-1.docker.io (default), ghcr.io → https://ghcr.io`, or the whole registry's one upstream. */

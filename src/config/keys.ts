@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RetentionRuleSchema } from '../registry/gc/retention-rules.js';
 import { AccessRuleSchema, GroupsSchema } from '../registry/server/auth/access.js';
 import { QuotaRuleSchema } from '../registry/usage/quota-rules.js';
+import { LOG_FORMATTERS } from '../registry/server/log-format.js';
 import { ProxyEntrySchema } from './proxy-config.js';
 import { accept, field, isEmpty, judged, refuse, section, text, warn, yaml, type Infer, type Verdict } from './key-table.js';
 import { DRIVER_KEYS, unregisteredDriverKeys } from './storage-keys.js';
@@ -44,11 +45,7 @@ export const KEYS = section({
     level: text(LogLevel),
     fields: yaml(z.record(z.string(), z.unknown())),
     accesslog: section({ disabled: yaml(Flag) }),
-    formatter: judged((v) =>
-      v === 'json'
-        ? verdict('accept', 'logs are JSON lines')
-        : verdict('warn', 'logs are JSON lines (pino); the text and logstash formats are not implemented'),
-    ),
+    formatter: text(z.enum(LOG_FORMATTERS, { error: `expected one of ${LOG_FORMATTERS.join(', ')}` })),
     hooks: warn('log hooks (mail on error) are not implemented'),
     reportcaller: warn('caller reporting is not implemented'),
   }),
@@ -166,11 +163,11 @@ export const KEYS = section({
         ? verdict('warn', 'Location headers are always relative, which every registry client resolves')
         : verdict('accept', 'Location headers are always relative'),
     ),
-    debug: judged((v) =>
-      isEmpty(field(v, 'addr')) && field(v, 'prometheus', 'enabled') !== true
-        ? verdict('accept', 'no debug server')
-        : verdict('refuse', 'the debug server (a second listener with pprof, expvar and metrics) is not implemented'),
-    ),
+    // distribution's debug server: /metrics, /debug/health (and Stowage's /livez, /readyz); debug-config.ts.
+    debug: section({
+      addr: text(z.string()),
+      prometheus: section({ enabled: yaml(Flag), path: text(z.string().min(1)) }),
+    }),
   }),
   catalog: section({ maxentries: text(Count) }),
   // Stowage's own: opt-in behaviours the spec allows but distribution lacks.

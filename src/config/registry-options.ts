@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { StowageError } from '../errors/error.js';
+import { serverLogger } from '../registry/server/log-format.js';
 import type { RegistryOptions } from '../registry/server/registry.js';
 import type { ServeConfig } from './serve-config.js';
 
-/** The Registry `stowage serve` runs, from its resolved config: TLS files read, logs as JSON lines to `logStream`. */
+/** The Registry `stowage serve` runs, from its resolved config: TLS files read, logs to `logStream` as log.formatter says. */
 export async function registryOptions(config: ServeConfig, logStream: NodeJS.WritableStream): Promise<RegistryOptions> {
   return {
     storage: config.storage,
@@ -30,13 +30,14 @@ export async function registryOptions(config: ServeConfig, logStream: NodeJS.Wri
     ...(config.proxy ? { proxy: config.proxy } : {}),
     ...(config.database ? { database: config.database } : {}),
     drainTimeoutSeconds: config.drainTimeoutSeconds,
-    logger: {
+    logger: serverLogger({
       level: config.logLevel,
+      formatter: config.logFormatter,
       stream: logStream,
-      // pino's `base` replaces its default fields: they are kept, the configured ones added.
-      ...(config.logFields ? { base: { pid: process.pid, hostname: hostname(), ...config.logFields } } : {}),
-    },
-    logRequests: config.logRequests || config.logLevel === 'debug',
+      ...(config.logFields ? { fields: config.logFields } : {}),
+    }),
+    logRequests: config.logRequests,
+    ...(config.debug ? { debug: config.debug } : {}),
   };
 }
 

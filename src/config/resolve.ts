@@ -9,6 +9,7 @@ import { createDriver } from '../storage/drivers.js';
 import { filesystemDriver } from '../storage/fs/definition.js';
 import type { ProxySettings } from '../registry/proxy/types.js';
 import type { DatabaseOptions } from '../database/options.js';
+import { resolveDebug, type DebugSettings } from './debug-config.js';
 import { resolveGc } from './gc-config.js';
 import { resolveProxy } from './proxy-config.js';
 import { LOG_LEVELS, type ConfigFile } from './keys.js';
@@ -49,8 +50,11 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
     http2: http.http2?.disabled !== true,
     limits: resolveLimitsSection(config.limits ?? {}),
     logLevel: resolveLogLevel(flags.logLevel, config),
-    logRequests: config.log?.accesslog?.disabled === false,
+    // distribution's default: an access log line per request unless log.accesslog.disabled.
+    logRequests: config.log?.accesslog?.disabled !== true,
+    logFormatter: config.log?.formatter ?? 'json',
     ...(config.log?.fields ? { logFields: config.log.fields } : {}),
+    ...withDebug(resolveDebug(http)),
     drainTimeoutSeconds: parseDuration(http.draintimeout ?? '30s', 'http.draintimeout'),
     maxManifestBytes: 4 * 1024 * 1024,
     maxCatalogEntries: config.catalog?.maxentries === undefined ? 1000 : count('catalog.maxentries', config.catalog.maxentries),
@@ -93,6 +97,10 @@ function resolveDatabase(section: ConfigFile['database']): { database?: Database
       ...(maxopen !== undefined ? { maxConnections: positive('database.pool.maxopen', count('database.pool.maxopen', maxopen)) } : {}),
     },
   };
+}
+
+function withDebug(debug: DebugSettings | undefined): { debug?: DebugSettings } {
+  return debug ? { debug } : {};
 }
 
 function withProxy(proxy: ProxySettings | undefined): { proxy?: ProxySettings } {

@@ -10,6 +10,8 @@ import type { GcConfig } from '../registry/server/gc-schedule.js';
 import type { RegistryLimits } from '../registry/server/limits.js';
 import type { ProxySettings } from '../registry/proxy/types.js';
 import type { QuotaRule } from '../registry/usage/quota-rules.js';
+import type { LogFormatter } from '../registry/server/log-format.js';
+import type { DebugSettings } from './debug-config.js';
 import { applyEnvironment } from './environment.js';
 import { KEYS, type ConfigFile } from './keys.js';
 import { readKeys } from './read-keys.js';
@@ -35,8 +37,12 @@ export interface ServeConfig {
   /** Resource limits: Stowage's `limits` section over the defaults of limits.ts. */
   limits: RegistryLimits;
   logLevel: string;
-  /** Log every request (distribution's log.accesslog.disabled: false); otherwise only at debug. */
+  /** An access log line per request (unless distribution's log.accesslog.disabled). */
   logRequests: boolean;
+  /** distribution's log.formatter (default json: pino's lines, with logrus's field names). */
+  logFormatter: LogFormatter;
+  /** distribution's http.debug: the second listener for health, readiness and metrics; absent: none. */
+  debug?: DebugSettings;
   /** distribution's log.fields: added to every log line. */
   logFields?: Record<string, unknown>;
   /** Seconds in-flight requests get to finish on SIGTERM (distribution's http.draintimeout). */

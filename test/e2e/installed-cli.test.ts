@@ -143,7 +143,7 @@ describe('the installed bin on a terminal (npm pack, npm install --omit=dev)', (
         layer,
       );
       // The server's log lines go to stderr: none an error, and no notice of the SDK's.
-      assert.doesNotMatch(stderr, /Warning|"level":50/);
+      assert.doesNotMatch(stderr, /Warning|"level":"error"/);
     } finally {
       server.kill('SIGTERM');
       if (server.exitCode === null) await once(server, 'exit');

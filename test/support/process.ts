@@ -6,6 +6,7 @@
 // handler SIGKILLs whatever is still tracked.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -220,6 +221,8 @@ export interface StartStowageOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for the listening line; default 20 s. */
   timeoutMs?: number;
+  /** Send the server's stderr (its log) to this file instead of keeping it (`stderr()` is then empty): for benchmarks that log a line per request. */
+  logFile?: string;
 }
 
 const LISTENING_RE = /listening on (https?:\/\/[^\s"'\\,}]+)/;
@@ -251,11 +254,13 @@ export async function startStowage(opts: StartStowageOptions = {}): Promise<Serv
   if (opts.root !== undefined || opts.config === undefined) args.push('--root', root ?? '');
   args.push(...(opts.args ?? []));
 
+  const log = opts.logFile === undefined ? undefined : openSync(opts.logFile, 'a');
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: opts.env ?? process.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', log ?? 'pipe'],
   });
+  if (log !== undefined) closeSync(log);
   track(child);
   let stdout = '';
   let stderr = '';

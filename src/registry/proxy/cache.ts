@@ -67,7 +67,7 @@ export class ProxyCache {
     const repository = this.store.repository(target.local);
     if ('digest' in reference) {
       const cached = await repository.manifests.load(reference.digest);
-      if (cached) return cached;
+      if (cached) return hit(target, 'manifest', cached);
       return this.once(`${target.local}@${reference.digest}`, () => this.fetchManifest(target, repository, reference.digest.toString()));
     }
     const { tag } = reference;
@@ -78,7 +78,7 @@ export class ProxyCache {
     });
     if (cachedDigest && Date.now() - (this.checked.get(key) ?? 0) < target.upstream.settings.tagTtlMs) {
       const cached = await repository.manifests.load(cachedDigest);
-      if (cached) return cached;
+      if (cached) return hit(target, 'manifest', cached);
     }
     return this.once(key, () => this.revalidate(target, repository, tag, cachedDigest));
   }
@@ -86,7 +86,7 @@ export class ProxyCache {
   async blob(target: ProxyTarget, digest: Digest, head: boolean): Promise<BlobAnswer> {
     const repository = this.store.repository(target.local);
     const local = await this.localBlob(repository, digest);
-    if (local) return local;
+    if (local) return hit(target, 'blob', local);
     const { upstream, remote } = target;
     if (head) {
       // A HEAD asks whether, not for the bytes: answered by the upstream's HEAD, nothing fetched.
@@ -244,4 +244,11 @@ export class ProxyCache {
     }
     return running;
   }
+}
+
+/** A request answered from the cache without asking the upstream: counted (the hit ratio operators watch). */
+function hit<T>(target: ProxyTarget, kind: 'manifest' | 'blob', answer: T): T {
+  if (kind === 'manifest') target.upstream.stats.manifestHits++;
+  else target.upstream.stats.blobHits++;
+  return answer;
 }

@@ -35,6 +35,10 @@ export interface ProxySettings {
 export interface UpstreamStats {
   host: string;
   remoteUrl: string;
+  /** Manifests and blobs answered from the cache alone (a tag within its tagttl, content by digest). */
+  manifestHits: number;
+  blobHits: number;
+  /** Fetched from the upstream: the misses. */
   manifestFetches: number;
   blobFetches: number;
   bytesFetched: number;

@@ -33,6 +33,8 @@ export class Upstream {
       manifestFetches: 0,
       blobFetches: 0,
       bytesFetched: 0,
+      manifestHits: 0,
+      blobHits: 0,
       revalidations: 0,
       staleServes: 0,
       failures: 0,

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import { StowageError } from '../../errors/error.js';
 
+/** Bytes each request's body brought, for its log line and metrics (request-log.ts). */
+const bodyBytes = new WeakMap<IncomingMessage, number>();
+
+export function bytesRead(request: IncomingMessage): number {
+  return bodyBytes.get(request) ?? 0;
+}
+
 /**
  * Reads a small request body (a manifest) whole, refusing more than `limit` bytes: from the
  * Content-Length before reading anything, or as soon as a chunked body goes past it.
@@ -10,10 +17,14 @@ export async function readCappedBody(request: IncomingMessage, limit: number): P
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > limit) throw tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      if (total > limit) throw tooLarge(limit);
+      chunks.push(chunk);
+    }
+  } finally {
+    bodyBytes.set(request, total);
   }
   return Buffer.concat(chunks, total);
 }
@@ -31,9 +42,13 @@ function tooLarge(limit: number): StowageError {
 export async function* bodyStream(request: IncomingMessage): AsyncIterable<Uint8Array> {
   const declared = request.headers['content-length'];
   let received = 0;
-  for await (const chunk of request as AsyncIterable<Uint8Array>) {
-    received += chunk.length;
-    yield chunk;
+  try {
+    for await (const chunk of request as AsyncIterable<Uint8Array>) {
+      received += chunk.length;
+      yield chunk;
+    }
+  } finally {
+    bodyBytes.set(request, (bodyBytes.get(request) ?? 0) + received);
   }
   const h2 = (request as Http2Request).stream;
   if ((declared !== undefined && received !== Number(declared)) || (h2 && h2.rstCode !== undefined && h2.rstCode !== 0)) {

@@ -37,7 +37,12 @@ export interface GcRunnerOptions {
   /** The pull-through cache's expiry and size caps (proxy/expiry.ts). */
   expiry?: GcOptions['expiry'];
   cacheCaps?: GcOptions['cacheCaps'];
+  /** Told of every run's outcome (the metrics). */
+  onRun?: (trigger: GcTrigger, outcome: GcOutcome) => void;
 }
+
+/** How a run ended: its report, skipped (another holds the lock or lease), or failed. */
+export type GcOutcome = { report: GcReport } | { skipped: true } | { failed: true };
 
 const SILENT: GcLog = { info: () => undefined, error: () => undefined };
 
@@ -79,12 +84,15 @@ export class GcRunner {
     const run = this.collect(this.options.driver, options).then(
       (report) => {
         this.log.info({ trigger, ...figures(report) }, `garbage collection ${summary(report)}`);
+        this.options.onRun?.(trigger, { report });
         return report;
       },
       (err: unknown) => {
         // Another process (`stowage registry gc`, another server on the root, another replica of the database) holds the lock or the lease: not a failure.
-        if (isStowageError(err, 'GC_RUNNING')) this.log.info({ trigger }, `garbage collection skipped: ${err.message}`);
+        const skipped = isStowageError(err, 'GC_RUNNING');
+        if (skipped) this.log.info({ trigger }, `garbage collection skipped: ${err.message}`);
         else this.log.error({ err, trigger }, 'garbage collection failed');
+        this.options.onRun?.(trigger, skipped ? { skipped: true } : { failed: true });
         throw err;
       },
     );

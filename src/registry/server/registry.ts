@@ -18,6 +18,8 @@ import type { RegistryPolicy } from './context.js';
 import { resolveLimits, type RegistryLimits } from './limits.js';
 import { GcRunner, type Collect, type GcConfig } from './gc-schedule.js';
 import { purgeAge, scheduleMaintenance, type UploadPurging } from './maintenance.js';
+import { RegistryMetrics, instrumentDriver } from '../metrics/index.js';
+import { startDebugServer, type DebugServer, type DebugSettings } from './debug-server.js';
 import { createRegistryServer } from './server.js';
 
 /** What a Registry serves, and how. Everything but `storage` has the default `stowage serve` has without a config file. */
@@ -69,8 +71,14 @@ export interface RegistryOptions {
   drainTimeoutSeconds?: number;
   /** pino logger options, or false for silence (the default). */
   logger?: FastifyServerOptions['logger'];
-  /** Log every request (default off). */
+  /** An access log line per request, distribution's fields (request-log.ts; default off). Failures are logged either way. */
   logRequests?: boolean;
+  /**
+   * distribution's debug listener (`http.debug`): `/debug/health`, `/livez`, `/readyz`, and
+   * Prometheus metrics at `prometheus.path` when given (debug-server.ts). Absent: none, and
+   * nothing is measured.
+   */
+  debug?: DebugSettings;
 }
 
 /** Where a started Registry listens. */
@@ -86,6 +94,8 @@ export interface RegistryAddress {
 export interface RegistryStarted extends RegistryAddress {
   storage: string;
   access: string;
+  /** Where the debug listener is (`http://127.0.0.1:5001`), when configured. */
+  debug?: string;
   /** With a database: where it is, what it holds, what the start repaired. */
   database?: string;
 }
@@ -107,6 +117,7 @@ interface Prepared {
   access: string;
   database: RegistryDatabase | undefined;
   databaseLine: string | undefined;
+  metrics: RegistryMetrics | undefined;
 }
 
 /**
@@ -124,6 +135,7 @@ export class Registry implements AsyncDisposable {
   private prepared: Promise<Prepared> | undefined;
   private stopping: Promise<RegistryStopped> | undefined;
   private stopMaintenance: (() => void) | undefined;
+  private debugServer: DebugServer | undefined;
 
   constructor(readonly options: RegistryOptions) {}
 
@@ -142,7 +154,7 @@ export class Registry implements AsyncDisposable {
   /** Listens, then starts background maintenance (leftover sweep, upload purge, scheduled GC) unless read-only. */
   async start(): Promise<RegistryStarted> {
     await this.prepare();
-    const { app, store, gc, storage, access, databaseLine } = await this.prepared!;
+    const { app, store, gc, storage, access, databaseLine, metrics } = await this.prepared!;
     const options = this.options;
     const host = options.host ?? '127.0.0.1';
     await app.listen({ host, port: options.port ?? 5000 });
@@ -156,7 +168,26 @@ export class Registry implements AsyncDisposable {
       if (options.gc?.intervalMs !== undefined) gc.schedule(options.gc.intervalMs);
     }
     const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    return { url, scheme, host, port, storage, access, ...(databaseLine ? { database: databaseLine } : {}) };
+    if (options.debug) this.debugServer = await this.startDebug(options.debug, metrics);
+    return {
+      url,
+      scheme,
+      host,
+      port,
+      storage,
+      access,
+      ...(databaseLine ? { database: databaseLine } : {}),
+      ...(this.debugServer ? { debug: this.debugServer.url } : {}),
+    };
+  }
+
+  private startDebug(settings: DebugSettings, metrics: RegistryMetrics | undefined): Promise<DebugServer> {
+    return startDebugServer({
+      host: settings.host,
+      port: settings.port,
+      ...(metrics && settings.prometheus ? { metrics: { registry: metrics, path: settings.prometheus.path } } : {}),
+      notReady: () => (this.stopping ? 'draining: the registry is shutting down' : undefined),
+    });
   }
 
   /**
@@ -175,7 +206,10 @@ export class Registry implements AsyncDisposable {
 
   private async build(): Promise<Prepared> {
     const options = this.options;
-    const driver = isDriver(options.storage) ? options.storage : await openDriver(options.storage);
+    const metrics = options.debug?.prometheus ? await RegistryMetrics.create() : undefined;
+    const opened = isDriver(options.storage) ? options.storage : await openDriver(options.storage);
+    // Instrumented before anything keys state on the driver (the use ledger's WeakMap).
+    const driver = metrics ? instrumentDriver(opened, metrics) : opened;
     const storage = isDriver(options.storage) ? `${options.storage.name} driver` : describeDriver(options.storage);
     const attached = options.database ? await openDatabase(options.database, driver, storage) : undefined;
     const database = attached?.database;
@@ -194,7 +228,9 @@ export class Registry implements AsyncDisposable {
       ...(options.gc ? { settings: options.gc.options } : {}),
       ...cacheGcOptions(options.proxy),
       ...(database ? { collect: collectUnderLease(database) } : {}),
+      ...(metrics ? { onRun: (trigger, outcome) => metrics.gcFinished(trigger, outcome) } : {}),
     });
+    if (metrics && proxy) metrics.observeUpstreams(() => proxy.stats());
     const setup = options.auth ? await createAccessController(options.auth, { storage: driver, onError: (message) => logError(message) }) : undefined;
     const app = createRegistryServer({
       store,
@@ -210,12 +246,13 @@ export class Registry implements AsyncDisposable {
       ...(setup ? { auth: setup.controller } : {}),
       admin: { gc },
       ...(proxy ? { proxy } : {}),
+      ...(metrics ? { metrics } : {}),
     });
     logError = (message) => app.log.error(message);
     gc.log = app.log;
     if (proxy) proxy.log = app.log;
     const access = setup ? setup.description : 'none (anyone may pull, push and delete)';
-    return { app, store, gc, proxy, storage, access, database, databaseLine: attached?.line };
+    return { app, store, gc, proxy, storage, access, database, databaseLine: attached?.line, metrics };
   }
 
   private async close(): Promise<RegistryStopped> {
@@ -234,6 +271,8 @@ export class Registry implements AsyncDisposable {
     clearTimeout(timer);
     await proxy?.close();
     await database?.pool.end().catch(() => undefined);
+    // Last: until the drain is over, /readyz says "draining" to whoever balances the traffic.
+    await this.debugServer?.close();
     // Node's HTTP/1 servers can cut what is left; HTTP/2 sessions were already sent GOAWAY (transport.ts).
     if (!drained) (app.server as { closeAllConnections?: () => void }).closeAllConnections?.();
     return { drained };

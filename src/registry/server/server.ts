@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { StowageError } from '../../errors/error.js';
-import { isStorageFull } from '../../storage/errors.js';
+import { httpObserver, type RegistryMetrics } from '../metrics/index.js';
 import type { RegistryStore } from '../store/registry.js';
 import { accessHook, grantOf } from './auth/hook.js';
 import { originResolver, type OriginSettings } from './auth/origin.js';
@@ -16,7 +16,7 @@ import { computeUsage } from '../usage/index.js';
 import { COMMON_HEADERS } from './headers.js';
 import { toWireError } from './http-errors.js';
 import { resolveLimits, UploadConcurrency, type RegistryLimits } from './limits.js';
-import { clientGone } from './response-state.js';
+import { factsOf, registerRequestLog, requestId } from './request-log.js';
 import { parseUrl } from './routes.js';
 import { completeTransport, transportOptions } from './transport.js';
 import { holdUploadSlot, isUploadRequest } from './upload-slots.js';
@@ -26,8 +26,10 @@ export interface RegistryServerOptions {
   policy?: Partial<RegistryPolicy>;
   /** pino logger options, or false for silence (the default, for embedding and tests). */
   logger?: FastifyServerOptions['logger'];
-  /** Log every request (default off). */
+  /** One access log line per request at info (request-log.ts; default off). Failures are logged either way. */
   logRequests?: boolean;
+  /** Prometheus metrics (src/registry/metrics): every request counted and timed into them. Absent: nothing measured. */
+  metrics?: RegistryMetrics;
   /** TLS key and certificate (PEM): the server then speaks HTTPS, and HTTP/2 to clients that offer it. */
   tls?: { key: Buffer; cert: Buffer };
   /** Offer HTTP/2 with TLS (default true; distribution's `http.http2.disabled`). */
@@ -83,8 +85,9 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     ...transportOptions(transport),
     exposeHeadRoutes: false,
     return503OnClosing: true,
-    // A log line per request costs throughput; operators who want them ask for debug.
-    logController: new LogController({ disableRequestLogging: !options.logRequests }),
+    // fastify's own two lines per request are replaced by distribution's one (request-log.ts).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'http.request.id' }),
+    genReqId: requestId,
     frameworkErrors,
     clientErrorHandler: clientErrorHandler(limits),
     ...(options.origin?.trustedProxies?.length ? { trustProxy: options.origin.trustedProxies } : {}),
@@ -95,6 +98,14 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
   // Uploads can be gigabytes and manifests must be kept byte-exact: no body parsing here.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  registerRequestLog(app, { accessLog: options.logRequests === true, ...(options.metrics ? { observer: httpObserver(options.metrics) } : {}) });
+
+  // Draining (the listener closed): an HTTP/1 response finishing now ends its connection, so no
+  // idle keep-alive socket holds the shutdown until the client's agent gives up on it.
+  app.addHook('onSend', async (request, reply) => {
+    if (!app.server.listening && request.raw.httpVersionMajor === 1) reply.header('Connection', 'close');
+  });
 
   const extraHeaders = Object.entries(options.headers ?? {});
   app.addHook('onRequest', async (_request, reply) => {
@@ -108,6 +119,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     const grant = auth ? grantOf(request) : OPEN_GRANT;
     if (!grant) throw new StowageError('DENIED', 'access was not checked');
     const parsed = parseUrl(request.url);
+    factsOf(request).route = parsed?.route;
     if (!parsed) throw new StowageError('NAME_UNKNOWN', `no such API endpoint: ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
     // As distribution's read-only mode: reads are served, every write refused (405 UNSUPPORTED).
     if (options.readOnly && request.method !== 'GET' && request.method !== 'HEAD') {
@@ -138,14 +150,8 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
 
   app.setErrorHandler((err, request, reply) => {
     const wire = toWireError(err);
-    if (clientGone(reply)) {
-      request.log.info({ url: request.url }, 'client went away mid-request');
-    } else if (isStorageFull(err)) {
-      // One line, with the file that could not be written: the operator's cue to free space.
-      request.log.error({ path: err.path, errno: err.errno, url: request.url, method: request.method }, `storage full: ${String(err.detail)}`);
-    } else if (wire.status >= 500) {
-      request.log.error({ err, url: request.url, method: request.method }, 'request failed');
-    }
+    // Logged once, with the request's line, when the response is done (request-log.ts).
+    factsOf(request).error = err;
     reply.code(wire.status).header('Content-Type', 'application/json; charset=utf-8');
     for (const [name, value] of Object.entries(wire.headers ?? {})) reply.header(name, value);
     // A 4xx sent before the body was read: closing the connection is cheaper than draining it.

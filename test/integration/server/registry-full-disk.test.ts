@@ -129,8 +129,8 @@ describe('a registry whose disk fills up', () => {
       .filter((l) => l.includes('storage full'));
     assert.equal(lines.length, refusals.length, server.stderr().slice(-2000));
     for (const line of lines) {
-      const entry = JSON.parse(line) as { level: number; path: string; errno: string };
-      assert.equal(entry.level, 50);
+      const entry = JSON.parse(line) as { level: string; path: string; errno: string };
+      assert.equal(entry.level, 'error');
       assert.equal(entry.errno, 'ENOSPC');
       assert.ok(entry.path.startsWith(join(disk.dir, 'data')), entry.path);
     }

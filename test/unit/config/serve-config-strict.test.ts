@@ -50,8 +50,13 @@ describe('strict serve configuration', () => {
 
   it('refuses what changes security, where data goes or what is served, naming the key', async () => {
     const cases: Array<[string, RegExp]> = [
-      ['http:\n  debug:\n    addr: :5001\n', /^http\.debug is not supported: the debug server \(a second listener/],
-      ['http:\n  debug:\n    prometheus:\n      enabled: true\n', /^http\.debug is not supported/],
+      [
+        'http:\n  debug:\n    prometheus:\n      enabled: true\n',
+        /^http\.debug\.prometheus\.enabled: metrics are served on the debug server; set http\.debug\.addr/,
+      ],
+      ['http:\n  debug:\n    addr: :5001\n    prometheus:\n      enabled: true\n      path: metrics\n', /^http\.debug\.prometheus\.path: expected a path/],
+      ['http:\n  debug:\n    pprof:\n      enabled: true\n', /^unknown key http\.debug\.pprof/],
+      ['log:\n  formatter: yaml\n', /^log\.formatter: expected one of text, json, logstash/],
       ['http:\n  tls:\n    certificate: /c\n    key: /k\n    clientcas: [/ca.pem]\n', /^http\.tls\.clientcas is not supported: client certificate/],
       ['http:\n  tls:\n    letsencrypt:\n      cachefile: /c\n', /^http\.tls\.letsencrypt is not supported/],
       ['http:\n  tls:\n    minimumtls: tls1.3\n', /^http\.tls\.minimumtls is not supported/],
@@ -116,7 +121,7 @@ describe('strict serve configuration', () => {
     );
     assert.deepEqual(
       config.warnings.map((w) => w.split(':')[0]),
-      ['log.formatter is ignored', 'log.hooks is ignored', 'storage.cache is ignored', 'health is ignored', 'redis is ignored'],
+      ['log.hooks is ignored', 'storage.cache is ignored', 'health is ignored', 'redis is ignored'],
     );
     for (const line of config.warnings) assert.ok(!line.includes('\n'));
     assert.equal((await load('log:\n  formatter: json\n')).warnings.length, 0);

@@ -1,0 +1,3 @@
+export { httpObserver, handlerLabel } from './http.js';
+export { RegistryMetrics, type NotificationCounters } from './metrics.js';
+export { instrumentDriver } from './storage.js';

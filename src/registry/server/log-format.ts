@@ -1,0 +1,80 @@
+import { hostname } from 'node:os';
+import { Writable } from 'node:stream';
+
+/** distribution's `log.formatter` values. */
+export const LOG_FORMATTERS = ['text', 'json', 'logstash'] as const;
+export type LogFormatter = (typeof LOG_FORMATTERS)[number];
+
+export interface ServerLogSettings {
+  level: string;
+  formatter: LogFormatter;
+  /** distribution's log.fields: added to every line. */
+  fields?: Record<string, unknown>;
+  /** Where the lines go (stderr for `stowage serve`, as logrus writes). */
+  stream: NodeJS.WritableStream;
+}
+
+/**
+ * pino options that write distribution's log lines: logrus's JSON (`level` as a word, `time`
+ * in RFC 3339, `msg`), its text format (`time="…" level=info msg="…" key=value`, what
+ * registry:2 prints by default), or logstash's JSON (`@timestamp`, `@version`, `message`).
+ * pino writes JSON; the two other formats are that line rewritten on its way out.
+ */
+export function serverLogger(settings: ServerLogSettings): Record<string, unknown> {
+  const json = settings.formatter === 'json';
+  return {
+    level: settings.level,
+    formatters: { level: (label: string) => ({ level: label }) },
+    timestamp: () => `,"time":"${new Date().toISOString()}"`,
+    // pino's `base` replaces its default fields: they are kept, the configured ones added.
+    base: { pid: process.pid, hostname: hostname(), ...settings.fields },
+    stream: json ? settings.stream : rewriting(settings.stream, settings.formatter === 'text' ? textLine : logstashLine),
+  };
+}
+
+/** A stream taking pino's JSON lines and writing each one rewritten. */
+function rewriting(out: NodeJS.WritableStream, rewrite: (entry: Record<string, unknown>) => string): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) {
+        if (line === '') continue;
+        let entry: Record<string, unknown>;
+        try {
+          entry = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          out.write(`${line}\n`);
+          continue;
+        }
+        out.write(`${rewrite(entry)}\n`);
+      }
+      done();
+    },
+  });
+}
+
+/** logrus's TextFormatter without a terminal: time, level, msg first, then the fields sorted. */
+export function textLine(entry: Record<string, unknown>): string {
+  const { time, level, msg, ...rest } = entry;
+  const parts = [`time=${quote(time)}`, `level=${quote(level)}`, `msg=${quote(msg ?? '')}`];
+  for (const key of Object.keys(rest).sort()) parts.push(...flatten(key, rest[key]));
+  return parts.join(' ');
+}
+
+function flatten(key: string, value: unknown): string[] {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => flatten(`${key}.${k}`, v));
+  }
+  return [`${key}=${quote(value)}`];
+}
+
+/** As logrus quotes: bare when the value is made of plain characters, else a JSON string. */
+function quote(value: unknown): string {
+  const text = typeof value === 'string' ? value : value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /^[A-Za-z0-9\-._/@^+:]+$/.test(text) ? text : JSON.stringify(text);
+}
+
+/** logstash's JSON event (logrus-logstash-hook, which distribution's `logstash` formatter is). */
+export function logstashLine(entry: Record<string, unknown>): string {
+  const { time, msg, ...rest } = entry;
+  return JSON.stringify({ '@timestamp': time, '@version': '1', message: msg, ...rest });
+}
