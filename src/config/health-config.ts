@@ -60,7 +60,11 @@ const KEY = 'health';
  */
 export function resolveHealth(value: unknown): HealthSettings | undefined {
   const parsed = HealthSchema.safeParse(value ?? null);
-  if (!parsed.success) throw invalid(parsed.error.issues[0]);
+  if (!parsed.success) {
+    // A misspelt required key (`address`) is also a missing one (`addr`): the spelling is the news.
+    const issues = parsed.error.issues;
+    throw invalid(issues.find((issue) => issue.code === 'unrecognized_keys') ?? issues[0]);
+  }
   const health = parsed.data ?? {};
   const storage = health.storagedriver ?? {};
   const settings: HealthSettings = {
