@@ -132,8 +132,6 @@ export class HealthMonitor {
     }
     const stopping = this.stopping.signal;
     const deadline = new AbortController();
-    const stop = (): void => deadline.abort();
-    stopping.addEventListener('abort', stop, { once: true });
     const work = Promise.resolve()
       .then(() => check.run(deadline.signal))
       .finally(() => {
@@ -141,15 +139,20 @@ export class HealthMonitor {
       });
     state.work = work;
     state.workStarted = Date.now();
+    // The round ends at the deadline or at stop(), whether or not the check's work does.
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+    let stop = (): void => undefined;
+    const cut = new Promise<never>((_, reject) => {
+      const end = (why: string): void => {
         deadline.abort();
-        reject(new Error(`no answer within ${formatMs(check.timeoutMs)}`));
-      }, check.timeoutMs);
+        reject(new Error(why));
+      };
+      timer = setTimeout(() => end(`no answer within ${formatMs(check.timeoutMs)}`), check.timeoutMs);
+      stop = () => end('the monitor stopped');
     });
+    stopping.addEventListener('abort', stop, { once: true });
     try {
-      await Promise.race([work, timeout]);
+      await Promise.race([work, cut]);
       this.record(state, undefined);
     } catch (err) {
       // A run cut short by stop() says nothing about the backend.
