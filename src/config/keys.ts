@@ -3,6 +3,7 @@ import { RetentionRuleSchema } from '../registry/gc/retention-rules.js';
 import { AccessRuleSchema, GroupsSchema } from '../registry/server/auth/access.js';
 import { QuotaRuleSchema } from '../registry/usage/quota-rules.js';
 import { LOG_FORMATTERS } from '../registry/server/log-format.js';
+import { HealthSchema } from './health-config.js';
 import { ProxyEntrySchema } from './proxy-config.js';
 import { accept, field, isEmpty, judged, refuse, section, text, warn, yaml, type Infer, type Verdict } from './key-table.js';
 import { DRIVER_KEYS, unregisteredDriverKeys } from './storage-keys.js';
@@ -197,13 +198,8 @@ export const KEYS = section({
   }),
   // Stowage's own: several upstreams beside hosted repositories (proxy-config.ts).
   proxies: yaml(z.array(ProxyEntrySchema).nullable()),
-  health: judged((v) =>
-    ['file', 'http', 'tcp'].some((kind) => !isEmpty(field(v, kind)))
-      ? verdict('refuse', 'file, http and tcp health checks are not implemented: the registry would keep serving when they fail')
-      : field(v, 'storagedriver', 'enabled') === true
-        ? verdict('warn', 'the storage health check is not implemented; a storage failure is answered per request')
-        : verdict('accept', 'no check enabled'),
-  ),
+  // distribution's health checks (health-config.ts): /debug/health, /readyz, and GET /v2/ 503 while one fails.
+  health: yaml(HealthSchema),
   // Stowage's own: the metadata index replicas share (src/database; README "Several replicas").
   database: section({
     enabled: yaml(Flag),

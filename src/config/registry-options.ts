@@ -38,6 +38,7 @@ export async function registryOptions(config: ServeConfig, logStream: NodeJS.Wri
     }),
     logRequests: config.logRequests,
     ...(config.debug ? { debug: config.debug } : {}),
+    ...(config.health ? { health: config.health } : {}),
   };
 }
 

@@ -11,6 +11,8 @@ import type { ProxySettings } from '../registry/proxy/types.js';
 import type { DatabaseOptions } from '../database/options.js';
 import { resolveDebug, type DebugSettings } from './debug-config.js';
 import { resolveGc } from './gc-config.js';
+import { resolveHealth } from './health-config.js';
+import type { HealthSettings } from '../registry/health/settings.js';
 import { resolveProxy } from './proxy-config.js';
 import { LOG_LEVELS, type ConfigFile } from './keys.js';
 import type { ServeConfig, ServeFlags } from './serve-config.js';
@@ -55,6 +57,7 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
     logFormatter: config.log?.formatter ?? 'json',
     ...(config.log?.fields ? { logFields: config.log.fields } : {}),
     ...withDebug(resolveDebug(http)),
+    ...withHealth(resolveHealth(config.health)),
     drainTimeoutSeconds: parseDuration(http.draintimeout ?? '30s', 'http.draintimeout'),
     maxManifestBytes: 4 * 1024 * 1024,
     maxCatalogEntries: config.catalog?.maxentries === undefined ? 1000 : count('catalog.maxentries', config.catalog.maxentries),
@@ -97,6 +100,10 @@ function resolveDatabase(section: ConfigFile['database']): { database?: Database
       ...(maxopen !== undefined ? { maxConnections: positive('database.pool.maxopen', count('database.pool.maxopen', maxopen)) } : {}),
     },
   };
+}
+
+function withHealth(health: HealthSettings | undefined): { health?: HealthSettings } {
+  return health ? { health } : {};
 }
 
 function withDebug(debug: DebugSettings | undefined): { debug?: DebugSettings } {

@@ -10,6 +10,7 @@ import type { GcConfig } from '../registry/server/gc-schedule.js';
 import type { RegistryLimits } from '../registry/server/limits.js';
 import type { ProxySettings } from '../registry/proxy/types.js';
 import type { QuotaRule } from '../registry/usage/quota-rules.js';
+import type { HealthSettings } from '../registry/health/settings.js';
 import type { LogFormatter } from '../registry/server/log-format.js';
 import type { DebugSettings } from './debug-config.js';
 import { applyEnvironment } from './environment.js';
@@ -43,6 +44,8 @@ export interface ServeConfig {
   logFormatter: LogFormatter;
   /** distribution's http.debug: the second listener for health, readiness and metrics; absent: none. */
   debug?: DebugSettings;
+  /** distribution's health checks (storagedriver, file, http, tcp); absent: none enabled. */
+  health?: HealthSettings;
   /** distribution's log.fields: added to every log line. */
   logFields?: Record<string, unknown>;
   /** Seconds in-flight requests get to finish on SIGTERM (distribution's http.draintimeout). */

@@ -41,7 +41,8 @@ interface CheckState {
  */
 export class HealthMonitor {
   private readonly states: CheckState[];
-  private readonly log: HealthLog | undefined;
+  /** Where transitions are logged (the server's logger, once it exists). */
+  log: HealthLog | undefined;
   private readonly onChange: ((change: HealthChange) => void) | undefined;
   /** Bumped by start and stop, so that a tick of an earlier start schedules nothing more. */
   private generation = 0;

@@ -1,10 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { healthResponse, type HealthMonitor } from '../health/index.js';
 import type { RegistryMetrics } from '../metrics/index.js';
 
 /** What the health checks say (src/registry/health): distribution's `/debug/health` body, check name → error. */
-export interface HealthView {
-  status(): Record<string, string>;
-}
+export type HealthView = Pick<HealthMonitor, 'status'>;
 
 /** distribution's `http.debug`: where the debug listener listens, and whether it serves metrics. */
 export interface DebugSettings {
@@ -69,8 +68,8 @@ async function answer(options: DebugServerOptions, request: IncomingMessage, res
   if (request.method !== 'GET' && request.method !== 'HEAD')
     return send(response, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { Allow: 'GET, HEAD' });
   if (path === '/debug/health') {
-    const failing = options.health?.status() ?? {};
-    return send(response, Object.keys(failing).length ? 503 : 200, 'application/json; charset=utf-8', JSON.stringify(failing));
+    const answer = options.health ? healthResponse(options.health) : { status: 200, contentType: 'application/json', body: '{}' };
+    return send(response, answer.status, answer.contentType, answer.body);
   }
   if (path === '/livez') return send(response, 200, 'text/plain; charset=utf-8', 'ok\n');
   if (path === '/readyz') {

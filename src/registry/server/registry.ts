@@ -21,6 +21,7 @@ import { purgeAge, scheduleMaintenance, type UploadPurging } from './maintenance
 import { RegistryMetrics, instrumentDriver } from '../metrics/index.js';
 import { startDebugServer, type DebugServer, type DebugSettings } from './debug-server.js';
 import { createRegistryServer } from './server.js';
+import { HealthMonitor, createHealthChecks, type HealthSettings } from '../health/index.js';
 
 /** What a Registry serves, and how. Everything but `storage` has the default `stowage serve` has without a config file. */
 export interface RegistryOptions {
@@ -79,6 +80,11 @@ export interface RegistryOptions {
    * nothing is measured.
    */
   debug?: DebugSettings;
+  /**
+   * distribution's health checks (src/registry/health): while one fails, `GET /v2/` answers 503
+   * with the failing checks, as do `/debug/health` and `/readyz`. Absent: none.
+   */
+  health?: HealthSettings;
 }
 
 /** Where a started Registry listens. */
@@ -118,6 +124,7 @@ interface Prepared {
   database: RegistryDatabase | undefined;
   databaseLine: string | undefined;
   metrics: RegistryMetrics | undefined;
+  health: HealthMonitor | undefined;
 }
 
 /**
@@ -154,7 +161,7 @@ export class Registry implements AsyncDisposable {
   /** Listens, then starts background maintenance (leftover sweep, upload purge, scheduled GC) unless read-only. */
   async start(): Promise<RegistryStarted> {
     await this.prepare();
-    const { app, store, gc, storage, access, databaseLine, metrics } = await this.prepared!;
+    const { app, store, gc, storage, access, databaseLine, metrics, health } = await this.prepared!;
     const options = this.options;
     const host = options.host ?? '127.0.0.1';
     await app.listen({ host, port: options.port ?? 5000 });
@@ -168,7 +175,8 @@ export class Registry implements AsyncDisposable {
       if (options.gc?.intervalMs !== undefined) gc.schedule(options.gc.intervalMs);
     }
     const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    if (options.debug) this.debugServer = await this.startDebug(options.debug, metrics);
+    health?.start();
+    if (options.debug) this.debugServer = await this.startDebug(options.debug, metrics, health);
     return {
       url,
       scheme,
@@ -181,10 +189,11 @@ export class Registry implements AsyncDisposable {
     };
   }
 
-  private startDebug(settings: DebugSettings, metrics: RegistryMetrics | undefined): Promise<DebugServer> {
+  private startDebug(settings: DebugSettings, metrics: RegistryMetrics | undefined, health: HealthMonitor | undefined): Promise<DebugServer> {
     return startDebugServer({
       host: settings.host,
       port: settings.port,
+      ...(health ? { health } : {}),
       ...(metrics && settings.prometheus ? { metrics: { registry: metrics, path: settings.prometheus.path } } : {}),
       notReady: () => (this.stopping ? 'draining: the registry is shutting down' : undefined),
     });
@@ -231,6 +240,7 @@ export class Registry implements AsyncDisposable {
       ...(metrics ? { onRun: (trigger, outcome) => metrics.gcFinished(trigger, outcome) } : {}),
     });
     if (metrics && proxy) metrics.observeUpstreams(() => proxy.stats());
+    const health = options.health ? new HealthMonitor(createHealthChecks(options.health, driver, { readOnly: options.readOnly === true })) : undefined;
     const setup = options.auth ? await createAccessController(options.auth, { storage: driver, onError: (message) => logError(message) }) : undefined;
     const app = createRegistryServer({
       store,
@@ -247,12 +257,14 @@ export class Registry implements AsyncDisposable {
       admin: { gc },
       ...(proxy ? { proxy } : {}),
       ...(metrics ? { metrics } : {}),
+      ...(health ? { health } : {}),
     });
     logError = (message) => app.log.error(message);
     gc.log = app.log;
     if (proxy) proxy.log = app.log;
     const access = setup ? setup.description : 'none (anyone may pull, push and delete)';
-    return { app, store, gc, proxy, storage, access, database, databaseLine: attached?.line, metrics };
+    if (health) health.log = app.log;
+    return { app, store, gc, proxy, storage, access, database, databaseLine: attached?.line, metrics, health };
   }
 
   private async close(): Promise<RegistryStopped> {
@@ -260,7 +272,7 @@ export class Registry implements AsyncDisposable {
     // A start that failed (a refused database, an unreadable root) left nothing to close.
     const prepared = await this.prepared?.catch(() => undefined);
     if (!prepared) return { drained: true };
-    const { app, gc, proxy, database } = prepared;
+    const { app, gc, proxy, database, health } = prepared;
     // A collection in progress is asked to stop at its next safe point, within the drain deadline.
     const collected = gc.stop();
     let timer: NodeJS.Timeout | undefined;
@@ -273,6 +285,7 @@ export class Registry implements AsyncDisposable {
     await database?.pool.end().catch(() => undefined);
     // Last: until the drain is over, /readyz says "draining" to whoever balances the traffic.
     await this.debugServer?.close();
+    health?.stop();
     // Node's HTTP/1 servers can cut what is left; HTTP/2 sessions were already sent GOAWAY (transport.ts).
     if (!drained) (app.server as { closeAllConnections?: () => void }).closeAllConnections?.();
     return { drained };

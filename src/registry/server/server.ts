@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { StowageError } from '../../errors/error.js';
+import { healthResponse, type HealthMonitor } from '../health/index.js';
 import { httpObserver, type RegistryMetrics } from '../metrics/index.js';
 import type { RegistryStore } from '../store/registry.js';
 import { accessHook, grantOf } from './auth/hook.js';
@@ -30,6 +31,8 @@ export interface RegistryServerOptions {
   logRequests?: boolean;
   /** Prometheus metrics (src/registry/metrics): every request counted and timed into them. Absent: nothing measured. */
   metrics?: RegistryMetrics;
+  /** distribution's health checks: `GET /v2/` is 503 with the failing checks while one fails. */
+  health?: Pick<HealthMonitor, 'status' | 'healthy'>;
   /** TLS key and certificate (PEM): the server then speaks HTTPS, and HTTP/2 to clients that offer it. */
   tls?: { key: Buffer; cert: Buffer };
   /** Offer HTTP/2 with TLS (default true; distribution's `http.http2.disabled`). */
@@ -106,6 +109,18 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
   app.addHook('onSend', async (request, reply) => {
     if (!app.server.listening && request.raw.httpVersionMajor === 1) reply.header('Connection', 'close');
   });
+
+  // As distribution wraps its base route in health.Handler: before access control, so a load
+  // balancer probing `/v2/` without credentials sees 503, not 401, while a check fails.
+  const health = options.health;
+  if (health) {
+    app.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0];
+      if ((path !== '/v2/' && path !== '/v2') || health.healthy()) return;
+      const answer = healthResponse(health);
+      return reply.code(503).header('Content-Type', answer.contentType).send(answer.body);
+    });
+  }
 
   const extraHeaders = Object.entries(options.headers ?? {});
   app.addHook('onRequest', async (_request, reply) => {

@@ -69,7 +69,8 @@ describe('strict serve configuration', () => {
         'proxy:\n  remoteurl: https://registry-1.docker.io\n  exec:\n    command: helper\n',
         /^proxy\.exec is not supported: credential helpers for the upstream/,
       ],
-      ['health:\n  file:\n    - file: /tmp/down\n', /^health is not supported: file, http and tcp health checks/],
+      ['health:\n  file:\n    - fiel: /tmp/down\n', /health\.file\.0/],
+      ['health:\n  tcp:\n    - addr: nowhere\n', /^health\.tcp\[0\]\.addr: /],
       ['auth:\n  silly:\n    realm: r\n    service: s\n', /^auth\.silly is not supported: htpasswd and token are; refusing to start an open registry/],
       ['auth:\n  token:\n    autoredirect: true\n', /^auth\.token\.autoredirect is not supported: it builds the realm from the request's Host header/],
       ['storage:\n  azure:\n    container: c\n', /^storage\.azure is not supported: only the filesystem, inmemory and s3 drivers/],
@@ -121,7 +122,7 @@ describe('strict serve configuration', () => {
     );
     assert.deepEqual(
       config.warnings.map((w) => w.split(':')[0]),
-      ['log.hooks is ignored', 'storage.cache is ignored', 'health is ignored', 'redis is ignored'],
+      ['log.hooks is ignored', 'storage.cache is ignored', 'redis is ignored'],
     );
     for (const line of config.warnings) assert.ok(!line.includes('\n'));
     assert.equal((await load('log:\n  formatter: json\n')).warnings.length, 0);
