@@ -15,6 +15,9 @@ let root: string;
 before(async () => (root = await mkdtemp(join(tmpdir(), 'stowage-notify-queue-'))));
 after(() => rm(root, { recursive: true, force: true }));
 
+/** A queue that never yields an event must fail its test, not hang the run. */
+const QUICK = { timeout: 20_000 };
+
 let dirs = 0;
 const freshDir = (): string => join(root, `q${++dirs}`);
 
@@ -52,7 +55,7 @@ async function deliver(queue: EventQueue, count: number): Promise<string[]> {
 
 const segmentsIn = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((n) => n.endsWith('.jsonl')).sort();
 
-test('appended events come back in order after a reopen, without those the cursor says were delivered', async () => {
+test('appended events come back in order after a reopen, without those the cursor says were delivered', QUICK, async () => {
   const dir = freshDir();
   const first = await openQueue(dir);
   for (let n = 1; n <= 5; n++) await append(first, n);
@@ -79,7 +82,7 @@ test('appended events come back in order after a reopen, without those the curso
   await third.close();
 });
 
-test('an event delivered whose cursor never reached the disk is sent again after a reopen (at least once)', async () => {
+test('an event delivered whose cursor never reached the disk is sent again after a reopen (at least once)', QUICK, async () => {
   const dir = freshDir();
   const queue = await openQueue(dir);
   for (let n = 1; n <= 3; n++) await append(queue, n);
@@ -93,7 +96,7 @@ test('an event delivered whose cursor never reached the disk is sent again after
   await again.close();
 });
 
-test('a line torn by a crash mid-append is ignored, and the events before it are kept', async () => {
+test('a line torn by a crash mid-append is ignored, and the events before it are kept', QUICK, async () => {
   const dir = freshDir();
   const queue = await openQueue(dir);
   for (let n = 1; n <= 2; n++) await append(queue, n);
@@ -120,7 +123,7 @@ test('a line torn by a crash mid-append is ignored, and the events before it are
   assert.deepEqual(await segmentsIn(dir), [`${'3'.padStart(16, '0')}.jsonl`], 'the torn segment, all delivered, is deleted');
 });
 
-test('segments whose events are all delivered are deleted while the queue runs', async () => {
+test('segments whose events are all delivered are deleted while the queue runs', QUICK, async () => {
   const dir = freshDir();
   // About two events per segment.
   const queue = await openQueue(dir, 300);
@@ -136,7 +139,7 @@ test('segments whose events are all delivered are deleted while the queue runs',
   assert.deepEqual(left, [before[before.length - 1]], 'only the segment being appended to is left');
 });
 
-test('an endpoint far behind is read back from disk in order, across segments', async () => {
+test('an endpoint far behind is read back from disk in order, across segments', QUICK, async () => {
   const dir = freshDir();
   const queue = await openQueue(dir, 4096);
   await Promise.all(Array.from({ length: 3000 }, (_, i) => append(queue, i + 1)));
@@ -149,7 +152,20 @@ test('an endpoint far behind is read back from disk in order, across segments', 
   await queue.close();
 });
 
-test('concurrent appends share writes (group commit): 500 events, a couple of fsyncs', async () => {
+test('a reader waiting at the end of the queue gets each batch in order as it is written', QUICK, async () => {
+  const queue = await openQueue(freshDir());
+  await append(queue, 1);
+  assert.deepEqual(await deliver(queue, 1), ['event-1']);
+  const waiting = deliver(queue, 60);
+  await Promise.all(Array.from({ length: 60 }, (_, i) => append(queue, i + 2)));
+  assert.deepEqual(
+    await waiting,
+    Array.from({ length: 60 }, (_, i) => `event-${i + 2}`),
+  );
+  await queue.close();
+});
+
+test('concurrent appends share writes (group commit): 500 events, a couple of fsyncs', QUICK, async () => {
   const dir = freshDir();
   const queue = await openQueue(dir);
   await Promise.all(Array.from({ length: 500 }, (_, i) => append(queue, i + 1)));
@@ -162,7 +178,7 @@ test('concurrent appends share writes (group commit): 500 events, a couple of fs
   await reopened.close();
 });
 
-test('a queue directory that cannot be made is a StowageError naming the path', async () => {
+test('a queue directory that cannot be made is a StowageError naming the path', QUICK, async () => {
   const file = join(root, 'a-file');
   await writeFile(file, 'x');
   const queue = new EventQueue({ directory: join(file, 'queue') });
@@ -173,7 +189,7 @@ test('a queue directory that cannot be made is a StowageError naming the path', 
   });
 });
 
-test('a head() waiting for events returns undefined once reading stops', async () => {
+test('a head() waiting for events returns undefined once reading stops', QUICK, async () => {
   const queue = await openQueue(freshDir());
   const waiting = queue.head();
   queue.stopReading();
