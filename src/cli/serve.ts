@@ -1,6 +1,7 @@
 import { registryOptions } from '../config/registry-options.js';
 import { loadServeConfig, type ServeFlags } from '../config/serve-config.js';
 import type { ProxySettings } from '../registry/proxy/types.js';
+import { stderrDestination } from '../registry/server/log-format.js';
 import { Registry } from '../registry/server/registry.js';
 
 /** `stowage serve`: flags and config file → one Registry → its start-up lines; SIGTERM/SIGINT drain it. */
@@ -13,7 +14,8 @@ export async function serve(configPath: string | undefined, options: Record<stri
   const config = await loadServeConfig(configPath, flags, process.env);
   for (const warning of config.warnings) process.stderr.write(`stowage: warning: ${warning}\n`);
 
-  const registry = new Registry(await registryOptions(config, process.stderr));
+  const log = stderrDestination();
+  const registry = new Registry(await registryOptions(config, log));
   const started = await registry.start();
   process.stdout.write(`Stowage registry listening on ${started.url}\n`);
   const writes = config.readOnly ? 'read-only (every write refused)' : `deletes ${config.deleteEnabled ? 'enabled' : 'disabled'}`;
@@ -28,7 +30,10 @@ export async function serve(configPath: string | undefined, options: Record<stri
     if (stopping) return;
     stopping = true;
     process.stdout.write(`${signal}: draining in-flight requests (up to ${config.drainTimeoutSeconds}s)\n`);
-    void registry.shutdown().then(() => process.exit(0));
+    void registry.shutdown().then(() => {
+      log.flushSync();
+      process.exit(0);
+    });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

@@ -4,6 +4,7 @@ import { AccessRuleSchema, GroupsSchema } from '../registry/server/auth/access.j
 import { QuotaRuleSchema } from '../registry/usage/quota-rules.js';
 import { LOG_FORMATTERS } from '../registry/server/log-format.js';
 import { HealthSchema } from './health-config.js';
+import { NotificationsSchema } from './notifications-config.js';
 import { ProxyEntrySchema } from './proxy-config.js';
 import { accept, field, isEmpty, judged, refuse, section, text, warn, yaml, type Infer, type Verdict } from './key-table.js';
 import { DRIVER_KEYS, unregisteredDriverKeys } from './storage-keys.js';
@@ -173,13 +174,8 @@ export const KEYS = section({
   catalog: section({ maxentries: text(Count) }),
   // Stowage's own: opt-in behaviours the spec allows but distribution lacks.
   features: section({ automaticcrossmount: yaml(Flag) }),
-  notifications: judged((v) => {
-    const endpoints = field(v, 'endpoints');
-    const live = Array.isArray(endpoints) ? endpoints.filter((e) => field(e, 'disabled') !== true) : [];
-    return live.length === 0
-      ? verdict('accept', 'no enabled endpoint')
-      : verdict('refuse', 'webhooks are not implemented: the events they would send would be lost');
-  }),
+  // distribution's webhooks, plus Stowage's queuedirectory and maxpending (notifications-config.ts).
+  notifications: yaml(NotificationsSchema.nullable()),
   middleware: judged((v) =>
     isEmpty(v)
       ? verdict('accept', 'none')

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { StowageError } from '../errors/error.js';
-import { serverLogger } from '../registry/server/log-format.js';
+import { serverLogger, type LogSink } from '../registry/server/log-format.js';
 import type { RegistryOptions } from '../registry/server/registry.js';
 import type { ServeConfig } from './serve-config.js';
 
 /** The Registry `stowage serve` runs, from its resolved config: TLS files read, logs to `logStream` as log.formatter says. */
-export async function registryOptions(config: ServeConfig, logStream: NodeJS.WritableStream): Promise<RegistryOptions> {
+export async function registryOptions(config: ServeConfig, logStream: LogSink): Promise<RegistryOptions> {
   return {
     storage: config.storage,
     host: config.host,
@@ -39,6 +39,7 @@ export async function registryOptions(config: ServeConfig, logStream: NodeJS.Wri
     logRequests: config.logRequests,
     ...(config.debug ? { debug: config.debug } : {}),
     ...(config.health ? { health: config.health } : {}),
+    ...(config.notifications ? { notifications: config.notifications } : {}),
   };
 }
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { StowageError } from '../errors/error.js';
 import type { AuthSettings } from '../registry/server/auth/build.js';
 import { compileGlob } from '../registry/server/auth/glob.js';
@@ -12,6 +13,7 @@ import type { DatabaseOptions } from '../database/options.js';
 import { resolveDebug, type DebugSettings } from './debug-config.js';
 import { resolveGc } from './gc-config.js';
 import { resolveHealth } from './health-config.js';
+import { resolveNotifications, type NotificationSettings } from './notifications-config.js';
 import type { HealthSettings } from '../registry/health/settings.js';
 import { resolveProxy } from './proxy-config.js';
 import { LOG_LEVELS, type ConfigFile } from './keys.js';
@@ -58,6 +60,7 @@ export function resolveConfig(config: ConfigFile, flags: ServeFlags, fromFile: b
     ...(config.log?.fields ? { logFields: config.log.fields } : {}),
     ...withDebug(resolveDebug(http)),
     ...withHealth(resolveHealth(config.health)),
+    ...withNotifications(resolveNotifications(config.notifications, notificationQueueDefault(driver)), driver.kind),
     drainTimeoutSeconds: parseDuration(http.draintimeout ?? '30s', 'http.draintimeout'),
     maxManifestBytes: 4 * 1024 * 1024,
     maxCatalogEntries: config.catalog?.maxentries === undefined ? 1000 : count('catalog.maxentries', config.catalog.maxentries),
@@ -100,6 +103,22 @@ function resolveDatabase(section: ConfigFile['database']): { database?: Database
       ...(maxopen !== undefined ? { maxConnections: positive('database.pool.maxopen', count('database.pool.maxopen', maxopen)) } : {}),
     },
   };
+}
+
+/** Where webhook queues live by default: beside the data on a filesystem root; elsewhere the operator says (one directory per replica). */
+function notificationQueueDefault(driver: ServeConfig['storage']): string {
+  return driver.kind === 'filesystem' ? join(String(driver.rootDirectory), '_stowage', 'notifications') : '';
+}
+
+function withNotifications(notifications: NotificationSettings | undefined, driver: string): { notifications?: NotificationSettings } {
+  if (!notifications) return {};
+  if (notifications.queueDirectory === '') {
+    throw new StowageError(
+      'CONFIG_INVALID',
+      `notifications.queuedirectory is required with the ${driver} storage driver: a local directory where this replica queues its events`,
+    );
+  }
+  return { notifications };
 }
 
 function withHealth(health: HealthSettings | undefined): { health?: HealthSettings } {

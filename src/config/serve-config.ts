@@ -11,6 +11,7 @@ import type { RegistryLimits } from '../registry/server/limits.js';
 import type { ProxySettings } from '../registry/proxy/types.js';
 import type { QuotaRule } from '../registry/usage/quota-rules.js';
 import type { HealthSettings } from '../registry/health/settings.js';
+import type { NotificationSettings } from '../registry/notify/types.js';
 import type { LogFormatter } from '../registry/server/log-format.js';
 import type { DebugSettings } from './debug-config.js';
 import { applyEnvironment } from './environment.js';
@@ -46,6 +47,8 @@ export interface ServeConfig {
   debug?: DebugSettings;
   /** distribution's health checks (storagedriver, file, http, tcp); absent: none enabled. */
   health?: HealthSettings;
+  /** distribution's webhooks (`notifications.endpoints`), queued on disk; absent: no enabled endpoint. */
+  notifications?: NotificationSettings;
   /** distribution's log.fields: added to every log line. */
   logFields?: Record<string, unknown>;
   /** Seconds in-flight requests get to finish on SIGTERM (distribution's http.draintimeout). */

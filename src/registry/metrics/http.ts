@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type * as Prom from 'prom-client';
 import { bytesRead } from '../server/body.js';
 import { routeOf, type RequestFacts, type RequestObserver } from '../server/request-log.js';
 import type { Route } from '../server/routes.js';
@@ -33,33 +34,69 @@ function isBlobUpload(request: FastifyRequest): boolean {
 /**
  * Counts and times every request into the metrics. A response cut by the client counts as
  * code 499 (nginx's "client closed request"): its status line may say 200, but it did not
- * deliver what 200 promises.
+ * deliver what 200 promises. Each label set's series is looked up once and kept: prom-client
+ * hashes the labels on every call otherwise, several times per request.
  */
 export function httpObserver(metrics: RegistryMetrics): RequestObserver {
-  const handlers = new WeakMap<FastifyRequest, { handler: string; upload: boolean }>();
+  const started = new WeakMap<FastifyRequest, Series>();
+  const series = new Map<string, Series>();
+  const codes = new Map<string, Prom.Counter.Internal>();
+  const seriesOf = (handler: string, method: string): Series => {
+    const key = `${handler} ${method}`;
+    let found = series.get(key);
+    if (!found) {
+      found = {
+        handler,
+        method,
+        inFlight: metrics.inFlight.labels({ handler }),
+        duration: metrics.requestDuration.labels({ handler, method }),
+        requestSize: metrics.requestSize.labels({ handler }),
+        responseSize: metrics.responseSize.labels({ handler }),
+      };
+      series.set(key, found);
+    }
+    return found;
+  };
+  const requestsOf = (s: Series, code: string): Prom.Counter.Internal => {
+    const key = `${s.handler} ${s.method} ${code}`;
+    let found = codes.get(key);
+    if (!found) {
+      found = metrics.requests.labels({ code, handler: s.handler, method: s.method });
+      codes.set(key, found);
+    }
+    return found;
+  };
   return {
     started(request) {
-      const handler = handlerLabel(request);
-      const upload = isBlobUpload(request);
-      handlers.set(request, { handler, upload });
-      metrics.inFlight.inc({ handler });
-      if (upload) metrics.uploadsInFlight.inc();
+      const s = seriesOf(handlerLabel(request), request.method);
+      started.set(request, s);
+      s.inFlight.inc();
+      if (isBlobUpload(request)) metrics.uploadsInFlight.inc();
     },
     ended(request: FastifyRequest, reply: FastifyReply, facts: RequestFacts, gone: boolean) {
-      const started = handlers.get(request);
-      if (!started) return;
-      const { handler, upload } = started;
+      const s = started.get(request);
+      if (!s) return;
       const seconds = (performance.now() - facts.startedAt) / 1000;
-      metrics.inFlight.dec({ handler });
-      metrics.requests.inc({ code: gone ? '499' : String(reply.statusCode), handler, method: request.method });
-      metrics.requestDuration.observe({ handler, method: request.method }, seconds);
+      s.inFlight.dec();
+      requestsOf(s, gone ? '499' : String(reply.statusCode)).inc();
+      s.duration.observe(seconds);
       const read = bytesRead(request.raw);
-      if (read > 0) metrics.requestSize.observe({ handler }, read);
-      metrics.responseSize.observe({ handler }, facts.bytesOut);
-      if (upload) {
+      if (read > 0) s.requestSize.observe(read);
+      s.responseSize.observe(facts.bytesOut);
+      if (isBlobUpload(request)) {
         metrics.uploadsInFlight.dec();
         metrics.uploadDuration.observe(seconds);
       }
     },
   };
+}
+
+/** One handler and method's series, bound once. */
+interface Series {
+  handler: string;
+  method: string;
+  inFlight: Prom.Gauge.Internal<'handler'>;
+  duration: Prom.Histogram.Internal<'handler' | 'method'>;
+  requestSize: Prom.Histogram.Internal<'handler'>;
+  responseSize: Prom.Histogram.Internal<'handler'>;
 }

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ProxyCache } from '../proxy/cache.js';
 import type { RegistryStore } from '../store/registry.js';
 import type { Grant } from './auth/types.js';
+import type { RequestEvents } from './events.js';
 import type { RegistryLimits } from './limits.js';
 
 export interface RegistryPolicy {
@@ -35,4 +36,6 @@ export interface HandlerContext {
   limits: RegistryLimits;
   /** The pull-through cache, when upstreams are configured (src/registry/proxy). */
   proxy?: ProxyCache;
+  /** Notifications (events.ts), when endpoints are configured. */
+  events?: RequestEvents;
 }

@@ -1,9 +1,15 @@
 import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
+import pino from 'pino';
 
 /** distribution's `log.formatter` values. */
 export const LOG_FORMATTERS = ['text', 'json', 'logstash'] as const;
 export type LogFormatter = (typeof LOG_FORMATTERS)[number];
+
+/** Anything lines can be written to: a stream, pino's destination. */
+export interface LogSink {
+  write(line: string): unknown;
+}
 
 export interface ServerLogSettings {
   level: string;
@@ -11,7 +17,18 @@ export interface ServerLogSettings {
   /** distribution's log.fields: added to every line. */
   fields?: Record<string, unknown>;
   /** Where the lines go (stderr for `stowage serve`, as logrus writes). */
-  stream: NodeJS.WritableStream;
+  stream: LogSink;
+}
+
+/**
+ * The process's stderr, written without blocking: each line is queued and written by libuv,
+ * and lines logged while a write is under way go out together in the next one. At one line
+ * per request a synchronous write(2) each is a syscall on the request's path (scenario 19 in
+ * bench/README.md); nothing waits for a fill level, so a quiet server's line appears at once.
+ * `flushSync()` before the process exits (cli/serve.ts) loses nothing on a clean stop.
+ */
+export function stderrDestination(): pino.DestinationStream & { flushSync(): void } {
+  return pino.destination({ dest: 2, sync: false, minLength: 0 });
 }
 
 /**
@@ -33,7 +50,7 @@ export function serverLogger(settings: ServerLogSettings): Record<string, unknow
 }
 
 /** A stream taking pino's JSON lines and writing each one rewritten. */
-function rewriting(out: NodeJS.WritableStream, rewrite: (entry: Record<string, unknown>) => string): Writable {
+function rewriting(out: LogSink, rewrite: (entry: Record<string, unknown>) => string): Writable {
   return new Writable({
     write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString('utf8').split('\n')) {

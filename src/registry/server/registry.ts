@@ -1,4 +1,10 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { StowageError } from '../../errors/error.js';
+import { Notifier, type NotificationSettings } from '../notify/index.js';
 import type { StorageDriver } from '../../storage/driver.js';
 import { describeDriver, openDriver, type DriverConfig } from '../../storage/drivers.js';
 import type { DatabaseOptions } from '../../database/options.js';
@@ -85,6 +91,12 @@ export interface RegistryOptions {
    * with the failing checks, as do `/debug/health` and `/readyz`. Absent: none.
    */
   health?: HealthSettings;
+  /**
+   * distribution's webhooks (src/registry/notify): push, pull, mount and delete events in its
+   * envelope, queued on disk per endpoint under `queueDirectory` (one process per directory)
+   * and delivered at least once, in order. Absent: none.
+   */
+  notifications?: NotificationSettings;
 }
 
 /** Where a started Registry listens. */
@@ -125,6 +137,10 @@ interface Prepared {
   databaseLine: string | undefined;
   metrics: RegistryMetrics | undefined;
   health: HealthMonitor | undefined;
+  notifier: Notifier | undefined;
+  /** This instance as events name it; its `addr` is completed once the port is bound. */
+  source: { addr: string; instanceID: string };
+  releaseQueue: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -161,12 +177,15 @@ export class Registry implements AsyncDisposable {
   /** Listens, then starts background maintenance (leftover sweep, upload purge, scheduled GC) unless read-only. */
   async start(): Promise<RegistryStarted> {
     await this.prepare();
-    const { app, store, gc, storage, access, databaseLine, metrics, health } = await this.prepared!;
+    const { app, store, gc, storage, access, databaseLine, metrics, health, notifier, source } = await this.prepared!;
     const options = this.options;
     const host = options.host ?? '127.0.0.1';
+    // Events of the first requests are queued behind what a previous process left undelivered.
+    await notifier?.start();
     await app.listen({ host, port: options.port ?? 5000 });
     const bound = app.server.address();
     const port = typeof bound === 'object' && bound ? bound.port : (options.port ?? 5000);
+    source.addr = `${hostname()}:${port}`;
     const scheme = options.tls ? 'https' : 'http';
     // Read-only: another process (distribution's garbage collector) may own the root; nothing is deleted.
     if (!options.readOnly) {
@@ -229,6 +248,13 @@ export class Registry implements AsyncDisposable {
       ...(options.quotas?.length ? { quota: quotaGuard(driver, options.quotas) } : {}),
       ...(database ? { metadata: database } : {}),
     });
+    // The notifier's lines go to the server's log once it exists.
+    let logTarget: NotifierLogTarget | undefined;
+    const logTo = (level: 'info' | 'warn' | 'error', args: [object | string, string?]): void => {
+      const [fields, message] = args;
+      if (typeof fields === 'string') logTarget?.[level](fields);
+      else logTarget?.[level](fields, message);
+    };
     // Runtime auth problems (an htpasswd file gone bad) go to the server's log once it exists.
     let logError = (message: string): void => void process.stderr.write(`stowage: ${message}\n`);
     const proxy = options.proxy ? new ProxyCache(store, options.proxy) : undefined;
@@ -241,6 +267,17 @@ export class Registry implements AsyncDisposable {
     });
     if (metrics && proxy) metrics.observeUpstreams(() => proxy.stats());
     const health = options.health ? new HealthMonitor(createHealthChecks(options.health, driver, { readOnly: options.readOnly === true })) : undefined;
+    const source = { addr: hostname(), instanceID: randomUUID() };
+    const notifications = options.notifications;
+    const releaseQueue = notifications ? await holdQueueDirectory(notifications.queueDirectory) : undefined;
+    const notifier = notifications
+      ? new Notifier({
+          endpoints: notifications.endpoints,
+          queueDirectory: notifications.queueDirectory,
+          log: { info: (...a) => logTo('info', a), warn: (...a) => logTo('warn', a), error: (...a) => logTo('error', a) },
+          ...(metrics ? { metrics: metrics.notifications } : {}),
+        })
+      : undefined;
     const setup = options.auth ? await createAccessController(options.auth, { storage: driver, onError: (message) => logError(message) }) : undefined;
     const app = createRegistryServer({
       store,
@@ -258,13 +295,15 @@ export class Registry implements AsyncDisposable {
       ...(proxy ? { proxy } : {}),
       ...(metrics ? { metrics } : {}),
       ...(health ? { health } : {}),
+      ...(notifier && notifications ? { events: { publisher: notifier, source, includeReferences: notifications.includeReferences } } : {}),
     });
     logError = (message) => app.log.error(message);
     gc.log = app.log;
     if (proxy) proxy.log = app.log;
     const access = setup ? setup.description : 'none (anyone may pull, push and delete)';
     if (health) health.log = app.log;
-    return { app, store, gc, proxy, storage, access, database, databaseLine: attached?.line, metrics, health };
+    logTarget = app.log;
+    return { app, store, gc, proxy, storage, access, database, databaseLine: attached?.line, metrics, health, notifier, source, releaseQueue };
   }
 
   private async close(): Promise<RegistryStopped> {
@@ -272,7 +311,7 @@ export class Registry implements AsyncDisposable {
     // A start that failed (a refused database, an unreadable root) left nothing to close.
     const prepared = await this.prepared?.catch(() => undefined);
     if (!prepared) return { drained: true };
-    const { app, gc, proxy, database, health } = prepared;
+    const { app, gc, proxy, database, health, notifier, releaseQueue } = prepared;
     // A collection in progress is asked to stop at its next safe point, within the drain deadline.
     const collected = gc.stop();
     let timer: NodeJS.Timeout | undefined;
@@ -282,6 +321,9 @@ export class Registry implements AsyncDisposable {
     const drained = await Promise.race([Promise.all([app.close(), collected]).then(() => true as const), deadline]);
     clearTimeout(timer);
     await proxy?.close();
+    // After the drain: the events of the requests it let finish are queued, then kept for the next start.
+    await notifier?.close();
+    await releaseQueue?.();
     await database?.pool.end().catch(() => undefined);
     // Last: until the drain is over, /readyz says "draining" to whoever balances the traffic.
     await this.debugServer?.close();
@@ -303,6 +345,50 @@ async function openDatabase(options: DatabaseOptions, driver: StorageDriver, sto
 /** With a database: one replica at a time collects (its lease), and the rows follow what the collector removed (gc/coordinated.ts). */
 function collectUnderLease(database: RegistryDatabase): Collect {
   return (driver, options) => collectCoordinated(database, driver, options);
+}
+
+type NotifierLogTarget = Record<'info' | 'warn' | 'error', (fields: object | string, message?: string) => void>;
+
+/**
+ * One process per queue directory: two appending to the same queue would interleave and
+ * deliver each other's events twice. A second one is refused at start, naming the holder.
+ * Hand-written rather than proper-lockfile's: its lock goes stale only after its timeout, which
+ * would keep a replica that crashed from restarting for that long; a pid on this host is known
+ * dead at once (and a container's restarted process, pid 1 again, is the holder itself).
+ */
+async function holdQueueDirectory(directory: string): Promise<() => Promise<void>> {
+  await mkdir(directory, { recursive: true });
+  const path = join(directory, 'owner');
+  const me = `${process.pid} ${hostname()}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeFile(path, me, { flag: 'wx' });
+      return () => rm(path, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+    }
+    const [pid, host] = (await readFile(path, 'utf8').catch(() => '')).split(' ');
+    if (host === hostname() && Number(pid) !== process.pid && alive(Number(pid))) {
+      throw new StowageError('CONFIG_INVALID', `notifications.queuedirectory ${directory} is in use by process ${pid} (each replica needs its own)`);
+    }
+    if (host !== undefined && host !== '' && host !== hostname()) {
+      throw new StowageError(
+        'CONFIG_INVALID',
+        `notifications.queuedirectory ${directory} is in use by a process on ${host} (each replica needs its own; remove ${path} if it is gone)`,
+      );
+    }
+    await rm(path, { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function quotaGuard(driver: StorageDriver, rules: QuotaRule[]): QuotaGuard {

@@ -17,6 +17,7 @@ import { computeUsage } from '../usage/index.js';
 import { COMMON_HEADERS } from './headers.js';
 import { toWireError } from './http-errors.js';
 import { resolveLimits, UploadConcurrency, type RegistryLimits } from './limits.js';
+import { RequestEvents, type EventContext } from './events.js';
 import { factsOf, registerRequestLog, requestId } from './request-log.js';
 import { parseUrl } from './routes.js';
 import { completeTransport, transportOptions } from './transport.js';
@@ -31,6 +32,8 @@ export interface RegistryServerOptions {
   logRequests?: boolean;
   /** Prometheus metrics (src/registry/metrics): every request counted and timed into them. Absent: nothing measured. */
   metrics?: RegistryMetrics;
+  /** Notifications (events.ts): handlers publish distribution's events through it. Absent: none. */
+  events?: Omit<EventContext, 'origin'>;
   /** distribution's health checks: `GET /v2/` is 503 with the failing checks while one fails. */
   health?: Pick<HealthMonitor, 'status' | 'healthy'>;
   /** TLS key and certificate (PEM): the server then speaks HTTPS, and HTTP/2 to clients that offer it. */
@@ -129,6 +132,8 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
   });
 
   const auth = options.auth;
+  const origin = originResolver(options.origin);
+  const events: EventContext | undefined = options.events ? { ...options.events, origin } : undefined;
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // With access control, a request the hook did not authorize is refused, never served open.
     const grant = auth ? grantOf(request) : OPEN_GRANT;
@@ -150,9 +155,9 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
       grant,
       limits,
       ...(options.proxy ? { proxy: options.proxy } : {}),
+      ...(events ? { events: new RequestEvents(events, request) } : {}),
     });
   };
-  const origin = originResolver(options.origin);
   const onRequest = auth ? { onRequest: accessHook(auth, origin) } : {};
   app.route({ method: [...METHODS], url: '/v2', handler, ...onRequest });
   app.route({ method: [...METHODS], url: '/v2/*', handler, ...onRequest });

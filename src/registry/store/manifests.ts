@@ -26,6 +26,8 @@ export interface StoredManifest {
 
 export interface PutManifestResult {
   digest: Digest;
+  /** The type it is stored as (its own mediaType field, else the request's Content-Type). */
+  mediaType: string;
   tags: string[];
   subject?: Digest;
 }
@@ -119,7 +121,7 @@ export class RepositoryManifests {
     const subject = parsed.subject ? Digest.parse(parsed.subject.digest) : undefined;
     if (subject) await this.referrers().add(subject, digest);
     this.cache.set(digest.toString(), { bytes, parsed });
-    return subject ? { digest, tags, subject } : { digest, tags };
+    return { digest, mediaType: parsed.mediaType, tags, ...(subject ? { subject } : {}) };
   }
 
   private async readBlob(digest: Digest): Promise<Buffer> {

@@ -42,10 +42,11 @@ export class Repository {
     this.referrers = new RepositoryReferrers(driver, name, (digest) => this.manifests.load(digest));
   }
 
-  /** Links a blob the store holds (a cross-repository mount), within the repository's quota. */
-  async mount(digest: Digest): Promise<void> {
+  /** Links a blob the store holds (a cross-repository mount), within the repository's quota; its size. */
+  async mount(digest: Digest): Promise<number> {
     const { size } = await statBlob(this.context.driver, digest);
     await admit(this.context.quota, this.name, [{ digest, size, link: 'layer' }], () => this.blobs.link(digest));
+    return size;
   }
 
   /** Whether anything was ever stored for this name. */

@@ -12,14 +12,16 @@ export async function getBlob(ctx: HandlerContext, name: string, digestText: str
   if (ctx.request.method === 'GET' && ctx.policy.redirect) {
     const location = await repository.blobs.redirectUrl(digest);
     // HEAD stays here: it costs the stat already made, and a redirect would cost the client a second request.
+    if (location) ctx.events?.blobPulled(name, digest, info.size);
     if (location) return ctx.reply.code(307).header('Docker-Content-Digest', digest.toString()).header('Location', location).send();
   }
-  return sendBlob(ctx, digest, info.size, (range) => repository.blobs.reader(digest, range));
+  return sendBlob(ctx, name, digest, info.size, (range) => repository.blobs.reader(digest, range));
 }
 
 /** The response to a blob GET/HEAD: headers, then the bytes or the one range asked for. */
 export async function sendBlob(
   ctx: HandlerContext,
+  name: string,
   digest: Digest,
   size: number,
   open: (range?: { start: number; end: number }) => Promise<Readable>,
@@ -38,6 +40,7 @@ export async function sendBlob(
     return reply.send();
   }
   const range = parseRange(request.headers.range, info.size);
+  ctx.events?.blobPulled(name, digest, info.size);
   if (range) {
     reply
       .code(206)
@@ -55,6 +58,7 @@ export async function deleteBlob(ctx: HandlerContext, name: string, digestText: 
   const digest = Digest.parse(digestText);
   checkDeleteEnabled(ctx);
   await repository.blobs.unlink(digest);
+  await ctx.events?.blobDeleted(name, digest);
   return ctx.reply.code(202).header('Content-Length', 0).send();
 }
 

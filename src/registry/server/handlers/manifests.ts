@@ -17,6 +17,7 @@ export async function getManifest(ctx: HandlerContext, name: string, reference: 
 export async function sendManifest(ctx: HandlerContext, manifest: StoredManifest, name: string, reference: string): Promise<void> {
   checkAcceptable(manifest, ctx.request.headers.accept, name, reference);
   const { reply } = ctx;
+  if (ctx.request.method === 'GET') ctx.events?.manifestPulled(name, manifest, reference.includes(':') ? undefined : reference);
   reply
     .code(200)
     .header('Content-Type', manifest.mediaType)
@@ -35,6 +36,7 @@ export async function putManifest(ctx: HandlerContext, name: string, reference: 
   const bytes = await readCappedBody(ctx.request.raw, ctx.policy.maxManifestBytes);
   const contentType = ctx.request.headers['content-type'];
   const result = await repository.manifests.put(target, bytes, contentType, extraTags);
+  await ctx.events?.manifestPushed(name, { digest: result.digest, mediaType: result.mediaType, bytes }, result.tags);
   const { reply } = ctx;
   reply
     .code(201)
@@ -53,6 +55,7 @@ export async function deleteManifest(ctx: HandlerContext, name: string, referenc
   const target = existingReference(name, reference);
   checkDeleteEnabled(ctx);
   await repository.manifests.delete(target);
+  await ('tag' in target ? ctx.events?.tagDeleted(name, target.tag) : ctx.events?.manifestDeleted(name, target.digest));
   return ctx.reply.code(202).header('Content-Length', 0).send();
 }
 

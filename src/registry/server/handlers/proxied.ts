@@ -28,7 +28,7 @@ export async function dispatchProxied(route: Route & { name: string }, target: P
     case 'blob': {
       const digest = Digest.parse(route.digest);
       const blob = await proxy.blob(target, digest, method === 'HEAD');
-      return sendBlob(ctx, digest, blob.size, blob.open);
+      return sendBlob(ctx, route.name, digest, blob.size, blob.open);
     }
     case 'tags': {
       if (method !== 'GET') break;

@@ -1,6 +1,7 @@
 import { Digest, isSupportedAlgorithm } from '../../../digest/digest.js';
 import { StowageError, isStowageError } from '../../../errors/error.js';
 import { findBlobSource } from '../../store/mount-sources.js';
+import type { BlobInfo } from '../../store/blobs.js';
 import type { Repository } from '../../store/repository.js';
 import type { Chunk, UploadStatus } from '../../store/uploads.js';
 import { bodyStream, hasBody } from '../body.js';
@@ -17,12 +18,17 @@ export async function startUpload(ctx: HandlerContext, name: string): Promise<vo
   const mount = query.get('mount');
   if (mount !== null) {
     const digest = Digest.parse(mount);
-    if (await mountBlob(ctx, repository, digest, query.get('from'))) return blobCreated(ctx, name, digest);
+    const mounted = await mountBlob(ctx, repository, digest, query.get('from'));
+    if (mounted) {
+      await ctx.events?.blobMounted(name, digest, mounted.size, mounted.from);
+      return blobCreated(ctx, name, digest);
+    }
   }
   const digestParam = query.get('digest');
   if (digestParam !== null) {
     const digest = Digest.parse(digestParam);
-    await monolithicUpload(repository, digest, bodyStream(ctx.request.raw));
+    const { size } = await monolithicUpload(repository, digest, bodyStream(ctx.request.raw));
+    await ctx.events?.blobPushed(name, digest, size);
     return blobCreated(ctx, name, digest);
   }
   const algorithm = query.get('digest-algorithm') ?? 'sha256';
@@ -38,10 +44,10 @@ export async function startUpload(ctx: HandlerContext, name: string): Promise<vo
  * that session, so a body cut short must not leave it behind: it is cancelled on any failure
  * (a digest mismatch already ends it; an aborted body does not).
  */
-async function monolithicUpload(repository: Repository, digest: Digest, source: AsyncIterable<Uint8Array>): Promise<void> {
+async function monolithicUpload(repository: Repository, digest: Digest, source: AsyncIterable<Uint8Array>): Promise<BlobInfo> {
   const session = await repository.uploads.start(digest.algorithm);
   try {
-    await repository.uploads.complete(session.uuid, digest, { source });
+    return await repository.uploads.complete(session.uuid, digest, { source });
   } catch (err) {
     await repository.uploads.cancel(session.uuid).catch(() => undefined);
     throw err;
@@ -61,11 +67,10 @@ async function openSession(ctx: HandlerContext, name: string, uuid: string): Pro
  * upload session (202), as distribution does; no answer tells whether the blob was there.
  * Without `from`, and with automatic cross-mounting on, the source is found (findSource).
  */
-async function mountBlob(ctx: HandlerContext, target: Repository, digest: Digest, from: string | null): Promise<boolean> {
+async function mountBlob(ctx: HandlerContext, target: Repository, digest: Digest, from: string | null): Promise<{ size: number; from: string } | undefined> {
   const source = from === null ? await findSource(ctx, target, digest) : readable(ctx, from);
-  if (!source || !(await source.blobs.has(digest))) return false;
-  await target.mount(digest);
-  return true;
+  if (!source || !(await source.blobs.has(digest))) return undefined;
+  return { size: await target.mount(digest), from: source.name };
 }
 
 /** A repository by name if the caller may pull it; undefined for a name that is invalid or not readable. */
@@ -100,7 +105,8 @@ export async function completeUpload(ctx: HandlerContext, name: string, uuid: st
   const digestParam = ctx.query.get('digest');
   if (digestParam === null) throw new StowageError('DIGEST_INVALID', 'the digest query parameter is required to close an upload');
   const digest = Digest.parse(digestParam);
-  await repository.uploads.complete(uuid, digest, hasBody(ctx.request.raw) ? chunkOf(ctx) : undefined);
+  const { size } = await repository.uploads.complete(uuid, digest, hasBody(ctx.request.raw) ? chunkOf(ctx) : undefined);
+  await ctx.events?.blobPushed(name, digest, size);
   return blobCreated(ctx, name, digest);
 }
 
