@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type * as Prom from 'prom-client';
 import { bytesRead } from '../server/body.js';
 import { routeOf, type RequestFacts, type RequestObserver } from '../server/request-log.js';
 import type { Route } from '../server/routes.js';
 import type { RegistryMetrics } from './metrics.js';
+import type { CounterSeries, GaugeSeries, HistogramSeries } from './series.js';
 
 /** distribution's route names (registry/api/v2/routes.go), the `handler` label its dashboards group by. */
 const HANDLERS: Record<Route['kind'], string> = {
@@ -34,13 +34,13 @@ function isBlobUpload(request: FastifyRequest): boolean {
 /**
  * Counts and times every request into the metrics. A response cut by the client counts as
  * code 499 (nginx's "client closed request"): its status line may say 200, but it did not
- * deliver what 200 promises. Each label set's series is looked up once and kept: prom-client
- * hashes the labels on every call otherwise, several times per request.
+ * deliver what 200 promises. Each label set's series is looked up once and kept: a Map
+ * lookup per observation otherwise.
  */
 export function httpObserver(metrics: RegistryMetrics): RequestObserver {
   const started = new WeakMap<FastifyRequest, Series>();
   const series = new Map<string, Series>();
-  const codes = new Map<string, Prom.Counter.Internal>();
+  const codes = new Map<string, CounterSeries>();
   const seriesOf = (handler: string, method: string): Series => {
     const key = `${handler} ${method}`;
     let found = series.get(key);
@@ -48,20 +48,20 @@ export function httpObserver(metrics: RegistryMetrics): RequestObserver {
       found = {
         handler,
         method,
-        inFlight: metrics.inFlight.labels({ handler }),
-        duration: metrics.requestDuration.labels({ handler, method }),
-        requestSize: metrics.requestSize.labels({ handler }),
-        responseSize: metrics.responseSize.labels({ handler }),
+        inFlight: metrics.inFlight.of({ handler }),
+        duration: metrics.requestDuration.of({ handler, method }),
+        requestSize: metrics.requestSize.of({ handler }),
+        responseSize: metrics.responseSize.of({ handler }),
       };
       series.set(key, found);
     }
     return found;
   };
-  const requestsOf = (s: Series, code: string): Prom.Counter.Internal => {
+  const requestsOf = (s: Series, code: string): CounterSeries => {
     const key = `${s.handler} ${s.method} ${code}`;
     let found = codes.get(key);
     if (!found) {
-      found = metrics.requests.labels({ code, handler: s.handler, method: s.method });
+      found = metrics.requests.of({ code, handler: s.handler, method: s.method });
       codes.set(key, found);
     }
     return found;
@@ -95,8 +95,8 @@ export function httpObserver(metrics: RegistryMetrics): RequestObserver {
 interface Series {
   handler: string;
   method: string;
-  inFlight: Prom.Gauge.Internal<'handler'>;
-  duration: Prom.Histogram.Internal<'handler' | 'method'>;
-  requestSize: Prom.Histogram.Internal<'handler'>;
-  responseSize: Prom.Histogram.Internal<'handler'>;
+  inFlight: GaugeSeries;
+  duration: HistogramSeries;
+  requestSize: HistogramSeries;
+  responseSize: HistogramSeries;
 }

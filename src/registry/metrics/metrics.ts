@@ -1,5 +1,6 @@
 import type * as Prom from 'prom-client';
 import type { GcOutcome } from '../server/gc-schedule.js';
+import { CounterFamily, GaugeFamily, HistogramFamily } from './series.js';
 import type { UpstreamStats } from '../proxy/types.js';
 
 /** prom-client's API; loaded only when metrics are on (the bundled CLI never pays for it). */
@@ -25,15 +26,16 @@ export interface NotificationCounters {
  */
 export class RegistryMetrics {
   readonly registry: Prom.Registry;
-  readonly requests: Prom.Counter<'code' | 'handler' | 'method'>;
-  readonly requestDuration: Prom.Histogram<'handler' | 'method'>;
-  readonly requestSize: Prom.Histogram<'handler'>;
-  readonly responseSize: Prom.Histogram<'handler'>;
-  readonly inFlight: Prom.Gauge<'handler'>;
+  // Observed on every request: series.ts's families, not prom-client's (which hash labels per observation).
+  readonly requests: CounterFamily<'code' | 'handler' | 'method'>;
+  readonly requestDuration: HistogramFamily<'handler' | 'method'>;
+  readonly requestSize: HistogramFamily<'handler'>;
+  readonly responseSize: HistogramFamily<'handler'>;
+  readonly inFlight: GaugeFamily<'handler'>;
   readonly uploadsInFlight: Prom.Gauge;
   readonly uploadDuration: Prom.Histogram;
-  readonly storageAction: Prom.Histogram<'driver' | 'action'>;
-  readonly storageErrors: Prom.Counter<'driver' | 'action' | 'code'>;
+  readonly storageAction: HistogramFamily<'driver' | 'action'>;
+  readonly storageErrors: CounterFamily<'driver' | 'action' | 'code'>;
   readonly notifications: NotificationCounters;
   private readonly gcRuns: Prom.Counter<'trigger' | 'result'>;
   private readonly gcDuration: Prom.Histogram;
@@ -52,34 +54,27 @@ export class RegistryMetrics {
     this.registry = registry;
     prom.collectDefaultMetrics({ register: registry });
     const registers = [registry];
-    this.requests = new prom.Counter({
-      name: 'registry_http_requests_total',
-      help: 'Requests answered, by status code, route (handler) and method.',
-      labelNames: ['code', 'handler', 'method'],
-      registers,
-    });
-    this.requestDuration = new prom.Histogram({
-      name: 'registry_http_request_duration_seconds',
-      help: 'Time from the request to the end of its response.',
-      labelNames: ['handler', 'method'],
-      buckets: SECONDS,
-      registers,
-    });
-    this.requestSize = new prom.Histogram({
-      name: 'registry_http_request_size_bytes',
-      help: 'Request body bytes read (blob uploads, manifests).',
-      labelNames: ['handler'],
-      buckets: BYTES,
-      registers,
-    });
-    this.responseSize = new prom.Histogram({
-      name: 'registry_http_response_size_bytes',
-      help: 'Response body bytes written.',
-      labelNames: ['handler'],
-      buckets: BYTES,
-      registers,
-    });
-    this.inFlight = new prom.Gauge({ name: 'registry_http_in_flight_requests', help: 'Requests being served.', labelNames: ['handler'], registers });
+    this.requests = new CounterFamily(registry, 'registry_http_requests_total', 'Requests answered, by status code, route (handler) and method.', [
+      'code',
+      'handler',
+      'method',
+    ]);
+    this.requestDuration = new HistogramFamily(
+      registry,
+      'registry_http_request_duration_seconds',
+      'Time from the request to the end of its response.',
+      ['handler', 'method'],
+      SECONDS,
+    );
+    this.requestSize = new HistogramFamily(
+      registry,
+      'registry_http_request_size_bytes',
+      'Request body bytes read (blob uploads, manifests).',
+      ['handler'],
+      BYTES,
+    );
+    this.responseSize = new HistogramFamily(registry, 'registry_http_response_size_bytes', 'Response body bytes written.', ['handler'], BYTES);
+    this.inFlight = new GaugeFamily(registry, 'registry_http_in_flight_requests', 'Requests being served.', ['handler']);
     this.uploadsInFlight = new prom.Gauge({
       name: 'registry_blob_uploads_in_flight',
       help: 'Requests streaming a blob body into storage now (POST ?digest=, PATCH, PUT).',
@@ -91,19 +86,19 @@ export class RegistryMetrics {
       buckets: SECONDS,
       registers,
     });
-    this.storageAction = new prom.Histogram({
-      name: 'registry_storage_action_seconds',
-      help: 'The number of seconds that the storage action takes.',
-      labelNames: ['driver', 'action'],
-      buckets: SECONDS,
-      registers,
-    });
-    this.storageErrors = new prom.Counter({
-      name: 'registry_storage_errors_total',
-      help: 'Storage actions that failed, by error code (PATH_NOT_FOUND is an answer, not counted).',
-      labelNames: ['driver', 'action', 'code'],
-      registers,
-    });
+    this.storageAction = new HistogramFamily(
+      registry,
+      'registry_storage_action_seconds',
+      'The number of seconds that the storage action takes.',
+      ['driver', 'action'],
+      SECONDS,
+    );
+    this.storageErrors = new CounterFamily(
+      registry,
+      'registry_storage_errors_total',
+      'Storage actions that failed, by error code (PATH_NOT_FOUND is an answer, not counted).',
+      ['driver', 'action', 'code'],
+    );
     this.gcRuns = new prom.Counter({
       name: 'registry_gc_runs_total',
       help: 'Garbage collections, by trigger and result (success, failure, skipped: another holds the lock or lease).',

@@ -32,6 +32,7 @@ export function instrumentDriver(driver: StorageDriver, metrics: RegistryMetrics
     const original = (driver as unknown as Record<string, unknown>)[method];
     if (typeof original !== 'function') continue;
     const labels = { driver: driver.name, action };
+    const series = metrics.storageAction.of(labels);
     timed.set(method, async (...args: unknown[]) => {
       const start = performance.now();
       try {
@@ -39,11 +40,11 @@ export function instrumentDriver(driver: StorageDriver, metrics: RegistryMetrics
       } catch (err) {
         if (!isStowageError(err, 'PATH_NOT_FOUND')) {
           const code = isStowageError(err) ? err.code : ((err as NodeJS.ErrnoException).code ?? 'UNKNOWN');
-          metrics.storageErrors.inc({ ...labels, code });
+          metrics.storageErrors.of({ ...labels, code }).inc();
         }
         throw err;
       } finally {
-        metrics.storageAction.observe(labels, (performance.now() - start) / 1000);
+        series.observe((performance.now() - start) / 1000);
       }
     });
   }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { HttpClient } from '../../support/http.js';
 import { freePort, makeTempDir, startStowage, type ServerHandle } from '../../support/process.js';
-import { MT, OCTET, manifestBytes, newClient, pushBlob, sha256 } from '../../support/registry-images.js';
+import { MT, manifestBytes, newClient, pushBlob, sha256 } from '../../support/registry-images.js';
 
 interface Delivery {
   headers: IncomingHttpHeaders;
