@@ -196,3 +196,21 @@ test('a head() waiting for events returns undefined once reading stops', QUICK, 
   assert.equal(await waiting, undefined);
   await queue.close();
 });
+
+test('bytes in a segment that are not events (damaged by something else) are skipped, and the queue goes on', QUICK, async () => {
+  const dir = freshDir();
+  const queue = await openQueue(dir);
+  await append(queue, 1);
+  await queue.close();
+  const [segment] = await segmentsIn(dir);
+  const path = join(dir, segment!);
+  const good = await readFile(path);
+  const line = (n: number): string => `{"seq":${n},"event":${JSON.stringify(event(n))}}\n`;
+  await writeFile(path, Buffer.concat([good, Buffer.from('not json\n'), Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from(line(2))]));
+  const reopened = await openQueue(dir);
+  assert.equal(reopened.pending, 2);
+  assert.deepEqual(await deliver(reopened, 2), ['event-1', 'event-2']);
+  await append(reopened, 3);
+  assert.deepEqual(await deliver(reopened, 1), ['event-3']);
+  await reopened.close();
+});
