@@ -214,3 +214,19 @@ test('bytes in a segment that are not events (damaged by something else) are ski
   assert.deepEqual(await deliver(reopened, 1), ['event-3']);
   await reopened.close();
 });
+
+test('a segment longer than one read, with bytes that are not UTF-8 early on, is read on at the right offsets', QUICK, async () => {
+  const dir = freshDir();
+  const queue = await openQueue(dir);
+  await queue.close();
+  const padded = (n: number): RegistryEvent => ({ ...event(n), target: { repository: 'team/app', tag: `v${n}`, url: `https://x/${'p'.repeat(1000)}` } });
+  const lines = Array.from({ length: 1500 }, (_, i) => Buffer.from(`{"seq":${i + 1},"event":${JSON.stringify(padded(i + 1))}}\n`));
+  await writeFile(join(dir, `${'1'.padStart(16, '0')}.jsonl`), Buffer.concat([lines[0]!, Buffer.from([0xff, 0xfe, 0xfd, 0x0a]), ...lines.slice(1)]));
+  const reopened = await openQueue(dir);
+  assert.equal(reopened.pending, 1500);
+  assert.deepEqual(
+    await deliver(reopened, 1500),
+    Array.from({ length: 1500 }, (_, i) => `event-${i + 1}`),
+  );
+  await reopened.close();
+});
