@@ -84,7 +84,9 @@ test('a disk error rejects publish with a StowageError naming the path; the endp
   assert.equal(notifier.stats()[0]!.pending, 1);
   // The queue directory replaced by a file: the next segment cannot be created.
   await notifier.close();
-  const again = new Notifier({ endpoints: [settings('a')], queueDirectory, segmentBytes: 1 });
+  const errors: string[] = [];
+  const log = { info: () => undefined, warn: () => undefined, error: (_: object | string, message?: string) => void errors.push(message ?? '') };
+  const again = new Notifier({ endpoints: [settings('a')], queueDirectory, log });
   await again.start();
   await rm(dir, { recursive: true });
   await writeFile(dir, 'not a directory');
@@ -95,5 +97,13 @@ test('a disk error rejects publish with a StowageError naming the path; the endp
   });
   // The failed event is not counted as pending.
   assert.equal(again.stats()[0]!.pending, 1);
+  // Not awaited (a pull): the error is logged, never an unhandled rejection.
+  again.publishInBackground({ ...event, id: 'e3', action: 'pull' });
+  await waitUntil(() => errors.includes('notifications: could not queue an event'));
   await again.close({ deadlineMs: 10 });
 });
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(condition(), 'timed out');
+}
