@@ -4,7 +4,7 @@ import { retryDelay } from './backoff.js';
 import { encodeEnvelope } from './envelope.js';
 import { isIgnored } from './ignore.js';
 import { postEnvelope, statusLabel, type PostOutcome } from './post.js';
-import { EventQueue } from './queue.js';
+import { EventQueue, type QueuedEvent } from './queue.js';
 import type { EndpointSettings, EndpointStats, NotifierLog, NotifierMetrics, RegistryEvent } from './types.js';
 
 /** A full queue's drops are logged at most this often. */
@@ -113,7 +113,16 @@ export class Endpoint {
     const { name, threshold, backoffMs } = this.settings;
     let consecutive = 0;
     for (;;) {
-      const head = await this.queue.head();
+      let head: QueuedEvent | undefined;
+      try {
+        head = await this.queue.head();
+      } catch (err) {
+        // The queue could not be read (a disk error): the events are still there; try again later.
+        consecutive++;
+        this.options.log?.error({ err, endpoint: name }, 'notifications: could not read the queue');
+        await sleep(retryDelay(Math.max(consecutive, threshold), threshold, backoffMs), undefined, { signal: this.stopWaiting.signal }).catch(() => undefined);
+        continue;
+      }
       if (!head || this.stopWaiting.signal.aborted) return;
       const outcome = await this.attempt(head.event);
       if (outcome.kind === 'aborted') return;

@@ -72,8 +72,10 @@ export class Notifier {
     if (this.closed) throw new StowageError('INTERNAL', 'notifications: the notifier is closed');
     if (!this.started) throw new StowageError('INTERNAL', 'notifications: publish before start');
     await this.started;
-    const json = JSON.stringify(canonicalEvent(event));
-    const written = this.endpoints.map((endpoint) => endpoint.offer(event, json)).filter((p) => p !== undefined);
+    // A copy: what is delivered from memory is what went to disk, whatever the caller does with its object.
+    const canonical = canonicalEvent(event);
+    const json = JSON.stringify(canonical);
+    const written = this.endpoints.map((endpoint) => endpoint.offer(canonical, json)).filter((p) => p !== undefined);
     await Promise.all(written);
   }
 

@@ -109,11 +109,11 @@ export class EventQueue {
     const segmentNames = names.filter((n) => SEGMENT_NAME.test(n)).sort();
     for (const name of segmentNames) {
       const path = join(this.directory, name);
-      const text = await this.disk(path, () => readFile(path, 'utf8'));
-      const end = text.lastIndexOf('\n') + 1;
-      if (end < text.length) this.log?.warn({ path, bytes: text.length - end }, 'notification queue: ignoring a line torn by a crash');
+      const bytes = await this.disk(path, () => readFile(path));
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      if (end < bytes.length) this.log?.warn({ path, bytes: bytes.length - end }, 'notification queue: ignoring a line torn by a crash');
       let lastSeq = 0;
-      for (const line of text.slice(0, end).split('\n')) {
+      for (const line of bytes.toString('utf8', 0, end).split('\n')) {
         const seq = parseLine(line)?.seq;
         if (seq === undefined) continue;
         lastSeq = seq;
@@ -124,7 +124,7 @@ export class EventQueue {
         await this.disk(path, () => unlink(path));
         continue;
       }
-      this.segments.push({ path, firstSeq, lastSeq, bytes: Buffer.byteLength(text.slice(0, end)) });
+      this.segments.push({ path, firstSeq, lastSeq, bytes: end });
       this.lastSeq = Math.max(this.lastSeq, lastSeq);
     }
   }
@@ -223,7 +223,9 @@ export class EventQueue {
       // A new file's name is durable only once its directory is.
       if (created) await this.disk(this.directory, () => syncDirectory(this.directory));
     } catch (err) {
-      // What went down of a failed write must not stay under a later line: cut it, and start a new segment next time.
+      // What went down of a failed write must not stay under a later line: cut it, and start a new
+      // segment next time. (Should the cut fail too, the next process reads those lines as events:
+      // ones whose publish was told it failed, sent anyway, which at least once allows.)
       await handle.truncate(segment.bytes).catch(() => undefined);
       await handle.close().catch(() => undefined);
       this.active = undefined;
@@ -256,8 +258,8 @@ export class EventQueue {
           this.readOffset = 0;
           continue;
         }
-        const text = await this.readChunk(segment);
-        this.readOffset += Buffer.byteLength(text);
+        const { text, bytes } = await this.readChunk(segment);
+        this.readOffset += bytes;
         for (const line of text.split('\n')) {
           if (line === '') continue;
           const entry = parseLine(line);
@@ -270,19 +272,24 @@ export class EventQueue {
     }
   }
 
-  /** Whole lines from the reader's offset: about READ_BYTES, more when one line is longer. */
-  private async readChunk(segment: Segment): Promise<string> {
+  /**
+   * Whole lines from the reader's offset: about READ_BYTES, more when one line is longer. Bytes
+   * with no line end up to the committed end (a segment damaged by something else) come back
+   * as one line, which is not an event and is skipped: the queue goes on past it.
+   */
+  private async readChunk(segment: Segment): Promise<{ text: string; bytes: number }> {
     return this.disk(segment.path, async () => {
       const handle = await open(segment.path, 'r');
       try {
-        let length = Math.min(READ_BYTES, segment.bytes - this.readOffset);
+        const rest = segment.bytes - this.readOffset;
+        let length = Math.min(READ_BYTES, rest);
         for (;;) {
           const buffer = Buffer.alloc(length);
           const { bytesRead } = await handle.read(buffer, 0, length, this.readOffset);
-          const end = buffer.lastIndexOf(0x0a, bytesRead - 1) + 1;
-          if (end > 0) return buffer.toString('utf8', 0, end);
-          if (length >= segment.bytes - this.readOffset) throw new Error(`no line end before byte ${segment.bytes}`);
-          length = segment.bytes - this.readOffset;
+          const end = bytesRead === 0 ? 0 : buffer.lastIndexOf(0x0a, bytesRead - 1) + 1;
+          if (end > 0) return { text: buffer.toString('utf8', 0, end), bytes: end };
+          if (length >= rest) return { text: buffer.toString('utf8', 0, bytesRead), bytes: rest };
+          length = rest;
         }
       } finally {
         await handle.close();

@@ -196,3 +196,37 @@ test('a head() waiting for events returns undefined once reading stops', QUICK, 
   assert.equal(await waiting, undefined);
   await queue.close();
 });
+
+test('bytes in a segment that are not events (damaged by something else) are skipped, and the queue goes on', QUICK, async () => {
+  const dir = freshDir();
+  const queue = await openQueue(dir);
+  await append(queue, 1);
+  await queue.close();
+  const [segment] = await segmentsIn(dir);
+  const path = join(dir, segment!);
+  const good = await readFile(path);
+  const line = (n: number): string => `{"seq":${n},"event":${JSON.stringify(event(n))}}\n`;
+  await writeFile(path, Buffer.concat([good, Buffer.from('not json\n'), Buffer.from([0xff, 0xfe, 0x0a]), Buffer.from(line(2))]));
+  const reopened = await openQueue(dir);
+  assert.equal(reopened.pending, 2);
+  assert.deepEqual(await deliver(reopened, 2), ['event-1', 'event-2']);
+  await append(reopened, 3);
+  assert.deepEqual(await deliver(reopened, 1), ['event-3']);
+  await reopened.close();
+});
+
+test('a segment longer than one read, with bytes that are not UTF-8 early on, is read on at the right offsets', QUICK, async () => {
+  const dir = freshDir();
+  const queue = await openQueue(dir);
+  await queue.close();
+  const padded = (n: number): RegistryEvent => ({ ...event(n), target: { repository: 'team/app', tag: `v${n}`, url: `https://x/${'p'.repeat(1000)}` } });
+  const lines = Array.from({ length: 1500 }, (_, i) => Buffer.from(`{"seq":${i + 1},"event":${JSON.stringify(padded(i + 1))}}\n`));
+  await writeFile(join(dir, `${'1'.padStart(16, '0')}.jsonl`), Buffer.concat([lines[0]!, Buffer.from([0xff, 0xfe, 0xfd, 0x0a]), ...lines.slice(1)]));
+  const reopened = await openQueue(dir);
+  assert.equal(reopened.pending, 1500);
+  assert.deepEqual(
+    await deliver(reopened, 1500),
+    Array.from({ length: 1500 }, (_, i) => `event-${i + 1}`),
+  );
+  await reopened.close();
+});
