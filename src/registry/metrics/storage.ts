@@ -48,13 +48,18 @@ export function instrumentDriver(driver: StorageDriver, metrics: RegistryMetrics
       }
     });
   }
-  // Everything else is the driver's own, called on the driver (its private fields stay reachable).
-  return new Proxy(driver, {
-    get(target, property) {
-      const wrapper = timed.get(property);
-      if (wrapper) return wrapper;
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  // Everything else is the driver's own, bound once to the driver (its private fields stay
+  // reachable); data properties (name, touchCopies) read through. Not a Proxy: its trap ran on
+  // every property read of every storage call.
+  const wrapped: Record<PropertyKey, unknown> = {};
+  for (let proto: object | null = driver; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const key of Reflect.ownKeys(proto)) {
+      if (key === 'constructor' || key in wrapped) continue;
+      const descriptor = Reflect.getOwnPropertyDescriptor(proto, key);
+      if (descriptor && typeof descriptor.value === 'function')
+        wrapped[key] = timed.get(key) ?? (descriptor.value as (...a: unknown[]) => unknown).bind(driver);
+      else Object.defineProperty(wrapped, key, { get: () => Reflect.get(driver, key), enumerable: true });
+    }
+  }
+  return wrapped as unknown as StorageDriver;
 }

@@ -94,9 +94,13 @@ export class ProxyCache {
       if (size === undefined) throw blobUnknown(digest);
       return { size, open: () => Promise.reject(new StowageError('INTERNAL', 'a HEAD has no body')) };
     }
+    let fetched = false;
     const fetch = await this.upstreamCall(target, () =>
       this.fetches.get(digest, {
-        open: () => upstream.fetchBlob(remote, digest.toString()),
+        open: () => {
+          fetched = true;
+          return upstream.fetchBlob(remote, digest.toString());
+        },
         store: async (source, size) => {
           const { uuid } = await repository.uploads.start(digest.algorithm);
           await repository.uploads.complete(uuid, digest, { source, length: size });
@@ -109,6 +113,8 @@ export class ProxyCache {
           ),
       }),
     );
+    // Joined a fetch another request started: served without asking the upstream, a hit too.
+    if (!fetched) upstream.stats.blobHits++;
     return {
       size: fetch.size,
       open: async (range) => fetch.reader(range) ?? repository.blobs.reader(digest, range),

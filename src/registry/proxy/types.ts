@@ -35,7 +35,7 @@ export interface ProxySettings {
 export interface UpstreamStats {
   host: string;
   remoteUrl: string;
-  /** Manifests and blobs answered from the cache alone (a tag within its tagttl, content by digest). */
+  /** Manifests and blobs answered without a fetch of their own: from the cache (a tag within its tagttl, content by digest), or joining another request's fetch. */
   manifestHits: number;
   blobHits: number;
   /** Fetched from the upstream: the misses. */

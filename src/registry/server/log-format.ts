@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Writable } from 'node:stream';
-import pino from 'pino';
+import { writeSync } from 'node:fs';
 
 /** distribution's `log.formatter` values. */
 export const LOG_FORMATTERS = ['text', 'json', 'logstash'] as const;
@@ -21,14 +21,45 @@ export interface ServerLogSettings {
 }
 
 /**
- * The process's stderr, written without blocking: each line is queued and written by libuv,
- * and lines logged while a write is under way go out together in the next one. At one line
- * per request a synchronous write(2) each is a syscall on the request's path (scenario 19 in
- * bench/README.md); nothing waits for a fill level, so a quiet server's line appears at once.
- * `flushSync()` before the process exits (cli/serve.ts) loses nothing on a clean stop.
+ * The process's stderr, for a line per request. Lines logged in one turn of the event loop are
+ * joined and written with one write(2) at its end, on this thread. Not pino's asynchronous
+ * destination: its writes go through libuv's thread pool, the four threads every file read
+ * and stat of the registry queues on (a manifest GET is bound by them, bench/README.md scenario
+ * 19), and not a write(2) per line either. Nothing waits for a fill level, so a quiet server's
+ * line appears at once; `flushSync()` before the process exits (cli/serve.ts) loses nothing.
+ * Hand-written: sonic-boom's synchronous mode writes each line, or waits for `minLength`.
  */
-export function stderrDestination(): pino.DestinationStream & { flushSync(): void } {
-  return pino.destination({ dest: 2, sync: false, minLength: 0 });
+export class BatchedStderr implements LogSink {
+  private pending: string[] = [];
+  private scheduled = false;
+
+  write(line: string): void {
+    this.pending.push(line);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flushSync());
+    }
+  }
+
+  flushSync(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const text = this.pending.join('');
+    this.pending = [];
+    let buffer = Buffer.from(text, 'utf8');
+    while (buffer.length > 0) {
+      try {
+        buffer = buffer.subarray(writeSync(2, buffer));
+      } catch (err) {
+        // A non-blocking pipe that is full: wait for it rather than drop the log.
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') return;
+      }
+    }
+  }
+}
+
+export function stderrDestination(): BatchedStderr {
+  return new BatchedStderr();
 }
 
 /**

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { HttpClient } from '../../support/http.js';
 import { freePort, makeTempDir, startStowage, type ServerHandle } from '../../support/process.js';
+import { parseMetrics, sampleValue } from '../../support/prometheus.js';
 import { MT, manifestBytes, newClient, pushBlob, sha256 } from '../../support/registry-images.js';
 
 interface Delivery {
@@ -85,8 +86,10 @@ describe('webhook notifications from stowage serve', () => {
   let receiver: Receiver;
   let server: ServerHandle;
   let c: HttpClient;
+  let debugPort: number;
 
   before(async () => {
+    debugPort = await freePort();
     dir = await makeTempDir('stowage-notify-');
     receiver = new Receiver(await freePort());
     await receiver.up();
@@ -100,6 +103,11 @@ describe('webhook notifications from stowage serve', () => {
         `    rootdirectory: ${join(dir, 'data')}`,
         '  delete:',
         '    enabled: true',
+        'http:',
+        '  debug:',
+        `    addr: 127.0.0.1:${debugPort}`,
+        '    prometheus:',
+        '      enabled: true',
         'notifications:',
         '  events:',
         '    includereferences: true',
@@ -190,6 +198,15 @@ describe('webhook notifications from stowage serve', () => {
       url: `${server.url}/v2/team/app/blobs/${image.layer}`,
     });
     assert.equal(new Set(events.map((e) => e.id)).size, events.length, 'every event has its own id');
+
+    // distribution's notification metrics, as its dashboards read them.
+    const { samples } = parseMetrics(await (await fetch(`http://127.0.0.1:${debugPort}/metrics`)).text());
+    const endpoint = { endpoint: 'listener' };
+    assert.equal(sampleValue(samples, 'registry_notifications_events_total', { ...endpoint, type: 'Events' }), 9);
+    assert.equal(sampleValue(samples, 'registry_notifications_events_total', { ...endpoint, type: 'Successes' }), 9);
+    assert.equal(sampleValue(samples, 'registry_notifications_events_total', { ...endpoint, type: 'Successes', action: 'push' }), 3);
+    assert.equal(sampleValue(samples, 'registry_notifications_status_total', { ...endpoint, code: '200 OK' }), 9);
+    assert.equal(sampleValue(samples, 'registry_notifications_pending', endpoint), 0);
   });
 
   it('loses nothing while the endpoint is down, across a clean restart: exactly once, in order', async () => {

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { Registry } from '../../../src/registry/server/registry.js';
 import type { UpstreamStats } from '../../../src/registry/proxy/types.js';
 import type { HttpClient } from '../../support/http.js';
+import { parseMetrics, sampleValue } from '../../support/prometheus.js';
 import { startRegistry, type TestRegistry } from '../../support/registry.js';
 import { MT, buildImage, digestMatches, newClient, pushImage, pushIndex, pushManifest, randomRepo } from '../../support/registry-images.js';
 
@@ -22,6 +23,8 @@ describe('pull-through cache', () => {
   let cache: Registry;
   let c: HttpClient;
   let root: string;
+  let metricsUrl: string;
+  const scrape = async () => parseMetrics(await (await fetch(metricsUrl)).text()).samples;
 
   before(async () => {
     upstream = await startRegistry();
@@ -34,8 +37,11 @@ describe('pull-through cache', () => {
         upstreams: [{ host: 'docker.io', remoteUrl: upstream.url, ttlMs: 0, tagTtlMs: 0, timeoutMs: 5_000 }],
         defaultHost: 'docker.io',
       },
+      debug: { host: '127.0.0.1', port: 0, prometheus: { path: '/metrics' } },
     });
-    c = newClient((await cache.start()).url);
+    const started = await cache.start();
+    c = newClient(started.url);
+    metricsUrl = `${started.debug}/metrics`;
   });
   after(async () => {
     await cache.shutdown();
@@ -49,6 +55,7 @@ describe('pull-through cache', () => {
     const repo = `library/${randomRepo('lib')}`;
     const image = await pushImage(up, repo, 'v1', { layers: 3 });
     const before = await stats();
+    const scraped = await scrape();
     for (const path of [`/v2/docker.io/${repo}/manifests/v1`, `/v2/${repo}/manifests/v1?ns=docker.io`, `/v2/${repo}/manifests/v1`]) {
       const res = await c.get(path, { headers: { accept: ACCEPT } });
       assert.equal(res.status, 200, `${path}: ${res.describe()}`);
@@ -64,6 +71,13 @@ describe('pull-through cache', () => {
     }
     const after = await stats();
     assert.equal(after.blobFetches - before.blobFetches, 1 + image.layers.length, 'one upstream fetch per blob');
+    // The same figures as Prometheus reads them: the first GET of each blob a miss, the second a hit.
+    const now = await scrape();
+    const delta = (name: string) =>
+      sampleValue(now, name, { upstream: 'docker.io', kind: 'blob' }) - sampleValue(scraped, name, { upstream: 'docker.io', kind: 'blob' });
+    assert.equal(delta('registry_proxy_misses_total'), 1 + image.layers.length);
+    assert.equal(delta('registry_proxy_hits_total'), 1 + image.layers.length);
+    assert.ok(sampleValue(now, 'registry_proxy_pulled_bytes_total', { upstream: 'docker.io' }) >= after.bytesFetched - before.bytesFetched);
   });
 
   it('a multi-arch index and its manifests, and tags/list, come through; the catalog lists the cached repository', async () => {
