@@ -54,7 +54,10 @@ function resolveName(segments: string[], table: SectionKey): { path: string[]; f
       if (last) return { path: segments, form: 'yaml' };
       section = key;
     } else if (key.kind === 'value') {
-      return last ? { path: segments, form: key.env } : undefined;
+      if (last) return { path: segments, form: key.env };
+      // Inside a mapping (`notifications`, `health`, `log.fields`: a value whose schema takes `{}`),
+      // as distribution sets REGISTRY_NOTIFICATIONS_ENDPOINTS: its schema judges the keys named.
+      return key.env === 'yaml' && key.schema.safeParse({}).success ? { path: segments, form: 'yaml' } : undefined;
     } else {
       // Inside a key Stowage does not implement: its row judges the value it ends up with.
       return { path: segments, form: 'yaml' };

@@ -63,7 +63,14 @@ describe('strict serve configuration', () => {
       ['http:\n  tls:\n    ciphersuites: [TLS_AES_128_GCM_SHA256]\n', /^http\.tls\.ciphersuites is not supported/],
       ['http:\n  net: unix\n  addr: /run/reg.sock\n', /^http\.net is not supported: only tcp/],
       ['http:\n  prefix: /registry/\n', /^http\.prefix is not supported/],
-      ['notifications:\n  endpoints:\n    - name: audit\n      url: https://audit.example/hook\n', /^notifications is not supported: webhooks/],
+      [
+        'storage:\n  inmemory:\nnotifications:\n  endpoints:\n    - name: audit\n      url: https://audit.example/hook\n',
+        /^notifications\.queuedirectory is required with the inmemory storage driver/,
+      ],
+      [
+        'notifications:\n  endpoints:\n    - name: audit\n      url: ftp://audit.example/hook\n',
+        /^notifications\.endpoints\[0\]\.url: must be http:\/\/ or https:\/\//,
+      ],
       ['middleware:\n  storage:\n    - name: cloudfront\n', /^middleware is not supported/],
       [
         'proxy:\n  remoteurl: https://registry-1.docker.io\n  exec:\n    command: helper\n',
@@ -115,6 +122,7 @@ describe('strict serve configuration', () => {
         '  endpoints:',
         '    - name: off',
         '      disabled: true',
+        '      url: http://127.0.0.1:1/events',
         'redis:',
         '  addr: localhost:6379',
         '',
@@ -245,10 +253,15 @@ describe('strict serve configuration', () => {
         code: 'CONFIG_INVALID',
         message: /^REGISTRY_STORAGE_DELETE_ENABLED: storage\.delete\.enabled: /,
       });
-      await assert.rejects(loadServeConfig(undefined, {}, { REGISTRY_NOTIFICATIONS_ENDPOINTS: '[{name: a, url: "https://x"}]' }), {
+      await assert.rejects(loadServeConfig(undefined, {}, { REGISTRY_NOTIFICATIONS_ENDPOINTS: '[{name: a, url: "https://x", timeout: soon}]' }), {
         code: 'CONFIG_INVALID',
-        message: /^REGISTRY_NOTIFICATIONS_ENDPOINTS: notifications is not supported/,
+        message: /^notifications\.endpoints\[0\]\.timeout: invalid duration "soon"/,
       });
+      const hooked = await loadServeConfig(undefined, { root: '/srv/reg' }, { REGISTRY_NOTIFICATIONS_ENDPOINTS: '[{name: a, url: "https://x/"}]' });
+      assert.deepEqual(
+        [hooked.notifications?.endpoints.map((e) => [e.name, e.url, e.timeoutMs]), hooked.notifications?.queueDirectory],
+        [[['a', 'https://x/', 1000]], '/srv/reg/_stowage/notifications'],
+      );
       await assert.rejects(loadServeConfig(undefined, {}, { REGISTRY_STORAGE_AZURE_CONTAINER: 'c' }), {
         message: /^REGISTRY_STORAGE_AZURE_CONTAINER: storage\.azure is not supported/,
       });
