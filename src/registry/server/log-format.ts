@@ -20,29 +20,36 @@ export interface ServerLogSettings {
   stream: LogSink;
 }
 
+/** At most this long, or this much, between a line and its write. */
+const FLUSH_MS = 20;
+const FLUSH_BYTES = 64 * 1024;
+
 /**
- * The process's stderr, for a line per request. Lines logged in one turn of the event loop are
- * joined and written with one write(2) at its end, on this thread. Not pino's asynchronous
+ * The process's stderr, for a line per request. Lines logged within 20 ms (or 64 KiB) are
+ * joined and written with one write(2), on this thread. Not pino's asynchronous
  * destination: its writes go through libuv's thread pool, the four threads every file read
  * and stat of the registry queues on (a manifest GET is bound by them, bench/README.md scenario
- * 19), and not a write(2) per line either. Nothing waits for a fill level, so a quiet server's
- * line appears at once; `flushSync()` before the process exits (cli/serve.ts) loses nothing.
+ * 19), and not a write(2) per line either. A quiet server's line appears within 20 ms;
+ * `flushSync()` before the process exits (cli/serve.ts) loses nothing.
  * Hand-written: sonic-boom's synchronous mode writes each line, or waits for `minLength`.
  */
 export class BatchedStderr implements LogSink {
   private pending: string[] = [];
-  private scheduled = false;
+  private bytes = 0;
+
+  private timer: NodeJS.Timeout | undefined;
 
   write(line: string): void {
     this.pending.push(line);
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flushSync());
-    }
+    this.bytes += line.length;
+    if (this.bytes >= FLUSH_BYTES) this.flushSync();
+    else this.timer ??= setTimeout(() => this.flushSync(), FLUSH_MS);
   }
 
   flushSync(): void {
-    this.scheduled = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.bytes = 0;
     if (this.pending.length === 0) return;
     const text = this.pending.join('');
     this.pending = [];

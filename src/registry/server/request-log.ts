@@ -5,15 +5,16 @@ import { isStorageFull } from '../../storage/errors.js';
 import { grantOf } from './auth/hook.js';
 import { bytesRead } from './body.js';
 import { toWireError } from './http-errors.js';
-import { parseUrl, type Route } from './routes.js';
+import { parseUrl, type ParsedUrl, type Route } from './routes.js';
 
 /**
  * What the server learns about one request while serving it, for its one log line and its
- * metrics: the route (parsed once, by the handler), the error its response carries and the
+ * metrics: its URL parsed (once, by whichever asks first), the error its response carries and the
  * bytes its response wrote (what its body brought, body.ts counts).
  */
 export interface RequestFacts {
-  route?: Route | undefined;
+  /** The URL parsed (routes.ts), once: by the first of the metrics, the handler, the log line to ask; null when it is no route or cannot be parsed. */
+  parsed?: ParsedUrl | null;
   error?: unknown;
   bytesOut: number;
   /** performance.now() when the request came in. */
@@ -31,17 +32,22 @@ export function factsOf(request: FastifyRequest): RequestFacts {
   return found;
 }
 
-/** The route of a request, as its handler parsed it, or parsed now (a request refused before its handler). */
-export function routeOf(request: FastifyRequest): Route | undefined {
+/** The request's URL parsed once; null for a path that is no API route or does not parse (the handler then throws its error). */
+export function parsedUrlOf(request: FastifyRequest): ParsedUrl | null {
   const known = factsOf(request);
-  if (known.route === undefined) {
+  if (known.parsed === undefined) {
     try {
-      known.route = parseUrl(request.url)?.route;
+      known.parsed = parseUrl(request.url) ?? null;
     } catch {
-      known.route = undefined;
+      known.parsed = null;
     }
   }
-  return known.route;
+  return known.parsed;
+}
+
+/** The route of a request, if it is one. */
+export function routeOf(request: FastifyRequest): Route | undefined {
+  return parsedUrlOf(request)?.route;
 }
 
 /** An incoming X-Request-Id is kept when it is a plain token (a proxy's, to follow one request through both logs); otherwise a UUID. */

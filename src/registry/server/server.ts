@@ -18,7 +18,7 @@ import { COMMON_HEADERS } from './headers.js';
 import { toWireError } from './http-errors.js';
 import { resolveLimits, UploadConcurrency, type RegistryLimits } from './limits.js';
 import { RequestEvents, type EventContext } from './events.js';
-import { factsOf, registerRequestLog, requestId } from './request-log.js';
+import { factsOf, parsedUrlOf, registerRequestLog, requestId } from './request-log.js';
 import { parseUrl } from './routes.js';
 import { completeTransport, transportOptions } from './transport.js';
 import { holdUploadSlot, isUploadRequest } from './upload-slots.js';
@@ -138,8 +138,8 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     // With access control, a request the hook did not authorize is refused, never served open.
     const grant = auth ? grantOf(request) : OPEN_GRANT;
     if (!grant) throw new StowageError('DENIED', 'access was not checked');
-    const parsed = parseUrl(request.url);
-    factsOf(request).route = parsed?.route;
+    // Parsed once per request (the metrics may have asked first); parsed again only to throw its error.
+    const parsed = parsedUrlOf(request) ?? parseUrl(request.url);
     if (!parsed) throw new StowageError('NAME_UNKNOWN', `no such API endpoint: ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
     // As distribution's read-only mode: reads are served, every write refused (405 UNSUPPORTED).
     if (options.readOnly && request.method !== 'GET' && request.method !== 'HEAD') {
