@@ -100,6 +100,8 @@ describe('health checks', () => {
       assert.equal((await fetch(`${server.url}/v2/none/tags/list`)).status, 404);
       await rm(down);
       await until('back in rotation', async () => (await fetch(`${server.url}/v2/`)).status === 200);
+      // Log lines are written in batches (every 20 ms): wait for the second transition's.
+      await until('both transitions logged', async () => server.stderr().includes('"msg":"health check passing again"'));
       const lines = server
         .stderr()
         .split('\n')

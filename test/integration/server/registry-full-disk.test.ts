@@ -123,10 +123,14 @@ describe('a registry whose disk fills up', () => {
   });
 
   it('logs each refusal once at error level, with the file it could not write, and no 500', async () => {
-    const lines = server
-      .stderr()
-      .split('\n')
-      .filter((l) => l.includes('storage full'));
+    const refusalLines = (): string[] =>
+      server
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('storage full'));
+    // Log lines are written in batches (every 20 ms): the last refusal's may be on its way.
+    for (let i = 0; i < 100 && refusalLines().length < refusals.length; i++) await new Promise((r) => setTimeout(r, 20));
+    const lines = refusalLines();
     assert.equal(lines.length, refusals.length, server.stderr().slice(-2000));
     for (const line of lines) {
       const entry = JSON.parse(line) as { level: string; path: string; errno: string };
