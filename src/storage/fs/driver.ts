@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { open, readdir, readFile, rename, rm, rmdir, stat, unlink, utimes, type FileHandle } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,9 +9,9 @@ import { storageError } from '../errors.js';
 import { checkFilePath, checkPath, childPath, pathExists, pathNotFound, resolveRange, TEMP_PREFIX } from '../path.js';
 import { syncTree, withParents } from './directories.js';
 import { isCode, syncDirectory } from './errno.js';
+import { FileRangeStream } from './file-stream.js';
 import { FilesystemWriter } from './writer.js';
 
-const READ_HIGH_WATER_MARK = 1 << 20;
 const STAT_BATCH = 64;
 
 export class FilesystemDriver implements StorageDriver {
@@ -64,12 +64,7 @@ export class FilesystemDriver implements StorageDriver {
         await handle.close();
         return Readable.from([], { objectMode: false });
       }
-      return createReadStream(full, {
-        fd: handle,
-        start: range.start,
-        end: range.end,
-        highWaterMark: READ_HIGH_WATER_MARK,
-      });
+      return new FileRangeStream(handle, range.start, range.end);
     } catch (err) {
       await handle.close().catch(() => undefined);
       throw err;
