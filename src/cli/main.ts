@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import './threadpool.js';
+import './compile-cache.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { transportForms, transportHelp } from '../ops/transports.js';
 import { withRegistryOptions } from './registry-options.js';
