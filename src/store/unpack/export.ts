@@ -1,6 +1,7 @@
 // An image's flattened root filesystem (what `docker export` gives for a fresh container): the
 // layers applied bottom-up into a directory, or the same tree streamed as one tar.
 
+import { availableParallelism } from 'node:os';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { packTar, type PackEntry, type TarHeaderInput } from '../../tar/index.js';
@@ -8,7 +9,8 @@ import { StowageError } from '../../errors/error.js';
 import { boundedMtime } from './attributes.js';
 import { applyLayer, emptyApplyResult, type ApplyOptions, type ApplyResult } from './apply-layer.js';
 import { decompressLayer } from './decompress.js';
-import { MergedView, type Emission } from './merged-view.js';
+import { createLimiter } from '../../transport/limiter.js';
+import { MergedView, type Emission, type ExportPlan } from './merged-view.js';
 import { drain, readTarEntries, type TarHeader } from './tar-entries.js';
 
 /** Opens one layer blob (compressed or not), bottom layer first in the arrays below. */
@@ -31,22 +33,13 @@ export async function exportToDirectory(layers: LayerSource[], target: string, o
 }
 
 /**
- * The merged tree as one tar, never written to disk: every layer's headers are read top-down
- * to compute the merged view (MergedView), then the directories are written, then each layer is
+ * The merged tree as one tar, never written to disk: every layer's headers are read (side by
+ * side) to compute the merged view (MergedView), then the directories are written, then each layer is
  * read again bottom-up and the surviving entries copied with their data. Each layer is read twice;
  * nothing is buffered beyond one chunk. The output is not ended on failure: it is destroyed.
  */
 export async function exportToTar(layers: LayerSource[], output: Writable): Promise<{ entries: number; bytes: number }> {
-  const view = new MergedView();
-  for (let layer = layers.length - 1; layer >= 0; layer--) {
-    view.startLayer(layer);
-    for await (const entry of readTarEntries(decompressLayer(await (layers[layer] as LayerSource)()))) {
-      view.add(entry.header);
-      await drain(entry);
-    }
-    view.endLayer();
-  }
-  const plan = view.plan();
+  const plan = await planExport(layers);
   const counts = { entries: 0, bytes: 0 };
 
   async function* merged(): AsyncGenerator<PackEntry> {
@@ -77,6 +70,36 @@ export async function exportToTar(layers: LayerSource[], output: Writable): Prom
   // The output sets the pace: packTar pulls an entry's data only as fast as it is written.
   await pipeline(Readable.from(packTar(merged())), output);
   return counts;
+}
+
+/**
+ * The merged view needs every layer's headers top-down, but reading them is inflating each
+ * layer whole, on one libuv thread per layer: the layers are read side by side (one per core),
+ * their headers kept (not their data) and fed to the view in order. The output's pass stays
+ * sequential, since it writes in layer order.
+ */
+async function planExport(layers: LayerSource[]): Promise<ExportPlan> {
+  const limit = createLimiter(Math.max(1, Math.min(layers.length, availableParallelism())));
+  const headers = await Promise.all(
+    layers.map((open) =>
+      limit(async () => {
+        const list: TarHeader[] = [];
+        for await (const entry of readTarEntries(decompressLayer(await open()))) {
+          list.push(entry.header);
+          await drain(entry);
+        }
+        return list;
+      }),
+    ),
+  );
+  const view = new MergedView();
+  for (let layer = layers.length - 1; layer >= 0; layer--) {
+    view.startLayer(layer);
+    for (const header of headers[layer] as TarHeader[]) view.add(header);
+    headers[layer] = [];
+    view.endLayer();
+  }
+  return view.plan();
 }
 
 /** The header to write: the layer's attributes (xattrs included) under the merged name (and hard link target). */
