@@ -4,6 +4,7 @@ import { makeTempDir, removeTempDirs, stopAll } from '../test/support/process.js
 import { writeBenchImage } from './images.js';
 import { machineLimits } from './machine.js';
 import { formatTable, type Row } from './measure.js';
+import { exportVerbs } from './export.js';
 import * as scenarios from './scenarios.js';
 import { dockerRootVerbs } from './dockerroot.js';
 import { gcVsDistribution, pushWhileGc } from './gc.js';
@@ -24,7 +25,7 @@ async function main(): Promise<void> {
   const quick = args.includes('--quick');
   const only = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '').split(',') : undefined;
   const dir = await makeTempDir('stowage-bench-');
-  console.log(`Stowage benchmark (${quick ? 'quick: small sizes, 1 round' : 'full: 3 rounds'}), ${new Date().toISOString()}`);
+  console.log(`Stowage benchmark (${quick ? 'quick: small sizes, 1 round' : 'full: 3 rounds'}), Node.js ${process.version}, ${new Date().toISOString()}`);
   for (const line of await machineLimits(dir)) console.log(`  ${line}`);
 
   const layerBytes = quick ? 4 * 1024 * 1024 : 80 * 1024 * 1024;
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     ['17', () => catalogOnS3(ctx)],
     ['18', () => replicaScaling(ctx)],
     ['19', () => observabilityOverhead(ctx)],
+    ['20', () => exportVerbs(ctx)],
   ];
   const rows: Row[] = [];
   let failed = false;
