@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { StowageError } from '../errors/error.js';
 import { writeStreamAtomic } from '../fs/durable.js';
@@ -35,13 +35,21 @@ export async function exportRootfs(name: string, options: { store: ImageStore; t
     const result = await exportToDirectory(layers, to.directory, { devices: to.devices === true });
     return { skipped: result.skipped };
   }
-  if (typeof to.tar !== 'string') {
-    await exportToTar(layers, typeof to.tar === 'function' ? to.tar() : to.tar);
+  // The layers are inflated once into spools under the store's root (its filesystem holds
+  // images anyway; a tmpfs may be smaller than one), unlinked as soon as they are open.
+  const spoolDir = await store.scratch();
+  try {
+    const target = to.tar;
+    if (typeof target !== 'string') {
+      await exportToTar(layers, typeof target === 'function' ? target() : target, { spoolDir });
+      return { skipped: [] };
+    }
+    // Written beside the target, fsynced and renamed: a failed export never leaves a truncated tar under its name.
+    await writeStreamAtomic(target, async (out) => {
+      await exportToTar(layers, out, { spoolDir });
+    });
     return { skipped: [] };
+  } finally {
+    await rm(spoolDir, { recursive: true, force: true });
   }
-  // Written beside the target, fsynced and renamed: a failed export never leaves a truncated tar under its name.
-  await writeStreamAtomic(to.tar, async (out) => {
-    await exportToTar(layers, out);
-  });
-  return { skipped: [] };
 }

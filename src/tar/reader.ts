@@ -18,6 +18,8 @@ export const EXTENDED_HEADER_LIMIT = 1 << 20;
 
 export interface TarEntry extends AsyncIterable<Buffer> {
   readonly header: TarHeader;
+  /** Where the entry's data begins in the archive (bytes from its start): an index for reading it again. */
+  readonly dataOffset: number;
 }
 
 /** The entries of an uncompressed tar. TarFormatError for a corrupt or truncated archive; the source's own errors pass. */
@@ -167,12 +169,14 @@ class Entry implements TarEntry {
   private remaining: number;
   private reading = false;
   private finished = false;
+  readonly dataOffset: number;
 
   constructor(
     readonly header: TarHeader,
     private readonly input: ByteSource,
   ) {
     this.remaining = header.size;
+    this.dataOffset = input.position;
   }
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
@@ -202,6 +206,8 @@ class Entry implements TarEntry {
 class ByteSource {
   private pending: Buffer = Buffer.alloc(0);
   private ended = false;
+  /** Bytes handed out so far. */
+  position = 0;
 
   constructor(private readonly iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>) {}
 
@@ -224,6 +230,7 @@ class ByteSource {
     if (!(await this.fill())) return null;
     const chunk = this.pending.subarray(0, max);
     this.pending = this.pending.subarray(chunk.length);
+    this.position += chunk.length;
     return chunk;
   }
 

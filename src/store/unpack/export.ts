@@ -1,17 +1,17 @@
 // An image's flattened root filesystem (what `docker export` gives for a fresh container): the
 // layers applied bottom-up into a directory, or the same tree streamed as one tar.
 
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { packTar, type PackEntry, type TarHeaderInput } from '../../tar/index.js';
-import { StowageError } from '../../errors/error.js';
 import { boundedMtime } from './attributes.js';
 import { applyLayer, emptyApplyResult, type ApplyOptions, type ApplyResult } from './apply-layer.js';
 import { decompressLayer } from './decompress.js';
+import { LayerSpool } from './layer-spool.js';
 import { createLimiter } from '../../transport/limiter.js';
 import { MergedView, type Emission, type ExportPlan } from './merged-view.js';
-import { drain, readTarEntries, type TarHeader } from './tar-entries.js';
+import type { TarHeader } from './tar-entries.js';
 
 /** Opens one layer blob (compressed or not), bottom layer first in the arrays below. */
 export type LayerSource = () => Promise<Readable>;
@@ -33,70 +33,61 @@ export async function exportToDirectory(layers: LayerSource[], target: string, o
 }
 
 /**
- * The merged tree as one tar, never written to disk: every layer's headers are read (side by
- * side) to compute the merged view (MergedView), then the directories are written, then each layer is
- * read again bottom-up and the surviving entries copied with their data. Each layer is read twice;
- * nothing is buffered beyond one chunk. The output is not ended on failure: it is destroyed.
+ * The merged tree as one tar: every layer is inflated once, side by side (one per core), into an
+ * unlinked spool file in `spoolDir` (the image's uncompressed size, for the length of the export)
+ * with its headers kept; the merged view (MergedView) is computed from the headers top-down;
+ * then the directories are written, and each layer's surviving entries copied from its spool,
+ * bottom-up. Memory grows with the number of entries, never with file sizes. The output is not
+ * ended on failure: it is destroyed.
  */
-export async function exportToTar(layers: LayerSource[], output: Writable): Promise<{ entries: number; bytes: number }> {
-  const plan = await planExport(layers);
-  const counts = { entries: 0, bytes: 0 };
-
-  async function* merged(): AsyncGenerator<PackEntry> {
-    for (const { path, header } of plan.directories) {
-      counts.entries++;
-      yield { header: outputHeader(header, { name: path }) };
-    }
-    for (let layer = 0; layer < layers.length; layer++) {
-      const wanted = plan.entries.get(layer);
-      if (wanted === undefined) continue;
-      let remaining = wanted.size;
-      let ordinal = 0;
-      for await (const entry of readTarEntries(decompressLayer(await (layers[layer] as LayerSource)()))) {
-        const emission = wanted.get(ordinal++);
-        if (emission !== undefined) {
-          const header = outputHeader(entry.header, emission);
+export async function exportToTar(layers: LayerSource[], output: Writable, options: { spoolDir?: string } = {}): Promise<{ entries: number; bytes: number }> {
+  const dir = options.spoolDir ?? tmpdir();
+  const limit = createLimiter(Math.max(1, Math.min(layers.length, availableParallelism())));
+  const spools: LayerSpool[] = [];
+  try {
+    // Settled, not raced: a failing layer must not leave others filling spools nobody closes.
+    const filled = await Promise.allSettled(
+      layers.map((open, i) =>
+        limit(async () => {
+          spools[i] = await LayerSpool.fill(await open(), dir);
+        }),
+      ),
+    );
+    for (const result of filled) if (result.status === 'rejected') throw result.reason;
+    const plan = planOf(spools);
+    const counts = { entries: 0, bytes: 0 };
+    async function* merged(): AsyncGenerator<PackEntry> {
+      for (const { path, header } of plan.directories) {
+        counts.entries++;
+        yield { header: outputHeader(header, { name: path }) };
+      }
+      for (let layer = 0; layer < spools.length; layer++) {
+        const wanted = plan.entries.get(layer);
+        const spool = spools[layer] as LayerSpool;
+        if (wanted === undefined) continue;
+        const reader = spool.reader();
+        for (const ordinal of [...wanted.keys()].sort((a, b) => a - b)) {
+          const header = outputHeader(spool.headers[ordinal] as TarHeader, wanted.get(ordinal) as Emission);
           counts.entries++;
           counts.bytes += header.size ?? 0;
-          yield header.size ? { header, data: entry } : { header };
-          remaining--;
+          yield header.size ? { header, data: spool.data(ordinal, reader) } : { header };
         }
-        if (remaining === 0) break; // the rest of this layer contributes nothing
       }
-      if (remaining !== 0) throw new StowageError('LAYER_INVALID', `layer ${layer} changed between its two reads`);
     }
+    // The output sets the pace: packTar pulls an entry's data only as fast as it is written.
+    await pipeline(Readable.from(packTar(merged())), output);
+    return counts;
+  } finally {
+    await Promise.all(spools.map((spool) => spool?.close().catch(() => undefined)));
   }
-
-  // The output sets the pace: packTar pulls an entry's data only as fast as it is written.
-  await pipeline(Readable.from(packTar(merged())), output);
-  return counts;
 }
 
-/**
- * The merged view needs every layer's headers top-down, but reading them is inflating each
- * layer whole, on one libuv thread per layer: the layers are read side by side (one per core),
- * their headers kept (not their data) and fed to the view in order. The output's pass stays
- * sequential, since it writes in layer order.
- */
-async function planExport(layers: LayerSource[]): Promise<ExportPlan> {
-  const limit = createLimiter(Math.max(1, Math.min(layers.length, availableParallelism())));
-  const headers = await Promise.all(
-    layers.map((open) =>
-      limit(async () => {
-        const list: TarHeader[] = [];
-        for await (const entry of readTarEntries(decompressLayer(await open()))) {
-          list.push(entry.header);
-          await drain(entry);
-        }
-        return list;
-      }),
-    ),
-  );
+/** The merged view of the spooled layers' headers, fed top-down as MergedView requires. */
+function planOf(spools: LayerSpool[]): ExportPlan {
   const view = new MergedView();
-  for (let layer = layers.length - 1; layer >= 0; layer--) {
+  for (let layer = spools.length - 1; layer >= 0; layer--) {
     view.startLayer(layer);
-    for (const header of headers[layer] as TarHeader[]) view.add(header);
-    headers[layer] = [];
+    for (const header of (spools[layer] as LayerSpool).headers) view.add(header);
     view.endLayer();
   }
   return view.plan();

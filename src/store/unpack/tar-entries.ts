@@ -17,7 +17,7 @@ export type { TarEntry, TarHeader };
  */
 export async function* readTarEntries(tar: Readable): AsyncGenerator<TarEntry> {
   try {
-    for await (const entry of readTar(tar)) yield { header: entry.header, [Symbol.asyncIterator]: () => dataOf(entry) };
+    for await (const entry of readTar(tar)) yield { header: entry.header, dataOffset: entry.dataOffset, [Symbol.asyncIterator]: () => dataOf(entry) };
   } catch (err) {
     throw asLayerError(err);
   } finally {
