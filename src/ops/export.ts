@@ -1,4 +1,6 @@
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { StowageError } from '../errors/error.js';
 import { writeStreamAtomic } from '../fs/durable.js';
@@ -36,8 +38,9 @@ export async function exportRootfs(name: string, options: { store: ImageStore; t
     return { skipped: result.skipped };
   }
   // The layers are inflated once into spools under the store's root (its filesystem holds
-  // images anyway; a tmpfs may be smaller than one), unlinked as soon as they are open.
-  const spoolDir = await store.scratch();
+  // images anyway; a tmpfs may be smaller than one), unlinked as soon as they are open. A store
+  // that cannot be written to (mounted read-only, another user's) still exports: via the temp dir.
+  const spoolDir = await store.scratch().catch(() => mkdtemp(join(tmpdir(), 'stowage-export-')));
   try {
     const target = to.tar;
     if (typeof target !== 'string') {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, readlink, lstat, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, readlink, lstat, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -90,6 +90,21 @@ describe('stowage export: the flattened root filesystem, whiteouts applied', () 
     const file = join(dir, 'rootfs.tar');
     await stowage('export', '-o', file, `${host}/wh/img:1`);
     assert.deepEqual(await tarTree(file), EXPECTED_TREE);
+    // The layers' spools lived under the store's scratch dir, and nothing of them stays.
+    assert.deepEqual(await readdir(join(root, 'stowage', 'tmp')), []);
+  });
+
+  it('-o from a store whose scratch dir cannot be made: spooled in the temp dir instead', async () => {
+    const scratch = join(root, 'stowage', 'tmp');
+    await rm(scratch, { recursive: true, force: true });
+    await writeFile(scratch, 'not a directory');
+    try {
+      const file = join(dir, 'rootfs-tmp.tar');
+      await stowage('export', '-o', file, `${host}/wh/img:1`);
+      assert.deepEqual(await tarTree(file), EXPECTED_TREE);
+    } finally {
+      await rm(scratch, { force: true });
+    }
   });
 
   it('refuses a non-empty directory and an unknown image, in one line', async () => {
