@@ -2,12 +2,16 @@ import type { FileHandle } from 'node:fs/promises';
 import { ServerResponse } from 'node:http';
 import { Readable, type Writable } from 'node:stream';
 
-/** Chunk size of both paths: large enough that a 100 MB blob is a hundred reads, not thousands. */
-const CHUNK = 1 << 20;
-/** Chunks one response may have handed to its socket and not yet seen written. */
-const IN_FLIGHT = 3;
+/**
+ * Chunk size of both paths, and how many chunks one response may have handed to its socket and
+ * not yet seen written: 1 MiB of buffers per response. Measured on loopback (1 GiB blob, and 50
+ * concurrent GETs of 100 MB): 3 × 1 MiB 2.0–2.1 GB/s and a 241 MB peak; 2 × 512 KiB 1.1–1.9 GB/s,
+ * 142 MB; 4 × 256 KiB 1.8–2.7 GB/s, 139 MB.
+ */
+const CHUNK = 256 * 1024;
+const IN_FLIGHT = 4;
 /** Buffers kept between responses (the rest are left to the collector): 8 MiB at most. */
-const POOL_LIMIT = 8;
+const POOL_LIMIT = 32;
 
 const pool: Buffer[] = [];
 
@@ -16,7 +20,7 @@ const pool: Buffer[] = [];
  *
  * Piped into an HTTP/1 response (what fastify does with a stream body, after its hooks), it
  * reads into a few reused buffers and takes each one back when the socket has written it,
- * instead of a fresh 1 MiB buffer per chunk: with fresh ones, serving 3 GB spent 1.2 s in the
+ * instead of a fresh buffer per chunk: with fresh ones, serving 3 GB spent 1.2 s in the
  * garbage collector (their memory lives outside V8's heap and is freed only by full
  * collections) and peaked 45 MB above idle. Any other consumer (for await, pipeline into a
  * hash, a PassThrough that keeps chunks) gets ordinary fresh chunks: only a socket's write
