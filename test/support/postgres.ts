@@ -72,7 +72,14 @@ export async function startPostgres(): Promise<Postgres> {
     '-c',
     'max_connections=300',
   ];
-  const [server, serverArgs] = asOwner(join(bin, 'postgres'), ['-D', data, ...settings]);
+  // The server is started through setpriv, which becomes it (runuser forks and waits): the
+  // child this process kills when it exits is then postgres itself, not a runuser whose
+  // PostgreSQL outlived it (every test file left a server running).
+  const serverBin = join(bin, 'postgres');
+  const [server, serverArgs] =
+    process.getuid?.() === 0
+      ? ['setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '--', serverBin, '-D', data, ...settings]]
+      : [serverBin, ['-D', data, ...settings]];
   const log: string[] = [];
   const child = daemon(server, serverArgs, log, new Set());
 
