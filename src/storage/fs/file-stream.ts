@@ -60,7 +60,7 @@ export class FileRangeStream extends Readable {
     const read = this.handle.read(buffer, 0, length, this.position).then(
       ({ bytesRead }) => {
         if (this.destroyed) return;
-        if (bytesRead === 0) return this.destroy(new Error(`the file ended ${this.end - this.position + 1} bytes early (truncated while read?)`));
+        if (bytesRead === 0) return this.destroy(this.endedEarly());
         this.position += bytesRead;
         this.push(bytesRead === length ? buffer : buffer.subarray(0, bytesRead));
       },
@@ -79,6 +79,10 @@ export class FileRangeStream extends Readable {
         () => callback(error),
         (closeError: unknown) => callback(error ?? (closeError as Error)),
       );
+  }
+
+  private endedEarly(): Error {
+    return new Error(`the file ended ${this.end - this.position + 1} bytes early (truncated while read?)`);
   }
 
   private async copyTo(destination: Writable, endIt: boolean): Promise<void> {
@@ -117,7 +121,7 @@ export class FileRangeStream extends Readable {
         const read = this.handle.read(buffer, 0, length, this.position);
         this.reading = read;
         const { bytesRead } = await read;
-        if (bytesRead === 0) throw new Error(`the file ended ${this.end - this.position + 1} bytes early (truncated while read?)`);
+        if (bytesRead === 0) throw this.endedEarly();
         if (this.destroyed || gone()) {
           free.push(buffer);
           break;

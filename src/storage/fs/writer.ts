@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { StowageError } from '../../errors/error.js';
 import { BackgroundFlush } from '../../fs/background-flush.js';
+import { writeFully } from '../../fs/write-fully.js';
 import type { FileWriter } from '../driver.js';
 import { storageError } from '../errors.js';
 import { isCode, syncDirectory } from './errno.js';
@@ -47,17 +48,11 @@ class HandleSink extends Writable {
     this.inFlight.then(() => callback(), callback);
   }
 
-  private async writeAll(buffers: Buffer[]): Promise<void> {
-    let pending = buffers;
-    let remaining = pending.reduce((sum, b) => sum + b.length, 0);
-    while (remaining > 0) {
-      const only = pending.length === 1 ? pending[0] : undefined;
-      const { bytesWritten } = only ? await this.handle.write(only) : await this.handle.writev(pending);
-      this.bytes += bytesWritten;
-      this.flush.wrote(bytesWritten);
-      remaining -= bytesWritten;
-      pending = dropPrefix(pending, bytesWritten);
-    }
+  private writeAll(buffers: Buffer[]): Promise<void> {
+    return writeFully(this.handle, buffers, undefined, (bytes) => {
+      this.bytes += bytes;
+      this.flush.wrote(bytes);
+    });
   }
 }
 
@@ -136,18 +131,4 @@ export class FilesystemWriter implements FileWriter {
     if (this.state === 'writing') throw new StowageError('INTERNAL', 'writer is busy with another write');
     this.state = 'writing';
   }
-}
-
-function dropPrefix(buffers: Buffer[], count: number): Buffer[] {
-  let skip = count;
-  const rest: Buffer[] = [];
-  for (const buffer of buffers) {
-    if (skip >= buffer.length) {
-      skip -= buffer.length;
-      continue;
-    }
-    rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
-    skip = 0;
-  }
-  return rest;
 }

@@ -7,6 +7,7 @@ import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { StowageError } from '../../errors/error.js';
+import { writeFully } from '../../fs/write-fully.js';
 import { fullDiskAt } from '../staging.js';
 import { decompressLayer } from './decompress.js';
 import { drain, readTarEntries, type TarHeader } from './tar-entries.js';
@@ -112,24 +113,12 @@ class SpoolWriter {
   }
 
   private async writeAll(buffers: Buffer[]): Promise<void> {
-    let pending = buffers;
-    while (pending.length > 0) {
-      const { bytesWritten } = await this.file.writev(pending, this.position).catch((err: unknown) => {
-        throw fullDiskAt(err, this.path);
-      });
-      this.position += bytesWritten;
-      pending = dropBytes(pending, bytesWritten);
-    }
+    await writeFully(this.file, buffers, this.position, (bytes) => {
+      this.position += bytes;
+    }).catch((err: unknown) => {
+      throw fullDiskAt(err, this.path);
+    });
   }
-}
-
-function dropBytes(buffers: Buffer[], n: number): Buffer[] {
-  let left = n;
-  let i = 0;
-  while (i < buffers.length && left >= (buffers[i] as Buffer).length) left -= (buffers[i++] as Buffer).length;
-  const rest = buffers.slice(i);
-  if (left > 0 && rest.length > 0) rest[0] = (rest[0] as Buffer).subarray(left);
-  return rest;
 }
 
 /**
